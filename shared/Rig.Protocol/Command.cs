@@ -1,0 +1,195 @@
+namespace Rig.Protocol
+{
+    /// <summary>What a command asks the device to do.</summary>
+    public enum CommandOpcode : byte
+    {
+        /// <summary>No action; the acknowledgement carries the device time (liveness and a coarse clock check).</summary>
+        Ping = 0x01,
+        /// <summary>Open a valve for a duration; the hardware closes it. Payload: channel, duration µs.</summary>
+        PulseValve = 0x02,
+        /// <summary>The host holds every batch up to and including a sequence number: the device may forget them.</summary>
+        AckBatches = 0x03,
+        /// <summary>Publish stored batches again. Payload: boot id, first batch seq, count.</summary>
+        ResendBatches = 0x04,
+        /// <summary>Drive a digital output. Payload: channel, level.</summary>
+        SetOutput = 0x05,
+        /// <summary>Play a cue tone. Payload: frequency Hz, duration µs.</summary>
+        PlayTone = 0x06,
+        /// <summary>Clock exchange: the device answers on the sync topic with its receive and reply times.</summary>
+        SyncRequest = 0x07,
+        /// <summary>Publish the status message now.</summary>
+        RequestStatus = 0x08,
+    }
+
+    /// <summary>Command flag bits.</summary>
+    public static class CommandFlags
+    {
+        /// <summary>The host expects no acknowledgement (used for <see cref="CommandOpcode.AckBatches"/>).</summary>
+        public const byte NoAck = 0x01;
+
+        public const byte Defined = NoAck;
+    }
+
+    /// <summary>
+    /// A host-to-device command: 12-byte header then an opcode-specific payload of fixed size (docs/protocol.md).
+    /// The payload fields are held in generic slots so one struct serves every opcode without allocation.
+    /// </summary>
+    public struct Command
+    {
+        public const int HeaderSize = 12;
+
+        public CommandOpcode Opcode;
+        public byte Flags;
+
+        /// <summary>Chosen by the host, echoed in the acknowledgement.</summary>
+        public uint CommandId;
+
+        /// <summary>Boot id the command is meant for (0: any). A command for an earlier boot is refused, never misapplied.</summary>
+        public uint TargetBootId;
+
+        /// <summary>Channel (PulseValve, SetOutput).</summary>
+        public byte Channel;
+
+        /// <summary>Level (SetOutput).</summary>
+        public byte Level;
+
+        /// <summary>Frequency in Hz (PlayTone).</summary>
+        public ushort FrequencyHz;
+
+        /// <summary>Duration in µs (PulseValve, PlayTone).</summary>
+        public uint DurationMicros;
+
+        /// <summary>Batch sequence number (AckBatches: last held; ResendBatches: first wanted).</summary>
+        public uint BatchSeq;
+
+        /// <summary>Number of batches (ResendBatches).</summary>
+        public ushort BatchCount;
+
+        /// <summary>Opaque host timestamp echoed back (SyncRequest).</summary>
+        public ulong HostTime;
+
+        /// <summary>Payload bytes of each opcode, or -1 for an opcode this version does not define.</summary>
+        public static int PayloadSize(CommandOpcode opcode)
+        {
+            switch (opcode)
+            {
+                case CommandOpcode.Ping: return 0;
+                case CommandOpcode.PulseValve: return 8;
+                case CommandOpcode.AckBatches: return 4;
+                case CommandOpcode.ResendBatches: return 8;
+                case CommandOpcode.SetOutput: return 4;
+                case CommandOpcode.PlayTone: return 8;
+                case CommandOpcode.SyncRequest: return 8;
+                case CommandOpcode.RequestStatus: return 0;
+                default: return -1;
+            }
+        }
+
+        public void Write(ByteWriter writer)
+        {
+            int size = PayloadSize(Opcode);
+            if (size < 0)
+            {
+                throw new ProtocolException(ProtocolError.InvalidField, "opcode", 2);
+            }
+
+            writer.WriteByte((byte)MessageType.Command);
+            writer.WriteByte(FormatVersion.Command);
+            writer.WriteByte((byte)Opcode);
+            writer.WriteByte(Flags);
+            writer.WriteUInt32(CommandId);
+            writer.WriteUInt32(TargetBootId);
+            switch (Opcode)
+            {
+                case CommandOpcode.PulseValve:
+                    writer.WriteByte(Channel);
+                    writer.WriteZeros(3);
+                    writer.WriteUInt32(DurationMicros);
+                    break;
+                case CommandOpcode.AckBatches:
+                    writer.WriteUInt32(BatchSeq);
+                    break;
+                case CommandOpcode.ResendBatches:
+                    writer.WriteUInt32(BatchSeq);
+                    writer.WriteUInt16(BatchCount);
+                    writer.WriteZeros(2);
+                    break;
+                case CommandOpcode.SetOutput:
+                    writer.WriteByte(Channel);
+                    writer.WriteByte(Level);
+                    writer.WriteZeros(2);
+                    break;
+                case CommandOpcode.PlayTone:
+                    writer.WriteUInt16(FrequencyHz);
+                    writer.WriteZeros(2);
+                    writer.WriteUInt32(DurationMicros);
+                    break;
+                case CommandOpcode.SyncRequest:
+                    writer.WriteUInt64(HostTime);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Decodes a whole command message. An opcode this version does not know raises
+        /// <see cref="ProtocolError.InvalidField"/>; the device answers it with <see cref="AckResult.UnknownOpcode"/>.
+        /// </summary>
+        public static Command Read(ByteReader reader)
+        {
+            FormatVersion.Expect(reader, MessageType.Command, FormatVersion.Command);
+            Command c = new Command();
+            int opAt = reader.Position;
+            c.Opcode = (CommandOpcode)reader.ReadByte("opcode");
+            int flagsAt = reader.Position;
+            c.Flags = reader.ReadByte("flags");
+            c.CommandId = reader.ReadUInt32("command_id");
+            c.TargetBootId = reader.ReadUInt32("target_boot_id");
+            if (PayloadSize(c.Opcode) < 0)
+            {
+                throw new ProtocolException(ProtocolError.InvalidField, "opcode", opAt);
+            }
+
+            if ((c.Flags & ~CommandFlags.Defined) != 0)
+            {
+                throw new ProtocolException(ProtocolError.ReservedNotZero, "flags", flagsAt);
+            }
+
+            switch (c.Opcode)
+            {
+                case CommandOpcode.PulseValve:
+                    c.Channel = reader.ReadByte("channel");
+                    reader.ReadReservedZero(3, "reserved");
+                    c.DurationMicros = reader.ReadUInt32("duration_us");
+                    break;
+                case CommandOpcode.AckBatches:
+                    c.BatchSeq = reader.ReadUInt32("batch_seq");
+                    break;
+                case CommandOpcode.ResendBatches:
+                    c.BatchSeq = reader.ReadUInt32("batch_seq");
+                    c.BatchCount = reader.ReadUInt16("batch_count");
+                    reader.ReadReservedZero(2, "reserved");
+                    break;
+                case CommandOpcode.SetOutput:
+                    c.Channel = reader.ReadByte("channel");
+                    c.Level = reader.ReadByte("level");
+                    reader.ReadReservedZero(2, "reserved");
+                    break;
+                case CommandOpcode.PlayTone:
+                    c.FrequencyHz = reader.ReadUInt16("frequency_hz");
+                    reader.ReadReservedZero(2, "reserved");
+                    c.DurationMicros = reader.ReadUInt32("duration_us");
+                    break;
+                case CommandOpcode.SyncRequest:
+                    c.HostTime = reader.ReadUInt64("host_time");
+                    break;
+                default:
+                    break;
+            }
+
+            reader.ExpectEnd("command");
+            return c;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+namespace Rig.Protocol
+{
+    /// <summary>Device connection state carried by the retained status message.</summary>
+    public enum DeviceState : byte
+    {
+        Online = 1,
+        /// <summary>Published by the broker as the device's last will when its connection drops.</summary>
+        Offline = 2,
+    }
+
+    /// <summary>
+    /// Retained device status and heartbeat: 64 bytes of identity and counters (docs/protocol.md, "Status").
+    /// </summary>
+    public struct DeviceStatus
+    {
+        public const int Size = 64;
+
+        public DeviceState State;
+        public uint BootId;
+        public ushort FirmwareMajor;
+        public ushort FirmwareMinor;
+        public ushort FirmwarePatch;
+
+        /// <summary>Device time when the status was made, µs since boot.</summary>
+        public ulong UptimeMicros;
+
+        /// <summary>Events numbered since boot (the next event sequence number).</summary>
+        public ulong EventsCaptured;
+
+        /// <summary>Events numbered and then dropped on the device since boot (never silent).</summary>
+        public uint EventsLost;
+
+        public uint BatchesSent;
+        public uint BatchesResent;
+
+        /// <summary>Batches held for resend that the host has not yet acknowledged.</summary>
+        public uint UnackedBatches;
+
+        public uint CommandsExecuted;
+        public uint CommandsRejected;
+
+        /// <summary>Times the safety check found the valve open past its commanded time and forced it shut.</summary>
+        public uint ValveFaults;
+
+        /// <summary>Command messages that could not be decoded.</summary>
+        public uint MalformedCommands;
+
+        public void Write(ByteWriter writer)
+        {
+            writer.WriteByte((byte)MessageType.Status);
+            writer.WriteByte(FormatVersion.Status);
+            writer.WriteByte((byte)State);
+            writer.WriteZeros(1);
+            writer.WriteUInt32(BootId);
+            writer.WriteUInt16(FirmwareMajor);
+            writer.WriteUInt16(FirmwareMinor);
+            writer.WriteUInt16(FirmwarePatch);
+            writer.WriteZeros(2);
+            writer.WriteUInt64(UptimeMicros);
+            writer.WriteUInt64(EventsCaptured);
+            writer.WriteUInt32(EventsLost);
+            writer.WriteUInt32(BatchesSent);
+            writer.WriteUInt32(BatchesResent);
+            writer.WriteUInt32(UnackedBatches);
+            writer.WriteUInt32(CommandsExecuted);
+            writer.WriteUInt32(CommandsRejected);
+            writer.WriteUInt32(ValveFaults);
+            writer.WriteUInt32(MalformedCommands);
+        }
+
+        public static DeviceStatus Read(ByteReader reader)
+        {
+            FormatVersion.Expect(reader, MessageType.Status, FormatVersion.Status);
+            DeviceStatus s = new DeviceStatus();
+            int at = reader.Position;
+            byte state = reader.ReadByte("state");
+            if (state != (byte)DeviceState.Online && state != (byte)DeviceState.Offline)
+            {
+                throw new ProtocolException(ProtocolError.InvalidField, "state", at);
+            }
+
+            s.State = (DeviceState)state;
+            reader.ReadReservedZero(1, "reserved");
+            s.BootId = reader.ReadUInt32("boot_id");
+            s.FirmwareMajor = reader.ReadUInt16("fw_major");
+            s.FirmwareMinor = reader.ReadUInt16("fw_minor");
+            s.FirmwarePatch = reader.ReadUInt16("fw_patch");
+            reader.ReadReservedZero(2, "reserved");
+            s.UptimeMicros = reader.ReadUInt64("uptime_us");
+            s.EventsCaptured = reader.ReadUInt64("events_captured");
+            s.EventsLost = reader.ReadUInt32("events_lost");
+            s.BatchesSent = reader.ReadUInt32("batches_sent");
+            s.BatchesResent = reader.ReadUInt32("batches_resent");
+            s.UnackedBatches = reader.ReadUInt32("unacked_batches");
+            s.CommandsExecuted = reader.ReadUInt32("commands_executed");
+            s.CommandsRejected = reader.ReadUInt32("commands_rejected");
+            s.ValveFaults = reader.ReadUInt32("valve_faults");
+            s.MalformedCommands = reader.ReadUInt32("malformed_commands");
+            reader.ExpectEnd("status");
+            return s;
+        }
+
+        /// <summary>"major.minor.patch".</summary>
+        public string FirmwareVersion
+        {
+            get { return FirmwareMajor.ToString() + "." + FirmwareMinor.ToString() + "." + FirmwarePatch.ToString(); }
+        }
+    }
+}
