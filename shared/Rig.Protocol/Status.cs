@@ -9,11 +9,11 @@ namespace Rig.Protocol
     }
 
     /// <summary>
-    /// Retained device status and heartbeat: 64 bytes of identity and counters (docs/protocol.md, "Status").
+    /// Retained device status and heartbeat: 72 bytes of identity and counters (docs/protocol.md, "Status").
     /// </summary>
     public struct DeviceStatus
     {
-        public const int Size = 64;
+        public const int Size = 72;
 
         public DeviceState State;
         public uint BootId;
@@ -45,6 +45,12 @@ namespace Rig.Protocol
         /// <summary>Command messages that could not be decoded.</summary>
         public uint MalformedCommands;
 
+        /// <summary>Command messages dropped because the device's inbox was full or they were oversized.</summary>
+        public uint CommandsDropped;
+
+        /// <summary>Edges the capture layer dropped before they were numbered (its ring overflowed).</summary>
+        public uint CaptureOverflows;
+
         public void Write(ByteWriter writer)
         {
             writer.WriteByte((byte)MessageType.Status);
@@ -66,6 +72,8 @@ namespace Rig.Protocol
             writer.WriteUInt32(CommandsRejected);
             writer.WriteUInt32(ValveFaults);
             writer.WriteUInt32(MalformedCommands);
+            writer.WriteUInt32(CommandsDropped);
+            writer.WriteUInt32(CaptureOverflows);
         }
 
         public static DeviceStatus Read(ByteReader reader)
@@ -96,6 +104,8 @@ namespace Rig.Protocol
             s.CommandsRejected = reader.ReadUInt32("commands_rejected");
             s.ValveFaults = reader.ReadUInt32("valve_faults");
             s.MalformedCommands = reader.ReadUInt32("malformed_commands");
+            s.CommandsDropped = reader.ReadUInt32("commands_dropped");
+            s.CaptureOverflows = reader.ReadUInt32("capture_overflows");
             reader.ExpectEnd("status");
             return s;
         }

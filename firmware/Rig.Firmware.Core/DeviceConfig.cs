@@ -1,0 +1,68 @@
+namespace Rig.Firmware
+{
+    /// <summary>
+    /// Device settings with their defaults. Plain fields so the nanoFramework app can fill them from its
+    /// configuration block; sizes are fixed at construction (all buffers are preallocated).
+    /// </summary>
+    public sealed class DeviceConfig
+    {
+        /// <summary>Firmware version reported in every status message.</summary>
+        public ushort FirmwareMajor;
+        public ushort FirmwareMinor = 1;
+        public ushort FirmwarePatch;
+
+        /// <summary>
+        /// A lick-line transition closer than this to the previous accepted one is contact bounce, in µs.
+        /// Electrical lickometer contacts bounce for well under 1 ms.
+        /// </summary>
+        public uint LickDebounceMicros = 1000;
+
+        /// <summary>
+        /// A lick onset closer than this to the previous onset is refused and counted, in µs. Mice lick at
+        /// 6-10 Hz (inter-lick interval 100-170 ms), so 50 ms only rejects double contacts within one lick.
+        /// </summary>
+        public uint MinInterLickMicros = 50000;
+
+        /// <summary>Encoder sampling period, µs (1 kHz default, as in the design brief).</summary>
+        public uint EncoderSampleIntervalMicros = 1000;
+
+        /// <summary>An unchanged encoder count is still reported this often, µs, so "no movement" is on the record.</summary>
+        public uint EncoderKeepAliveMicros = 100000;
+
+        /// <summary>No command can open a valve longer than this, µs. Rewards take 10-100 ms; 500 ms is a flood.</summary>
+        public uint ValveHardMaxOpenMicros = 500000;
+
+        /// <summary>Slack before the safety check forces a valve closed that the hardware should already have closed, µs.</summary>
+        public uint ValveSafetyGraceMicros = 5000;
+
+        /// <summary>Longest cue tone a command may ask for, µs.</summary>
+        public uint ToneMaxMicros = 10000000;
+
+        /// <summary>Events waiting to be batched. Beyond it, new events are dropped and counted (sequence numbers stay exact).</summary>
+        public int EventRingCapacity = 4096;
+
+        /// <summary>Most records in one batch.</summary>
+        public int MaxBatchRecords = 256;
+
+        /// <summary>Bytes of one batch buffer (header 36 + records of 3 to 21 bytes).</summary>
+        public int BatchBufferBytes = 1536;
+
+        /// <summary>A batch is published when its first record is this old, µs (20 ms keeps the header cost under 2 bytes/event at 1 kHz).</summary>
+        public uint MaxBatchAgeMicros = 20000;
+
+        /// <summary>Batches kept until the host acknowledges them. Memory: this times <see cref="BatchBufferBytes"/>.</summary>
+        public int ResendSlots = 64;
+
+        /// <summary>Status heartbeat period, µs.</summary>
+        public uint StatusIntervalMicros = 1000000;
+
+        /// <summary>Command messages that can wait between the link's receive thread and the main loop.</summary>
+        public int CommandInboxSlots = 16;
+
+        /// <summary>Largest command message accepted, bytes.</summary>
+        public int CommandMaxBytes = 64;
+
+        /// <summary>Capture records drained per loop iteration.</summary>
+        public int CaptureDrainBatch = 256;
+    }
+}

@@ -1,0 +1,106 @@
+namespace Rig.Firmware.Valve
+{
+    using Rig.Firmware.Hardware;
+    using Rig.Protocol;
+
+    /// <summary>
+    /// Decides whether a valve pulse may start and watches that it ends. The pulse itself is timed by hardware;
+    /// this class refuses durations beyond the hard maximum, refuses a pulse while one is running, and forces a
+    /// valve shut (counting a fault) if it is still open after its commanded time plus a grace period.
+    /// </summary>
+    public sealed class ValveController
+    {
+        private readonly IValve _valve;
+        private readonly uint _hardMaxMicros;
+        private readonly uint _graceMicros;
+        private readonly ulong[] _openedAt;
+        private readonly uint[] _duration;
+        private readonly bool[] _commanded;
+
+        public ValveController(IValve valve, uint hardMaxMicros, uint graceMicros)
+        {
+            _valve = valve;
+            _hardMaxMicros = hardMaxMicros;
+            _graceMicros = graceMicros;
+            int n = valve.ChannelCount;
+            _openedAt = new ulong[n];
+            _duration = new uint[n];
+            _commanded = new bool[n];
+        }
+
+        public uint HardMaxMicros
+        {
+            get { return _hardMaxMicros; }
+        }
+
+        /// <summary>Valves found open past their time (or open without a command) and forced shut.</summary>
+        public uint Faults { get; private set; }
+
+        /// <summary>Duration of the last pulse commanded on <paramref name="channel"/>, µs (reported with the open edge).</summary>
+        public uint LastCommandedMicros(byte channel)
+        {
+            return channel < _duration.Length ? _duration[channel] : 0;
+        }
+
+        /// <summary>Starts a pulse or says why not; <paramref name="detail"/> carries the limit or the wait in µs.</summary>
+        public AckResult TryPulse(byte channel, uint durationMicros, ulong nowMicros, out uint detail)
+        {
+            detail = 0;
+            if (channel >= _openedAt.Length)
+            {
+                detail = (uint)_openedAt.Length;
+                return AckResult.OutOfRange;
+            }
+
+            if (durationMicros == 0 || durationMicros > _hardMaxMicros)
+            {
+                detail = _hardMaxMicros;
+                return AckResult.OutOfRange;
+            }
+
+            if (_valve.IsOpen(channel))
+            {
+                ulong end = _openedAt[channel] + _duration[channel];
+                detail = end > nowMicros ? (uint)(end - nowMicros) : 0;
+                return AckResult.Busy;
+            }
+
+            _openedAt[channel] = nowMicros;
+            _duration[channel] = durationMicros;
+            _commanded[channel] = true;
+            _valve.StartPulse(channel, durationMicros);
+            return AckResult.Ok;
+        }
+
+        /// <summary>Safety check, every loop iteration.</summary>
+        public void Check(ulong nowMicros)
+        {
+            for (byte ch = 0; ch < _openedAt.Length; ch++)
+            {
+                if (!_valve.IsOpen(ch))
+                {
+                    _commanded[ch] = false;
+                    continue;
+                }
+
+                bool overdue = nowMicros > _openedAt[ch] + _duration[ch] + _graceMicros;
+                if (!_commanded[ch] || overdue)
+                {
+                    _valve.ForceClose(ch);
+                    _commanded[ch] = false;
+                    Faults++;
+                }
+            }
+        }
+
+        /// <summary>Closes every valve (boot, shutdown, host silent).</summary>
+        public void CloseAll()
+        {
+            for (byte ch = 0; ch < _openedAt.Length; ch++)
+            {
+                _valve.ForceClose(ch);
+                _commanded[ch] = false;
+            }
+        }
+    }
+}
