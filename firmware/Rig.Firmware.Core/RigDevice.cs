@@ -124,6 +124,12 @@ namespace Rig.Firmware
             get { return _store.NextBatchSeq; }
         }
 
+        /// <summary>True once the host has acknowledged batch <paramref name="batchSeq"/> and every earlier one.</summary>
+        public bool IsAcknowledged(uint batchSeq)
+        {
+            return _store.IsAcknowledged(batchSeq);
+        }
+
         public uint ValveFaults
         {
             get { return _valve.Faults; }
@@ -135,14 +141,13 @@ namespace Rig.Firmware
             get { return _repliesDropped; }
         }
 
-        /// <summary>Boot: every valve shut, status due at once.</summary>
+        /// <summary>Boot: every valve shut, then the Online status (retained) is published.</summary>
         public void Start(ulong nowMicros)
         {
             _valve.CloseAll();
             _tone.Silence();
             _started = true;
-            _statusDue = true;
-            _nextStatusMicros = nowMicros;
+            PublishStatus(nowMicros);
         }
 
         /// <summary>Called by the link adapter on its receive thread for each message on the command topic.</summary>

@@ -78,6 +78,17 @@ namespace Rig.Firmware.Publishing
 
         public uint BatchesResent { get; private set; }
 
+        /// <summary>True once the host has acknowledged batch <paramref name="batchSeq"/> (and so every earlier one).</summary>
+        public bool IsAcknowledged(uint batchSeq)
+        {
+            if (!SeqLessOrEqual(batchSeq, _nextSeq - 1))
+            {
+                return false;
+            }
+
+            return _count == 0 || !SeqLessOrEqual(_oldestSeq, batchSeq);
+        }
+
         /// <summary>Takes a free slot for a new batch and returns its buffer; <paramref name="batchSeq"/> is its number. The store must not be full.</summary>
         public byte[] Open(out uint batchSeq)
         {

@@ -1,0 +1,24 @@
+using System;
+
+namespace Rig.Host.Bridge;
+
+/// <summary>The session folder already exists: sessions are never overwritten.</summary>
+public sealed class SessionFolderExistsException(string path)
+    : Exception($"session folder '{path}' already exists; sessions are never overwritten: choose another --out")
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>No status from the rig arrived in time: the device is off, on another broker, or has another rig id.</summary>
+public sealed class DeviceNotFoundException(string rigId, string broker, TimeSpan waited)
+    : Exception($"no status from rig '{rigId}' on {broker} within {waited.TotalSeconds:0.#} s: is the device powered, connected to this broker, and configured with this rig id?")
+{
+    public string RigId { get; } = rigId;
+}
+
+/// <summary>A command got no acknowledgement in time. Its own type, so callers can tell it from other failures.</summary>
+public sealed class CommandTimeoutException(string command, uint commandId, TimeSpan waited)
+    : Exception($"no acknowledgement for {command} (id {commandId}) within {waited.TotalMilliseconds:0} ms")
+{
+    public uint CommandId { get; } = commandId;
+}

@@ -1,0 +1,77 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rig.Host.Link;
+
+namespace Rig.Host.Bridge;
+
+/// <summary>What one `rig run` records, and where.</summary>
+public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info);
+
+/// <summary>The outcome of a bridge run, filled in by <see cref="BridgeService"/> for the command that hosted it.</summary>
+public sealed class BridgeRunState
+{
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SessionRecorder? Recorder { get; internal set; }
+
+    public SessionResult? Result { get; internal set; }
+
+    /// <summary>Why the run failed, if it did: surfaced to the command, which turns it into an exit code.</summary>
+    public Exception? Failure { get; internal set; }
+
+    /// <summary>Completes once recording has started (or the run failed before it could).</summary>
+    public Task Started => _started.Task;
+
+    internal void MarkStarted() => _started.TrySetResult();
+}
+
+/// <summary>
+/// The host bridge as a Generic Host service: connects the link, records the rig's session until the host stops,
+/// then closes the session cleanly (drain, acknowledge, summary).
+/// </summary>
+public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions options, BridgeRunState state, TimeProvider time,
+    ILogger<BridgeService> logger, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        IRigLink? link = null;
+        try
+        {
+            link = settings.Links.Create(new LinkOptions { ClientId = "bridge-" + settings.RigId + "-" + Environment.ProcessId });
+            await link.ConnectAsync(stoppingToken);
+            await using var recorder = await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
+                options, time, logger, sink: null, stoppingToken);
+            state.Recorder = recorder;
+            state.MarkStarted();
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Normal stop (Ctrl-C, --minutes): close the session below.
+            }
+
+            using var closing = new CancellationTokenSource(options.DrainTimeout + options.CommandTimeout + TimeSpan.FromSeconds(5));
+            state.Result = await recorder.StopAsync(closing.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Handed to the command (exit code and message) rather than crashing the host.
+            state.Failure = e;
+            logger.LogError("bridge failed: {Message}", e.Message);
+            lifetime.StopApplication();
+        }
+        finally
+        {
+            state.MarkStarted();
+            if (link is not null)
+            {
+                await link.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,573 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Rig.Host.Decoding;
+using Rig.Host.Journal;
+using Rig.Host.Link;
+using Rig.Protocol;
+
+namespace Rig.Host.Bridge;
+
+/// <summary>Bridge settings. Timing defaults are chosen for Wi-Fi links (tens of ms typical, seconds worst case).</summary>
+public sealed record BridgeOptions
+{
+    /// <summary>How long to wait for the rig's (retained) status before giving up.</summary>
+    public TimeSpan DeviceWaitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often received batches are acknowledged to the device (which then frees its resend buffer).</summary>
+    public TimeSpan AckInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A missing batch is asked for again only after this long, in case it is merely late.</summary>
+    public TimeSpan GapGrace { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>A resend request that brought nothing is repeated after this long.</summary>
+    public TimeSpan ResendRetry { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most batches asked for in one resend request.</summary>
+    public int MaxBatchesPerResend { get; init; } = 64;
+
+    /// <summary>How long a command waits for its acknowledgement.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>At stop, how long to wait for missing batches to arrive.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public JournalWriterOptions Journal { get; init; } = JournalWriterOptions.Default;
+}
+
+/// <summary>What the session header records about where the session came from.</summary>
+public sealed record SessionStartInfo(string Broker, string Software, string? TaskProtocol = null, string? CommandLine = null);
+
+/// <summary>The outcome of a recorded session.</summary>
+public sealed record SessionResult(string Folder, SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained);
+
+/// <summary>
+/// Records one session of one rig: every message received (and every command sent) goes to the journal first,
+/// byte for byte, then through <see cref="SessionDecoder"/>. Acknowledges batches, asks for missing ones, sends
+/// commands and waits for their acknowledgements. Files: session.json (header), journal.rigj, summary.json.
+/// </summary>
+public sealed class SessionRecorder : IAsyncDisposable
+{
+    public const string HeaderFile = "session.json";
+    public const string JournalFile = "journal.rigj";
+    public const string SummaryFile = "summary.json";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+    };
+
+    private readonly IRigLink _link;
+    private readonly RigTopics _topics;
+    private readonly BridgeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly JournalWriter _journal;
+    private readonly SessionDecoder _decoder;
+    private readonly object _gate = new();
+    private readonly Dictionary<uint, TaskCompletionSource<Ack>> _pending = [];
+    private readonly Dictionary<(uint Boot, ulong First), (long FirstSeen, long LastAsked)> _gaps = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ByteReader _ackReader = new([], 0, 0);
+    private Task _receiveLoop = Task.CompletedTask;
+    private Task _housekeeping = Task.CompletedTask;
+    private int _nextCommandId;
+    private uint? _ackedBoot;
+    private uint _ackedThrough;
+    private bool _stopped;
+
+    private SessionRecorder(IRigLink link, RigTopics topics, string folder, BridgeOptions options, TimeProvider time,
+        ILogger logger, JournalWriter journal, SessionDecoder decoder)
+    {
+        _link = link;
+        _topics = topics;
+        Folder = folder;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _journal = journal;
+        _decoder = decoder;
+        _nextCommandId = Random.Shared.Next(1, 1 << 20);
+    }
+
+    public string Folder { get; }
+
+    /// <summary>Boot id of the device as it is now.</summary>
+    public uint? BootId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _decoder.CurrentBootId;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to the rig's topics, waits for its status, creates the session folder (never an existing one),
+    /// writes the header and starts recording. The link must be connected.
+    /// </summary>
+    public static async Task<SessionRecorder> StartAsync(IRigLink link, string rigId, string folder, SessionStartInfo info,
+        BridgeOptions options, TimeProvider time, ILogger logger, IEventSink? sink, CancellationToken cancellationToken)
+    {
+        var topics = new RigTopics(rigId);
+        folder = Path.GetFullPath(folder);
+        if (Directory.Exists(folder) || File.Exists(folder))
+        {
+            throw new SessionFolderExistsException(folder);
+        }
+
+        // Subscribe before anything is published or awaited, so no reply and no batch can slip past.
+        foreach (string topic in new[] { topics.Status, topics.Events, topics.Ack, topics.Sync })
+        {
+            await link.SubscribeAsync(topic, cancellationToken);
+        }
+
+        // The retained status tells who the device is before the header is written; what arrives meanwhile is kept.
+        var early = new List<(LinkMessage Message, long HostNanos)>();
+        DeviceStatus? status = null;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            wait.CancelAfter(options.DeviceWaitTimeout);
+            try
+            {
+                while (status is null)
+                {
+                    var message = await link.Messages.ReadAsync(wait.Token);
+                    early.Add((message, JournalWriter.HostNanos(time)));
+                    if (topics.Classify(message.Topic) == TopicKind.Status && TryReadStatus(message.Payload, out var s)
+                        && s.State == DeviceState.Online)
+                    {
+                        status = s;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new DeviceNotFoundException(rigId, info.Broker, options.DeviceWaitTimeout);
+            }
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
+            // CreateDirectory succeeds on an existing folder, so the check above is repeated atomically by creating
+            // the header with CreateNew: a concurrent session in the same folder fails here instead of mixing files.
+            Directory.CreateDirectory(folder);
+            var header = new SessionHeader(
+                Format: "rig-session/1",
+                SessionId: Guid.NewGuid().ToString("N"),
+                RigId: rigId,
+                BootId: status.Value.BootId,
+                FirmwareVersion: status.Value.FirmwareVersion,
+                StartedUtc: time.GetUtcNow(),
+                HostMonotonicStartNanos: JournalWriter.HostNanos(time),
+                WireFormats: new Dictionary<string, int>
+                {
+                    ["event_batch"] = FormatVersion.EventBatch,
+                    ["command"] = FormatVersion.Command,
+                    ["ack"] = FormatVersion.Ack,
+                    ["status"] = FormatVersion.Status,
+                    ["sync_reply"] = FormatVersion.SyncReply,
+                },
+                Broker: info.Broker,
+                Software: info.Software,
+                TaskProtocol: info.TaskProtocol,
+                CommandLine: info.CommandLine);
+            using (var stream = new FileStream(Path.Combine(folder, HeaderFile), FileMode.CreateNew, FileAccess.Write))
+            {
+                JsonSerializer.Serialize(stream, header, Json);
+            }
+        }
+        catch (IOException e) when (File.Exists(Path.Combine(folder, HeaderFile)))
+        {
+            throw new SessionFolderExistsException(folder + " (" + e.Message + ")");
+        }
+
+        var journal = JournalWriter.Create(Path.Combine(folder, JournalFile), time, options.Journal);
+        var decoder = new SessionDecoder(rigId, sink);
+        var recorder = new SessionRecorder(link, topics, folder, options, time, logger, journal, decoder);
+        recorder.Mark("session_start");
+        foreach (var (message, hostNanos) in early)
+        {
+            recorder.OnMessage(message, hostNanos);
+        }
+
+        recorder._receiveLoop = Task.Run(recorder.ReceiveLoopAsync, CancellationToken.None);
+        recorder._housekeeping = Task.Run(recorder.HousekeepingLoopAsync, CancellationToken.None);
+        logger.LogInformation("recording rig {Rig} (boot {Boot:x8}, firmware {Firmware}) into {Folder}", rigId,
+            status.Value.BootId, status.Value.FirmwareVersion, folder);
+        return recorder;
+    }
+
+    /// <summary>What has been recorded so far.</summary>
+    public SessionCounts Snapshot()
+    {
+        lock (_gate)
+        {
+            return _decoder.Summarize();
+        }
+    }
+
+    public long JournalBytes => _journal.BytesWritten;
+
+    /// <summary>
+    /// Sends a command to the current boot and waits for its acknowledgement. The command id and target boot are
+    /// filled in here. Throws <see cref="CommandTimeoutException"/> when no acknowledgement arrives in time.
+    /// </summary>
+    public async Task<Ack> SendCommandAsync(Command command, CancellationToken cancellationToken)
+    {
+        var tcs = new TaskCompletionSource<Ack>(TaskCreationOptions.RunContinuationsAsynchronously);
+        uint id;
+        lock (_gate)
+        {
+            id = NextCommandId();
+            _pending[id] = tcs;
+        }
+
+        command.CommandId = id;
+        command.TargetBootId = BootId ?? 0;
+        try
+        {
+            await PublishCommandAsync(command, cancellationToken);
+            return await tcs.Task.WaitAsync(_options.CommandTimeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new CommandTimeoutException(OpcodeName(command.Opcode), id, _options.CommandTimeout);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _pending.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Ends the session: asks the device for a fresh status (its batch count), waits until no batch is missing or
+    /// the drain timeout passes, acknowledges, closes the journal and writes summary.json.
+    /// </summary>
+    public async Task<SessionResult> StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopped)
+        {
+            throw new InvalidOperationException("session already stopped");
+        }
+
+        _stopped = true;
+        try
+        {
+            await SendCommandAsync(new Command { Opcode = CommandOpcode.RequestStatus }, cancellationToken);
+        }
+        catch (CommandTimeoutException e)
+        {
+            _logger.LogWarning("device did not answer the final status request: {Message}", e.Message);
+        }
+
+        // The status answer may arrive just after the acknowledgement: wait briefly for what it reveals.
+        var drainStart = _time.GetTimestamp();
+        bool drained;
+        while (true)
+        {
+            int missing;
+            lock (_gate)
+            {
+                missing = _decoder.MissingBatches().Count;
+            }
+
+            drained = missing == 0;
+            if (drained && _time.GetElapsedTime(drainStart) > _options.AckInterval * 2)
+            {
+                break;
+            }
+
+            if (_time.GetElapsedTime(drainStart) > _options.DrainTimeout)
+            {
+                _logger.LogWarning("{Missing} batch range(s) still missing after {Timeout}", missing, _options.DrainTimeout);
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _time, cancellationToken);
+        }
+
+        await SendAcksAsync(cancellationToken);
+        await _stop.CancelAsync();
+        await Task.WhenAll(_receiveLoop, _housekeeping);
+        SessionCounts counts;
+        lock (_gate)
+        {
+            Mark("session_stop");
+            counts = _decoder.Summarize();
+        }
+
+        await _journal.DisposeAsync();
+        var summary = new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained);
+        using (var stream = new FileStream(Path.Combine(Folder, SummaryFile), FileMode.CreateNew, FileAccess.Write))
+        {
+            await JsonSerializer.SerializeAsync(stream, summary, Json, cancellationToken);
+        }
+
+        return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_receiveLoop, _housekeeping);
+        }
+
+        await _journal.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private static bool TryReadStatus(ReadOnlyMemory<byte> payload, out DeviceStatus status)
+    {
+        byte[] bytes = payload.ToArray();
+        try
+        {
+            status = DeviceStatus.Read(new ByteReader(bytes, 0, bytes.Length));
+            return true;
+        }
+        catch (ProtocolException)
+        {
+            // Not a valid status: the decoder counts it as malformed when it is journaled.
+            status = default;
+            return false;
+        }
+    }
+
+    private static string OpcodeName(CommandOpcode opcode) => opcode.ToString();
+
+    private uint NextCommandId() => (uint)Interlocked.Increment(ref _nextCommandId);
+
+    private async Task ReceiveLoopAsync()
+    {
+        try
+        {
+            while (await _link.Messages.WaitToReadAsync(_stop.Token))
+            {
+                while (_link.Messages.TryRead(out var message))
+                {
+                    OnMessage(message, JournalWriter.HostNanos(_time));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopping; messages still queued are drained below so nothing received is left out of the journal.
+            while (_link.Messages.TryRead(out var message))
+            {
+                OnMessage(message, JournalWriter.HostNanos(_time));
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            _logger.LogWarning("link closed while recording");
+        }
+    }
+
+    private void OnMessage(LinkMessage message, long hostNanos)
+    {
+        var kind = _topics.Classify(message.Topic);
+        TaskCompletionSource<Ack>? completed = null;
+        Ack ack = default;
+        lock (_gate)
+        {
+            // Raw bytes first: whatever happens next, the message is on the record.
+            _journal.Append(JournalRecordType.Received, kind, hostNanos, message.Payload.Span);
+            _decoder.Process(new JournalRecord(JournalRecordType.Received, kind, hostNanos, message.Payload));
+            if (kind == TopicKind.Ack && TryReadAck(message.Payload, out ack) && _pending.TryGetValue(ack.CommandId, out completed))
+            {
+                _pending.Remove(ack.CommandId);
+            }
+        }
+
+        completed?.TrySetResult(ack);
+    }
+
+    private bool TryReadAck(ReadOnlyMemory<byte> payload, out Ack ack)
+    {
+        byte[] bytes = payload.ToArray();
+        _ackReader.Reset(bytes, 0, bytes.Length);
+        try
+        {
+            ack = Ack.Read(_ackReader);
+            return true;
+        }
+        catch (ProtocolException)
+        {
+            // Counted as malformed by the decoder.
+            ack = default;
+            return false;
+        }
+    }
+
+    private async Task HousekeepingLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.AckInterval, _time, _stop.Token);
+                await SendAcksAsync(_stop.Token);
+                await RequestMissingAsync(_stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (LinkDisconnectedException e)
+            {
+                // The link reconnects by itself; acknowledgements and resend requests resume with the next round.
+                _logger.LogWarning("link down: {Message}", e.Message);
+            }
+        }
+    }
+
+    private async Task SendAcksAsync(CancellationToken cancellationToken)
+    {
+        uint boot;
+        uint through;
+        lock (_gate)
+        {
+            if (_decoder.CurrentBootId is not { } current || _decoder.ContiguousBatchThrough(current) is not { } c)
+            {
+                return;
+            }
+
+            if (_ackedBoot == current && _ackedThrough == c)
+            {
+                return;
+            }
+
+            boot = current;
+            through = c;
+        }
+
+        await PublishCommandAsync(new Command
+        {
+            Opcode = CommandOpcode.AckBatches,
+            Flags = CommandFlags.NoAck,
+            CommandId = NextCommandId(),
+            TargetBootId = boot,
+            BatchSeq = through,
+        }, cancellationToken);
+        lock (_gate)
+        {
+            _ackedBoot = boot;
+            _ackedThrough = through;
+        }
+    }
+
+    private async Task RequestMissingAsync(CancellationToken cancellationToken)
+    {
+        var requests = new List<Command>();
+        long now = JournalWriter.HostNanos(_time);
+        long grace = (long)_options.GapGrace.TotalMilliseconds * 1_000_000;
+        long retry = (long)_options.ResendRetry.TotalMilliseconds * 1_000_000;
+        lock (_gate)
+        {
+            var missing = _decoder.MissingBatches();
+            var still = new HashSet<(uint, ulong)>();
+            foreach (var (boot, range) in missing)
+            {
+                if (boot != _decoder.CurrentBootId)
+                {
+                    // An earlier boot's device is gone; its gaps are reported, not requested.
+                    continue;
+                }
+
+                var key = (boot, range.First);
+                still.Add(key);
+                if (!_gaps.TryGetValue(key, out var t))
+                {
+                    _gaps[key] = (now, 0);
+                    continue;
+                }
+
+                if (now - t.FirstSeen < grace || (t.LastAsked != 0 && now - t.LastAsked < retry))
+                {
+                    continue;
+                }
+
+                _gaps[key] = (t.FirstSeen, now);
+                requests.Add(new Command
+                {
+                    Opcode = CommandOpcode.ResendBatches,
+                    CommandId = NextCommandId(),
+                    TargetBootId = boot,
+                    BatchSeq = (uint)range.First,
+                    BatchCount = (ushort)Math.Min(range.Count, (ulong)_options.MaxBatchesPerResend),
+                });
+            }
+
+            foreach (var key in new List<(uint, ulong)>(_gaps.Keys))
+            {
+                if (!still.Contains(key))
+                {
+                    _gaps.Remove(key);
+                }
+            }
+        }
+
+        foreach (var request in requests)
+        {
+            _logger.LogInformation("asking rig for batches {First}..{Last}", request.BatchSeq, request.BatchSeq + request.BatchCount - 1u);
+            await PublishCommandAsync(request, cancellationToken);
+        }
+    }
+
+    private async Task PublishCommandAsync(Command command, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Command.HeaderSize + Command.PayloadSize(command.Opcode)];
+        var writer = new ByteWriter(buffer, 0, buffer.Length);
+        command.Write(writer);
+        lock (_gate)
+        {
+            // Journaled before it is published, so the record shows every command the device may have acted on.
+            long hostNanos = JournalWriter.HostNanos(_time);
+            _journal.Append(JournalRecordType.Sent, TopicKind.Command, hostNanos, buffer);
+            _decoder.Process(new JournalRecord(JournalRecordType.Sent, TopicKind.Command, hostNanos, buffer));
+        }
+
+        await _link.PublishAsync(_topics.Command, buffer, retain: false, cancellationToken);
+    }
+
+    private void Mark(string what)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(new { marker = what });
+        long hostNanos = JournalWriter.HostNanos(_time);
+        _journal.Append(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json);
+        _decoder.Process(new JournalRecord(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json));
+    }
+}
+
+/// <summary>The header written once at the start of a session (session.json).</summary>
+public sealed record SessionHeader(
+    string Format,
+    string SessionId,
+    string RigId,
+    uint BootId,
+    string FirmwareVersion,
+    DateTimeOffset StartedUtc,
+    long HostMonotonicStartNanos,
+    IReadOnlyDictionary<string, int> WireFormats,
+    string Broker,
+    string Software,
+    string? TaskProtocol,
+    string? CommandLine);
+
+/// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
+public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained);

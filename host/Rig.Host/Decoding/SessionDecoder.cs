@@ -1,0 +1,413 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Rig.Host.Journal;
+using Rig.Protocol;
+
+namespace Rig.Host.Decoding;
+
+/// <summary>Receives the events of every batch the first time it is seen (duplicates are not passed on).</summary>
+public interface IEventSink
+{
+    void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos);
+}
+
+/// <summary>
+/// Turns journal records into counts, sequence bookkeeping and events. The live bridge feeds it each message as
+/// it is journaled; `rig decode` feeds it the journal read back: one code path, so both give the same answer.
+/// Never throws on bad input: a malformed message is counted with its reason.
+/// </summary>
+public sealed class SessionDecoder
+{
+    private readonly RigTopics _topics;
+    private readonly IEventSink? _sink;
+    private readonly EventRecord[] _records = new EventRecord[WireLimits.MaxRecordsPerBatch];
+    private readonly ByteReader _reader = new([], 0, 0);
+    private readonly Dictionary<uint, BootStream> _boots = [];
+    private readonly List<uint> _bootOrder = [];
+    private readonly long[] _eventsByKind = new long[EventKinds.Count + 1];
+    private readonly Dictionary<string, long> _malformed = [];
+    private readonly List<string> _malformedExamples = [];
+    private readonly Dictionary<uint, (CommandOpcode Opcode, long HostNanos)> _pendingCommands = [];
+    private readonly Dictionary<string, long> _ackResults = [];
+    private readonly List<double> _ackRoundTripsMs = [];
+    private long _lickOnsets;
+    private long _batchesReceived;
+    private long _duplicateBatches;
+    private long _resentBatches;
+    private long _statusMessages;
+    private long _offlineStatuses;
+    private long _syncReplies;
+    private long _commandsSent;
+    private long _resendRequests;
+    private long _markers;
+    private long _unknownTopic;
+    private long _firstHostNanos = -1;
+    private long _lastHostNanos = -1;
+
+    public SessionDecoder(string rigId, IEventSink? sink = null)
+    {
+        _topics = new RigTopics(rigId);
+        _sink = sink;
+    }
+
+    /// <summary>Boot ids in the order they were first seen.</summary>
+    public IReadOnlyList<uint> BootIds => _bootOrder;
+
+    /// <summary>The latest Online status, if any.</summary>
+    public DeviceStatus? LastStatus { get; private set; }
+
+    public long EventsTotal => _eventsByKind.Sum();
+
+    public long BatchesReceived => _batchesReceived;
+
+    /// <summary>Feeds one journal record.</summary>
+    public void Process(in JournalRecord record)
+    {
+        if (_firstHostNanos < 0)
+        {
+            _firstHostNanos = record.HostNanos;
+        }
+
+        _lastHostNanos = record.HostNanos;
+        switch (record.Type)
+        {
+            case JournalRecordType.Received:
+                ProcessReceived(record.Topic, record.Payload, record.HostNanos);
+                break;
+            case JournalRecordType.Sent:
+                ProcessSent(record.Topic, record.Payload, record.HostNanos);
+                break;
+            case JournalRecordType.Marker:
+                _markers++;
+                break;
+            default:
+                CountMalformed("journal record type " + (int)record.Type, "unknown journal record type");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Batches not received: holes between the lowest and highest batch number of each boot, and batches the
+    /// device's latest status says it has sent beyond the highest one received.
+    /// </summary>
+    public IReadOnlyList<(uint BootId, SeqRange Batches)> MissingBatches()
+    {
+        var result = new List<(uint, SeqRange)>();
+        foreach (uint boot in _bootOrder)
+        {
+            var s = _boots[boot];
+            foreach (var gap in s.Batches.Gaps())
+            {
+                result.Add((boot, gap));
+            }
+
+            if (!s.Batches.IsEmpty && s.ReportedBatchesSent > s.Batches.End)
+            {
+                result.Add((boot, new SeqRange(s.Batches.End, s.ReportedBatchesSent - s.Batches.End)));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The boot id of the latest batch or Online status: the device as it is now.</summary>
+    public uint? CurrentBootId { get; private set; }
+
+    /// <summary>Highest batch number through which every batch of <paramref name="bootId"/> has arrived, or null before the first.</summary>
+    public uint? ContiguousBatchThrough(uint bootId) =>
+        _boots.TryGetValue(bootId, out var s) && !s.Batches.IsEmpty ? (uint)s.Batches.ContiguousThrough : null;
+
+    /// <summary>Everything counted so far.</summary>
+    public SessionCounts Summarize()
+    {
+        var boots = new List<BootSummary>();
+        long unexplained = 0;
+        long deviceLost = 0;
+        long missingBatches = 0;
+        foreach (uint id in _bootOrder)
+        {
+            var s = _boots[id];
+            var gaps = s.EventGaps();
+            unexplained += gaps.Where(g => !g.ExplainedByDevice).Sum(g => (long)g.Count);
+            missingBatches += s.Batches.Gaps().Sum(g => (long)g.Count)
+                + (!s.Batches.IsEmpty && s.ReportedBatchesSent > s.Batches.End ? (long)(s.ReportedBatchesSent - s.Batches.End) : 0);
+            deviceLost += gaps.Where(g => g.ExplainedByDevice).Sum(g => (long)g.Count);
+            boots.Add(new BootSummary(
+                BootId: id,
+                FirmwareVersion: s.FirmwareVersion,
+                FirstEventSeq: s.Events.IsEmpty ? null : s.Events.Min,
+                EndEventSeq: s.Events.IsEmpty ? null : s.Events.End,
+                Events: (long)s.Events.Total,
+                Batches: (long)s.Batches.Total,
+                DeviceLostEventsTotal: s.MaxLostTotal,
+                Gaps: gaps));
+        }
+
+        var kinds = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        for (int k = 1; k <= EventKinds.Count; k++)
+        {
+            kinds[EventKinds.Name((EventKind)k)] = _eventsByKind[k];
+        }
+
+        double[] rtt = [.. _ackRoundTripsMs.Order()];
+        return new SessionCounts
+        {
+            RigId = _topics.RigId,
+            EventsByKind = kinds,
+            EventsTotal = EventsTotal,
+            Licks = _lickOnsets,
+            BatchesReceived = _batchesReceived,
+            DuplicateBatches = _duplicateBatches,
+            ResentBatches = _resentBatches,
+            UnexplainedMissingEvents = unexplained,
+            MissingBatches = missingBatches,
+            DeviceLostEvents = deviceLost,
+            StatusMessages = _statusMessages,
+            OfflineStatuses = _offlineStatuses,
+            SyncReplies = _syncReplies,
+            CommandsSent = _commandsSent,
+            ResendRequests = _resendRequests,
+            AckResults = new SortedDictionary<string, long>(_ackResults, StringComparer.Ordinal),
+            CommandsUnacknowledged = _pendingCommands.Count,
+            AckRoundTripMedianMs = rtt.Length == 0 ? null : rtt[rtt.Length / 2],
+            AckRoundTripMaxMs = rtt.Length == 0 ? null : rtt[^1],
+            MalformedMessages = new SortedDictionary<string, long>(_malformed, StringComparer.Ordinal),
+            MalformedExamples = [.. _malformedExamples],
+            UnknownTopicMessages = _unknownTopic,
+            Markers = _markers,
+            HostSpanSeconds = _firstHostNanos < 0 ? 0 : (_lastHostNanos - _firstHostNanos) / 1e9,
+            Boots = boots,
+            LastStatus = LastStatus is { } st ? StatusSummary.From(st) : null,
+        };
+    }
+
+    private void ProcessReceived(TopicKind topic, ReadOnlyMemory<byte> payload, long hostNanos)
+    {
+        byte[] bytes = payload.ToArray();
+        _reader.Reset(bytes, 0, bytes.Length);
+        try
+        {
+            if (bytes.Length > WireLimits.MaxMessageBytes)
+            {
+                throw new ProtocolException(ProtocolError.MessageTooLarge, "message", 0);
+            }
+
+            switch (topic)
+            {
+                case TopicKind.Events:
+                    OnBatch(EventBatchReader.Decode(_reader, _records), hostNanos);
+                    break;
+                case TopicKind.Status:
+                    OnStatus(DeviceStatus.Read(_reader));
+                    break;
+                case TopicKind.Ack:
+                    OnAck(Ack.Read(_reader), hostNanos);
+                    break;
+                case TopicKind.Sync:
+                    SyncReply.Read(_reader);
+                    _syncReplies++;
+                    break;
+                default:
+                    _unknownTopic++;
+                    break;
+            }
+        }
+        catch (ProtocolException e)
+        {
+            CountMalformed(ProtocolException.ErrorName(e.Error), $"{topic}: {e.Message}");
+        }
+    }
+
+    private void ProcessSent(TopicKind topic, ReadOnlyMemory<byte> payload, long hostNanos)
+    {
+        if (topic != TopicKind.Command)
+        {
+            return;
+        }
+
+        byte[] bytes = payload.ToArray();
+        _reader.Reset(bytes, 0, bytes.Length);
+        try
+        {
+            var cmd = Command.Read(_reader);
+            _commandsSent++;
+            if (cmd.Opcode == CommandOpcode.ResendBatches)
+            {
+                _resendRequests++;
+            }
+
+            if ((cmd.Flags & CommandFlags.NoAck) == 0 && cmd.Opcode != CommandOpcode.SyncRequest)
+            {
+                _pendingCommands[cmd.CommandId] = (cmd.Opcode, hostNanos);
+            }
+        }
+        catch (ProtocolException e)
+        {
+            CountMalformed("sent " + ProtocolException.ErrorName(e.Error), $"sent command: {e.Message}");
+        }
+    }
+
+    private void OnBatch(EventBatchHeader header, long hostNanos)
+    {
+        _batchesReceived++;
+        var boot = Boot(header.BootId);
+        CurrentBootId = header.BootId;
+        if ((header.Flags & EventBatchFlags.Resent) != 0)
+        {
+            _resentBatches++;
+        }
+
+        if (boot.Batches.Contains(header.BatchSeq))
+        {
+            _duplicateBatches++;
+            return;
+        }
+
+        boot.Batches.Add(header.BatchSeq, 1);
+        boot.Events.Add(header.FirstEventSeq, header.RecordCount);
+        boot.Remember(header);
+        for (int i = 0; i < header.RecordCount; i++)
+        {
+            ref readonly var r = ref _records[i];
+            _eventsByKind[(int)r.Kind]++;
+            if (r.Kind == EventKind.Lick && r.Value == 1)
+            {
+                _lickOnsets++;
+            }
+        }
+
+        _sink?.OnEvents(header.BootId, header.FirstEventSeq, _records.AsSpan(0, header.RecordCount), hostNanos);
+    }
+
+    private void OnStatus(DeviceStatus status)
+    {
+        _statusMessages++;
+        var boot = Boot(status.BootId);
+        boot.FirmwareVersion = status.FirmwareVersion;
+        if (status.State == DeviceState.Offline)
+        {
+            _offlineStatuses++;
+        }
+        else
+        {
+            LastStatus = status;
+            CurrentBootId = status.BootId;
+            boot.ReportedBatchesSent = Math.Max(boot.ReportedBatchesSent, status.BatchesSent);
+        }
+    }
+
+    private void OnAck(Ack ack, long hostNanos)
+    {
+        string result = ack.Result.ToString();
+        _ackResults[result] = _ackResults.GetValueOrDefault(result) + 1;
+        if (_pendingCommands.Remove(ack.CommandId, out var sent))
+        {
+            _ackRoundTripsMs.Add((hostNanos - sent.HostNanos) / 1e6);
+        }
+    }
+
+    private BootStream Boot(uint bootId)
+    {
+        if (!_boots.TryGetValue(bootId, out var s))
+        {
+            s = new BootStream(bootId);
+            _boots[bootId] = s;
+            _bootOrder.Add(bootId);
+        }
+
+        return s;
+    }
+
+    private void CountMalformed(string reason, string example)
+    {
+        _malformed[reason] = _malformed.GetValueOrDefault(reason) + 1;
+        if (_malformedExamples.Count < 10)
+        {
+            _malformedExamples.Add(example);
+        }
+    }
+
+    /// <summary>Bookkeeping for one boot of one device.</summary>
+    private sealed class BootStream(uint bootId)
+    {
+        private readonly List<BatchInfo> _batches = [];
+        private uint _baseBatchSeq;
+
+        public uint BootId { get; } = bootId;
+
+        public SeqRangeSet Batches { get; } = new();
+
+        public SeqRangeSet Events { get; } = new();
+
+        public string? FirmwareVersion { get; set; }
+
+        public long MaxLostTotal { get; private set; }
+
+        /// <summary>Batches the device said (in its latest status) it has published at least once: numbers 0 to this minus 1.</summary>
+        public ulong ReportedBatchesSent { get; set; }
+
+        public void Remember(in EventBatchHeader h)
+        {
+            MaxLostTotal = Math.Max(MaxLostTotal, h.LostEventsTotal);
+            if (_batches.Count == 0)
+            {
+                _baseBatchSeq = h.BatchSeq;
+            }
+
+            long index = (long)h.BatchSeq - _baseBatchSeq;
+            if (index < 0)
+            {
+                // Older than the first batch this session saw: data, but outside the span checked for gaps.
+                return;
+            }
+
+            while (_batches.Count <= index)
+            {
+                _batches.Add(default);
+            }
+
+            _batches[(int)index] = new BatchInfo(true, h.FirstEventSeq, h.RecordCount, h.LostEventsTotal);
+        }
+
+        /// <summary>
+        /// Event-number holes between consecutive received batches. A hole between two batches with consecutive
+        /// batch numbers whose device loss counter grew by exactly its size is the device's own counted drop;
+        /// anything else is missing in transport.
+        /// </summary>
+        public List<EventGap> EventGaps()
+        {
+            var gaps = new List<EventGap>();
+            int prev = -1;
+            for (int i = 0; i < _batches.Count; i++)
+            {
+                if (!_batches[i].Present)
+                {
+                    continue;
+                }
+
+                if (prev >= 0)
+                {
+                    var a = _batches[prev];
+                    var b = _batches[i];
+                    ulong end = a.FirstEventSeq + a.Count;
+                    if (b.FirstEventSeq > end)
+                    {
+                        ulong size = b.FirstEventSeq - end;
+                        bool adjacent = i == prev + 1;
+                        bool explained = adjacent && b.LostTotal - a.LostTotal == size;
+                        gaps.Add(new EventGap(BootId, end, size, explained,
+                            explained ? "dropped on the device (event ring full), counted by it"
+                                : $"not received (batches {_baseBatchSeq + (uint)prev + 1}..{_baseBatchSeq + (uint)i - 1} missing)"));
+                    }
+                }
+
+                prev = i;
+            }
+
+            return gaps;
+        }
+
+        private readonly record struct BatchInfo(bool Present, ulong FirstEventSeq, ushort Count, uint LostTotal);
+    }
+}

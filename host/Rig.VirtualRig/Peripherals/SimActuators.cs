@@ -1,0 +1,148 @@
+using System;
+using Rig.Firmware.Hardware;
+
+namespace Rig.VirtualRig.Peripherals;
+
+/// <summary>
+/// Simulated valve driver: a pulse opens at once and a "hardware timer" closes it exactly on time; both edges
+/// are captured on the valve monitor line, as the native module records them.
+/// </summary>
+public sealed class SimValve : IValve, ISimInput
+{
+    private readonly VirtualClock _clock;
+    private readonly SimCaptureSource _capture;
+    private readonly ulong[] _closeAt;
+    private readonly bool[] _open;
+
+    public SimValve(VirtualClock clock, SimCaptureSource capture, int channels = 1)
+    {
+        _clock = clock;
+        _capture = capture;
+        _closeAt = new ulong[channels];
+        _open = new bool[channels];
+    }
+
+    /// <summary>Raised (on the simulation thread) when a valve opens: the mouse model reacts to water.</summary>
+    public event Action<ulong>? Opened;
+
+    public int ChannelCount => _open.Length;
+
+    public long Pulses { get; private set; }
+
+    public void StartPulse(byte channel, uint durationMicros)
+    {
+        ulong now = _clock.NowMicros;
+        _open[channel] = true;
+        _closeAt[channel] = now + durationMicros;
+        Pulses++;
+        _capture.Schedule(new CaptureRecord(now, CaptureLine.ValveMonitor, channel, 1));
+        Opened?.Invoke(now);
+    }
+
+    public void ForceClose(byte channel)
+    {
+        if (_open[channel])
+        {
+            _open[channel] = false;
+            _capture.Schedule(new CaptureRecord(_clock.NowMicros, CaptureLine.ValveMonitor, channel, 0));
+        }
+    }
+
+    public bool IsOpen(byte channel)
+    {
+        if (_open[channel] && _clock.NowMicros >= _closeAt[channel])
+        {
+            Close(channel);
+        }
+
+        return _open[channel];
+    }
+
+    public void EmitUntil(ulong untilMicros, SimCaptureSource sink)
+    {
+        for (byte ch = 0; ch < _open.Length; ch++)
+        {
+            if (_open[ch] && _closeAt[ch] <= untilMicros)
+            {
+                Close(ch);
+            }
+        }
+    }
+
+    private void Close(byte channel)
+    {
+        _open[channel] = false;
+        _capture.Schedule(new CaptureRecord(_closeAt[channel], CaptureLine.ValveMonitor, channel, 0));
+    }
+}
+
+/// <summary>Simulated tone generator: start and stop edges on the tone monitor line.</summary>
+public sealed class SimTone : ITone, ISimInput
+{
+    private readonly VirtualClock _clock;
+    private readonly SimCaptureSource _capture;
+    private bool _playing;
+    private ulong _stopAt;
+
+    public SimTone(VirtualClock clock, SimCaptureSource capture)
+    {
+        _clock = clock;
+        _capture = capture;
+    }
+
+    public void Play(ushort frequencyHz, uint durationMicros)
+    {
+        ulong now = _clock.NowMicros;
+        _playing = true;
+        _stopAt = now + durationMicros;
+        _capture.Schedule(new CaptureRecord(now, CaptureLine.ToneMonitor, 0, 1));
+    }
+
+    public void Silence()
+    {
+        if (_playing)
+        {
+            _playing = false;
+            _capture.Schedule(new CaptureRecord(_clock.NowMicros, CaptureLine.ToneMonitor, 0, 0));
+        }
+    }
+
+    public void EmitUntil(ulong untilMicros, SimCaptureSource sink)
+    {
+        if (_playing && _stopAt <= untilMicros)
+        {
+            _playing = false;
+            sink.Schedule(new CaptureRecord(_stopAt, CaptureLine.ToneMonitor, 0, 0));
+        }
+    }
+}
+
+/// <summary>Simulated digital outputs; each change is captured on the sync monitor line.</summary>
+public sealed class SimOutputs : IDigitalOutputs
+{
+    private readonly VirtualClock _clock;
+    private readonly SimCaptureSource _capture;
+    private readonly byte[] _levels;
+
+    public SimOutputs(VirtualClock clock, SimCaptureSource capture, int channels = 4)
+    {
+        _clock = clock;
+        _capture = capture;
+        _levels = new byte[channels];
+    }
+
+    public int ChannelCount => _levels.Length;
+
+    public byte Level(int channel) => _levels[channel];
+
+    public void Write(byte channel, byte level)
+    {
+        if (_levels[channel] == level)
+        {
+            return;
+        }
+
+        _levels[channel] = level;
+        _capture.Schedule(new CaptureRecord(_clock.NowMicros, CaptureLine.SyncMonitor, channel, level));
+    }
+}

@@ -1,0 +1,146 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Rig.Firmware;
+using Rig.Firmware.Hardware;
+using Rig.Host.Link;
+using Rig.Protocol;
+using Rig.VirtualRig.Peripherals;
+
+namespace Rig.VirtualRig;
+
+/// <summary>
+/// Adapts the firmware core's synchronous <see cref="IDeviceLink"/> to an <see cref="IRigLink"/>, as the
+/// nanoFramework MQTT client does on the device: publishes are copied and sent in order by a pump task;
+/// command messages are handed to <see cref="RigDevice.OfferCommand"/> stamped with the virtual receive time.
+/// </summary>
+public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
+{
+    private readonly IRigLink _link;
+    private readonly RigTopics _topics;
+    private readonly VirtualClock _clock;
+    private readonly int _maxQueued;
+    private readonly Channel<(string Topic, byte[] Payload, bool Retain)> _outgoing =
+        Channel.CreateUnbounded<(string, byte[], bool)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _pump;
+    private Task? _receiver;
+    private RigDevice? _device;
+    private int _queued;
+    private int _reconnected;
+    private long _publishFailures;
+
+    public SimDeviceLink(IRigLink link, RigTopics topics, VirtualClock clock, int maxQueued)
+    {
+        _link = link;
+        _topics = topics;
+        _clock = clock;
+        _maxQueued = maxQueued;
+        _link.ConnectionChanged += connected =>
+        {
+            if (connected)
+            {
+                Interlocked.Exchange(ref _reconnected, 1);
+            }
+        };
+    }
+
+    public bool IsConnected => _link.IsConnected;
+
+    /// <summary>Messages accepted but not yet acknowledged by the broker.</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Messages accepted from the core that the broker never took (the link dropped mid-publish). The core resends batches after a reconnect.</summary>
+    public long PublishFailures => Interlocked.Read(ref _publishFailures);
+
+    /// <summary>The last publish failure, for reports.</summary>
+    public Exception? LastPublishError { get; private set; }
+
+    public void Attach(RigDevice device)
+    {
+        _device = device;
+        _pump = Task.Run(PumpAsync);
+        _receiver = Task.Run(ReceiveAsync);
+    }
+
+    /// <summary>True once after each reconnect; the simulation loop then tells the core (on its own thread).</summary>
+    public bool TakeReconnected() => Interlocked.Exchange(ref _reconnected, 0) == 1;
+
+    public bool Publish(TopicKind topic, byte[] buffer, int offset, int count, bool retain)
+    {
+        if (!_link.IsConnected || Volatile.Read(ref _queued) >= _maxQueued)
+        {
+            return false;
+        }
+
+        var copy = new byte[count];
+        Buffer.BlockCopy(buffer, offset, copy, 0, count);
+        Interlocked.Increment(ref _queued);
+        return _outgoing.Writer.TryWrite((_topics.Get(topic), copy, retain));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _outgoing.Writer.TryComplete();
+        await _stop.CancelAsync();
+        if (_pump is not null)
+        {
+            await _pump;
+        }
+
+        if (_receiver is not null)
+        {
+            await _receiver;
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            await foreach (var (topic, payload, retain) in _outgoing.Reader.ReadAllAsync(_stop.Token))
+            {
+                try
+                {
+                    await _link.PublishAsync(topic, payload, retain, _stop.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Counted and kept: the core still holds every batch and resends it after the reconnect.
+                    Interlocked.Increment(ref _publishFailures);
+                    LastPublishError = e;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _queued);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Disposal.
+        }
+    }
+
+    private async Task ReceiveAsync()
+    {
+        try
+        {
+            await foreach (var message in _link.Messages.ReadAllAsync(_stop.Token))
+            {
+                if (message.Topic == _topics.Command && _device is not null)
+                {
+                    byte[] bytes = message.Payload.ToArray();
+                    _device.OfferCommand(bytes, 0, bytes.Length, _clock.NowMicros);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Disposal.
+        }
+    }
+}

@@ -1,0 +1,300 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Rig.Firmware;
+using Rig.Host.Link;
+using Rig.Protocol;
+using Rig.VirtualRig.Models;
+using Rig.VirtualRig.Peripherals;
+
+namespace Rig.VirtualRig;
+
+/// <summary>Settings of a virtual rig. Deterministic for a seed.</summary>
+public sealed record VirtualRigOptions
+{
+    public required string RigId { get; init; }
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Virtual seconds per wall second; 0 runs as fast as the CPU and the link allow.</summary>
+    public double Speed { get; init; } = 1;
+
+    /// <summary>Main-loop period in virtual µs (the device polls every 1 ms).</summary>
+    public uint TickMicros { get; init; } = 1000;
+
+    /// <summary>Encoder counts per cm of wheel surface: 1024-line quadrature (4096 counts/rev) on a 20 cm wheel.</summary>
+    public double EncoderCountsPerCm { get; init; } = 4096 / (Math.PI * 20);
+
+    /// <summary>
+    /// Firmware settings. The simulator keeps more batches for resend than the device default because in fast
+    /// mode seconds of virtual data pass while the bridge takes one acknowledgement round trip.
+    /// </summary>
+    public DeviceConfig Device { get; init; } = new DeviceConfig { ResendSlots = 2048, EventRingCapacity = 65536 };
+
+    public MouseOptions Mouse { get; init; } = new();
+
+    public ScannerOptions Scanner { get; init; } = new();
+
+    /// <summary>Messages the link adapter may hold before the core's publishes are refused (and retried later).</summary>
+    public int MaxQueuedMessages { get; init; } = 4096;
+
+    /// <summary>How long (wall time) to wait at the end for the bridge to acknowledge everything.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Where a run stands, for progress displays.</summary>
+public readonly record struct VirtualRigProgress(double VirtualSeconds, double TotalSeconds, ulong EventsCaptured, uint BatchesSent, int UnacknowledgedBatches);
+
+/// <summary>What a finished run did.</summary>
+public sealed record VirtualRigResult
+{
+    public required uint BootId { get; init; }
+    public required double VirtualSeconds { get; init; }
+    public required double WallSeconds { get; init; }
+    public required ulong EventsCaptured { get; init; }
+    public required uint EventsLost { get; init; }
+    public required uint BatchesSent { get; init; }
+    public required uint BatchesResent { get; init; }
+    public required long LickContacts { get; init; }
+    public required long Frames { get; init; }
+    public required long ValvePulses { get; init; }
+    public required long PublishFailures { get; init; }
+    public required uint RepliesDropped { get; init; }
+
+    /// <summary>True when the bridge acknowledged every batch before the drain timeout.</summary>
+    public required bool FullyAcknowledged { get; init; }
+}
+
+/// <summary>
+/// A rig without hardware: the unchanged firmware core (<see cref="RigDevice"/>) driven in virtual microseconds
+/// against simulated peripherals, a mouse and a scanner, connected to a broker through an <see cref="IRigLink"/>
+/// exactly as a device is.
+/// </summary>
+public sealed class VirtualRig : IAsyncDisposable
+{
+    private readonly VirtualRigOptions _options;
+    private readonly IRigLink _link;
+    private readonly SimDeviceLink _deviceLink;
+    private readonly VirtualClock _clock;
+    private readonly MouseModel _mouse;
+    private readonly ScannerModel _scanner;
+    private readonly SimValve _valve;
+    private readonly RigDevice _device;
+
+    private VirtualRig(VirtualRigOptions options, IRigLink link, SimDeviceLink deviceLink, VirtualClock clock,
+        MouseModel mouse, ScannerModel scanner, SimValve valve, RigDevice device)
+    {
+        _options = options;
+        _link = link;
+        _deviceLink = deviceLink;
+        _clock = clock;
+        _mouse = mouse;
+        _scanner = scanner;
+        _valve = valve;
+        _device = device;
+    }
+
+    public uint BootId => _device.BootId;
+
+    public RigDevice Device => _device;
+
+    public VirtualClock Clock => _clock;
+
+    /// <summary>Builds the rig, connects it (with its Offline status as last will) and subscribes to its command topic.</summary>
+    public static async Task<VirtualRig> ConnectAsync(ILinkFactory links, VirtualRigOptions options, CancellationToken cancellationToken)
+    {
+        var topics = new RigTopics(options.RigId);
+        var random = new Random(options.Seed);
+        uint bootId = (uint)random.Next(1, int.MaxValue);
+        var clock = new VirtualClock();
+        var capture = new SimCaptureSource(clock);
+        var mouse = new MouseModel(options.Mouse, random.Next(), clock, options.EncoderCountsPerCm);
+        var scanner = new ScannerModel(options.Scanner, random.Next());
+        var valve = new SimValve(clock, capture);
+        var tone = new SimTone(clock, capture);
+        var outputs = new SimOutputs(clock, capture);
+        capture.AddInput(mouse);
+        capture.AddInput(scanner);
+        capture.AddInput(valve);
+        capture.AddInput(tone);
+        valve.Opened += mouse.OnWater;
+
+        // The will must be known before connecting; a device without a link yet can still write it.
+        var willBuffer = new byte[DeviceStatus.Size];
+        var probe = new RigDevice(options.Device, bootId, capture, mouse, valve, tone, outputs, new NullDeviceLink());
+        int willLength = probe.WriteOfflineStatus(willBuffer);
+
+        var link = links.Create(new LinkOptions
+        {
+            ClientId = "rig-" + options.RigId,
+            Will = new LinkWill(topics.Status, willBuffer.AsMemory(0, willLength), Retain: true),
+        });
+        var deviceLink = new SimDeviceLink(link, topics, clock, options.MaxQueuedMessages);
+        var device = new RigDevice(options.Device, bootId, capture, mouse, valve, tone, outputs, deviceLink);
+        try
+        {
+            await link.ConnectAsync(cancellationToken);
+            await link.SubscribeAsync(topics.Command, cancellationToken);
+        }
+        catch
+        {
+            await link.DisposeAsync();
+            throw;
+        }
+
+        deviceLink.Attach(device);
+        device.Start(clock.NowMicros);
+        return new VirtualRig(options, link, deviceLink, clock, mouse, scanner, valve, device);
+    }
+
+    /// <summary>
+    /// Runs for <paramref name="duration"/> of virtual time, then stops the mouse and the scanner, flushes, and keeps
+    /// the device alive until the bridge has acknowledged every batch (or the drain timeout passes).
+    /// </summary>
+    public async Task<VirtualRigResult> RunAsync(TimeSpan duration, IProgress<VirtualRigProgress>? progress, CancellationToken cancellationToken)
+    {
+        var wall = Stopwatch.StartNew();
+        ulong start = _clock.NowMicros;
+        ulong end = start + (ulong)(duration.TotalMilliseconds * 1000);
+        double total = duration.TotalSeconds;
+        long lastProgressMs = -1000;
+        while (_clock.NowMicros < end)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await TickAsync(wall, start, _options.Speed, cancellationToken);
+            if (progress is not null && wall.ElapsedMilliseconds - lastProgressMs >= 250)
+            {
+                lastProgressMs = wall.ElapsedMilliseconds;
+                progress.Report(new VirtualRigProgress((_clock.NowMicros - start) / 1e6, total, _device.EventsCaptured,
+                    _device.BatchesSent, _device.UnacknowledgedBatches));
+            }
+        }
+
+        ulong now = _clock.NowMicros;
+        _mouse.StopLickingAt = now;
+        _scanner.StopAt = now;
+        _device.Flush(now);
+        uint lastBatch = _device.NextBatchSeq - 1;
+
+        // Drain in real time: the bridge acknowledges on its own clock.
+        var drain = Stopwatch.StartNew();
+        var drainWall = Stopwatch.StartNew();
+        ulong drainStart = _clock.NowMicros;
+        bool acknowledged = _device.NextBatchSeq == 0 || _device.IsAcknowledged(lastBatch);
+        while (!acknowledged && drain.Elapsed < _options.DrainTimeout)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await TickAsync(drainWall, drainStart, 1, cancellationToken);
+            acknowledged = _device.IsAcknowledged(lastBatch);
+        }
+
+        progress?.Report(new VirtualRigProgress(total, total, _device.EventsCaptured, _device.BatchesSent, _device.UnacknowledgedBatches));
+        return new VirtualRigResult
+        {
+            BootId = _device.BootId,
+            VirtualSeconds = (end - start) / 1e6,
+            WallSeconds = wall.Elapsed.TotalSeconds,
+            EventsCaptured = _device.EventsCaptured,
+            EventsLost = _device.EventsLost,
+            BatchesSent = _device.BatchesSent,
+            BatchesResent = _device.BatchesResent,
+            LickContacts = _mouse.Contacts,
+            Frames = _scanner.Frames,
+            ValvePulses = _valve.Pulses,
+            PublishFailures = _deviceLink.PublishFailures,
+            RepliesDropped = _device.RepliesDropped,
+            FullyAcknowledged = acknowledged,
+        };
+    }
+
+    /// <summary>Runs until cancelled (a virtual rig standing in for a device, for `rig sim`).</summary>
+    /// <param name="speed">Virtual seconds per wall second; null uses <see cref="VirtualRigOptions.Speed"/>.</param>
+    public async Task RunUntilCancelledAsync(IProgress<VirtualRigProgress>? progress, CancellationToken cancellationToken, double? speed = null)
+    {
+        double pace = speed ?? _options.Speed;
+        var wall = Stopwatch.StartNew();
+        ulong start = _clock.NowMicros;
+        long lastProgressMs = -1000;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(wall, start, pace, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (progress is not null && wall.ElapsedMilliseconds - lastProgressMs >= 1000)
+            {
+                lastProgressMs = wall.ElapsedMilliseconds;
+                progress.Report(new VirtualRigProgress((_clock.NowMicros - start) / 1e6, double.NaN, _device.EventsCaptured,
+                    _device.BatchesSent, _device.UnacknowledgedBatches));
+            }
+        }
+
+        _device.Flush(_clock.NowMicros);
+    }
+
+    /// <summary>Publishes Offline (as the will would) and disconnects cleanly.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_link.IsConnected)
+            {
+                var buffer = new byte[DeviceStatus.Size];
+                int length = _device.WriteOfflineStatus(buffer);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _link.PublishAsync(new RigTopics(_options.RigId).Status, buffer.AsMemory(0, length), retain: true, timeout.Token);
+                await _link.DisconnectAsync(timeout.Token);
+            }
+        }
+        finally
+        {
+            await _deviceLink.DisposeAsync();
+            await _link.DisposeAsync();
+        }
+    }
+
+    /// <summary>Drops the connection as a crash would (the broker publishes the will).</summary>
+    public Task AbortAsync() => _link.AbortAsync();
+
+    private async Task TickAsync(Stopwatch wall, ulong start, double speed, CancellationToken cancellationToken)
+    {
+        ulong next = _clock.NowMicros + _options.TickMicros;
+        if (speed > 0)
+        {
+            double dueMs = (next - start) / 1000.0 / speed;
+            double aheadMs = dueMs - wall.Elapsed.TotalMilliseconds;
+            if (aheadMs >= 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(aheadMs), cancellationToken);
+            }
+        }
+
+        // Backpressure: virtual time waits while the link is behind, so nothing is lost to a slow broker.
+        while (_deviceLink.Queued > _options.MaxQueuedMessages / 2)
+        {
+            await Task.Delay(1, cancellationToken);
+        }
+
+        _clock.AdvanceTo(next);
+        if (_deviceLink.TakeReconnected())
+        {
+            _device.OnLinkConnected();
+        }
+
+        _device.Poll(next);
+    }
+
+    /// <summary>A link that is never connected: used only to write the will before the real link exists.</summary>
+    private sealed class NullDeviceLink : Rig.Firmware.Hardware.IDeviceLink
+    {
+        public bool IsConnected => false;
+
+        public bool Publish(TopicKind topic, byte[] buffer, int offset, int count, bool retain) => false;
+    }
+}

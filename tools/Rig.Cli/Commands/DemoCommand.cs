@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Rig.Host.Bridge;
+using Rig.Host.Broker;
+using Rig.Host.Decoding;
+using Rig.Host.Link;
+using Rig.Protocol;
+using Command = System.CommandLine.Command;
+using DeviceCommand = Rig.Protocol.Command;
+using Rig.VirtualRig;
+
+namespace Rig.Cli.Commands;
+
+/// <summary>`rig demo`: the embedded broker, a virtual rig and the bridge in one process, recording one session.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var minutes = CommonOptions.Positive(new Option<double>("--minutes")
+        {
+            Description = "Session length in virtual minutes",
+            DefaultValueFactory = _ => 1,
+        });
+        var speed = CommonOptions.Speed(60);
+        var seed = CommonOptions.Seed();
+        var rig = CommonOptions.Rig(required: false, defaultValue: "demo");
+        var output = new Option<string?>("--out") { Description = "Session folder to create (default: sessions/<rig>-<time>); never overwritten" };
+        var json = CommonOptions.Json();
+        var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
+        var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
+        {
+            minutes, speed, seed, rig, output, json, verbose,
+        };
+        command.SetAction((parse, ct) => RunAsync(new DemoArgs(
+            parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
+            parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose)), ct));
+        return command;
+    }
+
+    private sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose);
+
+    private static async Task<int> RunAsync(DemoArgs args, CancellationToken ct)
+    {
+        using var app = RigApp.CreateBuilder(args.Verbose).Build();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Rig.Demo");
+        var bridgeOptions = app.Services.GetRequiredService<BridgeOptions>();
+        string folder = Path.GetFullPath(args.Out ?? CommonOptions.DefaultSessionFolder(args.RigId, time));
+        try
+        {
+            if (Directory.Exists(folder) || File.Exists(folder))
+            {
+                throw new SessionFolderExistsException(folder);
+            }
+
+            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
+            var links = new MqttLinkFactory(broker.Address);
+            await using var bridgeLink = links.Create(new LinkOptions { ClientId = "bridge-" + args.RigId });
+            await bridgeLink.ConnectAsync(ct);
+            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(links, new VirtualRigOptions
+            {
+                RigId = args.RigId,
+                Seed = args.Seed,
+                Speed = args.Speed,
+            }, ct);
+            await using var recorder = await SessionRecorder.StartAsync(bridgeLink, args.RigId, folder,
+                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine),
+                bridgeOptions, time, logger, sink: null, ct);
+
+            var progress = new ProgressLine();
+            var running = sim.RunAsync(TimeSpan.FromMinutes(args.Minutes),
+                new Progress<VirtualRigProgress>(p => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorder.Snapshot()))), ct);
+
+            // Exercise the command path once: a ping, and one 40 ms water pulse the virtual mouse will lick for.
+            var ping = await recorder.SendCommandAsync(new DeviceCommand { Opcode = CommandOpcode.Ping }, ct);
+            var pulse = await recorder.SendCommandAsync(new DeviceCommand { Opcode = CommandOpcode.PulseValve, DurationMicros = 40_000 }, ct);
+            if (ping.Result != AckResult.Ok || pulse.Result != AckResult.Ok)
+            {
+                logger.LogWarning("device refused a demo command: ping {Ping}, pulse {Pulse}", ping.Result, pulse.Result);
+            }
+
+            var simResult = await running;
+            progress.Done();
+
+            // The device stays alive (in real time) while the bridge closes the session, as a real one would.
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var alive = sim.RunUntilCancelledAsync(null, idle.Token, speed: 1);
+            var session = await recorder.StopAsync(ct);
+            await idle.CancelAsync();
+            await alive;
+            var replay = SessionReplay.Decode(session.Folder);
+            bool same = JsonSerializer.Serialize(replay.Counts, SummaryPrinter.Json) == JsonSerializer.Serialize(session.Counts, SummaryPrinter.Json);
+            bool complete = session.Drained && session.Counts.MissingBatches == 0 && session.Counts.UnexplainedMissingEvents == 0
+                && simResult.FullyAcknowledged;
+            var c = CultureInfo.InvariantCulture;
+            if (args.Json)
+            {
+                SummaryPrinter.PrintJson(Console.Out, new
+                {
+                    session = session.Folder,
+                    rig = args.RigId,
+                    broker = broker.Address.ToString(),
+                    complete,
+                    redecode_matches = same,
+                    virtual_seconds = simResult.VirtualSeconds,
+                    wall_seconds = simResult.WallSeconds,
+                    device = simResult,
+                    recorded = session.Counts,
+                    redecoded = new { events_total = replay.Counts.EventsTotal, events_by_kind = replay.Counts.EventsByKind, replay.JournalRecords, replay.TornTailBytes },
+                    journal = new { records = session.JournalRecords, bytes = session.JournalBytes },
+                    broker_dropped_messages = broker.DroppedMessages,
+                });
+            }
+            else
+            {
+                SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, new List<(string, string)>
+                {
+                    ("rig", $"{args.RigId} (virtual, boot {simResult.BootId:x8}, seed {args.Seed})"),
+                    ("duration", $"{simResult.VirtualSeconds.ToString("0.#", c)} s virtual in {simResult.WallSeconds.ToString("0.0", c)} s wall"),
+                    ("device events numbered", simResult.EventsCaptured.ToString("N0", c)),
+                    ("journal", $"{session.JournalRecords.ToString("N0", c)} records, {session.JournalBytes.ToString("N0", c)} bytes"),
+                    ("complete", complete ? "yes: every event sequence number exactly once" : "NO"),
+                    ("re-decoded from journal", same ? "same counts" : "DIFFERENT counts"),
+                });
+            }
+
+            if (!same)
+            {
+                await Console.Error.WriteLineAsync("rig demo: re-decoding the journal gave different counts than the live session");
+                return ExitCodes.Failure;
+            }
+
+            return complete ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
+        }
+        catch (Exception e) when (ExitCodes.For(e) != ExitCodes.Failure)
+        {
+            await Console.Error.WriteLineAsync("rig demo: " + e.Message);
+            return ExitCodes.For(e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.CommandLine;
+using System.Threading;
+using System.Threading.Tasks;
+using Rig.Host.Link;
+using Rig.VirtualRig;
+
+namespace Rig.Cli.Commands;
+
+/// <summary>`rig sim`: a virtual rig that connects to a broker exactly like a device.</summary>
+internal static class SimCommand
+{
+    public static Command Create()
+    {
+        var rig = CommonOptions.Rig(required: true);
+        var broker = CommonOptions.Broker(required: true);
+        var speed = CommonOptions.Speed(1);
+        var seed = CommonOptions.Seed();
+        var minutes = CommonOptions.Positive(new Option<double>("--minutes")
+        {
+            Description = "Run this many virtual minutes, wait until the bridge has everything, then exit (default: until Ctrl-C)",
+            DefaultValueFactory = _ => 0,
+        }, allowZero: true);
+        var json = CommonOptions.Json();
+        var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
+        {
+            rig, broker, speed, seed, minutes, json,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
+            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, CancellationToken ct)
+    {
+        try
+        {
+            var address = BrokerAddress.Parse(brokerUrl);
+            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address), new VirtualRigOptions
+            {
+                RigId = rigId,
+                Seed = seed,
+                Speed = speed,
+            }, ct);
+            await Console.Error.WriteLineAsync($"rig sim: virtual rig '{rigId}' (boot {sim.BootId:x8}) connected to {address}");
+            var progress = new ProgressLine();
+            var report = new Progress<VirtualRigProgress>(p => progress.Report("[rig sim] " + ProgressLine.Describe(p, null)));
+            if (minutes > 0)
+            {
+                var result = await sim.RunAsync(TimeSpan.FromMinutes(minutes), report, ct);
+                progress.Done();
+                if (json)
+                {
+                    SummaryPrinter.PrintJson(Console.Out, result);
+                }
+                else
+                {
+                    Console.WriteLine($"virtual rig '{rigId}': {result.EventsCaptured:N0} events in {result.BatchesSent:N0} batches ({result.BatchesResent} resent), {result.EventsLost} lost, all acknowledged: {(result.FullyAcknowledged ? "yes" : "NO")}");
+                }
+
+                return result.FullyAcknowledged ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
+            }
+
+            await sim.RunUntilCancelledAsync(report, ct);
+            progress.Done();
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (ExitCodes.For(e) != ExitCodes.Failure)
+        {
+            await Console.Error.WriteLineAsync("rig sim: " + e.Message);
+            return ExitCodes.For(e);
+        }
+    }
+}

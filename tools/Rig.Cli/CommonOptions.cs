@@ -1,0 +1,77 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Reflection;
+using Rig.Protocol;
+
+namespace Rig.Cli;
+
+/// <summary>Options several commands share, with their validation.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Rig(bool required, string defaultValue = "rig1")
+    {
+        var option = new Option<string>("--rig")
+        {
+            Description = "Rig id: 1-32 characters of A-Z a-z 0-9 _ - (it names MQTT topics and folders)",
+            Required = required,
+        };
+        if (!required)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+
+        option.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (value is not null && !RigTopics.IsValidRigId(value))
+            {
+                result.AddError($"invalid rig id '{value}': use 1-32 characters of A-Z a-z 0-9 _ -");
+            }
+        });
+        return option;
+    }
+
+    public static Option<string> Broker(bool required) => new("--broker")
+    {
+        Description = "Broker URL: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]",
+        Required = required,
+    };
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print a machine-readable JSON summary on stdout (progress still goes to stderr)",
+    };
+
+    public static Option<double> Speed(double defaultValue) => Positive(new Option<double>("--speed")
+    {
+        Description = "Virtual seconds per wall second (0 = as fast as possible)",
+        DefaultValueFactory = _ => defaultValue,
+    }, allowZero: true);
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Random seed of the virtual rig (same seed, same session)",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static Option<double> Positive(Option<double> option, bool allowZero = false)
+    {
+        option.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (double.IsNaN(value) || value < 0 || (!allowZero && value == 0))
+            {
+                result.AddError($"{option.Name} must be {(allowZero ? "zero or more" : "more than zero")}, not {value}");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>A new session folder name under ./sessions: rig id and local start time.</summary>
+    public static string DefaultSessionFolder(string rigId, TimeProvider time) =>
+        Path.Combine("sessions", $"{rigId}-{time.GetLocalNow():yyyyMMdd-HHmmss}");
+
+    public static string Software =>
+        "rig " + (typeof(CommonOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?");
+}

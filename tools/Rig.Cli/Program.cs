@@ -1,0 +1,34 @@
+using System;
+using System.CommandLine;
+using System.Threading.Tasks;
+using Rig.Cli.Commands;
+
+namespace Rig.Cli;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("Rig: behaviour-rig controller for head-fixed mouse VR with two-photon imaging.")
+        {
+            DemoCommand.Create(),
+            RunCommand.Create(),
+            SimCommand.Create(),
+            BrokerCommand.Create(),
+            DecodeCommand.Create(),
+        };
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync("rig: " + error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("run 'rig --help' for usage");
+            return ExitCodes.Usage;
+        }
+
+        return await parsed.InvokeAsync();
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rig.Host.Decoding;
+
+namespace Rig.Cli;
+
+/// <summary>The summary a command prints: a table for people, or JSON (--json) for scripts.</summary>
+internal static class SummaryPrinter
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static void PrintJson(TextWriter output, object summary) => output.WriteLine(JsonSerializer.Serialize(summary, Json));
+
+    public static void PrintCounts(TextWriter output, string title, SessionCounts counts, IEnumerable<(string Key, string Value)> extra)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(title);
+        var rows = new List<(string, string)>();
+        rows.AddRange(extra);
+        rows.Add(("licks (onsets)", counts.Licks.ToString("N0", c)));
+        foreach (var (kind, n) in counts.EventsByKind.Where(k => k.Value > 0))
+        {
+            rows.Add(($"events: {kind}", n.ToString("N0", c)));
+        }
+
+        rows.Add(("events total", counts.EventsTotal.ToString("N0", c)));
+        rows.Add(("batches received", $"{counts.BatchesReceived.ToString("N0", c)} ({counts.DuplicateBatches} duplicate, {counts.ResentBatches} resent)"));
+        rows.Add(("resend requests", counts.ResendRequests.ToString(c)));
+        rows.Add(("missing batches", counts.MissingBatches.ToString(c)));
+        rows.Add(("unexplained missing events", counts.UnexplainedMissingEvents.ToString(c)));
+        rows.Add(("events dropped on device (counted)", counts.DeviceLostEvents.ToString(c)));
+        if (counts.MalformedMessages.Count > 0)
+        {
+            rows.Add(("malformed messages", string.Join(", ", counts.MalformedMessages.Select(m => $"{m.Key} {m.Value}"))));
+        }
+
+        if (counts.AckRoundTripMedianMs is { } median)
+        {
+            rows.Add(("command round trip", $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms"));
+        }
+
+        int width = rows.Max(r => r.Item1.Length);
+        foreach (var (key, value) in rows)
+        {
+            output.WriteLine($"  {key.PadRight(width)}  {value}");
+        }
+    }
+}
