@@ -3,18 +3,15 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rig.Host.Bridge;
 using Rig.Host.Broker;
-using Rig.Host.Decoding;
 using Rig.Host.Link;
 using Rig.Protocol;
 using Command = System.CommandLine.Command;
-using DeviceCommand = Rig.Protocol.Command;
 using Rig.VirtualRig;
 
 namespace Rig.Cli.Commands;
@@ -63,43 +60,23 @@ internal static class DemoCommand
 
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
-            await using var bridgeLink = links.Create(new LinkOptions { ClientId = "bridge-" + args.RigId });
-            await bridgeLink.ConnectAsync(ct);
-            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(links, new VirtualRigOptions
-            {
-                RigId = args.RigId,
-                Seed = args.Seed,
-                Speed = args.Speed,
-            }, ct);
-            await using var recorder = await SessionRecorder.StartAsync(bridgeLink, args.RigId, folder,
-                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine),
-                bridgeOptions, time, logger, sink: null, ct);
-
             var progress = new ProgressLine();
-            var running = sim.RunAsync(TimeSpan.FromMinutes(args.Minutes),
-                new Progress<VirtualRigProgress>(p => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorder.Snapshot()))), ct);
-
-            // Exercise the command path once: a ping, and one 40 ms water pulse the virtual mouse will lick for.
-            var ping = await recorder.SendCommandAsync(new DeviceCommand { Opcode = CommandOpcode.Ping }, ct);
-            var pulse = await recorder.SendCommandAsync(new DeviceCommand { Opcode = CommandOpcode.PulseValve, DurationMicros = 40_000 }, ct);
-            if (ping.Result != AckResult.Ok || pulse.Result != AckResult.Ok)
+            var result = await VirtualSession.RecordAsync(links, links,
+                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed },
+                bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
+                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine),
+                time, logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
+            progress.Done();
+            if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok)
             {
-                logger.LogWarning("device refused a demo command: ping {Ping}, pulse {Pulse}", ping.Result, pulse.Result);
+                logger.LogWarning("device refused a demo command: ping {Ping}, pulse {Pulse}", result.Ping.Result, result.Pulse.Result);
             }
 
-            var simResult = await running;
-            progress.Done();
-
-            // The device stays alive (in real time) while the bridge closes the session, as a real one would.
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var alive = sim.RunUntilCancelledAsync(null, idle.Token, speed: 1);
-            var session = await recorder.StopAsync(ct);
-            await idle.CancelAsync();
-            await alive;
-            var replay = SessionReplay.Decode(session.Folder);
-            bool same = JsonSerializer.Serialize(replay.Counts, SummaryPrinter.Json) == JsonSerializer.Serialize(session.Counts, SummaryPrinter.Json);
-            bool complete = session.Drained && session.Counts.MissingBatches == 0 && session.Counts.UnexplainedMissingEvents == 0
-                && simResult.FullyAcknowledged;
+            var simResult = result.Device;
+            var session = result.Session;
+            var replay = result.Replay;
+            bool same = result.RedecodeMatches;
+            bool complete = result.Complete;
             var c = CultureInfo.InvariantCulture;
             if (args.Json)
             {
