@@ -35,15 +35,34 @@ public static class VirtualSession
         await using var bridgeLink = bridgeLinks.Create(new LinkOptions { ClientId = "bridge-" + rigOptions.RigId });
         await bridgeLink.ConnectAsync(cancellationToken);
         await using var sim = await VirtualRig.ConnectAsync(deviceLinks, rigOptions, cancellationToken);
-        await using var recorder = await SessionRecorder.StartAsync(bridgeLink, rigOptions.RigId, folder, info, bridgeOptions,
-            time, logger, sink: null, cancellationToken);
-        var reporter = progress is null ? null : new Progress<VirtualRigProgress>(p => progress(p, recorder.Snapshot()));
-        var running = sim.RunAsync(duration, reporter, cancellationToken);
 
-        // Exercise the command path while the device runs: a ping, and one 40 ms water pulse the mouse licks for.
-        var ping = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
-        var pulse = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.PulseValve, DurationMicros = 40_000 }, cancellationToken);
-        var device = await running;
+        // The device lives in real time while the bridge finds it and exchanges the first commands, so neither waits
+        // on a device that is not polling; the session proper then runs at the configured speed.
+        SessionRecorder recorder;
+        Ack ping;
+        Ack pulse;
+        using (var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            var live = sim.RunUntilCancelledAsync(null, starting.Token, speed: 1);
+            try
+            {
+                recorder = await SessionRecorder.StartAsync(bridgeLink, rigOptions.RigId, folder, info, bridgeOptions,
+                    time, logger, sink: null, cancellationToken);
+                ping = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
+
+                // One 40 ms water pulse, which the virtual mouse answers with a lick bout.
+                pulse = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.PulseValve, DurationMicros = 40_000 }, cancellationToken);
+            }
+            finally
+            {
+                await starting.CancelAsync();
+                await live;
+            }
+        }
+
+        await using var recording = recorder;
+        var reporter = progress is null ? null : new Progress<VirtualRigProgress>(p => progress(p, recorder.Snapshot()));
+        var device = await sim.RunAsync(duration, reporter, cancellationToken);
 
         // The device stays alive (in real time) while the bridge closes the session, as a real one would.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -131,7 +131,13 @@ public sealed class SessionRecorder : IAsyncDisposable
             await link.SubscribeAsync(topic, cancellationToken);
         }
 
-        // The retained status tells who the device is before the header is written; what arrives meanwhile is kept.
+        // Ask for a fresh status as well as relying on the retained one: a retained message published while we
+        // subscribe can be missed by a broker, and one that restarted without persistence has none.
+        var statusRequest = EncodeCommand(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = (uint)Random.Shared.Next(1, int.MaxValue) });
+        long statusRequestNanos = JournalWriter.HostNanos(time);
+        await link.PublishAsync(topics.Command, statusRequest, retain: false, cancellationToken);
+
+        // The status tells who the device is before the header is written; what arrives meanwhile is kept.
         var early = new List<(LinkMessage Message, long HostNanos)>();
         DeviceStatus? status = null;
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -196,6 +202,11 @@ public sealed class SessionRecorder : IAsyncDisposable
         var decoder = new SessionDecoder(rigId, sink);
         var recorder = new SessionRecorder(link, topics, folder, options, time, logger, journal, decoder);
         recorder.Mark("session_start");
+        lock (recorder._gate)
+        {
+            recorder.JournalSent(statusRequest, statusRequestNanos);
+        }
+
         foreach (var (message, hostNanos) in early)
         {
             recorder.OnMessage(message, hostNanos);
@@ -531,18 +542,27 @@ public sealed class SessionRecorder : IAsyncDisposable
 
     private async Task PublishCommandAsync(Command command, CancellationToken cancellationToken)
     {
-        var buffer = new byte[Command.HeaderSize + Command.PayloadSize(command.Opcode)];
-        var writer = new ByteWriter(buffer, 0, buffer.Length);
-        command.Write(writer);
+        byte[] buffer = EncodeCommand(command);
         lock (_gate)
         {
             // Journaled before it is published, so the record shows every command the device may have acted on.
-            long hostNanos = JournalWriter.HostNanos(_time);
-            _journal.Append(JournalRecordType.Sent, TopicKind.Command, hostNanos, buffer);
-            _decoder.Process(new JournalRecord(JournalRecordType.Sent, TopicKind.Command, hostNanos, buffer));
+            JournalSent(buffer, JournalWriter.HostNanos(_time));
         }
 
         await _link.PublishAsync(_topics.Command, buffer, retain: false, cancellationToken);
+    }
+
+    private static byte[] EncodeCommand(Command command)
+    {
+        var buffer = new byte[Command.HeaderSize + Command.PayloadSize(command.Opcode)];
+        command.Write(new ByteWriter(buffer, 0, buffer.Length));
+        return buffer;
+    }
+
+    private void JournalSent(byte[] command, long hostNanos)
+    {
+        _journal.Append(JournalRecordType.Sent, TopicKind.Command, hostNanos, command);
+        _decoder.Process(new JournalRecord(JournalRecordType.Sent, TopicKind.Command, hostNanos, command));
     }
 
     private void Mark(string what)

@@ -53,8 +53,13 @@ public sealed class SeqRangeSet
             return 0;
         }
 
-        // General case: merge with every range it touches.
+        // General case: merge with every range it overlaps or touches (on either side).
         int i = LowerBound(first);
+        if (i > 0 && _ranges[i - 1].End == first)
+        {
+            i--;
+        }
+
         ulong overlap = 0;
         ulong newFirst = first;
         ulong newEnd = end;

@@ -96,15 +96,9 @@ public sealed class SessionDecoder
         var result = new List<(uint, SeqRange)>();
         foreach (uint boot in _bootOrder)
         {
-            var s = _boots[boot];
-            foreach (var gap in s.Batches.Gaps())
+            foreach (var range in _boots[boot].MissingBatches())
             {
-                result.Add((boot, gap));
-            }
-
-            if (!s.Batches.IsEmpty && s.ReportedBatchesSent > s.Batches.End)
-            {
-                result.Add((boot, new SeqRange(s.Batches.End, s.ReportedBatchesSent - s.Batches.End)));
+                result.Add((boot, range));
             }
         }
 
@@ -130,8 +124,7 @@ public sealed class SessionDecoder
             var s = _boots[id];
             var gaps = s.EventGaps();
             unexplained += gaps.Where(g => !g.ExplainedByDevice).Sum(g => (long)g.Count);
-            missingBatches += s.Batches.Gaps().Sum(g => (long)g.Count)
-                + (!s.Batches.IsEmpty && s.ReportedBatchesSent > s.Batches.End ? (long)(s.ReportedBatchesSent - s.Batches.End) : 0);
+            missingBatches += s.MissingBatches().Sum(g => (long)g.Count);
             deviceLost += gaps.Where(g => g.ExplainedByDevice).Sum(g => (long)g.Count);
             boots.Add(new BootSummary(
                 BootId: id,
@@ -294,6 +287,10 @@ public sealed class SessionDecoder
             LastStatus = status;
             CurrentBootId = status.BootId;
             boot.ReportedBatchesSent = Math.Max(boot.ReportedBatchesSent, status.BatchesSent);
+
+            // The first status of a boot tells where this session's stream starts: the oldest batch the device still
+            // holds. Everything from there on belongs to the session, so even a lost first batch is noticed.
+            boot.FloorBatchSeq ??= status.BatchesSent >= status.UnackedBatches ? status.BatchesSent - status.UnackedBatches : 0;
         }
     }
 
@@ -346,6 +343,39 @@ public sealed class SessionDecoder
 
         /// <summary>Batches the device said (in its latest status) it has published at least once: numbers 0 to this minus 1.</summary>
         public ulong ReportedBatchesSent { get; set; }
+
+        /// <summary>First batch number of this session's stream, from the boot's first status; null before one arrived.</summary>
+        public ulong? FloorBatchSeq { get; set; }
+
+        /// <summary>Batch numbers from the floor (or the first received) up to the highest received or reported sent, not received.</summary>
+        public List<SeqRange> MissingBatches()
+        {
+            var missing = new List<SeqRange>();
+            ulong upper = Batches.IsEmpty ? ReportedBatchesSent : Math.Max(Batches.End, ReportedBatchesSent);
+            ulong lower = FloorBatchSeq ?? (Batches.IsEmpty ? upper : Batches.Min);
+            ulong cursor = lower;
+            foreach (var r in Batches.Ranges)
+            {
+                if (r.End <= cursor)
+                {
+                    continue;
+                }
+
+                if (r.First > cursor)
+                {
+                    missing.Add(new SeqRange(cursor, r.First - cursor));
+                }
+
+                cursor = r.End;
+            }
+
+            if (upper > cursor)
+            {
+                missing.Add(new SeqRange(cursor, upper - cursor));
+            }
+
+            return missing;
+        }
 
         public void Remember(in EventBatchHeader h)
         {

@@ -1,0 +1,125 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rig.Host.Bridge;
+using Rig.Host.Broker;
+using Rig.Host.Journal;
+using Rig.Host.Link;
+using Rig.Protocol;
+using Rig.TestSupport;
+using Rig.VirtualRig;
+using Xunit;
+
+namespace Rig.Integration.Tests;
+
+/// <summary>A virtual rig's session through each kind of broker arrives complete: every event number exactly once.</summary>
+public sealed class EndToEndTests
+{
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_virtual_rig_session_through_a_real_mosquitto_arrives_complete()
+    {
+        await using var mosquitto = await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken);
+        var links = new MqttLinkFactory(mosquitto.Address);
+        var result = await Record(links, links, "mosquitto");
+        AssertComplete(result);
+    }
+
+    [Fact]
+    public async Task A_virtual_rig_session_through_the_embedded_broker_arrives_complete()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, TestContext.Current.CancellationToken);
+        var links = new MqttLinkFactory(broker.Address);
+        var result = await Record(links, links, "embedded");
+        AssertComplete(result);
+        Assert.Equal(0, broker.DroppedMessages);
+    }
+
+    [Fact]
+    public async Task A_virtual_rig_session_through_the_in_memory_fake_arrives_complete()
+    {
+        var links = new InMemoryBroker().CreateLinkFactory();
+        var result = await Record(links, links, "in-memory");
+        AssertComplete(result);
+    }
+
+    [Fact]
+    public async Task Batches_lost_on_the_way_are_asked_for_again_and_the_session_still_ends_complete()
+    {
+        await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, TestContext.Current.CancellationToken);
+        var links = new MqttLinkFactory(broker.Address);
+
+        // The first batch and every 25th message the device publishes on its events topic vanish.
+        var lossy = new DroppingLinkFactory(links, (topic, index) => topic.EndsWith("/events", StringComparison.Ordinal) && (index % 25 == 0 || index == 2));
+        var result = await Record(lossy, links, "lossy");
+        Assert.True(lossy.Dropped > 10, $"only {lossy.Dropped} messages were dropped");
+        AssertComplete(result);
+        Assert.True(result.Session.Counts.ResendRequests > 0, "the bridge never asked for a resend");
+        // A resent batch can itself be dropped and asked for again, so resends arrive for at least half the drops.
+        Assert.True(result.Session.Counts.ResentBatches >= lossy.Dropped / 2, $"{result.Session.Counts.ResentBatches} resent for {lossy.Dropped} dropped");
+    }
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_boot_id_and_events_are_numbered_from_zero()
+    {
+        var links = new InMemoryBroker().CreateLinkFactory();
+        var a = await Record(links, links, "a", seed: 7);
+        var b = await Record(links, links, "b", seed: 7);
+        Assert.Equal(a.Device.BootId, b.Device.BootId);
+        Assert.Equal(0ul, a.Session.Counts.Boots.Single().FirstEventSeq);
+    }
+
+    [Fact]
+    public async Task A_session_folder_that_exists_is_refused_and_left_untouched()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("session");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "keep.txt"), "precious");
+        var links = new InMemoryBroker().CreateLinkFactory();
+        await Assert.ThrowsAsync<SessionFolderExistsException>(() => Record(links, links, "exists", folder: folder));
+        Assert.Equal(["keep.txt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(folder, "keep.txt")));
+    }
+
+    private static async Task<VirtualSessionResult> Record(ILinkFactory deviceLinks, ILinkFactory bridgeLinks, string name, int seed = 3, string? folder = null)
+    {
+        using var dir = new TempDirectory();
+        folder ??= dir.Combine(name);
+        var result = await VirtualSession.RecordAsync(deviceLinks, bridgeLinks,
+            new VirtualRigOptions { RigId = "rig-" + name.Replace(' ', '-'), Seed = seed, Speed = 0 },
+            new BridgeOptions(), folder, Duration, new SessionStartInfo(bridgeLinks.Description, "tests"),
+            TimeProvider.System, NullLogger.Instance, progress: null, TestContext.Current.CancellationToken);
+
+        // The journal is a real file with every message in it; reading it back needs nothing but the folder.
+        var journal = JournalReader.Read(Path.Combine(folder, SessionRecorder.JournalFile));
+        Assert.True(journal.IsComplete);
+        Assert.Equal(result.Session.JournalRecords, journal.RecordCount);
+        return result;
+    }
+
+    private static void AssertComplete(VirtualSessionResult r)
+    {
+        var counts = r.Session.Counts;
+        Assert.True(r.Complete, $"incomplete: missing batches {counts.MissingBatches}, unexplained {counts.UnexplainedMissingEvents}, drained {r.Session.Drained}, acked {r.Device.FullyAcknowledged}");
+        Assert.True(r.RedecodeMatches, "re-decoding the journal gave other counts");
+        Assert.Equal(AckResult.Ok, r.Ping.Result);
+        Assert.Equal(AckResult.Ok, r.Pulse.Result);
+        var boot = Assert.Single(counts.Boots);
+        Assert.Equal(r.Device.BootId, boot.BootId);
+        Assert.Empty(boot.Gaps);
+
+        // Every event number from the first to the last recorded is there exactly once.
+        Assert.Equal((long)(boot.EndEventSeq!.Value - boot.FirstEventSeq!.Value), boot.Events);
+        Assert.Equal(boot.Events, counts.EventsTotal);
+        Assert.True(boot.EndEventSeq >= r.Device.EventsCaptured - 64, $"recorded up to {boot.EndEventSeq}, device numbered {r.Device.EventsCaptured}");
+        Assert.True(counts.Licks > 0 && counts.EventsByKind["encoder"] > 1000 && counts.EventsByKind["frame"] > 800,
+            $"licks {counts.Licks}, encoder {counts.EventsByKind["encoder"]}, frames {counts.EventsByKind["frame"]}");
+        Assert.Equal(r.Device.Frames, counts.EventsByKind["frame"]);
+        Assert.Equal(2, counts.EventsByKind["valve"]);
+        Assert.Empty(counts.MalformedMessages);
+    }
+}
