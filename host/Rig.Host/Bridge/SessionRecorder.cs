@@ -293,7 +293,7 @@ public sealed class SessionRecorder : IAsyncDisposable
             int missing;
             lock (_gate)
             {
-                missing = _decoder.MissingBatches().Count;
+                missing = _decoder.RecoverableMissingBatches().Count;
             }
 
             drained = missing == 0;
@@ -490,7 +490,7 @@ public sealed class SessionRecorder : IAsyncDisposable
         long retry = (long)_options.ResendRetry.TotalMilliseconds * 1_000_000;
         lock (_gate)
         {
-            var missing = _decoder.MissingBatches();
+            var missing = _decoder.RecoverableMissingBatches();
             var still = new HashSet<(uint, ulong)>();
             foreach (var (boot, range) in missing)
             {

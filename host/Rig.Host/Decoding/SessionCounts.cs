@@ -60,6 +60,9 @@ public sealed record SessionCounts
     /// <summary>Batches never received (holes, and ones the device reports sent beyond the last received). Zero for a complete session.</summary>
     public required long MissingBatches { get; init; }
 
+    /// <summary>Missing batches the device said it no longer holds (answered a resend request with Unavailable): lost for good.</summary>
+    public required long UnavailableBatches { get; init; }
+
     /// <summary>Events the device numbered and reported dropped (known, exact ranges in <see cref="Boots"/>).</summary>
     public required long DeviceLostEvents { get; init; }
 

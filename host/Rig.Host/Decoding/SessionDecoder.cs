@@ -29,6 +29,7 @@ public sealed class SessionDecoder
     private readonly Dictionary<string, long> _malformed = [];
     private readonly List<string> _malformedExamples = [];
     private readonly Dictionary<uint, (CommandOpcode Opcode, long HostNanos)> _pendingCommands = [];
+    private readonly Dictionary<uint, uint> _resendTargets = [];
     private readonly Dictionary<string, long> _ackResults = [];
     private readonly List<double> _ackRoundTripsMs = [];
     private long _lickOnsets;
@@ -40,6 +41,7 @@ public sealed class SessionDecoder
     private long _syncReplies;
     private long _commandsSent;
     private long _resendRequests;
+    private long _unavailableBatches;
     private long _markers;
     private long _unknownTopic;
     private long _firstHostNanos = -1;
@@ -108,9 +110,59 @@ public sealed class SessionDecoder
     /// <summary>The boot id of the latest batch or Online status: the device as it is now.</summary>
     public uint? CurrentBootId { get; private set; }
 
-    /// <summary>Highest batch number through which every batch of <paramref name="bootId"/> has arrived, or null before the first.</summary>
-    public uint? ContiguousBatchThrough(uint bootId) =>
-        _boots.TryGetValue(bootId, out var s) && !s.Batches.IsEmpty ? (uint)s.Batches.ContiguousThrough : null;
+    /// <summary>
+    /// Highest batch number through which every batch of <paramref name="bootId"/> from the session's floor has
+    /// arrived (what may be acknowledged), or null when nothing may be acknowledged yet.
+    /// </summary>
+    public uint? ContiguousBatchThrough(uint bootId)
+    {
+        if (!_boots.TryGetValue(bootId, out var s) || s.Batches.IsEmpty)
+        {
+            return null;
+        }
+
+        if (s.FloorBatchSeq is { } floor && floor < s.Batches.Min)
+        {
+            // Batches below the first one received are still missing: acknowledging past them would let the device
+            // forget them before they are resent.
+            return floor == 0 ? null : (uint)(floor - 1);
+        }
+
+        return (uint)s.Batches.ContiguousThrough;
+    }
+
+    /// <summary>Missing batches worth asking for: those the device has not said it no longer holds.</summary>
+    public IReadOnlyList<(uint BootId, SeqRange Batches)> RecoverableMissingBatches()
+    {
+        var result = new List<(uint, SeqRange)>();
+        foreach (uint boot in _bootOrder)
+        {
+            var s = _boots[boot];
+            foreach (var range in s.MissingBatches())
+            {
+                ulong cursor = range.First;
+                for (ulong b = range.First; b < range.End; b++)
+                {
+                    if (s.Unavailable.Contains(b))
+                    {
+                        if (b > cursor)
+                        {
+                            result.Add((boot, new SeqRange(cursor, b - cursor)));
+                        }
+
+                        cursor = b + 1;
+                    }
+                }
+
+                if (range.End > cursor)
+                {
+                    result.Add((boot, new SeqRange(cursor, range.End - cursor)));
+                }
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Everything counted so far.</summary>
     public SessionCounts Summarize()
@@ -155,6 +207,7 @@ public sealed class SessionDecoder
             ResentBatches = _resentBatches,
             UnexplainedMissingEvents = unexplained,
             MissingBatches = missingBatches,
+            UnavailableBatches = _unavailableBatches,
             DeviceLostEvents = deviceLost,
             StatusMessages = _statusMessages,
             OfflineStatuses = _offlineStatuses,
@@ -228,6 +281,7 @@ public sealed class SessionDecoder
             if (cmd.Opcode == CommandOpcode.ResendBatches)
             {
                 _resendRequests++;
+                _resendTargets[cmd.CommandId] = cmd.TargetBootId;
             }
 
             if ((cmd.Flags & CommandFlags.NoAck) == 0 && cmd.Opcode != CommandOpcode.SyncRequest)
@@ -302,6 +356,14 @@ public sealed class SessionDecoder
         {
             _ackRoundTripsMs.Add((hostNanos - sent.HostNanos) / 1e6);
         }
+
+        if (ack.Opcode == CommandOpcode.ResendBatches && _resendTargets.Remove(ack.CommandId, out uint target)
+            && ack.Result == AckResult.Unavailable)
+        {
+            // The device no longer holds this batch: it stays counted as missing but is not asked for again.
+            Boot(ack.BootId == 0 ? target : ack.BootId).Unavailable.Add(ack.Detail, 1);
+            _unavailableBatches++;
+        }
     }
 
     private BootStream Boot(uint bootId)
@@ -336,6 +398,9 @@ public sealed class SessionDecoder
         public SeqRangeSet Batches { get; } = new();
 
         public SeqRangeSet Events { get; } = new();
+
+        /// <summary>Batches the device answered a resend request for with Unavailable: lost for good.</summary>
+        public SeqRangeSet Unavailable { get; } = new();
 
         public string? FirmwareVersion { get; set; }
 

@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Rig.TestSupport;
+using Xunit;
+
+namespace Rig.Integration.Tests;
+
+/// <summary>The `rig` command as users run it: real processes, real files, documented exit codes.</summary>
+public sealed class CliTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Demo_for_one_minute_at_sixty_times_reports_licks_encoder_samples_and_frames_with_no_gaps_and_decode_agrees()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("demo-session");
+        var started = DateTime.UtcNow;
+        var (code, stdout, stderr) = await RigProcess.RunAsync(
+            ["demo", "--minutes", "1", "--speed", "60", "--json", "--out", folder], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        var elapsed = DateTime.UtcNow - started;
+        Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
+        Assert.True(elapsed < TimeSpan.FromMinutes(1), $"took {elapsed}");
+
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("complete").GetBoolean());
+        Assert.True(root.GetProperty("redecode_matches").GetBoolean());
+        Assert.Equal(folder, root.GetProperty("session").GetString());
+        var recorded = root.GetProperty("recorded");
+        var kinds = recorded.GetProperty("events_by_kind");
+        Assert.True(recorded.GetProperty("licks").GetInt64() > 0);
+        Assert.True(kinds.GetProperty("encoder").GetInt64() > 1000);
+        Assert.InRange(kinds.GetProperty("frame").GetInt64(), 1700, 1800); // 30 Hz for 60 s, from 0.5 s on
+        Assert.Equal(0, recorded.GetProperty("missing_batches").GetInt64());
+        Assert.Equal(0, recorded.GetProperty("unexplained_missing_events").GetInt64());
+        Assert.True(File.Exists(Path.Combine(folder, "session.json")));
+        Assert.True(File.Exists(Path.Combine(folder, "journal.rigj")));
+        Assert.True(File.Exists(Path.Combine(folder, "summary.json")));
+
+        var decode = await RigProcess.RunAsync(["decode", folder, "--json"], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(decode.ExitCode == 0, decode.Stderr);
+        using var decoded = JsonDocument.Parse(decode.Stdout);
+        var counts = decoded.RootElement.GetProperty("decoded");
+        Assert.Equal(recorded.GetProperty("events_total").GetInt64(), counts.GetProperty("events_total").GetInt64());
+        Assert.Equal(kinds.GetRawText(), counts.GetProperty("events_by_kind").GetRawText());
+        Assert.Equal(recorded.GetProperty("licks").GetInt64(), counts.GetProperty("licks").GetInt64());
+    }
+
+    [Fact]
+    public async Task Demo_into_an_existing_session_folder_exits_5_and_changes_nothing()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("taken");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "journal.rigj"), "an earlier session");
+        var (code, _, stderr) = await RigProcess.RunAsync(["demo", "--minutes", "0.1", "--out", folder], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(5, code);
+        Assert.Contains("already exists", stderr, StringComparison.Ordinal);
+        Assert.Equal("an earlier session", File.ReadAllText(Path.Combine(folder, "journal.rigj")));
+        Assert.Single(Directory.GetFileSystemEntries(folder));
+    }
+
+    [Theory]
+    [InlineData("http://localhost:1883", "scheme")]
+    [InlineData("mqtt://", "host")]
+    [InlineData("mqtt://localhost:99999", "port")]
+    public async Task A_malformed_broker_url_exits_3_naming_what_is_wrong(string url, string named)
+    {
+        using var dir = new TempDirectory();
+        var (code, _, stderr) = await RigProcess.RunAsync(["run", "--rig", "r1", "--broker", url, "--out", dir.Combine("s")], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(3, code);
+        Assert.Contains(named, stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(dir.Combine("s")));
+    }
+
+    [Fact]
+    public async Task An_unreachable_broker_exits_4()
+    {
+        using var dir = new TempDirectory();
+        int port = FreePort.Pick();
+        var (code, _, stderr) = await RigProcess.RunAsync(
+            ["run", "--rig", "r1", "--broker", $"mqtt://127.0.0.1:{port}", "--out", dir.Combine("s")], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(code == 4, $"exit {code}: {stderr}");
+        Assert.Contains($"127.0.0.1:{port}", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Combine("s")));
+    }
+
+    [Fact]
+    public async Task Recording_a_rig_that_never_shows_up_exits_6_and_leaves_no_session_folder()
+    {
+        await using var mosquitto = await MosquittoBroker.StartAsync(TestContext.Current.CancellationToken);
+        using var dir = new TempDirectory();
+        var (code, _, stderr) = await RigProcess.RunAsync(
+            ["run", "--rig", "nobody", "--broker", mosquitto.Address.ToString(), "--out", dir.Combine("s")], Timeout,
+            new Dictionary<string, string> { ["RIG_Bridge__DeviceWaitTimeout"] = "00:00:01" }, TestContext.Current.CancellationToken);
+        Assert.True(code == 6, $"exit {code}: {stderr}");
+        Assert.Contains("no status from rig 'nobody'", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Combine("s")));
+    }
+
+    [Theory]
+    [InlineData("demo", "--minutes", "-1")]
+    [InlineData("demo", "--rig", "bad/rig")]
+    [InlineData("demo", "--no-such-option")]
+    [InlineData("run", "--rig", "r1")]
+    [InlineData("frobnicate")]
+    public async Task Bad_arguments_exit_2_with_a_message(params string[] args)
+    {
+        var (code, _, stderr) = await RigProcess.RunAsync(args, Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.StartsWith("rig: ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decoding_a_folder_that_is_not_a_session_exits_8()
+    {
+        using var dir = new TempDirectory();
+        var (code, _, stderr) = await RigProcess.RunAsync(["decode", dir.Path], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(8, code);
+        Assert.Contains("not a session folder", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_virtual_rig_and_a_bridge_in_separate_processes_record_a_complete_session_through_mosquitto()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var mosquitto = await MosquittoBroker.StartAsync(ct);
+        using var dir = new TempDirectory();
+        string url = mosquitto.Address.ToString();
+        await using var sim = RigProcess.Start(["sim", "--rig", "proc-rig", "--broker", url, "--speed", "5"]);
+        await Eventually.WaitUntil(() => sim.Stderr.Contains("connected to", StringComparison.Ordinal) || sim.HasExited,
+            TimeSpan.FromSeconds(30), "the virtual rig to connect", ct);
+        Assert.False(sim.HasExited, sim.Stderr);
+
+        var run = await RigProcess.RunAsync(
+            ["run", "--rig", "proc-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.05", "--json"], Timeout, cancellationToken: ct);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
+        using var json = JsonDocument.Parse(run.Stdout);
+        var recorded = json.RootElement.GetProperty("recorded");
+        Assert.True(json.RootElement.GetProperty("drained").GetBoolean());
+        Assert.Equal(0, recorded.GetProperty("missing_batches").GetInt64());
+        Assert.Equal(0, recorded.GetProperty("unexplained_missing_events").GetInt64());
+        Assert.True(recorded.GetProperty("events_by_kind").GetProperty("frame").GetInt64() > 50, run.Stdout);
+
+        await sim.InterruptAsync();
+        Assert.Equal(0, await sim.WaitAsync(TimeSpan.FromSeconds(30), ct));
+        var decode = await RigProcess.RunAsync(["decode", dir.Combine("s")], Timeout, cancellationToken: ct);
+        Assert.True(decode.ExitCode == 0, decode.Stderr + decode.Stdout);
+    }
+}
