@@ -41,7 +41,7 @@ public sealed class SeqRangeSetTests
         var set = new SeqRangeSet();
         set.Add(0, 10);
         set.Add(20, 10);
-        Assert.Equal(5ul, set.Add(5, 20));
+        Assert.Equal(10ul, set.Add(5, 20)); // 5-9 and 20-24 were there
         Assert.Equal([new SeqRange(0, 30)], set.Ranges);
         Assert.Equal(30ul, set.Total);
         Assert.Equal(10ul, set.Add(0, 10));
