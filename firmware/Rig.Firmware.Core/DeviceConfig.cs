@@ -45,13 +45,16 @@ namespace Rig.Firmware
         public int MaxBatchRecords = 256;
 
         /// <summary>Bytes of one batch buffer (header 36 + records of 3 to 21 bytes).</summary>
-        public int BatchBufferBytes = 1536;
+        public int BatchBufferBytes = 1024;
 
         /// <summary>A batch is published when its first record is this old, µs (20 ms keeps the header cost under 2 bytes/event at 1 kHz).</summary>
         public uint MaxBatchAgeMicros = 20000;
 
-        /// <summary>Batches kept until the host acknowledges them. Memory: this times <see cref="BatchBufferBytes"/>.</summary>
-        public int ResendSlots = 64;
+        /// <summary>
+        /// Batches kept until the host acknowledges them. Memory: this times <see cref="BatchBufferBytes"/> (32 KiB by
+        /// default, sized for an ESP32 without PSRAM; the host acknowledges every 100 ms).
+        /// </summary>
+        public int ResendSlots = 32;
 
         /// <summary>Status heartbeat period, µs.</summary>
         public uint StatusIntervalMicros = 1000000;

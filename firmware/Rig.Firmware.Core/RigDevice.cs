@@ -19,6 +19,7 @@ namespace Rig.Firmware
         private const int Channels = 16;
 
         private readonly DeviceConfig _config;
+        private readonly IMicrosecondClock _clock;
         private readonly ICaptureSource _capture;
         private readonly ITone _tone;
         private readonly IDigitalOutputs _outputs;
@@ -45,12 +46,15 @@ namespace Rig.Firmware
         private uint _commandsRejected;
         private uint _malformedCommands;
         private uint _repliesDropped;
+        private uint _invalidCaptures;
 
-        public RigDevice(DeviceConfig config, uint bootId, ICaptureSource capture, IEncoderCounter encoder, IValve valve,
-            ITone tone, IDigitalOutputs outputs, IDeviceLink link)
+        public RigDevice(DeviceConfig config, uint bootId, IMicrosecondClock clock, ICaptureSource capture, IEncoderCounter encoder,
+            IValve valve, ITone tone, IDigitalOutputs outputs, IDeviceLink link)
         {
+            Validate(config);
             _config = config;
             BootId = bootId;
+            _clock = clock;
             _capture = capture;
             _tone = tone;
             _outputs = outputs;
@@ -66,10 +70,6 @@ namespace Rig.Firmware
             _encoder = new EncoderSampler(encoder, config.EncoderSampleIntervalMicros, config.EncoderKeepAliveMicros);
             _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros);
             _ring = new EventRing(config.EventRingCapacity);
-            if (config.BatchBufferBytes < EventBatchHeader.Size + WireLimits.MaxRecordBytes)
-            {
-                throw new System.ArgumentException("BatchBufferBytes must hold a header and one record");
-            }
 
             _store = new BatchStore(config.ResendSlots, config.BatchBufferBytes);
             _writer = new EventBatchWriter();
@@ -135,6 +135,12 @@ namespace Rig.Firmware
             get { return _valve.Faults; }
         }
 
+        /// <summary>Captured records with a channel outside 0-15: dropped, since the wire carries 4-bit channels.</summary>
+        public uint InvalidCaptures
+        {
+            get { return _invalidCaptures; }
+        }
+
         /// <summary>Acks, sync replies and statuses the link refused (the host sees a timeout).</summary>
         public uint RepliesDropped
         {
@@ -156,7 +162,10 @@ namespace Rig.Firmware
             return _inbox.Offer(buffer, offset, count, receivedMicros);
         }
 
-        /// <summary>Called after the link (re)connects: what was in flight may be gone, so resend all unacknowledged batches.</summary>
+        /// <summary>
+        /// Called after the link (re)connects: what was in flight may be gone, so resend all unacknowledged batches.
+        /// Main-loop thread only (the batch store is not shared with the link's threads).
+        /// </summary>
         public void OnLinkConnected()
         {
             _store.MarkAllSentForResend();
@@ -171,13 +180,16 @@ namespace Rig.Firmware
                 Start(nowMicros);
             }
 
-            ProcessCommands(nowMicros);
-            DrainCapture();
+            // The encoder is read first so its count belongs to the time it is stamped with.
             long count;
             if (_encoder.Poll(nowMicros, out count))
             {
                 _ring.Push(EventKind.Encoder, 0, count, nowMicros);
             }
+
+            ProcessCommands(nowMicros);
+            DrainCapture();
+            SettleLicks(nowMicros);
 
             _valve.Check(nowMicros);
             FillBatches(nowMicros, false);
@@ -196,6 +208,7 @@ namespace Rig.Firmware
         public void Flush(ulong nowMicros)
         {
             DrainCapture();
+            SettleLicks(nowMicros);
             FillBatches(nowMicros, true);
             if (_link.IsConnected)
             {
@@ -261,16 +274,40 @@ namespace Rig.Firmware
             }
         }
 
+        private void SettleLicks(ulong nowMicros)
+        {
+            for (int ch = 0; ch < Channels; ch++)
+            {
+                LickDetector detector = _lickDetectors[ch];
+                if (detector.HasPending)
+                {
+                    ulong at;
+                    int lick = detector.Settle(nowMicros, out at);
+                    if (lick != LickDetector.None)
+                    {
+                        _ring.Push(EventKind.Lick, (byte)ch, lick, at);
+                    }
+                }
+            }
+        }
+
         private void OnCapture(ref CaptureRecord r)
         {
-            byte ch = (byte)(r.Channel & 0x0F);
+            if (r.Channel >= Channels)
+            {
+                _invalidCaptures++;
+                return;
+            }
+
+            byte ch = r.Channel;
             switch (r.Line)
             {
                 case CaptureLine.Lick:
-                    int lick = _lickDetectors[ch].OnEdge(r.DeviceMicros, r.Level);
+                    ulong at;
+                    int lick = _lickDetectors[ch].OnEdge(r.DeviceMicros, r.Level, out at);
                     if (lick != LickDetector.None)
                     {
-                        _ring.Push(EventKind.Lick, ch, lick, r.DeviceMicros);
+                        _ring.Push(EventKind.Lick, ch, lick, at);
                     }
 
                     break;
@@ -308,6 +345,7 @@ namespace Rig.Firmware
             {
                 EventRecord record;
                 ulong seq;
+                uint lostBefore;
                 if (!_writer.IsOpen)
                 {
                     if (_store.IsFull)
@@ -316,15 +354,15 @@ namespace Rig.Firmware
                         break;
                     }
 
-                    _ring.PeekOldest(out record, out seq);
+                    _ring.PeekOldest(out record, out seq, out lostBefore);
                     uint batchSeq;
                     byte[] buffer = _store.Open(out batchSeq);
-                    _writer.Begin(buffer, 0, buffer.Length, BootId, batchSeq, seq, record.DeviceMicros, _ring.Lost,
+                    _writer.Begin(buffer, 0, buffer.Length, BootId, batchSeq, seq, record.DeviceMicros, lostBefore,
                         _config.MaxBatchRecords);
                     _batchOpenedMicros = nowMicros;
                 }
 
-                _ring.PeekOldest(out record, out seq);
+                _ring.PeekOldest(out record, out seq, out lostBefore);
                 if (seq != _writer.NextEventSeq)
                 {
                     // The ring dropped events here: a batch holds consecutive numbers, so the gap falls between batches.
@@ -403,7 +441,11 @@ namespace Rig.Firmware
             if (cmd.TargetBootId != 0 && cmd.TargetBootId != BootId)
             {
                 _commandsRejected++;
-                SendAck(AckResult.WrongBoot, cmd.Opcode, cmd.CommandId, nowMicros, BootId);
+                if ((cmd.Flags & CommandFlags.NoAck) == 0)
+                {
+                    SendAck(AckResult.WrongBoot, cmd.Opcode, cmd.CommandId, nowMicros, BootId);
+                }
+
                 return;
             }
 
@@ -511,7 +553,9 @@ namespace Rig.Firmware
             reply.BootId = BootId;
             reply.HostTime = hostTime;
             reply.DeviceReceiveMicros = receivedMicros;
-            reply.DeviceReplyMicros = nowMicros;
+
+            // Read now, not at the start of the loop iteration: the exchange's accuracy depends on it.
+            reply.DeviceReplyMicros = _clock.NowMicros;
             _replyWriter.Reset(_replyBuffer, 0, _replyBuffer.Length);
             reply.Write(_replyWriter);
             Reply(TopicKind.Sync, false);
@@ -519,15 +563,41 @@ namespace Rig.Firmware
 
         private void PublishStatus(ulong nowMicros)
         {
+            _nextStatusMicros = nowMicros + _config.StatusIntervalMicros;
+            if (!_link.IsConnected)
+            {
+                // Sent on reconnect (OnLinkConnected); not a dropped reply.
+                _statusDue = true;
+                return;
+            }
+
             DeviceStatus s = GetStatus(nowMicros);
             _replyWriter.Reset(_replyBuffer, 0, _replyBuffer.Length);
             s.Write(_replyWriter);
-            if (Reply(TopicKind.Status, true))
+            _statusDue = !Reply(TopicKind.Status, true);
+        }
+
+        private static void Validate(DeviceConfig c)
+        {
+            if (c.MaxBatchRecords < 1 || c.MaxBatchRecords > WireLimits.MaxRecordsPerBatch)
             {
-                _statusDue = false;
+                throw new System.ArgumentException("MaxBatchRecords must be 1 to " + WireLimits.MaxRecordsPerBatch.ToString());
             }
 
-            _nextStatusMicros = nowMicros + _config.StatusIntervalMicros;
+            if (c.BatchBufferBytes < EventBatchHeader.Size + WireLimits.MaxRecordBytes || c.BatchBufferBytes > WireLimits.MaxMessageBytes)
+            {
+                throw new System.ArgumentException("BatchBufferBytes must hold a header and one record (57) and at most " + WireLimits.MaxMessageBytes.ToString());
+            }
+
+            if (c.CommandMaxBytes < Command.HeaderSize + 8)
+            {
+                throw new System.ArgumentException("CommandMaxBytes must hold the largest command (20 bytes)");
+            }
+
+            if (c.EventRingCapacity < 1 || c.ResendSlots < 2 || c.CommandInboxSlots < 1 || c.CaptureDrainBatch < 1)
+            {
+                throw new System.ArgumentException("EventRingCapacity, CommandInboxSlots and CaptureDrainBatch must be at least 1, ResendSlots at least 2");
+            }
         }
 
         private bool Reply(TopicKind topic, bool retain)

@@ -122,7 +122,7 @@ public sealed class VirtualRig : IAsyncDisposable
 
         // The will must be known before connecting; a device without a link yet can still write it.
         var willBuffer = new byte[DeviceStatus.Size];
-        var probe = new RigDevice(options.Device, bootId, capture, mouse, valve, tone, outputs, new NullDeviceLink());
+        var probe = new RigDevice(options.Device, bootId, clock, capture, mouse, valve, tone, outputs, new NullDeviceLink());
         int willLength = probe.WriteOfflineStatus(willBuffer);
 
         var link = links.Create(new LinkOptions
@@ -131,7 +131,7 @@ public sealed class VirtualRig : IAsyncDisposable
             Will = new LinkWill(topics.Status, willBuffer.AsMemory(0, willLength), Retain: true),
         });
         var deviceLink = new SimDeviceLink(link, topics, clock, options.MaxQueuedMessages);
-        var device = new RigDevice(options.Device, bootId, capture, mouse, valve, tone, outputs, deviceLink);
+        var device = new RigDevice(options.Device, bootId, clock, capture, mouse, valve, tone, outputs, deviceLink);
         try
         {
             await link.ConnectAsync(cancellationToken);

@@ -1,9 +1,11 @@
 namespace Rig.Firmware.Capture
 {
     /// <summary>
-    /// Turns raw lick-line edges into lick onsets and offsets. Hardware-free: each call carries the edge's
-    /// device time. Bounce (a transition within <c>debounce</c> of the last accepted one) is ignored and counted;
-    /// an onset within <c>minInterLick</c> of the previous onset is refused and counted, and so is its offset.
+    /// Turns raw lick-line edges into lick onsets and offsets. Hardware-free: each call carries the device time.
+    /// Edges closer together than the debounce time form one burst; the burst is decided once the line has been
+    /// quiet for the debounce time, and a change of level is stamped at the burst's first edge (the moment of
+    /// contact). A burst that ends at the level it started from is a glitch: ignored and counted. An onset closer
+    /// than the minimum inter-lick interval to the previous onset is refused and counted, and so is its offset.
     /// </summary>
     public sealed class LickDetector
     {
@@ -12,9 +14,11 @@ namespace Rig.Firmware.Capture
 
         private readonly uint _debounceMicros;
         private readonly uint _minInterLickMicros;
-        private byte _level;
-        private bool _seenTransition;
-        private ulong _lastTransitionMicros;
+        private byte _raw;
+        private byte _accepted;
+        private bool _pending;
+        private ulong _burstStartMicros;
+        private ulong _lastEdgeMicros;
         private bool _seenOnset;
         private ulong _lastOnsetMicros;
         private bool _inAcceptedLick;
@@ -25,8 +29,11 @@ namespace Rig.Firmware.Capture
             _minInterLickMicros = minInterLickMicros;
         }
 
-        /// <summary>Transitions ignored as contact bounce.</summary>
+        /// <summary>Edges inside a burst after its first (contact bounce).</summary>
         public uint BouncesIgnored { get; private set; }
+
+        /// <summary>Bursts that ended at the level they started from (a touch shorter than the debounce time).</summary>
+        public uint GlitchesIgnored { get; private set; }
 
         /// <summary>Onsets refused for coming too soon after the previous one.</summary>
         public uint TooSoonRefused { get; private set; }
@@ -34,30 +41,73 @@ namespace Rig.Firmware.Capture
         /// <summary>Accepted lick onsets.</summary>
         public uint Licks { get; private set; }
 
-        /// <summary>
-        /// Feeds one edge. Returns 1 for a lick onset, 0 for a lick offset, or <see cref="None"/>.
-        /// </summary>
-        public int OnEdge(ulong deviceMicros, byte level)
+        /// <summary>True while a burst waits to be decided (call <see cref="Settle"/>).</summary>
+        public bool HasPending
         {
-            level = level != 0 ? (byte)1 : (byte)0;
-            if (level == _level)
+            get { return _pending; }
+        }
+
+        /// <summary>
+        /// Feeds one edge. If it comes after the previous burst went quiet, that burst is decided first: the return
+        /// value is then 1 (onset) or 0 (offset) with its time in <paramref name="eventMicros"/>, else <see cref="None"/>.
+        /// </summary>
+        public int OnEdge(ulong deviceMicros, byte level, out ulong eventMicros)
+        {
+            eventMicros = 0;
+            int result = None;
+            if (_pending && deviceMicros - _lastEdgeMicros >= _debounceMicros)
             {
-                // Same level again: the opposite edge was lost to bounce filtering; nothing changed.
-                return None;
+                result = Decide(out eventMicros);
             }
 
-            if (_seenTransition && deviceMicros - _lastTransitionMicros < _debounceMicros)
+            level = level != 0 ? (byte)1 : (byte)0;
+            if (level == _raw)
+            {
+                // Same level again: the opposite edge was not captured; nothing changed on the line.
+                return result;
+            }
+
+            _raw = level;
+            if (_pending)
             {
                 BouncesIgnored++;
+            }
+            else
+            {
+                _pending = true;
+                _burstStartMicros = deviceMicros;
+            }
+
+            _lastEdgeMicros = deviceMicros;
+            return result;
+        }
+
+        /// <summary>Decides the pending burst if the line has been quiet for the debounce time at <paramref name="nowMicros"/>.</summary>
+        public int Settle(ulong nowMicros, out ulong eventMicros)
+        {
+            eventMicros = 0;
+            if (!_pending || nowMicros - _lastEdgeMicros < _debounceMicros)
+            {
                 return None;
             }
 
-            _seenTransition = true;
-            _lastTransitionMicros = deviceMicros;
-            _level = level;
-            if (level == 1)
+            return Decide(out eventMicros);
+        }
+
+        private int Decide(out ulong eventMicros)
+        {
+            _pending = false;
+            eventMicros = _burstStartMicros;
+            if (_raw == _accepted)
             {
-                if (_seenOnset && deviceMicros - _lastOnsetMicros < _minInterLickMicros)
+                GlitchesIgnored++;
+                return None;
+            }
+
+            _accepted = _raw;
+            if (_accepted == 1)
+            {
+                if (_seenOnset && _burstStartMicros - _lastOnsetMicros < _minInterLickMicros)
                 {
                     TooSoonRefused++;
                     _inAcceptedLick = false;
@@ -65,7 +115,7 @@ namespace Rig.Firmware.Capture
                 }
 
                 _seenOnset = true;
-                _lastOnsetMicros = deviceMicros;
+                _lastOnsetMicros = _burstStartMicros;
                 _inAcceptedLick = true;
                 Licks++;
                 return 1;

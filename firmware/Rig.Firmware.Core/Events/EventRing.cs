@@ -14,6 +14,7 @@ namespace Rig.Firmware.Events
         private readonly long[] _value;
         private readonly ulong[] _micros;
         private readonly ulong[] _seq;
+        private readonly uint[] _lostBefore;
         private readonly int _capacity;
         private int _head;
         private int _count;
@@ -32,6 +33,7 @@ namespace Rig.Firmware.Events
             _value = new long[capacity];
             _micros = new ulong[capacity];
             _seq = new ulong[capacity];
+            _lostBefore = new uint[capacity];
         }
 
         public int Count
@@ -69,15 +71,22 @@ namespace Rig.Firmware.Events
             _value[slot] = value;
             _micros[slot] = deviceMicros;
             _seq[slot] = seq;
+
+            // Every drop counted so far had a smaller sequence number: this is the loss before this event.
+            _lostBefore[slot] = Lost;
             _count++;
             return true;
         }
 
-        /// <summary>Reads the oldest event without removing it. The ring must not be empty.</summary>
-        public void PeekOldest(out EventRecord record, out ulong seq)
+        /// <summary>
+        /// Reads the oldest event without removing it. <paramref name="lostBefore"/> is the number of events dropped
+        /// with smaller sequence numbers (what a batch starting here reports). The ring must not be empty.
+        /// </summary>
+        public void PeekOldest(out EventRecord record, out ulong seq, out uint lostBefore)
         {
             record = new EventRecord((EventKind)_kind[_head], _channel[_head], _value[_head], _micros[_head]);
             seq = _seq[_head];
+            lostBefore = _lostBefore[_head];
         }
 
         public void RemoveOldest()

@@ -17,6 +17,7 @@ namespace Rig.Firmware.Publishing
         private readonly int[] _lengths;
         private readonly byte[] _states;
         private readonly ushort[] _recordCounts;
+        private readonly bool[] _published;
         private readonly int _slots;
         private int _oldest;
         private int _count;
@@ -40,6 +41,7 @@ namespace Rig.Firmware.Publishing
             _lengths = new int[slots];
             _states = new byte[slots];
             _recordCounts = new ushort[slots];
+            _published = new bool[slots];
         }
 
         /// <summary>Batches held (open, unsent or sent-but-unacknowledged).</summary>
@@ -99,6 +101,7 @@ namespace Rig.Firmware.Publishing
 
             int slot = Slot(_count);
             _states[slot] = StateOpen;
+            _published[slot] = false;
             _lengths[slot] = 0;
             _count++;
             batchSeq = _nextSeq++;
@@ -136,6 +139,7 @@ namespace Rig.Firmware.Publishing
                 }
 
                 _states[slot] = StateSent;
+                _published[slot] = true;
                 published++;
                 if (resent)
                 {
@@ -150,10 +154,14 @@ namespace Rig.Firmware.Publishing
             return published;
         }
 
-        /// <summary>The host holds every batch up to and including <paramref name="upToSeq"/>: free them.</summary>
+        /// <summary>
+        /// The host holds every batch up to and including <paramref name="upToSeq"/>: free them, including ones
+        /// waiting to be resent (the host has them after all). A batch never published, or the open one, is never
+        /// freed: the host cannot hold it.
+        /// </summary>
         public void Acknowledge(uint upToSeq)
         {
-            while (_count > 0 && _states[_oldest] == StateSent && SeqLessOrEqual(_oldestSeq, upToSeq))
+            while (_count > 0 && _published[_oldest] && SeqLessOrEqual(_oldestSeq, upToSeq))
             {
                 _states[_oldest] = 0;
                 _oldest = (_oldest + 1) % _slots;
