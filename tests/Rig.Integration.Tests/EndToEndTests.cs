@@ -63,6 +63,35 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task Garbage_on_the_rig_topics_is_journaled_and_counted_and_the_session_still_arrives_complete()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
+        var links = new MqttLinkFactory(broker.Address);
+        var topics = new RigTopics("rig-hostile");
+        await using (var attacker = links.Create(new LinkOptions { ClientId = "attacker" }))
+        {
+            await attacker.ConnectAsync(ct);
+
+            // Retained, so the bridge and the device meet them the moment they subscribe.
+            await attacker.PublishAsync(topics.Events, new byte[] { 0x01, 0x01, 0xFF }, retain: true, ct);
+            await attacker.PublishAsync(topics.Command, new byte[] { 0x10, 0x01, 0x02, 0x00, 0x09, 0, 0, 0, 0, 0, 0, 0 }, retain: true, ct);
+            await attacker.DisconnectAsync(ct);
+        }
+
+        var result = await Record(links, links, "hostile");
+        var counts = result.Session.Counts;
+        Assert.True(result.Complete, $"missing batches {counts.MissingBatches}");
+        Assert.True(result.RedecodeMatches);
+        Assert.Equal(1, counts.MalformedMessages.Values.Sum());
+        Assert.Contains("Truncated", counts.MalformedMessages.Keys);
+
+        // The device refused the truncated PulseValve (id 9) with BadPayload and opened no valve for it.
+        Assert.True(counts.LastStatus!.MalformedCommands >= 1);
+        Assert.Equal(2, counts.EventsByKind["valve"]);
+    }
+
+    [Fact]
     public async Task The_same_seed_gives_the_same_boot_id_and_events_are_numbered_from_zero()
     {
         var links = new InMemoryBroker().CreateLinkFactory();
