@@ -23,7 +23,10 @@ namespace Rig.Firmware
         /// </summary>
         public uint MinInterLickMicros = 50000;
 
-        /// <summary>Encoder sampling period, µs (1 kHz default, as in the design brief).</summary>
+        /// <summary>
+        /// Encoder sampling period of the main loop, µs (1 kHz default, as in the design brief); 0 when the capture
+        /// layer samples the encoder on its own timer (<c>CaptureLine.EncoderSample</c> records).
+        /// </summary>
         public uint EncoderSampleIntervalMicros = 1000;
 
         /// <summary>An unchanged encoder count is still reported this often, µs, so "no movement" is on the record.</summary>

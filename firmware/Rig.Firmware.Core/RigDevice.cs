@@ -182,7 +182,7 @@ namespace Rig.Firmware
 
             // The encoder is read first so its count belongs to the time it is stamped with.
             long count;
-            if (_encoder.Poll(nowMicros, out count))
+            if (_config.EncoderSampleIntervalMicros != 0 && _encoder.Poll(nowMicros, out count))
             {
                 _ring.Push(EventKind.Encoder, 0, count, nowMicros);
             }
@@ -326,7 +326,11 @@ namespace Rig.Firmware
                     _ring.Push(EventKind.Ttl, ch, r.Level, r.DeviceMicros);
                     break;
                 case CaptureLine.ValveMonitor:
+                    _valve.OnValveEdge(ch, r.Level, r.DeviceMicros);
                     _ring.Push(EventKind.Valve, ch, r.Level != 0 ? (long)_valve.LastCommandedMicros(ch) : 0, r.DeviceMicros);
+                    break;
+                case CaptureLine.EncoderSample:
+                    _ring.Push(EventKind.Encoder, ch, r.Value, r.DeviceMicros);
                     break;
                 case CaptureLine.ToneMonitor:
                     _ring.Push(EventKind.Tone, ch, r.Level != 0 ? (long)_toneFrequencyHz : 0, r.DeviceMicros);
@@ -511,6 +515,12 @@ namespace Rig.Firmware
                     return;
                 case CommandOpcode.RequestStatus:
                     _statusDue = true;
+                    break;
+                case CommandOpcode.ArmReward:
+                    outcome = _valve.TryArm(cmd.Channel, cmd.WindowStartMicros, cmd.WindowEndMicros, cmd.DurationMicros, nowMicros, out detail);
+                    break;
+                case CommandOpcode.Disarm:
+                    _valve.Disarm();
                     break;
                 default:
                     outcome = AckResult.UnknownOpcode;

@@ -11,7 +11,7 @@ using Rig.Protocol;
 namespace Rig.VirtualRig;
 
 /// <summary>The outcome of a whole virtual session: what the device did, what the bridge recorded, and the re-decode.</summary>
-public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult Session, ReplayResult Replay, Ack Ping, Ack Pulse)
+public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult Session, ReplayResult Replay, Ack Ping, Ack Pulse, Ack Arm)
 {
     /// <summary>Re-decoding the journal alone gave exactly the live counts.</summary>
     public bool RedecodeMatches =>
@@ -41,6 +41,7 @@ public static class VirtualSession
         SessionRecorder recorder;
         Ack ping;
         Ack pulse;
+        Ack arm;
         using (var starting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             var live = sim.RunUntilCancelledAsync(null, starting.Token, speed: 1);
@@ -52,6 +53,15 @@ public static class VirtualSession
 
                 // One 40 ms water pulse, which the virtual mouse answers with a lick bout.
                 pulse = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.PulseValve, DurationMicros = 40_000 }, cancellationToken);
+
+                // Then an armed reward: the first lick in the next 30 s opens the valve for 40 ms, decided at capture.
+                arm = await recorder.SendCommandAsync(new Command
+                {
+                    Opcode = CommandOpcode.ArmReward,
+                    DurationMicros = 40_000,
+                    WindowStartMicros = pulse.DeviceMicros,
+                    WindowEndMicros = pulse.DeviceMicros + 30_000_000,
+                }, cancellationToken);
             }
             finally
             {
@@ -79,6 +89,6 @@ public static class VirtualSession
         }
 
         var replay = SessionReplay.Decode(session.Folder);
-        return new VirtualSessionResult(device, session, replay, ping, pulse);
+        return new VirtualSessionResult(device, session, replay, ping, pulse, arm);
     }
 }

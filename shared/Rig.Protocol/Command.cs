@@ -19,6 +19,14 @@ namespace Rig.Protocol
         SyncRequest = 0x07,
         /// <summary>Publish the status message now.</summary>
         RequestStatus = 0x08,
+        /// <summary>
+        /// Arm a reward: the first lick onset inside [window start, window end) (device µs) opens the valve for the
+        /// duration, decided at the capture layer so the closed loop takes microseconds. Payload: channel, duration µs,
+        /// window start µs, window end µs.
+        /// </summary>
+        ArmReward = 0x09,
+        /// <summary>Cancel an armed reward that has not fired.</summary>
+        Disarm = 0x0A,
     }
 
     /// <summary>Command flag bits.</summary>
@@ -68,6 +76,12 @@ namespace Rig.Protocol
         /// <summary>Opaque host timestamp echoed back (SyncRequest).</summary>
         public ulong HostTime;
 
+        /// <summary>Start of the armed window, device µs (ArmReward).</summary>
+        public ulong WindowStartMicros;
+
+        /// <summary>End of the armed window (exclusive), device µs (ArmReward).</summary>
+        public ulong WindowEndMicros;
+
         /// <summary>Payload bytes of each opcode, or -1 for an opcode this version does not define.</summary>
         public static int PayloadSize(CommandOpcode opcode)
         {
@@ -81,6 +95,8 @@ namespace Rig.Protocol
                 case CommandOpcode.PlayTone: return 8;
                 case CommandOpcode.SyncRequest: return 8;
                 case CommandOpcode.RequestStatus: return 0;
+                case CommandOpcode.ArmReward: return 24;
+                case CommandOpcode.Disarm: return 0;
                 default: return -1;
             }
         }
@@ -126,6 +142,13 @@ namespace Rig.Protocol
                     break;
                 case CommandOpcode.SyncRequest:
                     writer.WriteUInt64(HostTime);
+                    break;
+                case CommandOpcode.ArmReward:
+                    writer.WriteByte(Channel);
+                    writer.WriteZeros(3);
+                    writer.WriteUInt32(DurationMicros);
+                    writer.WriteUInt64(WindowStartMicros);
+                    writer.WriteUInt64(WindowEndMicros);
                     break;
                 default:
                     break;
@@ -183,6 +206,13 @@ namespace Rig.Protocol
                     break;
                 case CommandOpcode.SyncRequest:
                     c.HostTime = reader.ReadUInt64("host_time");
+                    break;
+                case CommandOpcode.ArmReward:
+                    c.Channel = reader.ReadByte("channel");
+                    reader.ReadReservedZero(3, "reserved");
+                    c.DurationMicros = reader.ReadUInt32("duration_us");
+                    c.WindowStartMicros = reader.ReadUInt64("window_start_us");
+                    c.WindowEndMicros = reader.ReadUInt64("window_end_us");
                     break;
                 default:
                     break;

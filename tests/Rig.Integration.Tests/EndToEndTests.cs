@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Bridge;
 using Rig.Host.Broker;
+using Rig.Host.Decoding;
 using Rig.Host.Journal;
 using Rig.Host.Link;
 using Rig.Protocol;
@@ -88,7 +90,35 @@ public sealed class EndToEndTests
 
         // The device refused the truncated PulseValve (id 9) with BadPayload and opened no valve for it.
         Assert.True(counts.LastStatus!.MalformedCommands >= 1);
-        Assert.Equal(2, counts.EventsByKind["valve"]);
+        Assert.Equal(4, counts.EventsByKind["valve"]);
+    }
+
+    [Fact]
+    public async Task An_armed_reward_opens_the_valve_microseconds_after_the_lick_that_triggers_it()
+    {
+        var links = new InMemoryBroker().CreateLinkFactory();
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("armed");
+        var result = await VirtualSession.RecordAsync(links, links, new VirtualRigOptions { RigId = "rig-armed", Seed = 5, Speed = 0 },
+            new BridgeOptions(), folder, Duration, new SessionStartInfo("inmemory", "tests"), TimeProvider.System,
+            NullLogger.Instance, progress: null, TestContext.Current.CancellationToken);
+        Assert.True(result.Complete);
+        var events = new CollectingSink();
+        SessionReplay.Decode(folder, events);
+        var opens = events.All.Where(e => e.Kind == EventKind.Valve && e.Value > 0).OrderBy(e => e.DeviceMicros).ToList();
+        Assert.Equal(2, opens.Count);
+        var armedOpen = opens.Single(o => o.DeviceMicros > result.Arm.DeviceMicros);
+        var lick = events.All.Where(e => e.Kind == EventKind.Lick && e.Value == 1 && e.DeviceMicros <= armedOpen.DeviceMicros)
+            .MaxBy(e => e.DeviceMicros);
+        Assert.Equal(5ul, armedOpen.DeviceMicros - lick.DeviceMicros);
+        Assert.Equal(40_000, armedOpen.Value);
+    }
+
+    private sealed class CollectingSink : IEventSink
+    {
+        public List<EventRecord> All { get; } = [];
+
+        public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos) => All.AddRange(records.ToArray());
     }
 
     [Fact]
@@ -148,7 +178,10 @@ public sealed class EndToEndTests
         Assert.True(counts.Licks > 0 && counts.EventsByKind["encoder"] > 1000 && counts.EventsByKind["frame"] > 800,
             $"licks {counts.Licks}, encoder {counts.EventsByKind["encoder"]}, frames {counts.EventsByKind["frame"]}");
         Assert.Equal(r.Device.Frames, counts.EventsByKind["frame"]);
-        Assert.Equal(2, counts.EventsByKind["valve"]);
+        Assert.Equal(AckResult.Ok, r.Arm.Result);
+
+        // The commanded pulse and the armed reward, each an open and a close.
+        Assert.Equal(4, counts.EventsByKind["valve"]);
         Assert.Empty(counts.MalformedMessages);
     }
 }

@@ -21,6 +21,8 @@ namespace Rig.Firmware.Hardware
         ToneMonitor = 6,
         /// <summary>A sync/trigger output's state.</summary>
         SyncMonitor = 7,
+        /// <summary>An encoder sample taken by the capture layer on its own timer: <see cref="CaptureRecord.Value"/> is the count.</summary>
+        EncoderSample = 8,
     }
 
     /// <summary>One edge, timestamped where it happened (ISR reading esp_timer, or the simulator's schedule).</summary>
@@ -33,12 +35,25 @@ namespace Rig.Firmware.Hardware
         /// <summary>Level after the edge: 1 high, 0 low.</summary>
         public byte Level;
 
+        /// <summary>A value the line carries: the count of an encoder sample; 0 for plain edges.</summary>
+        public long Value;
+
         public CaptureRecord(ulong deviceMicros, CaptureLine line, byte channel, byte level)
         {
             DeviceMicros = deviceMicros;
             Line = line;
             Channel = channel;
             Level = level;
+            Value = 0;
+        }
+
+        public CaptureRecord(ulong deviceMicros, CaptureLine line, byte channel, byte level, long value)
+        {
+            DeviceMicros = deviceMicros;
+            Line = line;
+            Channel = channel;
+            Level = level;
+            Value = value;
         }
     }
 
@@ -74,6 +89,16 @@ namespace Rig.Firmware.Hardware
         void ForceClose(byte channel);
 
         bool IsOpen(byte channel);
+
+        /// <summary>
+        /// Arms a reward: the first lick onset inside [<paramref name="windowStartMicros"/>, <paramref name="windowEndMicros"/>)
+        /// opens the valve for <paramref name="durationMicros"/>, decided where the lick is captured (the ISR on the
+        /// ESP32), so the loop never waits on the network or the main loop. Replaces any earlier arming.
+        /// </summary>
+        void Arm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros);
+
+        /// <summary>Cancels an armed reward that has not fired.</summary>
+        void Disarm();
     }
 
     /// <summary>The cue tone generator (LEDC PWM on the ESP32).</summary>

@@ -16,6 +16,9 @@ namespace Rig.Firmware.Valve
         private readonly ulong[] _openedAt;
         private readonly uint[] _duration;
         private readonly bool[] _commanded;
+        private readonly bool[] _armed;
+        private readonly ulong[] _armedUntil;
+        private readonly uint[] _armedDuration;
 
         public ValveController(IValve valve, uint hardMaxMicros, uint graceMicros)
         {
@@ -26,6 +29,9 @@ namespace Rig.Firmware.Valve
             _openedAt = new ulong[n];
             _duration = new uint[n];
             _commanded = new bool[n];
+            _armed = new bool[n];
+            _armedUntil = new ulong[n];
+            _armedDuration = new uint[n];
         }
 
         public uint HardMaxMicros
@@ -72,11 +78,81 @@ namespace Rig.Firmware.Valve
             return AckResult.Ok;
         }
 
+        /// <summary>
+        /// Arms a reward on <paramref name="channel"/> or says why not (window empty or already over, duration
+        /// beyond the hard maximum, channel unknown); <paramref name="detail"/> carries the limit.
+        /// </summary>
+        public AckResult TryArm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros, ulong nowMicros, out uint detail)
+        {
+            detail = 0;
+            if (channel >= _openedAt.Length)
+            {
+                detail = (uint)_openedAt.Length;
+                return AckResult.OutOfRange;
+            }
+
+            if (durationMicros == 0 || durationMicros > _hardMaxMicros)
+            {
+                detail = _hardMaxMicros;
+                return AckResult.OutOfRange;
+            }
+
+            if (windowEndMicros <= windowStartMicros || windowEndMicros <= nowMicros)
+            {
+                return AckResult.OutOfRange;
+            }
+
+            for (int ch = 0; ch < _armed.Length; ch++)
+            {
+                _armed[ch] = false;
+            }
+
+            _armed[channel] = true;
+            _armedUntil[channel] = windowEndMicros;
+            _armedDuration[channel] = durationMicros;
+            _valve.Arm(channel, windowStartMicros, windowEndMicros, durationMicros);
+            return AckResult.Ok;
+        }
+
+        /// <summary>Cancels an armed reward.</summary>
+        public void Disarm()
+        {
+            for (int ch = 0; ch < _armed.Length; ch++)
+            {
+                _armed[ch] = false;
+            }
+
+            _valve.Disarm();
+        }
+
+        /// <summary>
+        /// A valve edge as the capture layer recorded it. An opening while armed is the reward firing: from then on it
+        /// is watched like a commanded pulse, timed from the recorded edge.
+        /// </summary>
+        public void OnValveEdge(byte channel, byte level, ulong deviceMicros)
+        {
+            if (channel >= _openedAt.Length || level == 0 || _commanded[channel] || !_armed[channel])
+            {
+                return;
+            }
+
+            _armed[channel] = false;
+            _commanded[channel] = true;
+            _openedAt[channel] = deviceMicros;
+            _duration[channel] = _armedDuration[channel];
+        }
+
         /// <summary>Safety check, every loop iteration.</summary>
         public void Check(ulong nowMicros)
         {
             for (byte ch = 0; ch < _openedAt.Length; ch++)
             {
+                if (_armed[ch] && nowMicros >= _armedUntil[ch])
+                {
+                    // The window closed without a lick; the capture layer has disarmed itself.
+                    _armed[ch] = false;
+                }
+
                 if (!_valve.IsOpen(ch))
                 {
                     _commanded[ch] = false;

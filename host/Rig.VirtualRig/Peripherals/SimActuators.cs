@@ -13,6 +13,11 @@ public sealed class SimValve : IValve, ISimInput
     private readonly SimCaptureSource _capture;
     private readonly ulong[] _closeAt;
     private readonly bool[] _open;
+    private bool _armed;
+    private byte _armedChannel;
+    private ulong _windowStart;
+    private ulong _windowEnd;
+    private uint _armedDuration;
 
     public SimValve(VirtualClock clock, SimCaptureSource capture, int channels = 1)
     {
@@ -20,7 +25,14 @@ public sealed class SimValve : IValve, ISimInput
         _capture = capture;
         _closeAt = new ulong[channels];
         _open = new bool[channels];
+        capture.Delivering += OnCaptured;
     }
+
+    /// <summary>Time from the lick edge to the valve opening when an armed reward fires, µs (an ISR's latency).</summary>
+    public uint ArmedLatencyMicros { get; init; } = 5;
+
+    /// <summary>Armed rewards that fired.</summary>
+    public long ArmedRewards { get; private set; }
 
     /// <summary>Raised (on the simulation thread) when a valve opens: the mouse model reacts to water.</summary>
     public event Action<ulong>? Opened;
@@ -29,15 +41,51 @@ public sealed class SimValve : IValve, ISimInput
 
     public long Pulses { get; private set; }
 
-    public void StartPulse(byte channel, uint durationMicros)
+    public void StartPulse(byte channel, uint durationMicros) => Open(channel, durationMicros, _clock.NowMicros);
+
+    private void Open(byte channel, uint durationMicros, ulong at)
     {
-        ulong now = _clock.NowMicros;
         _open[channel] = true;
-        _closeAt[channel] = now + durationMicros;
+        _closeAt[channel] = at + durationMicros;
         Pulses++;
-        _capture.Schedule(new CaptureRecord(now, CaptureLine.ValveMonitor, channel, 1));
-        Opened?.Invoke(now);
+        _capture.Schedule(new CaptureRecord(at, CaptureLine.ValveMonitor, channel, 1));
+        Opened?.Invoke(at);
     }
+
+    // The native module decides an armed reward in the lick ISR; here, as the lick edge is captured.
+    private void OnCaptured(CaptureRecord record)
+    {
+        if (!_armed || record.Line != CaptureLine.Lick || record.Level == 0)
+        {
+            return;
+        }
+
+        if (record.DeviceMicros >= _windowEnd)
+        {
+            _armed = false;
+            return;
+        }
+
+        if (record.DeviceMicros < _windowStart || _open[_armedChannel])
+        {
+            return;
+        }
+
+        _armed = false;
+        ArmedRewards++;
+        Open(_armedChannel, _armedDuration, record.DeviceMicros + ArmedLatencyMicros);
+    }
+
+    public void Arm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros)
+    {
+        _armed = true;
+        _armedChannel = channel;
+        _windowStart = windowStartMicros;
+        _windowEnd = windowEndMicros;
+        _armedDuration = durationMicros;
+    }
+
+    public void Disarm() => _armed = false;
 
     public void ForceClose(byte channel)
     {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Rig.Firmware.Hardware;
 
@@ -34,6 +35,12 @@ public sealed class SimCaptureSource : ICaptureSource
 
     public void AddInput(ISimInput input) => _inputs.Add(input);
 
+    /// <summary>
+    /// Raised for each record as it is handed to the firmware core, in time order: what the native module's ISR
+    /// sees (the simulated valve uses it for armed rewards). A handler may schedule further records.
+    /// </summary>
+    public event Action<CaptureRecord>? Delivering;
+
     /// <summary>Schedules one edge; the order of equal times is the order of scheduling.</summary>
     public void Schedule(CaptureRecord record) => _pending.Enqueue(record, (record.DeviceMicros, _order++));
 
@@ -50,6 +57,7 @@ public sealed class SimCaptureSource : ICaptureSource
         {
             _pending.Dequeue();
             buffer[n++] = record;
+            Delivering?.Invoke(record);
         }
 
         Delivered += n;

@@ -43,6 +43,16 @@ public sealed class FakeValve : IValve
 
     public bool IsOpen(byte channel) => _open[channel];
 
+    /// <summary>Every Arm call: channel, window start and end, duration.</summary>
+    public List<(byte Channel, ulong WindowStart, ulong WindowEnd, uint DurationMicros)> Arms { get; } = [];
+
+    public int Disarms { get; private set; }
+
+    public void Arm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros) =>
+        Arms.Add((channel, windowStartMicros, windowEndMicros, durationMicros));
+
+    public void Disarm() => Disarms++;
+
     /// <summary>What the valve hardware reads: open (stuck or uncommanded) or closed (its timer fired).</summary>
     public void SetOpen(byte channel, bool open) => _open[channel] = open;
 }

@@ -67,9 +67,9 @@ internal static class DemoCommand
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine),
                 time, logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
             progress.Done();
-            if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok)
+            if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok || result.Arm.Result != AckResult.Ok)
             {
-                logger.LogWarning("device refused a demo command: ping {Ping}, pulse {Pulse}", result.Ping.Result, result.Pulse.Result);
+                logger.LogWarning("device refused a demo command: ping {Ping}, pulse {Pulse}, arm {Arm}", result.Ping.Result, result.Pulse.Result, result.Arm.Result);
             }
 
             var simResult = result.Device;
