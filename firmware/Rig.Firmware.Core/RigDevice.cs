@@ -230,7 +230,7 @@ namespace Rig.Firmware
             s.EventsLost = _ring.Lost;
             s.BatchesSent = _store.BatchesSent;
             s.BatchesResent = _store.BatchesResent;
-            s.UnackedBatches = (uint)_store.Unacknowledged;
+            s.UnackedBatches = (uint)_store.SentUnacknowledged;
             s.CommandsExecuted = _commandsExecuted;
             s.CommandsRejected = _commandsRejected;
             s.ValveFaults = _valve.Faults;
@@ -474,8 +474,10 @@ namespace Rig.Firmware
                     uint firstMissing;
                     if (!_store.MarkForResend(cmd.BatchSeq, cmd.BatchCount, out firstMissing))
                     {
+                        // The store holds one contiguous range, so whatever is missing lies below its oldest batch:
+                        // naming that settles the whole request in one answer.
                         outcome = AckResult.Unavailable;
-                        detail = firstMissing;
+                        detail = _store.OldestHeldSeq;
                     }
 
                     if (_link.IsConnected)
@@ -599,9 +601,9 @@ namespace Rig.Firmware
                 throw new System.ArgumentException("BatchBufferBytes must hold a header and one record (57) and at most " + WireLimits.MaxMessageBytes.ToString());
             }
 
-            if (c.CommandMaxBytes < Command.HeaderSize + 8)
+            if (c.CommandMaxBytes < Command.MaxSize)
             {
-                throw new System.ArgumentException("CommandMaxBytes must hold the largest command (20 bytes)");
+                throw new System.ArgumentException("CommandMaxBytes must hold the largest command (" + Command.MaxSize.ToString() + " bytes)");
             }
 
             if (c.EventRingCapacity < 1 || c.ResendSlots < 2 || c.CommandInboxSlots < 1 || c.CaptureDrainBatch < 1)

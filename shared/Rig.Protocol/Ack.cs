@@ -12,7 +12,7 @@ namespace Rig.Protocol
         OutOfRange = 3,
         /// <summary>The resource is in use (e.g. the valve is already open). Detail: µs until it is free, if known.</summary>
         Busy = 4,
-        /// <summary>Asked-for batches are no longer stored. Detail: the first batch seq that is missing.</summary>
+        /// <summary>Asked-for batches are no longer stored. Detail: the oldest batch seq the device still holds (everything asked for below it is gone).</summary>
         Unavailable = 5,
         /// <summary>The command names another boot id than the device's current one.</summary>
         WrongBoot = 6,

@@ -126,11 +126,8 @@ namespace Rig.Protocol
                     return result;
                 }
 
+                // After nine bytes shift is 63, and the check above refuses a tenth byte that continues.
                 shift += 7;
-                if (shift > 63)
-                {
-                    throw new ProtocolException(ProtocolError.BadVarint, field, at);
-                }
             }
         }
 

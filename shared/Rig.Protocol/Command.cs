@@ -9,7 +9,7 @@ namespace Rig.Protocol
         PulseValve = 0x02,
         /// <summary>The host holds every batch up to and including a sequence number: the device may forget them.</summary>
         AckBatches = 0x03,
-        /// <summary>Publish stored batches again. Payload: boot id, first batch seq, count.</summary>
+        /// <summary>Publish stored batches again. Payload: first batch seq, count (the boot is the header's target boot id).</summary>
         ResendBatches = 0x04,
         /// <summary>Drive a digital output. Payload: channel, level.</summary>
         SetOutput = 0x05,
@@ -45,6 +45,9 @@ namespace Rig.Protocol
     public struct Command
     {
         public const int HeaderSize = 12;
+
+        /// <summary>The largest command message (ArmReward: header and a 24-byte payload).</summary>
+        public const int MaxSize = HeaderSize + 24;
 
         public CommandOpcode Opcode;
         public byte Flags;

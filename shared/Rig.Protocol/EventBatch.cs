@@ -72,6 +72,7 @@ namespace Rig.Protocol
             int countAt = reader.Position;
             h.RecordCount = reader.ReadUInt16("record_count");
             reader.ReadReservedZero(2, "reserved");
+            int firstAt = reader.Position;
             h.FirstEventSeq = reader.ReadUInt64("first_event_seq");
             h.BaseDeviceMicros = reader.ReadUInt64("base_device_us");
             h.LostEventsTotal = reader.ReadUInt32("lost_events_total");
@@ -84,7 +85,7 @@ namespace Rig.Protocol
 
             if (h.FirstEventSeq + h.RecordCount < h.FirstEventSeq)
             {
-                throw new ProtocolException(ProtocolError.CountOutOfRange, "first_event_seq", countAt);
+                throw new ProtocolException(ProtocolError.CountOutOfRange, "first_event_seq", firstAt);
             }
 
             return h;

@@ -33,7 +33,7 @@ namespace Rig.Protocol
         public uint BatchesSent;
         public uint BatchesResent;
 
-        /// <summary>Batches held for resend that the host has not yet acknowledged.</summary>
+        /// <summary>Batches published at least once and not yet acknowledged (so BatchesSent minus this is the oldest one held).</summary>
         public uint UnackedBatches;
 
         public uint CommandsExecuted;

@@ -14,7 +14,7 @@ namespace Rig.Protocol
         /// <summary>The host timestamp from the request, unchanged.</summary>
         public ulong HostTime;
 
-        /// <summary>Device time when the request was taken from the inbox, µs.</summary>
+        /// <summary>Device time when the link received the request (stamped on the receive thread), µs.</summary>
         public ulong DeviceReceiveMicros;
 
         /// <summary>Device time just before the reply was handed to the link, µs.</summary>

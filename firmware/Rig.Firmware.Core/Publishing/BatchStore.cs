@@ -61,6 +61,30 @@ namespace Rig.Firmware.Publishing
             get { return _nextSeq; }
         }
 
+        /// <summary>Batches published at least once and not yet acknowledged.</summary>
+        public int SentUnacknowledged
+        {
+            get
+            {
+                int n = 0;
+                for (int i = 0; i < _count; i++)
+                {
+                    if (_published[Slot(i)])
+                    {
+                        n++;
+                    }
+                }
+
+                return n;
+            }
+        }
+
+        /// <summary>Oldest batch number held, or the next number when nothing is held.</summary>
+        public uint OldestHeldSeq
+        {
+            get { return _count == 0 ? _nextSeq : _oldestSeq; }
+        }
+
         /// <summary>Batches held that are closed but not yet acknowledged.</summary>
         public int Unacknowledged
         {

@@ -29,7 +29,7 @@ public sealed class SessionDecoder
     private readonly Dictionary<string, long> _malformed = [];
     private readonly List<string> _malformedExamples = [];
     private readonly Dictionary<uint, (CommandOpcode Opcode, long HostNanos)> _pendingCommands = [];
-    private readonly Dictionary<uint, uint> _resendTargets = [];
+    private readonly Dictionary<uint, (uint Boot, uint First, ushort Count)> _resendTargets = [];
     private readonly Dictionary<string, long> _ackResults = [];
     private readonly List<double> _ackRoundTripsMs = [];
     private long _lickOnsets;
@@ -281,7 +281,7 @@ public sealed class SessionDecoder
             if (cmd.Opcode == CommandOpcode.ResendBatches)
             {
                 _resendRequests++;
-                _resendTargets[cmd.CommandId] = cmd.TargetBootId;
+                _resendTargets[cmd.CommandId] = (cmd.TargetBootId, cmd.BatchSeq, cmd.BatchCount);
             }
 
             if ((cmd.Flags & CommandFlags.NoAck) == 0 && cmd.Opcode != CommandOpcode.SyncRequest)
@@ -357,12 +357,20 @@ public sealed class SessionDecoder
             _ackRoundTripsMs.Add((hostNanos - sent.HostNanos) / 1e6);
         }
 
-        if (ack.Opcode == CommandOpcode.ResendBatches && _resendTargets.Remove(ack.CommandId, out uint target)
+        if (ack.Opcode == CommandOpcode.ResendBatches && _resendTargets.Remove(ack.CommandId, out var request)
             && ack.Result == AckResult.Unavailable)
         {
-            // The device no longer holds this batch: it stays counted as missing but is not asked for again.
-            Boot(ack.BootId == 0 ? target : ack.BootId).Unavailable.Add(ack.Detail, 1);
-            _unavailableBatches++;
+            // The detail is the oldest batch the device still holds: everything asked for below it is gone for good.
+            // It stays counted as missing but is not asked for again.
+            var boot = Boot(ack.BootId == 0 ? request.Boot : ack.BootId);
+            ulong end = Math.Min((ulong)request.First + request.Count, ack.Detail);
+            for (ulong b = request.First; b < end; b++)
+            {
+                if (!boot.Batches.Contains(b))
+                {
+                    _unavailableBatches += 1 - (long)boot.Unavailable.Add(b, 1);
+                }
+            }
         }
     }
 

@@ -400,7 +400,7 @@ public sealed class RigDeviceCommandTests
     }
 
     [Fact]
-    public void ResendBatches_for_a_freed_range_is_answered_unavailable_with_the_first_missing_batch()
+    public void ResendBatches_for_a_freed_range_is_answered_unavailable_with_the_oldest_batch_still_held()
     {
         var h = Started();
         for (int i = 0; i < 4; i++)
@@ -415,13 +415,13 @@ public sealed class RigDeviceCommandTests
         var ack = h.ExecuteForAck(Cmd.ResendBatches(51, 0, 4), 5_000);
 
         Assert.Equal(AckResult.Unavailable, ack.Result);
-        Assert.Equal(0u, ack.Detail);
+        Assert.Equal(2u, ack.Detail);
         Assert.Equal([2u, 3u], h.Link.Batches().Select(b => b.BatchSeq));
         Assert.Equal(1u, h.RequestStatus(6_000).CommandsRejected);
     }
 
     [Fact]
-    public void ResendBatches_past_the_newest_batch_is_answered_unavailable_with_the_first_batch_not_made()
+    public void ResendBatches_past_the_newest_batch_is_answered_unavailable_naming_the_oldest_batch_held_so_nothing_is_given_up()
     {
         var h = Started();
         h.Frame(0);
@@ -429,8 +429,9 @@ public sealed class RigDeviceCommandTests
 
         var ack = h.ExecuteForAck(Cmd.ResendBatches(52, 0, 3), 5_000);
 
+        // Batches 1 and 2 do not exist yet; batch 0 is held, so nothing asked for lies below the oldest held.
         Assert.Equal(AckResult.Unavailable, ack.Result);
-        Assert.Equal(1u, ack.Detail);
+        Assert.Equal(0u, ack.Detail);
     }
 
     [Fact]

@@ -161,4 +161,22 @@ public sealed class RigDeviceStatusTests
         Assert.Equal("1.4.2", s.FirmwareVersion);
         Assert.Empty(h.Link.Published);
     }
+
+    [Fact]
+    public void The_status_counts_only_published_batches_as_unacknowledged_so_sent_minus_unacked_is_the_oldest_held()
+    {
+        var h = new DeviceHarness();
+        h.Device.Start(0);
+        h.Capture.Push(1_000, CaptureLine.Ttl, 0, 1);
+        h.Device.Flush(2_000);
+        h.Link.RefusePublishes = true;
+        h.Capture.Push(3_000, CaptureLine.Ttl, 0, 0);
+        h.Device.Flush(4_000);
+
+        var s = h.Device.GetStatus(5_000);
+        Assert.Equal(2, h.Device.UnacknowledgedBatches);
+        Assert.Equal(1u, s.BatchesSent);
+        Assert.Equal(1u, s.UnackedBatches);
+        Assert.Equal(0u, s.BatchesSent - s.UnackedBatches);
+    }
 }

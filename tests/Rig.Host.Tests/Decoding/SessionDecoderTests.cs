@@ -119,7 +119,7 @@ public sealed class SessionDecoderTests
         d.Process(Batch(0, 0, [Lick(1)]));
         d.Process(Batch(2, 2, [Lick(1)]));
         d.Process(Sent(new Command { Opcode = CommandOpcode.ResendBatches, CommandId = 77, TargetBootId = Boot, BatchSeq = 1, BatchCount = 1 }));
-        d.Process(Received(TopicKind.Ack, Encode(new Ack { Result = AckResult.Unavailable, Opcode = CommandOpcode.ResendBatches, CommandId = 77, BootId = Boot, Detail = 1 }, static (a, w) => a.Write(w))));
+        d.Process(Received(TopicKind.Ack, Encode(new Ack { Result = AckResult.Unavailable, Opcode = CommandOpcode.ResendBatches, CommandId = 77, BootId = Boot, Detail = 2 }, static (a, w) => a.Write(w))));
         var c = d.Summarize();
         Assert.Equal(1, c.MissingBatches);
         Assert.Equal(1, c.UnavailableBatches);
