@@ -116,6 +116,30 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task The_broker_command_serves_mqtt_on_the_port_it_prints_and_stops_cleanly_on_ctrl_c()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = RigProcess.Start(["broker", "--port", "0"]);
+        await Eventually.WaitUntil(() => broker.Stdout.Contains("mqtt://", StringComparison.Ordinal) || broker.HasExited,
+            TimeSpan.FromSeconds(30), "the broker to print its URL", ct);
+        Assert.False(broker.HasExited, broker.Stderr);
+        var address = Rig.Host.Link.BrokerAddress.Parse(broker.Stdout.Trim());
+
+        var links = new Rig.Host.Link.MqttLinkFactory(address);
+        await using var a = links.Create(new Rig.Host.Link.LinkOptions { ClientId = "a" });
+        await using var b = links.Create(new Rig.Host.Link.LinkOptions { ClientId = "b" });
+        await a.ConnectAsync(ct);
+        await b.ConnectAsync(ct);
+        await b.SubscribeAsync("rig/v1/x/status", ct);
+        await a.PublishAsync("rig/v1/x/status", new byte[] { 1, 2, 3 }, retain: false, ct);
+        var message = await b.Messages.ReadAsync(ct);
+        Assert.Equal(new byte[] { 1, 2, 3 }, message.Payload.ToArray());
+
+        await broker.InterruptAsync();
+        Assert.Equal(0, await broker.WaitAsync(TimeSpan.FromSeconds(30), ct));
+    }
+
+    [Fact]
     public async Task Decoding_a_folder_that_is_not_a_session_exits_8()
     {
         using var dir = new TempDirectory();

@@ -16,6 +16,9 @@ public sealed class DeviceNotFoundException(string rigId, string broker, TimeSpa
     public string RigId { get; } = rigId;
 }
 
+/// <summary>Recording stopped before the session was ended (the journal could not be written).</summary>
+public sealed class SessionRecordingException(string message, Exception innerException) : Exception(message, innerException);
+
 /// <summary>A command got no acknowledgement in time. Its own type, so callers can tell it from other failures.</summary>
 public sealed class CommandTimeoutException(string command, uint commandId, TimeSpan waited)
     : Exception($"no acknowledgement for {command} (id {commandId}) within {waited.TotalMilliseconds:0} ms")

@@ -46,14 +46,10 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
                 options, time, logger, sink: null, stoppingToken);
             state.Recorder = recorder;
             state.MarkStarted();
-            try
-            {
-                await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                // Normal stop (Ctrl-C, --minutes): close the session below.
-            }
+            // Runs until the host stops (Ctrl-C, --minutes) or recording fails by itself; either way the session is
+            // closed below, and a failure is reported from StopAsync.
+            var stopped = Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+            await Task.WhenAny(stopped, recorder.Failed);
 
             using var closing = new CancellationTokenSource(options.DrainTimeout + options.CommandTimeout + TimeSpan.FromSeconds(5));
             state.Result = await recorder.StopAsync(closing.Token);

@@ -76,6 +76,7 @@ public sealed class SessionRecorder : IAsyncDisposable
     private readonly Dictionary<(uint Boot, ulong First), (long FirstSeen, long LastAsked)> _gaps = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly ByteReader _ackReader = new([], 0, 0);
+    private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _receiveLoop = Task.CompletedTask;
     private Task _housekeeping = Task.CompletedTask;
     private int _nextCommandId;
@@ -98,6 +99,12 @@ public sealed class SessionRecorder : IAsyncDisposable
     }
 
     public string Folder { get; }
+
+    /// <summary>
+    /// Completes, with the cause, if recording stopped by itself (the journal could not be written): the session
+    /// must end now, since nothing more can be recorded. Never completes for a session that ends normally.
+    /// </summary>
+    public Task<Exception> Failed => _failed.Task;
 
     /// <summary>Boot id of the device as it is now.</summary>
     public uint? BootId
@@ -276,6 +283,12 @@ public sealed class SessionRecorder : IAsyncDisposable
         }
 
         _stopped = true;
+        if (_failed.Task.IsCompleted)
+        {
+            var cause = await _failed.Task;
+            throw new SessionRecordingException($"recording of {Folder} stopped early: {cause.Message}; the journal holds everything up to the failure", cause);
+        }
+
         try
         {
             await SendCommandAsync(new Command { Opcode = CommandOpcode.RequestStatus }, cancellationToken);
@@ -386,6 +399,12 @@ public sealed class SessionRecorder : IAsyncDisposable
         catch (ChannelClosedException)
         {
             _logger.LogWarning("link closed while recording");
+        }
+        catch (JournalWriteException e)
+        {
+            // Nothing more can be recorded: say so at once rather than when the session is stopped.
+            _logger.LogCritical("recording stopped: {Message}", e.Message);
+            _failed.TrySetResult(e);
         }
     }
 

@@ -55,10 +55,10 @@ internal static class DecodeCommand
 
             return result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0 ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
         }
-        catch (Exception e) when (ExitCodes.For(e) != ExitCodes.Failure)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("rig decode: " + e.Message);
-            return ExitCodes.For(e);
+            // Every failure ends as one clear line and its documented exit code, never a stack trace.
+            return await CliErrors.ReportAsync("decode", e);
         }
     }
 }

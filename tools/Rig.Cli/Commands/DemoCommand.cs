@@ -117,10 +117,10 @@ internal static class DemoCommand
 
             return complete ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
         }
-        catch (Exception e) when (ExitCodes.For(e) != ExitCodes.Failure)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("rig demo: " + e.Message);
-            return ExitCodes.For(e);
+            // Every failure ends as one clear line and its documented exit code, never a stack trace.
+            return await CliErrors.ReportAsync("demo", e);
         }
     }
 }

@@ -94,10 +94,10 @@ internal static class RunCommand
             bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0;
             return complete ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
         }
-        catch (Exception e) when (ExitCodes.For(e) != ExitCodes.Failure)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("rig run: " + e.Message);
-            return ExitCodes.For(e);
+            // Every failure ends as one clear line and its documented exit code, never a stack trace.
+            return await CliErrors.ReportAsync("run", e);
         }
     }
 }

@@ -69,10 +69,10 @@ internal static class SimCommand
         {
             return ExitCodes.Ok;
         }
-        catch (Exception e) when (ExitCodes.For(e) != ExitCodes.Failure)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync("rig sim: " + e.Message);
-            return ExitCodes.For(e);
+            // Every failure ends as one clear line and its documented exit code, never a stack trace.
+            return await CliErrors.ReportAsync("sim", e);
         }
     }
 }
