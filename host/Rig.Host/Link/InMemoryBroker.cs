@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace Rig.Host.Link;
 
@@ -105,7 +106,7 @@ public sealed class InMemoryBroker
                 throw new BrokerUnreachableException($"the in-memory broker {Description} is stopped");
             }
 
-            session = new InMemorySession(link, options.ClientId, options.Will);
+            session = new InMemorySession(this, link, options.ClientId, options.Will);
             if (_sessions.Remove(options.ClientId, out takenOver))
             {
                 // MQTT: a second connection with the same client id takes the session over and the old connection's will is published.
@@ -219,7 +220,7 @@ public sealed class InMemoryBroker
 }
 
 /// <summary>One connection of an <see cref="InMemoryLink"/> to an <see cref="InMemoryBroker"/>; a reconnect makes a new one.</summary>
-internal sealed class InMemorySession(InMemoryLink link, string clientId, LinkWill? will)
+internal sealed class InMemorySession(InMemoryBroker broker, InMemoryLink link, string clientId, LinkWill? will) : LinkSession
 {
     public InMemoryLink Link { get; } = link;
 
@@ -232,6 +233,17 @@ internal sealed class InMemorySession(InMemoryLink link, string clientId, LinkWi
 
     /// <summary>Guarded by the broker's lock; false once the broker dropped or closed the session.</summary>
     public bool Active { get; set; } = true;
+
+    // Active belongs to the broker's lock; reading it without the lock only answers a moment late.
+    public override bool IsConnected => Active;
+
+    public override Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        broker.Disconnect(this, publishWill: false);
+        return Task.CompletedTask;
+    }
+
+    public override void Abort() => broker.Disconnect(this, publishWill: true);
 }
 
 /// <summary>MQTT topic-name and topic-filter rules, shared by the links so both reject the same input the same way.</summary>

@@ -1,12 +1,9 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using MQTTnet;
 using MQTTnet.Exceptions;
@@ -18,164 +15,44 @@ namespace Rig.Host.Link;
 /// <summary>
 /// An <see cref="IRigLink"/> to any MQTT broker (the embedded one, Mosquitto, ...) over MQTTnet: MQTT 5.0, clean start,
 /// QoS 1 both ways. Every connection (the first and each reconnect) uses a fresh MQTTnet client, so no state of a dead
-/// connection leaks into the next. Logs nothing; see the counters and <see cref="LastError"/> for what happened in the background.
+/// connection leaks into the next. Logs nothing; see the counters and <see cref="ReconnectingLink.LastError"/> for what
+/// happened in the background.
 /// </summary>
-public sealed class MqttLink : IRigLink
+public sealed class MqttLink : ReconnectingLink
 {
     private readonly BrokerAddress _broker;
-    private readonly LinkOptions _options;
     private readonly MqttClientFactory _clientFactory = new();
-    private readonly Lock _gate = new();
-    private readonly List<string> _filters = [];
-    private readonly Channel<LinkMessage> _messages = Channel.CreateUnbounded<LinkMessage>();
 
     // Serialises connection attempts (ConnectAsync and the reconnect loop): two live clients with one client id would
     // take the session from each other, and the broker would publish the will each time.
     private readonly SemaphoreSlim _connecting = new(1, 1);
 
-    private Connection? _connection;
-    private CancellationTokenSource? _lifetime;
-    private Task _reconnectLoop = Task.CompletedTask;
-    private bool _stopped = true;
-    private bool _disposed;
     private long _published;
-    private long _received;
-    private long _undeliverable;
-    private int _reconnects;
-    private int _failedReconnectAttempts;
-    private Exception? _lastError;
 
     public MqttLink(BrokerAddress broker, LinkOptions options)
+        : base((broker ?? throw new ArgumentNullException(nameof(broker))).ToString(), options)
     {
-        ArgumentNullException.ThrowIfNull(broker);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ClientId);
         _broker = broker;
-        _options = options;
     }
 
     public BrokerAddress Broker => _broker;
 
-    public string ClientId => _options.ClientId;
-
-    public bool IsConnected => Volatile.Read(ref _connection)?.Client.IsConnected == true;
-
-    /// <inheritdoc/>
-    /// <remarks>A handler that throws does not disturb the link; its exception is kept in <see cref="LastError"/>.</remarks>
-    public event Action<bool>? ConnectionChanged;
-
-    public ChannelReader<LinkMessage> Messages => _messages.Reader;
-
     /// <summary>Publishes the broker acknowledged.</summary>
     public long MessagesPublished => Interlocked.Read(ref _published);
 
-    /// <summary>Messages received and queued on <see cref="Messages"/>.</summary>
-    public long MessagesReceived => Interlocked.Read(ref _received);
+    private protected override string ConnectTarget => $"the MQTT broker at {_broker}";
 
-    /// <summary>Messages that arrived after the link was disposed and so went nowhere.</summary>
-    public long UndeliverableMessages => Interlocked.Read(ref _undeliverable);
-
-    /// <summary>Successful automatic reconnects so far.</summary>
-    public int Reconnects => Volatile.Read(ref _reconnects);
-
-    /// <summary>Automatic reconnect attempts that failed (the broker was still down).</summary>
-    public int FailedReconnectAttempts => Volatile.Read(ref _failedReconnectAttempts);
-
-    /// <summary>The last failure the link handled in the background: why a connection dropped, a failed reconnect, a throwing event handler.</summary>
-    public Exception? LastError => Volatile.Read(ref _lastError);
-
-    /// <summary>
-    /// Tries to connect until <see cref="LinkOptions.ConnectTimeout"/> has passed (pausing <see cref="LinkOptions.ReconnectDelay"/>
-    /// between attempts, so a broker that is still starting is waited for), then throws <see cref="BrokerUnreachableException"/>
-    /// with the last reason. A broker that refuses the client for good (not authorised, banned, ...) fails at once.
-    /// </summary>
-    public async Task ConnectAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        CancellationToken lifetime;
-        lock (_gate)
-        {
-            if (_connection is not null)
-            {
-                return;
-            }
-
-            // After a drop the reconnect loop is still at work under the current lifetime: this connect joins it
-            // rather than starting a second, competing one.
-            if (_stopped || _lifetime is null)
-            {
-                _stopped = false;
-                _lifetime?.Dispose();
-                _lifetime = new CancellationTokenSource();
-            }
-
-            lifetime = _lifetime.Token;
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime);
-        var elapsed = Stopwatch.StartNew();
-        Exception? failure = null;
-        while (true)
-        {
-            try
-            {
-                switch (await TryConnectAsync(_options.ConnectTimeout - elapsed.Elapsed, linked.Token))
-                {
-                    case Attach.Attached:
-                        RaiseConnectionChanged(true);
-                        return;
-                    case Attach.AlreadyConnected:
-                        return;
-                    default:
-                        throw new OperationCanceledException($"link '{ClientId}' was disconnected while it was connecting");
-                }
-            }
-            catch (ConnectionRefusedForGoodException ex)
-            {
-                throw new BrokerUnreachableException($"the MQTT broker at {_broker} refused client '{ClientId}': {ex.Message}", ex);
-            }
-            catch (Exception ex) when (!linked.IsCancellationRequested && ex is not ArgumentException)
-            {
-                // A last, shortened attempt that merely ran out of time must not hide the real reason of the one before
-                // (e.g. "connection refused"); an attempt that timed out on its own is a "no answer".
-                failure = ex is OperationCanceledException or TimeoutException && failure is not null ? failure : ex;
-            }
-
-            var left = _options.ConnectTimeout - elapsed.Elapsed;
-            if (left <= TimeSpan.Zero)
-            {
-                throw new BrokerUnreachableException(
-                    string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"cannot connect client '{ClientId}' to the MQTT broker at {_broker} within {_options.ConnectTimeout.TotalSeconds:0.###} s: {Describe(failure)}"),
-                    failure);
-            }
-
-            await Task.Delay(left < _options.ReconnectDelay ? left : _options.ReconnectDelay, linked.Token);
-        }
-    }
-
-    public async Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken)
+    public override async Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken)
     {
         MqttTopic.ThrowIfInvalidFilter(topicFilter);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var connection = Volatile.Read(ref _connection);
-        if (connection is null || !connection.Client.IsConnected)
+        ThrowIfDisposed();
+        if (CurrentSession is not Connection { IsConnected: true } connection)
         {
             throw NotConnected($"subscribe to '{topicFilter}'");
         }
 
-        bool added;
-        lock (_gate)
-        {
-            // Recorded before the SUBSCRIBE goes out, so a reconnect that happens meanwhile re-subscribes it too.
-            added = !_filters.Contains(topicFilter);
-            if (added)
-            {
-                _filters.Add(topicFilter);
-            }
-        }
-
+        // Recorded before the SUBSCRIBE goes out, so a reconnect that happens meanwhile re-subscribes it too.
+        var added = AddFilter(topicFilter);
         try
         {
             await SubscribeAsync(connection.Client, [topicFilter], cancellationToken);
@@ -184,10 +61,7 @@ public sealed class MqttLink : IRigLink
         {
             if (added)
             {
-                lock (_gate)
-                {
-                    _filters.Remove(topicFilter);
-                }
+                RemoveFilter(topicFilter);
             }
 
             if (ex is MqttCommunicationException or ObjectDisposedException)
@@ -199,12 +73,11 @@ public sealed class MqttLink : IRigLink
         }
     }
 
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+    public override async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
     {
         MqttTopic.ThrowIfInvalidTopicName(topic);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var connection = Volatile.Read(ref _connection);
-        if (connection is null || !connection.Client.IsConnected)
+        ThrowIfDisposed();
+        if (CurrentSession is not Connection { IsConnected: true } connection)
         {
             throw NotConnected($"publish to '{topic}'");
         }
@@ -238,80 +111,6 @@ public sealed class MqttLink : IRigLink
         Interlocked.Increment(ref _published);
     }
 
-    public async Task DisconnectAsync(CancellationToken cancellationToken)
-    {
-        var connection = await StopAsync();
-        if (connection is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await connection.Client.DisconnectAsync(
-                new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection },
-                cancellationToken);
-        }
-        catch (Exception ex) when (ex is MqttCommunicationException or ObjectDisposedException)
-        {
-            throw new LinkDisconnectedException(
-                $"link '{ClientId}' could not disconnect cleanly from {_broker} (the connection was already failing), so the broker may publish its will",
-                ex);
-        }
-        finally
-        {
-            connection.Client.Dispose();
-            RaiseConnectionChanged(false);
-        }
-    }
-
-    /// <summary>
-    /// Drops the TCP connection without sending MQTT DISCONNECT, as a crash or a pulled cable would, so the broker
-    /// publishes the will: disposing the MQTTnet client closes its socket and sends nothing (a clean disconnect is only
-    /// ever sent by <c>IMqttClient.DisconnectAsync</c>). No reconnect follows.
-    /// </summary>
-    public async Task AbortAsync()
-    {
-        var connection = await StopAsync();
-        if (connection is null)
-        {
-            return;
-        }
-
-        connection.Client.Dispose();
-        RaiseConnectionChanged(false);
-    }
-
-    /// <summary>Disconnects cleanly (no will) if connected, then completes <see cref="Messages"/>.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
-            await DisconnectAsync(timeout.Token);
-        }
-        catch (Exception ex) when (ex is LinkDisconnectedException or OperationCanceledException)
-        {
-            // Disposing must not throw; the broker sees a dropped connection instead of a clean one, which is recorded here.
-            Volatile.Write(ref _lastError, ex);
-        }
-
-        _disposed = true;
-        _messages.Writer.TryComplete();
-        lock (_gate)
-        {
-            _lifetime?.Dispose();
-            _lifetime = null;
-        }
-
-        _connecting.Dispose();
-    }
-
     /// <summary>The human-readable reason inside a connect failure, e.g. "connection refused".</summary>
     internal static string Describe(Exception failure)
     {
@@ -340,6 +139,76 @@ public sealed class MqttLink : IRigLink
             ? "no answer from the broker"
             : failure.Message;
     }
+
+    /// <summary>One attempt: connect a fresh client, re-subscribe every filter, and install it unless the link was stopped meanwhile.</summary>
+    private protected override async Task<Attach> TryAttachAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new TimeoutException("the connect timeout has passed");
+        }
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(timeout);
+        await _connecting.WaitAsync(attempt.Token);
+        IMqttClient? client = null;
+        try
+        {
+            if (AttachBlocked() is { } blocked)
+            {
+                return blocked;
+            }
+
+            client = _clientFactory.CreateMqttClient();
+            var connection = new Connection(this, client);
+            client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+            client.DisconnectedAsync += args => OnDisconnectedAsync(connection, args);
+
+            var result = await client.ConnectAsync(BuildClientOptions(), attempt.Token);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                var reason = $"{result.ResultCode}{ReasonSuffix(result.ReasonString)}";
+                throw IsPermanentRefusal(result.ResultCode) ? new ConnectionRefusedForGoodException(reason) : new TransientRefusalException(reason);
+            }
+
+            var filters = SubscribedFilters();
+            if (filters.Length > 0)
+            {
+                await SubscribeAsync(client, filters, attempt.Token);
+            }
+
+            // IsConnected is checked under the lock: a drop before this point is not seen by OnDisconnectedAsync
+            // (the connection was not installed yet), so it must fail the attempt here instead.
+            var attached = TryInstall(_ => connection.IsConnected
+                ? connection
+                : throw new MqttCommunicationException("the connection dropped right after it was established"));
+            if (attached == Attach.Attached)
+            {
+                client = null;
+            }
+
+            return attached;
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                // Not installed: close it cleanly so the broker does not publish the will for a connection nobody used.
+                await CloseQuietlyAsync(client);
+            }
+
+            _connecting.Release();
+        }
+    }
+
+    private protected override ConnectFailure ClassifyConnectFailure(Exception failure, CancellationToken connecting) =>
+        failure is ConnectionRefusedForGoodException ? ConnectFailure.RefusedForGood
+        : !connecting.IsCancellationRequested && failure is not ArgumentException ? ConnectFailure.Retry
+        : ConnectFailure.Rethrow;
+
+    private protected override string DescribeConnectFailure(Exception failure) => Describe(failure);
+
+    private protected override void OnDisposed() => _connecting.Dispose();
 
     private static string ReasonSuffix(string? reasonString) => string.IsNullOrEmpty(reasonString) ? "" : $" ({reasonString})";
 
@@ -375,17 +244,17 @@ public sealed class MqttLink : IRigLink
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_broker.Host, _broker.Port)
-            .WithClientId(_options.ClientId)
+            .WithClientId(Options.ClientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(true)
-            .WithKeepAlivePeriod(_options.KeepAlive)
-            .WithTimeout(_options.ConnectTimeout);
+            .WithKeepAlivePeriod(Options.KeepAlive)
+            .WithTimeout(Options.ConnectTimeout);
         if (_broker.UseTls)
         {
             builder.WithTlsOptions(tls => tls.UseTls());
         }
 
-        if (_options.Will is { } will)
+        if (Options.Will is { } will)
         {
             builder
                 .WithWillTopic(will.Topic)
@@ -397,106 +266,20 @@ public sealed class MqttLink : IRigLink
         return builder.Build();
     }
 
-    /// <summary>One attempt: connect a fresh client, re-subscribe every filter, and install it unless the link was stopped meanwhile.</summary>
-    private async Task<Attach> TryConnectAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new TimeoutException("the connect timeout has passed");
-        }
-
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attempt.CancelAfter(timeout);
-        await _connecting.WaitAsync(attempt.Token);
-        IMqttClient? client = null;
-        try
-        {
-            lock (_gate)
-            {
-                if (_stopped || _disposed)
-                {
-                    return Attach.Stopped;
-                }
-
-                if (_connection is not null)
-                {
-                    return Attach.AlreadyConnected;
-                }
-            }
-
-            client = _clientFactory.CreateMqttClient();
-            var connection = new Connection(client);
-            client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
-            client.DisconnectedAsync += args => OnDisconnectedAsync(connection, args);
-
-            var result = await client.ConnectAsync(BuildClientOptions(), attempt.Token);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
-            {
-                var reason = $"{result.ResultCode}{ReasonSuffix(result.ReasonString)}";
-                throw IsPermanentRefusal(result.ResultCode) ? new ConnectionRefusedForGoodException(reason) : new TransientRefusalException(reason);
-            }
-
-            string[] filters;
-            lock (_gate)
-            {
-                filters = [.. _filters];
-            }
-
-            if (filters.Length > 0)
-            {
-                await SubscribeAsync(client, filters, attempt.Token);
-            }
-
-            lock (_gate)
-            {
-                // IsConnected is checked under the lock: a drop before this point is not seen by OnDisconnectedAsync
-                // (the connection was not installed yet), so it must fail the attempt here instead.
-                if (_stopped || _disposed)
-                {
-                    return Attach.Stopped;
-                }
-
-                if (_connection is not null)
-                {
-                    return Attach.AlreadyConnected;
-                }
-
-                if (!client.IsConnected)
-                {
-                    throw new MqttCommunicationException("the connection dropped right after it was established");
-                }
-
-                _connection = connection;
-                client = null;
-                return Attach.Attached;
-            }
-        }
-        finally
-        {
-            if (client is not null)
-            {
-                // Not installed: close it cleanly so the broker does not publish the will for a connection nobody used.
-                await CloseQuietlyAsync(client);
-            }
-
-            _connecting.Release();
-        }
-    }
-
     private async Task CloseQuietlyAsync(IMqttClient client)
     {
         try
         {
             if (client.IsConnected)
             {
-                using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
+                using var timeout = new CancellationTokenSource(Options.ConnectTimeout);
                 await client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, timeout.Token);
             }
         }
         catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
         {
             // The unused connection is gone either way; why it did not close cleanly is kept for diagnostics.
-            Volatile.Write(ref _lastError, ex);
+            RecordError(ex);
         }
         finally
         {
@@ -509,116 +292,52 @@ public sealed class MqttLink : IRigLink
         var message = args.ApplicationMessage;
 
         // MQTTnet reuses the payload buffers once the handler returns, so the bytes are copied out here.
-        if (_messages.Writer.TryWrite(new LinkMessage(message.Topic, message.Payload.ToArray(), message.Retain)))
-        {
-            Interlocked.Increment(ref _received);
-        }
-        else
-        {
-            Interlocked.Increment(ref _undeliverable);
-        }
-
+        OnMessage(new LinkMessage(message.Topic, message.Payload.ToArray(), message.Retain));
         return Task.CompletedTask;
     }
 
     private Task OnDisconnectedAsync(Connection connection, MqttClientDisconnectedEventArgs args)
     {
-        CancellationToken lifetime;
-        lock (_gate)
-        {
-            // Stale (an older connection) or intended (DisconnectAsync/AbortAsync took it out first): nothing to do.
-            if (_connection != connection)
-            {
-                return Task.CompletedTask;
-            }
-
-            _connection = null;
-            lifetime = _lifetime?.Token ?? new CancellationToken(canceled: true);
-        }
-
-        Volatile.Write(
-            ref _lastError,
+        OnConnectionLost(
+            connection,
             args.Exception ?? new LinkDisconnectedException($"link '{ClientId}' lost its connection to {_broker}: {args.Reason}{ReasonSuffix(args.ReasonString)}"));
-        connection.Client.Dispose();
-        RaiseConnectionChanged(false);
-        lock (_gate)
-        {
-            // Always a fresh loop: an older one may still be finishing (raising its "connected") and would not see this drop.
-            if (_options.AutoReconnect && !_stopped && !_disposed && _connection is null)
-            {
-                _reconnectLoop = Task.Run(() => ReconnectLoopAsync(lifetime), CancellationToken.None);
-            }
-        }
-
         return Task.CompletedTask;
     }
 
-    private async Task ReconnectLoopAsync(CancellationToken lifetime)
+    /// <summary>One MQTTnet client, connected once; the link never reuses it.</summary>
+    private sealed class Connection(MqttLink link, IMqttClient client) : LinkSession
     {
-        while (!lifetime.IsCancellationRequested)
+        public IMqttClient Client { get; } = client;
+
+        public override bool IsConnected => Client.IsConnected;
+
+        public override async Task DisconnectAsync(CancellationToken cancellationToken)
         {
             try
             {
-                await Task.Delay(_options.ReconnectDelay, lifetime);
-                if (await TryConnectAsync(_options.ConnectTimeout, lifetime) == Attach.Attached)
-                {
-                    Interlocked.Increment(ref _reconnects);
-                    RaiseConnectionChanged(true);
-                }
-
-                return;
+                await Client.DisconnectAsync(
+                    new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection },
+                    cancellationToken);
             }
-            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+            catch (Exception ex) when (ex is MqttCommunicationException or ObjectDisposedException)
             {
-                // DisconnectAsync/AbortAsync/DisposeAsync ended the link: no more reconnects, by design.
-                return;
+                throw new LinkDisconnectedException(
+                    $"link '{link.ClientId}' could not disconnect cleanly from {link._broker} (the connection was already failing), so the broker may publish its will",
+                    ex);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            finally
             {
-                // The broker is still down (or refused us): remembered for diagnostics, and the loop tries again after the delay.
-                Interlocked.Increment(ref _failedReconnectAttempts);
-                Volatile.Write(ref _lastError, ex);
+                Client.Dispose();
             }
         }
-    }
 
-    /// <summary>Ends reconnecting and takes the live connection out, so its drop is not mistaken for an outage.</summary>
-    private async Task<Connection?> StopAsync()
-    {
-        Connection? connection;
-        Task reconnectLoop;
-        lock (_gate)
-        {
-            _stopped = true;
-            _lifetime?.Cancel();
-            connection = _connection;
-            _connection = null;
-            reconnectLoop = _reconnectLoop;
-        }
+        /// <summary>
+        /// Drops the TCP connection without sending MQTT DISCONNECT, so the broker publishes the will: disposing the MQTTnet
+        /// client closes its socket and sends nothing (a clean disconnect is only ever sent by <c>IMqttClient.DisconnectAsync</c>).
+        /// </summary>
+        public override void Abort() => Client.Dispose();
 
-        await reconnectLoop;
-        return connection;
-    }
-
-    private LinkDisconnectedException NotConnected(string action) =>
-        new($"cannot {action}: link '{ClientId}' is not connected to {_broker}");
-
-    private void RaiseConnectionChanged(bool connected)
-    {
-        try
-        {
-            ConnectionChanged?.Invoke(connected);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A subscriber's bug must not leave the link half-switched; it is kept for diagnostics instead.
-            Volatile.Write(ref _lastError, ex);
-        }
-    }
-
-    private sealed class Connection(IMqttClient client)
-    {
-        public IMqttClient Client { get; } = client;
+        public override void Release() => Client.Dispose();
     }
 
     /// <summary>The broker answered CONNACK with a refusal that retrying cannot fix (credentials, ban, client id).</summary>
