@@ -34,6 +34,15 @@ public sealed record BridgeOptions
     /// <summary>How long a command waits for its acknowledgement.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often a clock exchange (SyncRequest) is sent once the session is under way.</summary>
+    public TimeSpan SyncInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often a clock exchange is sent during <see cref="SyncFastPeriod"/> after the start, so the map is ready early.</summary>
+    public TimeSpan SyncFastInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long after the start exchanges go at <see cref="SyncFastInterval"/>.</summary>
+    public TimeSpan SyncFastPeriod { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>At stop, how long to wait for missing batches to arrive.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -80,6 +89,9 @@ public sealed class SessionRecorder : IAsyncDisposable
     private Task _receiveLoop = Task.CompletedTask;
     private Task _housekeeping = Task.CompletedTask;
     private int _nextCommandId;
+    private long _linkErrors;
+    private long _startedTimestamp;
+    private long _nextSyncTimestamp;
     private uint? _ackedBoot;
     private uint _ackedThrough;
     private bool _stopped;
@@ -219,6 +231,8 @@ public sealed class SessionRecorder : IAsyncDisposable
             recorder.OnMessage(message, hostNanos);
         }
 
+        recorder._startedTimestamp = time.GetTimestamp();
+        recorder._nextSyncTimestamp = recorder._startedTimestamp;
         recorder._receiveLoop = Task.Run(recorder.ReceiveLoopAsync, CancellationToken.None);
         recorder._housekeeping = Task.Run(recorder.HousekeepingLoopAsync, CancellationToken.None);
         logger.LogInformation("recording rig {Rig} (boot {Boot:x8}, firmware {Firmware}) into {Folder}", rigId,
@@ -236,6 +250,9 @@ public sealed class SessionRecorder : IAsyncDisposable
     }
 
     public long JournalBytes => _journal.BytesWritten;
+
+    /// <summary>Publishes of acknowledgements, resend requests or clock exchanges that failed and were retried.</summary>
+    public long LinkErrors => Interlocked.Read(ref _linkErrors);
 
     /// <summary>
     /// Sends a command to the current boot and waits for its acknowledgement. The command id and target boot are
@@ -453,17 +470,43 @@ public sealed class SessionRecorder : IAsyncDisposable
                 await Task.Delay(_options.AckInterval, _time, _stop.Token);
                 await SendAcksAsync(_stop.Token);
                 await RequestMissingAsync(_stop.Token);
+                await SendSyncRequestAsync(_stop.Token);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
+                // Stopping: a publish cut short by the stop (MQTTnet reports it as a timeout, not as cancellation).
                 return;
             }
-            catch (LinkDisconnectedException e)
+            catch (Exception e) when (e is LinkDisconnectedException or LinkRejectedException or MQTTnet.Exceptions.MqttCommunicationException)
             {
-                // The link reconnects by itself; acknowledgements and resend requests resume with the next round.
-                _logger.LogWarning("link down: {Message}", e.Message);
+                // The link reconnects by itself; acknowledgements, resend requests and clock exchanges resume with
+                // the next round. Counted and logged, so a link that keeps failing is visible.
+                Interlocked.Increment(ref _linkErrors);
+                _logger.LogWarning("link error, retrying next round: {Message}", e.Message);
             }
         }
+    }
+
+    private async Task SendSyncRequestAsync(CancellationToken cancellationToken)
+    {
+        long now = _time.GetTimestamp();
+        if (now < _nextSyncTimestamp)
+        {
+            return;
+        }
+
+        bool fast = _time.GetElapsedTime(_startedTimestamp) < _options.SyncFastPeriod;
+        _nextSyncTimestamp = now + (long)((fast ? _options.SyncFastInterval : _options.SyncInterval).TotalSeconds * _time.TimestampFrequency);
+
+        // The host send time travels in the request and comes back in the reply, so an exchange can be rebuilt from
+        // the reply alone; the reply's journal time is the fourth timestamp.
+        await PublishCommandAsync(new Command
+        {
+            Opcode = CommandOpcode.SyncRequest,
+            CommandId = NextCommandId(),
+            TargetBootId = BootId ?? 0,
+            HostTime = (ulong)JournalWriter.HostNanos(_time),
+        }, cancellationToken);
     }
 
     private async Task SendAcksAsync(CancellationToken cancellationToken)

@@ -7,8 +7,14 @@ namespace Rig.Host.Decoding;
 /// <param name="ExplainedByDevice">True when the device counted these events as dropped (the loss is known and exact); false when they never arrived.</param>
 public sealed record EventGap(uint BootId, ulong FirstEventSeq, ulong Count, bool ExplainedByDevice, string Reason);
 
+/// <summary>The clock map of a boot at the end of what was decoded.</summary>
+/// <param name="RateErrorPpm">Host ns per device µs above nominal, ppm (positive: the device clock runs slow), from the newest fit.</param>
+/// <param name="ResidualRmsMicros">Scatter of the fastest exchanges about the newest fit, µs.</param>
+public sealed record ClockSummary(int Exchanges, int RejectedExchanges, double? RateErrorPpm, double? ResidualRmsMicros);
+
 public sealed record BootSummary(
     uint BootId,
+    ClockSummary Clock,
     string? FirmwareVersion,
     ulong? FirstEventSeq,
     ulong? EndEventSeq,

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Rig.Host.Journal;
+using Rig.Host.Sync;
 using Rig.Protocol;
 
 namespace Rig.Host.Decoding;
@@ -178,8 +179,10 @@ public sealed class SessionDecoder
             unexplained += gaps.Where(g => !g.ExplainedByDevice).Sum(g => (long)g.Count);
             missingBatches += s.MissingBatches().Sum(g => (long)g.Count);
             deviceLost += gaps.Where(g => g.ExplainedByDevice).Sum(g => (long)g.Count);
+            var clockFit = s.Clock.Count == 0 ? null : s.Clock.FitAt(s.Clock.NewestDeviceMicros);
             boots.Add(new BootSummary(
                 BootId: id,
+                Clock: new ClockSummary(s.Clock.Count, s.Clock.Rejected, clockFit?.RateErrorPpm, clockFit?.ResidualRmsNanos / 1000),
                 FirmwareVersion: s.FirmwareVersion,
                 FirstEventSeq: s.Events.IsEmpty ? null : s.Events.Min,
                 EndEventSeq: s.Events.IsEmpty ? null : s.Events.End,
@@ -251,8 +254,7 @@ public sealed class SessionDecoder
                     OnAck(Ack.Read(_reader), hostNanos);
                     break;
                 case TopicKind.Sync:
-                    SyncReply.Read(_reader);
-                    _syncReplies++;
+                    OnSyncReply(SyncReply.Read(_reader), hostNanos);
                     break;
                 default:
                     _unknownTopic++;
@@ -326,6 +328,15 @@ public sealed class SessionDecoder
 
         _sink?.OnEvents(header.BootId, header.FirstEventSeq, _records.AsSpan(0, header.RecordCount), hostNanos);
     }
+
+    private void OnSyncReply(SyncReply reply, long hostNanos)
+    {
+        _syncReplies++;
+        Boot(reply.BootId).Clock.Add(new SyncExchange((long)reply.HostTime, reply.DeviceReceiveMicros, reply.DeviceReplyMicros, hostNanos));
+    }
+
+    /// <summary>The device-to-host clock map of a boot, from its clock exchanges so far (null for a boot never seen).</summary>
+    public ClockMap? ClockOf(uint bootId) => _boots.TryGetValue(bootId, out var s) ? s.Clock : null;
 
     private void OnStatus(DeviceStatus status)
     {
@@ -406,6 +417,9 @@ public sealed class SessionDecoder
         public SeqRangeSet Batches { get; } = new();
 
         public SeqRangeSet Events { get; } = new();
+
+        /// <summary>Device-to-host clock map of this boot.</summary>
+        public ClockMap Clock { get; } = new(bootId);
 
         /// <summary>Batches the device answered a resend request for with Unavailable: lost for good.</summary>
         public SeqRangeSet Unavailable { get; } = new();

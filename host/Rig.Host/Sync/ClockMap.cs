@@ -48,6 +48,9 @@ public sealed class ClockMap
 
     public int Count => _exchanges.Count;
 
+    /// <summary>Device time of the newest exchange, µs (0 before the first).</summary>
+    public double NewestDeviceMicros { get; private set; }
+
     /// <summary>Exchanges refused as implausible (negative network time, replies before requests).</summary>
     public int Rejected { get; private set; }
 
@@ -65,6 +68,7 @@ public sealed class ClockMap
         }
 
         _exchanges.Add(exchange);
+        NewestDeviceMicros = Math.Max(NewestDeviceMicros, exchange.DeviceMidMicros);
 
         // Only fits whose window reaches this exchange change.
         long slice = Slice(exchange.DeviceMidMicros);
