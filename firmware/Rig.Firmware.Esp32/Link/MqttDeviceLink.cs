@@ -1,0 +1,279 @@
+namespace Rig.Firmware.Esp32.Link
+{
+    using System;
+    using System.Threading;
+    using nanoFramework.M2Mqtt;
+    using nanoFramework.M2Mqtt.Exceptions;
+    using nanoFramework.M2Mqtt.Messages;
+    using nanoFramework.Networking;
+    using Rig.Firmware.Esp32.Native;
+    using Rig.Firmware.Hardware;
+    using Rig.Protocol;
+
+    /// <summary>
+    /// The device's MQTT connection (nanoFramework.M2Mqtt). A thread of its own connects, subscribes to the command
+    /// topic and reconnects with backoff, so the main loop never waits on the network; the main loop learns of each new
+    /// connection through <see cref="ConnectedGeneration"/> and calls RigDevice.OnLinkConnected itself.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// No last will is registered. M2Mqtt takes the will payload as a string and sends Encoding.UTF8.GetBytes(it); a
+    /// nanoFramework string ends at its first NUL and bytes above 0x7F become U+FFFD, so the binary Offline status
+    /// (docs/protocol.md: zero bytes in reserved fields, a random boot id) cannot travel through that API. Sending a
+    /// mangled status would be worse than none: the retained status would be a malformed message. docs/firmware.md
+    /// ("Last will") gives the consequences and the fix (a byte[] will in M2Mqtt, or a text will in the protocol).
+    /// </para>
+    /// <para>
+    /// Allocation: M2Mqtt keeps a reference to the payload array until the broker acknowledges it and takes the whole
+    /// array as the payload (there is no offset/count overload), so each publish copies into a new array of exactly
+    /// the message's length. That is one allocation per published message (a batch every 20 ms or so, an ack, a
+    /// status), never per event; M2Mqtt allocates its own message objects per publish anyway.
+    /// </para>
+    /// </remarks>
+    public sealed class MqttDeviceLink : IDeviceLink, IDisposable
+    {
+        /// <summary>A silent device is noticed by the broker within 1.5 keep-alives.</summary>
+        public const ushort KeepAliveSeconds = 15;
+
+        public const int MinBackoffMillis = 1000;
+        public const int MaxBackoffMillis = 30000;
+
+        /// <summary>How long the first Wi-Fi association may take before the attempt counts as failed.</summary>
+        public const int WifiWaitMillis = 60000;
+
+        /// <summary>
+        /// M2Mqtt's queue of unacknowledged QoS 1 messages is unbounded by default; bounded, a slow broker makes
+        /// Publish refuse (the batch stays in the firmware core's store for later) instead of exhausting the heap.
+        /// </summary>
+        public const int InflightLimit = 16;
+
+        private const int SupervisionMillis = 1000;
+
+        private readonly RigTopics _topics;
+        private readonly string _host;
+        private readonly int _port;
+        private readonly string _clientId;
+        private readonly string _username;
+        private readonly string _password;
+        private readonly string[] _subscribeTopics;
+        private readonly MqttQoSLevel[] _subscribeQos;
+        private readonly AutoResetEvent _reconnect;
+        private readonly AutoResetEvent _work;
+        private readonly Random _jitter;
+        private int _generation;
+        private bool _wifiReady;
+        private uint _publishRefused;
+        private uint _connectFailures;
+        private string _lastProblem;
+
+        // Null until Start and the first connection. The .nfproj compiles without a nullable context, where a '?'
+        // annotation would only draw warning CS8632, so these two stay unannotated for the compile check as well.
+#nullable disable
+        private RigDevice _device;
+        private MqttClient _client;
+#nullable restore
+
+        public MqttDeviceLink(RigTopics topics, string host, int port, string username, string password)
+        {
+            _topics = topics;
+            _host = host;
+            _port = port;
+            _username = username;
+            _password = password;
+            // One client id per rig: a second board flashed with the same rig id takes the session over, which the
+            // bridge sees as a new boot id instead of two devices interleaving on one topic.
+            _clientId = "rig-" + topics.RigId;
+            _subscribeTopics = new string[] { topics.Command };
+            _subscribeQos = new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce };
+            _reconnect = new AutoResetEvent(false);
+            _work = new AutoResetEvent(false);
+            _jitter = new Random();
+            _lastProblem = string.Empty;
+        }
+
+        public bool IsConnected
+        {
+            get
+            {
+                // One reference read: the interpreter runs managed threads on one native task, so a reference written
+                // by the link thread is seen whole by the main loop.
+                MqttClient client = _client;
+                return client != null && client.IsConnected;
+            }
+        }
+
+        /// <summary>Incremented by the link thread after each successful connect and subscribe.</summary>
+        public int ConnectedGeneration
+        {
+            get { return _generation; }
+        }
+
+        /// <summary>Messages M2Mqtt refused because its in-flight queue was full (they stay queued in the firmware core).</summary>
+        public uint PublishRefused
+        {
+            get { return _publishRefused; }
+        }
+
+        public uint ConnectFailures
+        {
+            get { return _connectFailures; }
+        }
+
+        /// <summary>Why the last connection attempt failed, for the debug output.</summary>
+        public string LastProblem
+        {
+            get { return _lastProblem; }
+        }
+
+        /// <summary>Starts the connection thread; commands received from now on go to <paramref name="device"/>.</summary>
+        public void Start(RigDevice device)
+        {
+            _device = device;
+            MqttSettings.Instance.InflightQueueSize = InflightLimit;
+            new Thread(Run).Start();
+        }
+
+        /// <summary>
+        /// Blocks the main loop for at most <paramref name="millis"/>, or until a command arrives: it gives the CPU to
+        /// the link's threads without a Thread.Sleep, and a command is executed as soon as it is handed over.
+        /// </summary>
+        public void WaitForWork(int millis)
+        {
+            _work.WaitOne(millis, false);
+        }
+
+        public bool Publish(TopicKind topic, byte[] buffer, int offset, int count, bool retain)
+        {
+            MqttClient client = _client;
+            if (client == null || !client.IsConnected)
+            {
+                return false;
+            }
+
+            byte[] payload = new byte[count];
+            Array.Copy(buffer, offset, payload, 0, count);
+            try
+            {
+                client.Publish(_topics.Get(topic), payload, null, null, MqttQoSLevel.AtLeastOnce, retain);
+                return true;
+            }
+            catch (MqttClientException)
+            {
+                // InflightQueueFull: the caller keeps the message and offers it again on a later loop.
+                _publishRefused++;
+                return false;
+            }
+        }
+
+        public void Dispose()
+        {
+            CloseClient();
+        }
+
+        private void Run()
+        {
+            int backoff = MinBackoffMillis;
+            while (true)
+            {
+                if (!IsConnected)
+                {
+                    if (TryConnect())
+                    {
+                        backoff = MinBackoffMillis;
+                    }
+                    else
+                    {
+                        // Jitter spreads the reconnects of many rigs after a broker restart.
+                        _reconnect.WaitOne(backoff + _jitter.Next(backoff / 2), false);
+                        backoff = backoff >= MaxBackoffMillis / 2 ? MaxBackoffMillis : backoff * 2;
+                        continue;
+                    }
+                }
+
+                _reconnect.WaitOne(SupervisionMillis, false);
+            }
+        }
+
+        private bool TryConnect()
+        {
+            CloseClient();
+            if (!_wifiReady)
+            {
+                // Credentials are the ones stored by the nanoFramework wireless configuration (nanoff network
+                // deployment); after the first association the Wi-Fi driver reconnects on its own (AutoConnect).
+                using (CancellationTokenSource wait = new CancellationTokenSource(WifiWaitMillis))
+                {
+                    _wifiReady = WifiNetworkHelper.Reconnect(false, 0, wait.Token);
+                }
+
+                if (!_wifiReady)
+                {
+                    return Failed("Wi-Fi did not come up from the stored configuration within " + (WifiWaitMillis / 1000).ToString() + " s");
+                }
+            }
+
+            MqttClient client = new MqttClient(_host, _port, false, null, null, MqttSslProtocols.None);
+            try
+            {
+                client.MqttMsgPublishReceived += OnPublishReceived;
+                client.ConnectionClosed += OnConnectionClosed;
+                // Clean session: commands published while the device was away are dropped by the broker, never
+                // delivered late (a stale PulseValve must not run); the host times out and re-asks.
+                MqttReasonCode code = client.Connect(_clientId, _username, _password, false, MqttQoSLevel.AtLeastOnce, false,
+                    null, null, true, KeepAliveSeconds);
+                if (code != MqttReasonCode.Success)
+                {
+                    client.Close();
+                    return Failed("broker " + _host + ":" + _port.ToString() + " refused the connection, reason " + ((int)code).ToString());
+                }
+
+                client.Subscribe(_subscribeTopics, _subscribeQos);
+            }
+            catch (Exception e)
+            {
+                // Every failure to connect (DNS, socket, timeout, protocol) is handled the same way: back off and retry.
+                client.Close();
+                return Failed("broker " + _host + ":" + _port.ToString() + ": " + e.Message);
+            }
+
+            _client = client;
+            Interlocked.Increment(ref _generation);
+            return true;
+        }
+
+        private bool Failed(string problem)
+        {
+            _lastProblem = problem;
+            _connectFailures++;
+            return false;
+        }
+
+        private void CloseClient()
+        {
+            MqttClient client = _client;
+            _client = null;
+            if (client != null)
+            {
+                // M2Mqtt's Close stops its threads and swallows its own errors.
+                client.Close();
+            }
+        }
+
+        private void OnPublishReceived(object sender, MqttMsgPublishEventArgs e)
+        {
+            // Stamped first: the sync exchange measures from here, so every instruction before it is error.
+            ulong receivedMicros = NativeCapture.NowMicros();
+            byte[] message = e.Message;
+            if (message != null && e.Topic == _topics.Command)
+            {
+                _device.OfferCommand(message, 0, message.Length, receivedMicros);
+                _work.Set();
+            }
+        }
+
+        private void OnConnectionClosed(object sender, EventArgs e)
+        {
+            _reconnect.Set();
+        }
+    }
+}
