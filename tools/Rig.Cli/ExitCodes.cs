@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Rig.Host.Bridge;
+using Rig.Host.Flashing;
 using Rig.Host.Journal;
 using Rig.Host.Link;
 using Rig.Protocol;
@@ -36,6 +37,15 @@ public static class ExitCodes
     /// <summary>A session folder or journal could not be read.</summary>
     public const int JournalUnreadable = 8;
 
+    /// <summary>`rig flash`: nanoff is not installed (the message gives the install command, dotnet tool install -g nanoff).</summary>
+    public const int NanoffNotFound = 9;
+
+    /// <summary>`rig flash`: a nanoff run failed; the message names the step, nanoff's exit code and its last output lines.</summary>
+    public const int FlashStepFailed = 10;
+
+    /// <summary>`rig flash`: the pin map or the credentials file is missing or invalid; the message names the file and the entry.</summary>
+    public const int InvalidInputFile = 11;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -45,6 +55,8 @@ public static class ExitCodes
         DeviceNotFoundException => DeviceNotFound,
         JournalFormatException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
+        NanoffNotFoundException => NanoffNotFound,
+        FlashInputException => InvalidInputFile,
         _ => Failure,
     };
 }

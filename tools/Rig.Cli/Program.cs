@@ -16,6 +16,7 @@ public static class Program
             SimCommand.Create(),
             BrokerCommand.Create(),
             DecodeCommand.Create(),
+            FlashCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
