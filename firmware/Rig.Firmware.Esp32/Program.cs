@@ -56,7 +56,7 @@ namespace Rig.Firmware.Esp32
                 Debug.WriteLine(bootProblem);
             }
 
-            MqttDeviceLink link = new MqttDeviceLink(new RigTopics(settings.RigId), settings.BrokerHost, settings.BrokerPort,
+            MqttDeviceLink link = new MqttDeviceLink(new RigTopics(settings.RigId), bootId, settings.BrokerHost, settings.BrokerPort,
                 settings.Username, settings.Password);
             RigDevice device = new RigDevice(config, bootId, new NativeClock(), new NativeCaptureSource(config.CaptureDrainBatch),
                 new NativeEncoder(), new NativeValve(PinMap.ValveChannels), new NativeTone(), new NativeOutputs(PinMap.SyncOutChannels),

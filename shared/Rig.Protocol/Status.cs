@@ -110,6 +110,63 @@ namespace Rig.Protocol
             return s;
         }
 
+        /// <summary>
+        /// Start of the text form of the Offline last will: ASCII <c>offline </c> and the boot id as 8 lower-case hex
+        /// digits (16 bytes). For MQTT clients whose will API takes a string (nanoFramework's M2Mqtt sends it as UTF-8,
+        /// and a string cannot carry the binary status's zero bytes). The host accepts both forms on the status topic.
+        /// </summary>
+        public const string OfflineWillPrefix = "offline ";
+
+        /// <summary>Bytes of the text form of the Offline will.</summary>
+        public const int OfflineWillTextBytes = 16;
+
+        /// <summary>The text form of the Offline last will for <paramref name="bootId"/>.</summary>
+        public static string OfflineWillText(uint bootId)
+        {
+            char[] hex = new char[8];
+            for (int i = 7; i >= 0; i--)
+            {
+                int nibble = (int)(bootId & 0xF);
+                hex[i] = (char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+                bootId >>= 4;
+            }
+
+            return OfflineWillPrefix + new string(hex, 0, hex.Length);
+        }
+
+        /// <summary>True when the bytes are the text form of the Offline will; <paramref name="bootId"/> is then its boot id.</summary>
+        public static bool TryReadOfflineWill(byte[] buffer, int offset, int count, out uint bootId)
+        {
+            bootId = 0;
+            if (count != OfflineWillTextBytes)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < OfflineWillPrefix.Length; i++)
+            {
+                if (buffer[offset + i] != (byte)OfflineWillPrefix[i])
+                {
+                    return false;
+                }
+            }
+
+            for (int i = OfflineWillPrefix.Length; i < OfflineWillTextBytes; i++)
+            {
+                int c = buffer[offset + i];
+                int nibble = c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1);
+                if (nibble < 0)
+                {
+                    bootId = 0;
+                    return false;
+                }
+
+                bootId = (bootId << 4) | (uint)nibble;
+            }
+
+            return true;
+        }
+
         /// <summary>"major.minor.patch".</summary>
         public string FirmwareVersion
         {

@@ -17,11 +17,9 @@ namespace Rig.Firmware.Esp32.Link
     /// </summary>
     /// <remarks>
     /// <para>
-    /// No last will is registered. M2Mqtt takes the will payload as a string and sends Encoding.UTF8.GetBytes(it); a
-    /// nanoFramework string ends at its first NUL and bytes above 0x7F become U+FFFD, so the binary Offline status
-    /// (docs/protocol.md: zero bytes in reserved fields, a random boot id) cannot travel through that API. Sending a
-    /// mangled status would be worse than none: the retained status would be a malformed message. docs/firmware.md
-    /// ("Last will") gives the consequences and the fix (a byte[] will in M2Mqtt, or a text will in the protocol).
+    /// The last will is the text form of the Offline status (<c>offline</c> and the boot id in hex, docs/protocol.md):
+    /// M2Mqtt takes the will payload as a string and sends Encoding.UTF8.GetBytes(it), and a nanoFramework string
+    /// ends at its first NUL and turns bytes above 0x7F into U+FFFD, so the binary status cannot travel that way.
     /// </para>
     /// <para>
     /// Allocation: M2Mqtt keeps a reference to the payload array until the broker acknowledges it and takes the whole
@@ -50,6 +48,7 @@ namespace Rig.Firmware.Esp32.Link
         private const int SupervisionMillis = 1000;
 
         private readonly RigTopics _topics;
+        private readonly uint _bootId;
         private readonly string _host;
         private readonly int _port;
         private readonly string _clientId;
@@ -73,9 +72,10 @@ namespace Rig.Firmware.Esp32.Link
         private MqttClient _client;
 #nullable restore
 
-        public MqttDeviceLink(RigTopics topics, string host, int port, string username, string password)
+        public MqttDeviceLink(RigTopics topics, uint bootId, string host, int port, string username, string password)
         {
             _topics = topics;
+            _bootId = bootId;
             _host = host;
             _port = port;
             _username = username;
@@ -219,8 +219,9 @@ namespace Rig.Firmware.Esp32.Link
                 client.ConnectionClosed += OnConnectionClosed;
                 // Clean session: commands published while the device was away are dropped by the broker, never
                 // delivered late (a stale PulseValve must not run); the host times out and re-asks.
-                MqttReasonCode code = client.Connect(_clientId, _username, _password, false, MqttQoSLevel.AtLeastOnce, false,
-                    null, null, true, KeepAliveSeconds);
+                // The will is retained, so a bridge that starts later still learns the device is gone.
+                MqttReasonCode code = client.Connect(_clientId, _username, _password, true, MqttQoSLevel.AtLeastOnce, true,
+                    _topics.Status, DeviceStatus.OfflineWillText(_bootId), true, KeepAliveSeconds);
                 if (code != MqttReasonCode.Success)
                 {
                     client.Close();

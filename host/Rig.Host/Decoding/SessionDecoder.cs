@@ -248,7 +248,16 @@ public sealed class SessionDecoder
                     OnBatch(EventBatchReader.Decode(_reader, _records), hostNanos);
                     break;
                 case TopicKind.Status:
-                    OnStatus(DeviceStatus.Read(_reader));
+                    if (DeviceStatus.TryReadOfflineWill(bytes, 0, bytes.Length, out uint willBoot))
+                    {
+                        // The text form of the Offline will, from devices whose MQTT client takes the will as a string.
+                        OnStatus(new DeviceStatus { State = DeviceState.Offline, BootId = willBoot });
+                    }
+                    else
+                    {
+                        OnStatus(DeviceStatus.Read(_reader));
+                    }
+
                     break;
                 case TopicKind.Ack:
                     OnAck(Ack.Read(_reader), hostNanos);

@@ -145,6 +145,17 @@ public sealed class SessionDecoderTests
     }
 
     [Fact]
+    public void The_text_form_of_the_offline_will_counts_as_an_offline_status_and_not_as_malformed()
+    {
+        var d = new SessionDecoder("r1");
+        d.Process(Received(TopicKind.Status, System.Text.Encoding.ASCII.GetBytes(DeviceStatus.OfflineWillText(Boot))));
+        var c = d.Summarize();
+        Assert.Equal(1, c.OfflineStatuses);
+        Assert.Empty(c.MalformedMessages);
+        Assert.Equal([Boot], c.Boots.Select(b => b.BootId));
+    }
+
+    [Fact]
     public void A_message_larger_than_the_limit_is_refused_before_it_is_decoded()
     {
         var d = new SessionDecoder("r1");

@@ -152,6 +152,7 @@ internal static class FlashCommand
                 // A warning, not an error: the file format carries "tls", only today's ESP32 application refuses it.
                 await Console.Error.WriteLineAsync($"{Tag} warning: the ESP32 application refuses mqtts:// brokers (firmware/Rig.Firmware.Esp32/Settings/DeviceSettings.cs); use an mqtt:// broker on the rig network");
             }
+
             PinMap? pinMap = null;
             string? pinMapPath = null;
             if (args.RigId is not null)
