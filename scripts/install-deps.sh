@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building and testing Rig needs on a Debian machine that already has the .NET 10 SDK:
-# Mosquitto (the real broker the integration tests run against). Idempotent; needs root for apt-get.
+# Mosquitto (the real broker the integration tests run against), and CMake, a C/C++ compiler, make and
+# GoogleTest for the native capture core's CTest suite (firmware/native). Idempotent; needs root for apt-get.
 set -euo pipefail
 
 need=()
 command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || need+=(mosquitto)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+# libgtest-dev ships the headers, the prebuilt libraries and GTestConfig.cmake that find_package(GTest) uses.
+have_gtest() {
+  [[ -f /usr/include/gtest/gtest.h ]] || return 1
+  compgen -G "/usr/lib/*/cmake/GTest/GTestConfig.cmake" >/dev/null || compgen -G "/usr/lib/cmake/GTest/GTestConfig.cmake" >/dev/null
+}
+have_gtest || need+=(libgtest-dev)
 
 if (( ${#need[@]} > 0 )); then
   echo "== installing ${need[*]} (Debian packages)"

@@ -2,7 +2,9 @@
 # Runs every test of the project, on a fresh machine too: installs what the tests need first.
 #   ./scripts/test.sh            all tests
 #   ./scripts/test.sh --no-install   skip the dependency check (offline machines that already have them)
-# Exit code: 0 when every test passed, non-zero otherwise. The last line is "N passed, N failed".
+# The .NET test projects (Rig.sln) and the native capture core's CTest suite (firmware/native, built with
+# -Wall -Wextra -Werror and AddressSanitizer/UBSan; RIG_NATIVE_SANITIZE=OFF builds without the sanitizers).
+# Exit code: 0 when every test passed, non-zero otherwise. The last line is "N passed, N failed" over both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,9 +33,42 @@ if [[ -z "$passed" || -z "$failed" ]]; then
   echo "tests: could not find the test summary (exit code $status)"
   exit $(( status == 0 ? 1 : status ))
 fi
+
+# The native capture core: portable C, GoogleTest, one CTest test per case and per shared vector
+# (tests/vectors/capture). The build lives under firmware/native/obj, which .gitignore already covers.
+native_build=firmware/native/obj/host
+echo "== building and running the native capture tests (CMake/CTest)"
+set +e
+cmake -S firmware/native -B "$native_build" -DRIG_SANITIZE="${RIG_NATIVE_SANITIZE:-ON}" >"$log" 2>&1 \
+  && cmake --build "$native_build" -j "$(nproc)" >>"$log" 2>&1
+native_build_status=$?
+if (( native_build_status != 0 )); then
+  cat "$log"
+  echo "tests: the native capture tests did not build (exit code $native_build_status)"
+  exit "$native_build_status"
+fi
+ctest --test-dir "$native_build" --output-on-failure -j "$(nproc)" 2>&1 | tee "$log"
+native_status=${PIPESTATUS[0]}
+set -e
+# CTest ends with "NN% tests passed, F tests failed out of T".
+native_summary=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+if [[ -z "$native_summary" ]]; then
+  echo "tests: could not find the CTest summary (exit code $native_status)"
+  exit $(( native_status == 0 ? 1 : native_status ))
+fi
+native_failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$native_summary")
+native_total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$native_summary")
+native_passed=$(( native_total - native_failed ))
+echo "== .NET: ${passed} passed, ${failed} failed, ${skipped:-0} skipped; native (CTest): ${native_passed} passed, ${native_failed} failed"
+
+passed=$(( passed + native_passed ))
+failed=$(( failed + native_failed ))
 if [[ "$passed" == "0" ]]; then
   echo "tests: no test ran"
   exit 1
+fi
+if (( status == 0 && native_status != 0 )); then
+  status=$native_status
 fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped:-0} skipped"
 exit "$status"

@@ -47,6 +47,9 @@ namespace Rig.Firmware
         private uint _malformedCommands;
         private uint _repliesDropped;
         private uint _invalidCaptures;
+        private readonly long[] _lastEncoderSample;
+        private readonly ulong[] _lastEncoderReportMicros;
+        private readonly bool[] _encoderReported;
 
         public RigDevice(DeviceConfig config, uint bootId, IMicrosecondClock clock, ICaptureSource capture, IEncoderCounter encoder,
             IValve valve, ITone tone, IDigitalOutputs outputs, IDeviceLink link)
@@ -68,6 +71,9 @@ namespace Rig.Firmware
             }
 
             _encoder = new EncoderSampler(encoder, config.EncoderSampleIntervalMicros, config.EncoderKeepAliveMicros);
+            _lastEncoderSample = new long[Channels];
+            _lastEncoderReportMicros = new ulong[Channels];
+            _encoderReported = new bool[Channels];
             _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros);
             _ring = new EventRing(config.EventRingCapacity);
 
@@ -330,7 +336,17 @@ namespace Rig.Firmware
                     _ring.Push(EventKind.Valve, ch, r.Level != 0 ? (long)_valve.LastCommandedMicros(ch) : 0, r.DeviceMicros);
                     break;
                 case CaptureLine.EncoderSample:
-                    _ring.Push(EventKind.Encoder, ch, r.Value, r.DeviceMicros);
+                    // Same rule as the main-loop sampler: report a change at once, an unchanged count only as a
+                    // keep-alive, so a still wheel does not cost 1000 events a second.
+                    if (!_encoderReported[ch] || r.Value != _lastEncoderSample[ch]
+                        || r.DeviceMicros - _lastEncoderReportMicros[ch] >= _config.EncoderKeepAliveMicros)
+                    {
+                        _encoderReported[ch] = true;
+                        _lastEncoderSample[ch] = r.Value;
+                        _lastEncoderReportMicros[ch] = r.DeviceMicros;
+                        _ring.Push(EventKind.Encoder, ch, r.Value, r.DeviceMicros);
+                    }
+
                     break;
                 case CaptureLine.ToneMonitor:
                     _ring.Push(EventKind.Tone, ch, r.Level != 0 ? (long)_toneFrequencyHz : 0, r.DeviceMicros);

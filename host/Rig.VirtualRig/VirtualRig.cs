@@ -36,6 +36,9 @@ public sealed record VirtualRigOptions
 
     public ScannerOptions Scanner { get; init; } = new();
 
+    /// <summary>The simulated native capture module (the C core's C# twin): ring, reward latency, glitch filters.</summary>
+    public SimCaptureOptions Capture { get; init; } = new();
+
     /// <summary>Messages the link adapter may hold before the core's publishes are refused (and retried later).</summary>
     public int MaxQueuedMessages { get; init; } = 4096;
 
@@ -108,21 +111,21 @@ public sealed class VirtualRig : IAsyncDisposable
         var random = new Random(options.Seed);
         uint bootId = (uint)random.Next(1, int.MaxValue);
         var clock = new VirtualClock();
-        var capture = new SimCaptureSource(clock);
+        var capture = new SimCaptureSource(clock, options.Capture, options.Device.ValveHardMaxOpenMicros);
         var mouse = new MouseModel(options.Mouse, random.Next(), clock, options.EncoderCountsPerCm);
         var scanner = new ScannerModel(options.Scanner, random.Next());
-        var valve = new SimValve(clock, capture);
-        var tone = new SimTone(clock, capture);
-        var outputs = new SimOutputs(clock, capture);
+        var valve = new SimValve(capture);
+        var tone = new SimTone(capture);
+        var outputs = new SimOutputs(capture);
         capture.AddInput(mouse);
         capture.AddInput(scanner);
-        capture.AddInput(valve);
-        capture.AddInput(tone);
-        valve.Opened += mouse.OnWater;
+        capture.AttachWheel(mouse);
+        capture.ValveOpened += mouse.OnWater;
+        capture.Start();
 
         // The will must be known before connecting; a device without a link yet can still write it.
         var willBuffer = new byte[DeviceStatus.Size];
-        var probe = new RigDevice(options.Device, bootId, clock, capture, mouse, valve, tone, outputs, new NullDeviceLink());
+        var probe = new RigDevice(options.Device, bootId, clock, capture, capture, valve, tone, outputs, new NullDeviceLink());
         int willLength = probe.WriteOfflineStatus(willBuffer);
 
         var link = links.Create(new LinkOptions
@@ -131,7 +134,7 @@ public sealed class VirtualRig : IAsyncDisposable
             Will = new LinkWill(topics.Status, willBuffer.AsMemory(0, willLength), Retain: true),
         });
         var deviceLink = new SimDeviceLink(link, topics, clock, options.MaxQueuedMessages);
-        var device = new RigDevice(options.Device, bootId, clock, capture, mouse, valve, tone, outputs, deviceLink);
+        var device = new RigDevice(options.Device, bootId, clock, capture, capture, valve, tone, outputs, deviceLink);
         try
         {
             await link.ConnectAsync(cancellationToken);

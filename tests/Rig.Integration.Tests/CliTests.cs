@@ -34,7 +34,9 @@ public sealed class CliTests
         var kinds = recorded.GetProperty("events_by_kind");
         Assert.True(recorded.GetProperty("licks").GetInt64() > 0);
         Assert.True(kinds.GetProperty("encoder").GetInt64() > 1000);
-        Assert.InRange(kinds.GetProperty("frame").GetInt64(), 1700, 1800); // 30 Hz for 60 s, from 0.5 s on
+        // 30 Hz for the 60 s run (from 0.5 s on), plus the frames of the real-time phases before and after it, in which
+        // the bridge finds the device and later closes the session (a second or two, more on a loaded machine).
+        Assert.InRange(kinds.GetProperty("frame").GetInt64(), 1780, 2100);
         Assert.Equal(0, recorded.GetProperty("missing_batches").GetInt64());
         Assert.Equal(0, recorded.GetProperty("unexplained_missing_events").GetInt64());
         Assert.True(File.Exists(Path.Combine(folder, "session.json")));

@@ -1,196 +1,79 @@
-using System;
 using Rig.Firmware.Hardware;
 
 namespace Rig.VirtualRig.Peripherals;
 
 /// <summary>
-/// Simulated valve driver: a pulse opens at once and a "hardware timer" closes it exactly on time; both edges
-/// are captured on the valve monitor line, as the native module records them.
+/// Simulated valve driver: the firmware core's valve calls go to the simulated native module, exactly as the
+/// device's adapter calls NativeCapture (PulseValve, CloseValve, IsValveOpen, ArmReward, Disarm). The module
+/// opens and closes the valve on its timers, decides armed rewards at the lick edge, and records both edges.
 /// </summary>
-public sealed class SimValve : IValve, ISimInput
+public sealed class SimValve : IValve
 {
-    private readonly VirtualClock _clock;
     private readonly SimCaptureSource _capture;
-    private readonly ulong[] _closeAt;
-    private readonly bool[] _open;
-    private bool _armed;
-    private byte _armedChannel;
-    private ulong _windowStart;
-    private ulong _windowEnd;
-    private uint _armedDuration;
 
-    public SimValve(VirtualClock clock, SimCaptureSource capture, int channels = 1)
+    public SimValve(SimCaptureSource capture)
     {
-        _clock = clock;
         _capture = capture;
-        _closeAt = new ulong[channels];
-        _open = new bool[channels];
-        capture.Delivering += OnCaptured;
     }
 
-    /// <summary>Time from the lick edge to the valve opening when an armed reward fires, µs (an ISR's latency).</summary>
-    public uint ArmedLatencyMicros { get; init; } = 5;
+    /// <summary>Armed rewards that opened the valve.</summary>
+    public long ArmedRewards => _capture.Core.Counters.Rewards;
 
-    /// <summary>Armed rewards that fired.</summary>
-    public long ArmedRewards { get; private set; }
+    /// <summary>Valve openings (commanded pulses and armed rewards).</summary>
+    public long Pulses => _capture.ValveOpenings;
 
-    /// <summary>Raised (on the simulation thread) when a valve opens: the mouse model reacts to water.</summary>
-    public event Action<ulong>? Opened;
+    public int ChannelCount => _capture.ValveChannels;
 
-    public int ChannelCount => _open.Length;
+    public void StartPulse(byte channel, uint durationMicros) =>
+        _capture.Command((core, now) => core.PulseValve(channel, durationMicros, now));
 
-    public long Pulses { get; private set; }
-
-    public void StartPulse(byte channel, uint durationMicros) => Open(channel, durationMicros, _clock.NowMicros);
-
-    private void Open(byte channel, uint durationMicros, ulong at)
-    {
-        _open[channel] = true;
-        _closeAt[channel] = at + durationMicros;
-        Pulses++;
-        _capture.Schedule(new CaptureRecord(at, CaptureLine.ValveMonitor, channel, 1));
-        Opened?.Invoke(at);
-    }
-
-    // The native module decides an armed reward in the lick ISR; here, as the lick edge is captured.
-    private void OnCaptured(CaptureRecord record)
-    {
-        if (!_armed || record.Line != CaptureLine.Lick || record.Level == 0)
-        {
-            return;
-        }
-
-        if (record.DeviceMicros >= _windowEnd)
-        {
-            _armed = false;
-            return;
-        }
-
-        if (record.DeviceMicros < _windowStart || _open[_armedChannel])
-        {
-            return;
-        }
-
-        _armed = false;
-        ArmedRewards++;
-        Open(_armedChannel, _armedDuration, record.DeviceMicros + ArmedLatencyMicros);
-    }
-
-    public void Arm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros)
-    {
-        _armed = true;
-        _armedChannel = channel;
-        _windowStart = windowStartMicros;
-        _windowEnd = windowEndMicros;
-        _armedDuration = durationMicros;
-    }
-
-    public void Disarm() => _armed = false;
-
-    public void ForceClose(byte channel)
-    {
-        if (_open[channel])
-        {
-            _open[channel] = false;
-            _capture.Schedule(new CaptureRecord(_clock.NowMicros, CaptureLine.ValveMonitor, channel, 0));
-        }
-    }
+    public void ForceClose(byte channel) => _capture.Command((core, now) => core.CloseValve(channel, now));
 
     public bool IsOpen(byte channel)
     {
-        if (_open[channel] && _clock.NowMicros >= _closeAt[channel])
-        {
-            Close(channel);
-        }
-
-        return _open[channel];
+        _capture.CatchUp();
+        return _capture.Core.IsValveOpen(channel);
     }
 
-    public void EmitUntil(ulong untilMicros, SimCaptureSource sink)
+    public void Arm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros) =>
+        _capture.Command((core, now) => core.ArmReward(channel, windowStartMicros, windowEndMicros, durationMicros, now));
+
+    public void Disarm() => _capture.Command((core, now) =>
     {
-        for (byte ch = 0; ch < _open.Length; ch++)
-        {
-            if (_open[ch] && _closeAt[ch] <= untilMicros)
-            {
-                Close(ch);
-            }
-        }
-    }
-
-    private void Close(byte channel)
-    {
-        _open[channel] = false;
-        _capture.Schedule(new CaptureRecord(_closeAt[channel], CaptureLine.ValveMonitor, channel, 0));
-    }
+        core.Disarm();
+        return 0;
+    });
 }
 
-/// <summary>Simulated tone generator: start and stop edges on the tone monitor line.</summary>
-public sealed class SimTone : ITone, ISimInput
+/// <summary>Simulated tone generator: PlayTone/StopTone on the simulated module, which records start and stop.</summary>
+public sealed class SimTone : ITone
 {
-    private readonly VirtualClock _clock;
     private readonly SimCaptureSource _capture;
-    private bool _playing;
-    private ulong _stopAt;
 
-    public SimTone(VirtualClock clock, SimCaptureSource capture)
+    public SimTone(SimCaptureSource capture)
     {
-        _clock = clock;
         _capture = capture;
     }
 
-    public void Play(ushort frequencyHz, uint durationMicros)
-    {
-        ulong now = _clock.NowMicros;
-        _playing = true;
-        _stopAt = now + durationMicros;
-        _capture.Schedule(new CaptureRecord(now, CaptureLine.ToneMonitor, 0, 1));
-    }
+    public void Play(ushort frequencyHz, uint durationMicros) =>
+        _capture.Command((core, now) => core.PlayTone(frequencyHz, durationMicros, now));
 
-    public void Silence()
-    {
-        if (_playing)
-        {
-            _playing = false;
-            _capture.Schedule(new CaptureRecord(_clock.NowMicros, CaptureLine.ToneMonitor, 0, 0));
-        }
-    }
-
-    public void EmitUntil(ulong untilMicros, SimCaptureSource sink)
-    {
-        if (_playing && _stopAt <= untilMicros)
-        {
-            _playing = false;
-            sink.Schedule(new CaptureRecord(_stopAt, CaptureLine.ToneMonitor, 0, 0));
-        }
-    }
+    public void Silence() => _capture.Command((core, now) => core.StopTone(now));
 }
 
-/// <summary>Simulated digital outputs; each change is captured on the sync monitor line.</summary>
+/// <summary>Simulated digital outputs: SetOutput on the simulated module, which records each change on the sync monitor line.</summary>
 public sealed class SimOutputs : IDigitalOutputs
 {
-    private readonly VirtualClock _clock;
     private readonly SimCaptureSource _capture;
-    private readonly byte[] _levels;
 
-    public SimOutputs(VirtualClock clock, SimCaptureSource capture, int channels = 4)
+    public SimOutputs(SimCaptureSource capture)
     {
-        _clock = clock;
         _capture = capture;
-        _levels = new byte[channels];
     }
 
-    public int ChannelCount => _levels.Length;
+    public int ChannelCount => _capture.OutputChannels;
 
-    public byte Level(int channel) => _levels[channel];
+    public byte Level(int channel) => _capture.OutputLevel(channel);
 
-    public void Write(byte channel, byte level)
-    {
-        if (_levels[channel] == level)
-        {
-            return;
-        }
-
-        _levels[channel] = level;
-        _capture.Schedule(new CaptureRecord(_clock.NowMicros, CaptureLine.SyncMonitor, channel, level));
-    }
+    public void Write(byte channel, byte level) => _capture.Command((core, now) => core.SetOutput(channel, level, now));
 }

@@ -1,50 +1,128 @@
 using System;
 using System.Collections.Generic;
 using Rig.Firmware.Hardware;
+using Rig.VirtualRig.Capture;
 
 namespace Rig.VirtualRig.Peripherals;
 
-/// <summary>A simulated signal that produces captured edges lazily, up to a virtual time.</summary>
+/// <summary>A simulated signal that produces input edges lazily, up to a virtual time.</summary>
 public interface ISimInput
 {
     /// <summary>Schedules every edge with time at or before <paramref name="untilMicros"/> not yet scheduled.</summary>
     void EmitUntil(ulong untilMicros, SimCaptureSource sink);
 }
 
+/// <summary>Settings of the simulated native capture module.</summary>
+public sealed record SimCaptureOptions
+{
+    /// <summary>Records the capture ring holds. Larger than the device's: fast mode drains once per virtual millisecond.</summary>
+    public int RingCapacity { get; init; } = 4096;
+
+    /// <summary>Lick edge to valve opening when an armed reward fires, µs: the time an ISR takes to act.</summary>
+    public uint RewardLatencyMicros { get; init; } = 5;
+
+    /// <summary>
+    /// Glitch lockout of lick channel 0, µs: the device's setting (NativeSetup.LickGlitchMicros), so the simulated
+    /// bounce reaches the firmware's debounce as it would on the device. 0 passes every edge.
+    /// </summary>
+    public uint LickGlitchMicros { get; init; } = 100;
+
+    /// <summary>Glitch lockout of frame-clock channel 0, µs (NativeSetup.FrameClockGlitchMicros).</summary>
+    public uint FrameGlitchMicros { get; init; } = 2;
+
+    /// <summary>Period of the simulated PCNT counter: 32767 as the ESP-IDF port configures it (limits ±32767).</summary>
+    public uint EncoderModulus { get; init; } = 32767;
+
+    public int ValveChannels { get; init; } = 1;
+
+    public int OutputChannels { get; init; } = 4;
+}
+
 /// <summary>
-/// The simulator's stand-in for the native capture module: edges are timestamped where they happen (their
-/// scheduled virtual time) and handed to the firmware core in time order once the clock has passed them.
+/// The simulator's native capture module: <see cref="CaptureCoreModel"/>, the C# twin of the device's C core, fed
+/// with the simulated signals' edges in time order and its timers fired punctually in virtual time. Valve, tone
+/// and output commands go through the same model, so armed rewards, the valve maximum, the glitch filter and the
+/// encoder extension behave as on the device. It also plays the hardware beneath the module (valve pins, PCNT).
 /// </summary>
-public sealed class SimCaptureSource : ICaptureSource
+public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICaptureHardware
 {
     private readonly VirtualClock _clock;
-    private readonly PriorityQueue<CaptureRecord, (ulong Micros, long Order)> _pending = new();
+    private readonly SimCaptureOptions _options;
+    private readonly CaptureCoreModel _core;
+    private readonly PriorityQueue<CaptureRecord, (ulong Micros, long Order)> _edges = new();
     private readonly List<ISimInput> _inputs = [];
+    private readonly byte[] _outputLevels = new byte[CaptureCoreModel.Channels];
+    private NativeRecord[] _drainBuffer = [];
+    private IEncoderCounter? _wheel;
     private long _order;
 
-    public SimCaptureSource(VirtualClock clock)
+    /// <param name="valveHardMaxMicros">The module's own hard maximum per valve (the device configures it from its settings).</param>
+    public SimCaptureSource(VirtualClock clock, SimCaptureOptions options, uint valveHardMaxMicros)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _clock = clock;
+        _options = options;
+        _core = new CaptureCoreModel(this, options.RingCapacity) { RewardLatencyMicros = options.RewardLatencyMicros };
+        Check(_core.ConfigureInput((byte)CaptureLine.Lick, 0, options.LickGlitchMicros));
+        Check(_core.ConfigureInput((byte)CaptureLine.FrameClock, 0, options.FrameGlitchMicros));
+        for (int ch = 0; ch < options.ValveChannels; ch++)
+        {
+            Check(_core.ConfigureValve((byte)ch, valveHardMaxMicros));
+        }
+
+        for (int ch = 0; ch < options.OutputChannels; ch++)
+        {
+            Check(_core.ConfigureOutput((byte)ch));
+        }
+
+        Check(_core.ConfigureTone());
+        Check(_core.ConfigureEncoder(options.EncoderModulus, 0));
     }
 
-    /// <summary>The simulated capture ring never overflows; loss is exercised through the event ring instead.</summary>
-    public uint Overflows => 0;
+    public CaptureCoreModel Core => _core;
 
-    /// <summary>Edges delivered to the firmware core so far.</summary>
+    /// <summary>Records dropped because the capture ring was full.</summary>
+    public uint Overflows => _core.Overflows;
+
+    /// <summary>Records delivered to the firmware core so far.</summary>
     public long Delivered { get; private set; }
+
+    /// <summary>Times a valve opened (commanded pulses and armed rewards).</summary>
+    public long ValveOpenings { get; private set; }
+
+    public int ValveChannels => _options.ValveChannels;
+
+    public int OutputChannels => _options.OutputChannels;
+
+    /// <summary>Raised (on the simulation thread) when a valve opens: the mouse reacts to water.</summary>
+    public event Action<ulong>? ValveOpened;
 
     public void AddInput(ISimInput input) => _inputs.Add(input);
 
+    /// <summary>The wheel whose count the simulated PCNT counter holds (modulo its period).</summary>
+    public void AttachWheel(IEncoderCounter wheel) => _wheel = wheel;
+
+    /// <summary>Enables capture, as NativeCapture.Start does after configuration.</summary>
+    public void Start() => Check(_core.Start(_clock.NowMicros));
+
+    /// <summary>Schedules one input edge (lick, frame clock, photodiode or TTL); equal times keep their scheduling order.</summary>
+    public void Schedule(CaptureRecord record)
+    {
+        if (record.Line < CaptureLine.Lick || record.Line > CaptureLine.Ttl)
+        {
+            throw new ArgumentOutOfRangeException(nameof(record), record.Line, "only input lines have edges of their own");
+        }
+
+        _edges.Enqueue(record, (record.DeviceMicros, _order++));
+    }
+
+    public byte OutputLevel(int channel) => _outputLevels[channel];
+
     /// <summary>
-    /// Raised for each record as it is handed to the firmware core, in time order: what the native module's ISR
-    /// sees (the simulated valve uses it for armed rewards). A handler may schedule further records.
+    /// Brings the module up to the clock: every edge and timer up to now, in time order, a timer due at the time of
+    /// an edge first (as the vectors' runner does). Commands call this before and after acting.
     /// </summary>
-    public event Action<CaptureRecord>? Delivering;
-
-    /// <summary>Schedules one edge; the order of equal times is the order of scheduling.</summary>
-    public void Schedule(CaptureRecord record) => _pending.Enqueue(record, (record.DeviceMicros, _order++));
-
-    public int Drain(CaptureRecord[] buffer)
+    public void CatchUp()
     {
         ulong now = _clock.NowMicros;
         foreach (var input in _inputs)
@@ -52,15 +130,86 @@ public sealed class SimCaptureSource : ICaptureSource
             input.EmitUntil(now, this);
         }
 
-        int n = 0;
-        while (n < buffer.Length && _pending.TryPeek(out var record, out var key) && key.Micros <= now)
+        while (true)
         {
-            _pending.Dequeue();
-            buffer[n++] = record;
-            Delivering?.Invoke(record);
+            bool hasEdge = _edges.TryPeek(out var edge, out var key) && key.Micros <= now;
+            ulong due = _core.NextDeadline;
+            if (due <= now && (!hasEdge || due <= key.Micros))
+            {
+                _core.Poll(due);
+                continue;
+            }
+
+            if (!hasEdge)
+            {
+                return;
+            }
+
+            _edges.Dequeue();
+            _core.InputEdge(_core.InputIndex((byte)edge.Line, edge.Channel), edge.Level, key.Micros);
+        }
+    }
+
+    public int Drain(CaptureRecord[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        CatchUp();
+        if (_drainBuffer.Length < buffer.Length)
+        {
+            _drainBuffer = new NativeRecord[buffer.Length];
+        }
+
+        int n = _core.Drain(_drainBuffer.AsSpan(0, buffer.Length));
+        for (int i = 0; i < n; i++)
+        {
+            var r = _drainBuffer[i];
+            buffer[i] = new CaptureRecord(r.DeviceMicros, (CaptureLine)r.Line, r.Channel, r.Level, r.Value);
         }
 
         Delivered += n;
         return n;
+    }
+
+    /// <summary>NativeCapture.EncoderCount: the PCNT counter read now and extended by the module.</summary>
+    public long ReadCount()
+    {
+        CatchUp();
+        return _core.EncoderCount(_clock.NowMicros);
+    }
+
+    /// <summary>Runs one module call at the current time, with the module caught up before and after.</summary>
+    public int Command(Func<CaptureCoreModel, ulong, int> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        CatchUp();
+        int result = call(_core, _clock.NowMicros);
+        CatchUp();
+        return result;
+    }
+
+    void ICaptureHardware.SetValve(byte channel, bool open, ulong nowMicros)
+    {
+        if (open)
+        {
+            ValveOpenings++;
+            ValveOpened?.Invoke(nowMicros);
+        }
+    }
+
+    void ICaptureHardware.SetOutput(byte channel, byte level, ulong nowMicros) => _outputLevels[channel] = level;
+
+    void ICaptureHardware.SetTone(ushort frequencyHz, ulong nowMicros)
+    {
+    }
+
+    int ICaptureHardware.ReadEncoder(ulong nowMicros) =>
+        _wheel is null ? 0 : (int)(_wheel.ReadCount() % _options.EncoderModulus);
+
+    private static void Check(int status)
+    {
+        if (status < 0)
+        {
+            throw new InvalidOperationException("capture module configuration refused: " + status);
+        }
     }
 }

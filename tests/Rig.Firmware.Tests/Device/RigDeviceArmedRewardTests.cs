@@ -92,6 +92,27 @@ public sealed class RigDeviceArmedRewardTests
     }
 
     [Fact]
+    public void Capture_layer_encoder_samples_are_reported_on_change_and_otherwise_only_as_keep_alives()
+    {
+        var h = new DeviceHarness(c =>
+        {
+            c.EncoderSampleIntervalMicros = 0;
+            c.EncoderKeepAliveMicros = 100_000;
+        });
+        h.Device.Start(0);
+        for (ulong t = 1_000; t <= 250_000; t += 1_000)
+        {
+            long count = t < 50_000 ? (long)t / 1_000 : 49; // moves for 49 ms, then stands still
+            h.Capture.Push(new CaptureRecord(t, CaptureLine.EncoderSample, 0, 0, count));
+        }
+
+        h.Device.Flush(260_000);
+        var times = Wire.DistinctEvents(h.Link.Batches()).Where(e => e.Kind == EventKind.Encoder).Select(e => e.Micros).ToList();
+        Assert.Equal(49 + 2, times.Count); // every change, then keep-alives at 149 ms and 249 ms
+        Assert.Equal([149_000ul, 249_000ul], times.Skip(49));
+    }
+
+    [Fact]
     public void Encoder_samples_taken_by_the_capture_layer_become_encoder_events_with_their_count()
     {
         var h = new DeviceHarness(c => c.EncoderSampleIntervalMicros = 0);
