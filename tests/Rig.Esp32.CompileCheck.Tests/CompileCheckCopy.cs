@@ -1,8 +1,5 @@
 using System;
-using System.Collections;
-using System.Diagnostics;
 using System.IO;
-using System.Threading;
 using System.Threading.Tasks;
 using Rig.TestSupport;
 using Xunit;
@@ -63,56 +60,9 @@ internal sealed class CompileCheckCopy : IDisposable
     public void Write(string relativePath, string content) => File.WriteAllText(_temp.Combine(relativePath.Split('/')), content);
 
     /// <summary>Runs `dotnet build` of the compile-check project in the copy, as a child process that leaves nothing running.</summary>
-    public async Task<BuildResult> BuildAsync()
-    {
-        ProcessStartInfo start = new("dotnet")
-        {
-            WorkingDirectory = _temp.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // No MSBuild node reuse and no compiler server: the child build leaves no processes behind.
-        foreach (string argument in new[]
-        {
-            "build", Path.Combine("tests", "Rig.Esp32.CompileCheck", "Rig.Esp32.CompileCheck.csproj"),
-            "--nologo", "--disable-build-servers", "-nodeReuse:false", "-p:UseSharedCompilation=false",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // MSBuild variables inherited from `dotnet test` would point the child at the parent's MSBuild session.
-        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-        {
-            string name = (string)variable.Key;
-            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase))
-            {
-                start.Environment.Remove(name);
-            }
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet");
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(BuildTimeout);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet build in " + _temp.Path + " did not finish within " + BuildTimeout);
-        }
-
-        return new BuildResult(process.ExitCode, await stdout + await stderr);
-    }
+    public Task<BuildResult> BuildAsync() =>
+        DotnetBuild.RunAsync(_temp.Path, [Path.Combine("tests", "Rig.Esp32.CompileCheck", "Rig.Esp32.CompileCheck.csproj")], BuildTimeout,
+            TestContext.Current.CancellationToken);
 
     public void Dispose() => _temp.Dispose();
 
@@ -137,17 +87,4 @@ internal sealed class CompileCheckCopy : IDisposable
             }
         }
     }
-}
-
-internal sealed class BuildResult
-{
-    public BuildResult(int exitCode, string output)
-    {
-        ExitCode = exitCode;
-        Output = output;
-    }
-
-    public int ExitCode { get; }
-
-    public string Output { get; }
 }

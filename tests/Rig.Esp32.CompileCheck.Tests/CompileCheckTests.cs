@@ -1,5 +1,6 @@
 using System;
 using System.Threading.Tasks;
+using Rig.TestSupport;
 using Xunit;
 
 namespace Rig.Esp32.CompileCheck.Tests;

@@ -1,3 +1,4 @@
+using Rig.TestSupport;
 using System;
 using Rig.Firmware.Esp32.Settings;
 using Rig.Host.Flashing;

@@ -1,3 +1,4 @@
+using Rig.TestSupport;
 using System;
 using System.Collections.Generic;
 using System.IO;

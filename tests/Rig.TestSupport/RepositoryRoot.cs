@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 
-namespace Rig.Protocol.Tests.Subset;
+namespace Rig.TestSupport;
 
-/// <summary>Finds the checkout the tests were built from: the nearest folder above the test binaries holding Rig.sln.</summary>
-internal static class RepositoryRoot
+/// <summary>The checkout the tests were built from: the nearest folder above the test binaries holding Rig.sln.</summary>
+public static class RepositoryRoot
 {
     public static string Find()
     {
@@ -19,4 +19,6 @@ internal static class RepositoryRoot
         throw new InvalidOperationException(
             "No folder containing Rig.sln above " + AppContext.BaseDirectory + ": run the tests from a build inside the repository.");
     }
+
+    public static string Combine(params string[] parts) => Path.Combine([Find(), .. parts]);
 }
