@@ -17,7 +17,18 @@ public sealed record ClockMapOptions
 
     /// <summary>Fewest exchanges a fit needs.</summary>
     public int MinimumExchanges { get; init; } = 4;
+
+    /// <summary>
+    /// A jump of the host-device offset beyond this, seen in two exchanges in a row, is a clock discontinuity (the host
+    /// slept: its monotonic clock stops while the device's runs on). Far above any network delay.
+    /// </summary>
+    public TimeSpan JumpThreshold { get; init; } = TimeSpan.FromMilliseconds(500);
 }
+
+/// <summary>A break in the host-device relation: fits never cross it.</summary>
+/// <param name="DeviceMicros">Device time of the first exchange after the break.</param>
+/// <param name="JumpNanos">How far host time moved against device time (negative: the host clock lost time, e.g. slept).</param>
+public readonly record struct ClockDiscontinuity(double DeviceMicros, double JumpNanos);
 
 /// <summary>A host time mapped from a device time, with its standard uncertainty.</summary>
 public readonly record struct MappedTime(double HostNanos, double UncertaintyMicros);
@@ -34,6 +45,8 @@ public sealed class ClockMap
     private readonly Dictionary<long, ClockFit?> _fits = [];
     private readonly double _windowMicros;
     private readonly double _sliceMicros;
+    private readonly List<ClockDiscontinuity> _breaks = [];
+    private SyncExchange? _jumpCandidate;
     private bool _sorted = true;
 
     public ClockMap(uint bootId, ClockMapOptions? options = null)
@@ -54,6 +67,9 @@ public sealed class ClockMap
     /// <summary>Exchanges refused as implausible (negative network time, replies before requests).</summary>
     public int Rejected { get; private set; }
 
+    /// <summary>Host clock discontinuities found so far (a host that slept), in device time order.</summary>
+    public IReadOnlyList<ClockDiscontinuity> Discontinuities => _breaks;
+
     public void Add(SyncExchange exchange)
     {
         if (!exchange.IsPlausible)
@@ -61,6 +77,8 @@ public sealed class ClockMap
             Rejected++;
             return;
         }
+
+        CheckForJump(exchange);
 
         if (_exchanges.Count > 0 && exchange.DeviceMidMicros < _exchanges[^1].DeviceMidMicros)
         {
@@ -82,17 +100,25 @@ public sealed class ClockMap
     /// <summary>The fit used for device times near <paramref name="deviceMicros"/>, or null before enough exchanges.</summary>
     public ClockFit? FitAt(double deviceMicros)
     {
+        // A slice that contains a break is fitted per side; those fits are not cached by slice.
+        var (segmentStart, segmentEnd) = Segment(deviceMicros);
         long slice = Slice(deviceMicros);
-        if (_fits.TryGetValue(slice, out var cached))
+        bool split = segmentStart > slice * _sliceMicros || segmentEnd < (slice + 1) * _sliceMicros;
+        if (!split && _fits.TryGetValue(slice, out var cached))
         {
             return cached;
         }
 
         EnsureSorted();
-        double centre = (slice + 0.5) * _sliceMicros;
-        var window = Select(centre - (_windowMicros / 2), centre + (_windowMicros / 2));
+        double centre = split ? deviceMicros : (slice + 0.5) * _sliceMicros;
+        var window = Select(Math.Max(segmentStart, centre - (_windowMicros / 2)), Math.Min(segmentEnd, centre + (_windowMicros / 2)),
+            segmentStart, segmentEnd);
         var fit = ClockFit.Fit(window, _options.KeepFraction, _options.MinimumExchanges);
-        _fits[slice] = fit;
+        if (!split)
+        {
+            _fits[slice] = fit;
+        }
+
         return fit;
     }
 
@@ -123,7 +149,7 @@ public sealed class ClockMap
         return (fit ?? newest).ToDeviceMicros(hostNanos);
     }
 
-    private List<SyncExchange> Select(double from, double to)
+    private List<SyncExchange> Select(double from, double to, double segmentStart, double segmentEnd)
     {
         var result = new List<SyncExchange>();
         int i = LowerBound(from);
@@ -132,15 +158,72 @@ public sealed class ClockMap
             result.Add(_exchanges[i++]);
         }
 
-        // Near the ends of the data the window holds too few: widen it to the nearest exchanges.
-        if (result.Count < _options.MinimumExchanges * 4 && _exchanges.Count > result.Count)
+        // Near the ends of the data the window holds too few: widen it to the nearest exchanges of the same segment.
+        int first = LowerBound(segmentStart);
+        int end = LowerBound(segmentEnd);
+        int available = end - first;
+        if (result.Count < _options.MinimumExchanges * 4 && available > result.Count)
         {
-            int want = Math.Min(_exchanges.Count, _options.MinimumExchanges * 4);
-            int start = Math.Clamp(LowerBound((from + to) / 2) - (want / 2), 0, _exchanges.Count - want);
+            int want = Math.Min(available, _options.MinimumExchanges * 4);
+            int start = Math.Clamp(LowerBound((from + to) / 2) - (want / 2), first, end - want);
             result = _exchanges.GetRange(start, want);
         }
 
         return result;
+    }
+
+    // The device-time span between the breaks around a time: [start, end).
+    private (double Start, double End) Segment(double deviceMicros)
+    {
+        double start = double.NegativeInfinity;
+        double end = double.PositiveInfinity;
+        foreach (var b in _breaks)
+        {
+            if (b.DeviceMicros <= deviceMicros)
+            {
+                start = b.DeviceMicros;
+            }
+            else
+            {
+                end = b.DeviceMicros;
+                break;
+            }
+        }
+
+        return (start, end);
+    }
+
+    private void CheckForJump(SyncExchange exchange)
+    {
+        var fit = _exchanges.Count >= _options.MinimumExchanges ? FitAt(_exchanges[^1].DeviceMidMicros) : null;
+        if (fit is null)
+        {
+            return;
+        }
+
+        double residual = exchange.HostMidNanos - fit.ToHostNanos(exchange.DeviceMidMicros);
+        double threshold = (_options.JumpThreshold.TotalMilliseconds * 1e6) + exchange.RoundTripNanos;
+        if (Math.Abs(residual) <= threshold)
+        {
+            _jumpCandidate = null;
+            return;
+        }
+
+        // One far exchange may be a straggler whose legs were very unequal; two in a row agreeing is a jump.
+        if (_jumpCandidate is { } candidate)
+        {
+            double previous = candidate.HostMidNanos - fit.ToHostNanos(candidate.DeviceMidMicros);
+            if (Math.Abs(previous - residual) < threshold)
+            {
+                _breaks.Add(new ClockDiscontinuity(candidate.DeviceMidMicros, previous));
+                _breaks.Sort((a, b) => a.DeviceMicros.CompareTo(b.DeviceMicros));
+                _fits.Clear();
+                _jumpCandidate = null;
+                return;
+            }
+        }
+
+        _jumpCandidate = exchange;
     }
 
     private int LowerBound(double micros)

@@ -187,4 +187,45 @@ public sealed class ClockMapTests
 
         Assert.Null(map.ToHost(1000));
     }
+
+    [Fact]
+    public void A_host_that_slept_is_found_as_one_discontinuity_and_no_fit_crosses_it()
+    {
+        // The host's monotonic clock stops for 30 s of suspend at t = 300 s while the device counts on.
+        const double sleepNanos = 30e9;
+        var trace = new Trace(seed: 6, ppm: 10);
+        var map = new ClockMap(1);
+        foreach (var x in trace.Exchanges(600, 2))
+        {
+            // After the sleep the device reads 30 s more than it would have for the same host time.
+            double deviceShift = x.HostSendNanos >= 300e9 ? sleepNanos / 1000 : 0;
+            map.Add(new SyncExchange(x.HostSendNanos, (ulong)(x.DeviceReceiveMicros + deviceShift), (ulong)(x.DeviceReplyMicros + deviceShift), x.HostReceiveNanos));
+        }
+
+        var jump = Assert.Single(map.Discontinuities);
+        Assert.InRange(jump.JumpNanos, -sleepNanos - 5e6, -sleepNanos + 5e6);
+
+        // On each side, events map as well as without a sleep.
+        for (double host = 20e9; host < 590e9; host += 13e9)
+        {
+            double device = trace.Device(host) + (host >= 300e9 ? sleepNanos / 1000 : 0);
+            var mapped = map.ToHost((ulong)device)!.Value;
+            Assert.True(Math.Abs(mapped.HostNanos - host) < 200e3, $"at {host / 1e9:0} s off by {(mapped.HostNanos - host) / 1e3:0} µs");
+        }
+    }
+
+    [Fact]
+    public void A_single_straggling_exchange_is_not_taken_for_a_discontinuity()
+    {
+        var trace = new Trace(seed: 7, ppm: 10);
+        var map = new ClockMap(1);
+        int i = 0;
+        foreach (var x in trace.Exchanges(300, 2))
+        {
+            // One reply delayed by 800 ms on the way back: far, but alone.
+            map.Add(i++ == 200 ? x with { HostReceiveNanos = x.HostReceiveNanos + 800_000_000 } : x);
+        }
+
+        Assert.Empty(map.Discontinuities);
+    }
 }
