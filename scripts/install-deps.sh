@@ -9,6 +9,7 @@ command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || need+=(m
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
+command -v python3 >/dev/null 2>&1 || need+=(python3) # hardware/schematics/generate.py, checked by tests/Rig.Hardware.Tests
 # libgtest-dev ships the headers, the prebuilt libraries and GTestConfig.cmake that find_package(GTest) uses.
 have_gtest() {
   [[ -f /usr/include/gtest/gtest.h ]] || return 1
