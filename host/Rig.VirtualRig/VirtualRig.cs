@@ -7,6 +7,7 @@ using Rig.Host.Link;
 using Rig.Protocol;
 using Rig.VirtualRig.Models;
 using Rig.VirtualRig.Peripherals;
+using Rig.VirtualRig.Water;
 
 namespace Rig.VirtualRig;
 
@@ -38,6 +39,9 @@ public sealed record VirtualRigOptions
 
     /// <summary>The simulated native capture module (the C core's C# twin): ring, reward latency, glitch filters.</summary>
     public SimCaptureOptions Capture { get; init; } = new();
+
+    /// <summary>The valve's flow model: the water each opening delivers into the simulated cup.</summary>
+    public ValveFlowModel Flow { get; init; } = new();
 
     /// <summary>Messages the link adapter may hold before the core's publishes are refused (and retried later).</summary>
     public int MaxQueuedMessages { get; init; } = 4096;
@@ -86,8 +90,9 @@ public sealed class VirtualRig : IAsyncDisposable
     private readonly RigDevice _device;
 
     private VirtualRig(VirtualRigOptions options, IRigLink link, SimDeviceLink deviceLink, VirtualClock clock,
-        MouseModel mouse, ScannerModel scanner, SimValve valve, RigDevice device)
+        MouseModel mouse, ScannerModel scanner, SimValve valve, RigDevice device, SimWater water)
     {
+        Water = water;
         _options = options;
         _link = link;
         _deviceLink = deviceLink;
@@ -103,6 +108,21 @@ public sealed class VirtualRig : IAsyncDisposable
     public RigDevice Device => _device;
 
     public VirtualClock Clock => _clock;
+
+    /// <summary>The water the valve delivers, the cup it falls into and the scale under the cup.</summary>
+    public SimWater Water { get; }
+
+    /// <summary>
+    /// Waits until the virtual device clock reaches <paramref name="micros"/>: intervals of a calibration run pass in
+    /// device time, so a rig running faster than real time does not cost wall time.
+    /// </summary>
+    public async Task WaitForDeviceTimeAsync(ulong micros, CancellationToken cancellationToken)
+    {
+        while (_clock.NowMicros < micros)
+        {
+            await Task.Delay(1, cancellationToken);
+        }
+    }
 
     /// <summary>Builds the rig, connects it (with its Offline status as last will) and subscribes to its command topic.</summary>
     public static async Task<VirtualRig> ConnectAsync(ILinkFactory links, VirtualRigOptions options, CancellationToken cancellationToken)
@@ -121,6 +141,10 @@ public sealed class VirtualRig : IAsyncDisposable
         capture.AddInput(scanner);
         capture.AttachWheel(mouse);
         capture.ValveOpened += mouse.OnWater;
+
+        // Its own generator, so adding the water model left every other simulated signal as it was for a seed.
+        var water = new SimWater(options.Flow, options.Seed ^ 0x5A7E4, options.Capture.ValveChannels);
+        capture.ValveEdge += water.OnValve;
         capture.Start();
 
         // The will must be known before connecting; a device without a link yet can still write it.
@@ -148,7 +172,7 @@ public sealed class VirtualRig : IAsyncDisposable
 
         deviceLink.Attach(device);
         device.Start(clock.NowMicros);
-        return new VirtualRig(options, link, deviceLink, clock, mouse, scanner, valve, device);
+        return new VirtualRig(options, link, deviceLink, clock, mouse, scanner, valve, device, water);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System;
 using System.IO;
 using Rig.Host.Bridge;
+using Rig.Host.Calibration;
+using Rig.Host.Calibration.Run;
 using Rig.Host.Flashing;
 using Rig.Host.Journal;
 using Rig.Host.Link;
@@ -46,10 +48,24 @@ public static class ExitCodes
     /// <summary>`rig flash`: the pin map or the credentials file is missing or invalid; the message names the file and the entry.</summary>
     public const int InvalidInputFile = 11;
 
+    /// <summary>`rig calibrate`: a bad input (duration above the hard maximum, zero pulses, a volume outside the calibrated range, a bad mass); nothing was sent or written.</summary>
+    public const int CalibrationInput = 12;
+
+    /// <summary>`rig calibrate`: the valve's calibration file cannot be read or is not valid; it was left unchanged.</summary>
+    public const int CalibrationFileUnusable = 13;
+
+    /// <summary>`rig calibrate`: the run stopped early (Ctrl-C, the device stopped acknowledging or refused a pulse, no mass); completed durations were kept.</summary>
+    public const int CalibrationInterrupted = 14;
+
+    /// <summary>`rig calibrate verify`: the weighed volume is outside the tolerance (FAIL); the result was stored.</summary>
+    public const int VerificationFailed = 15;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
         BrokerUrlException => BadBrokerUrl,
+        CalibrationFileException => CalibrationFileUnusable,
+        CalibrationInputException or CalibrationRunInputException or OutsideCalibratedRangeException or ScaleException => CalibrationInput,
         BrokerUnreachableException => BrokerUnreachable,
         SessionFolderExistsException => SessionExists,
         DeviceNotFoundException => DeviceNotFound,

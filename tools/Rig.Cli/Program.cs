@@ -17,6 +17,7 @@ public static class Program
             BrokerCommand.Create(),
             DecodeCommand.Create(),
             FlashCommand.Create(),
+            CalibrateCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

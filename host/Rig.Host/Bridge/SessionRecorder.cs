@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using Rig.Host.Calibration.Run;
 using Rig.Host.Decoding;
 using Rig.Host.Journal;
 using Rig.Host.Link;
@@ -49,8 +50,9 @@ public sealed record BridgeOptions
     public JournalWriterOptions Journal { get; init; } = JournalWriterOptions.Default;
 }
 
-/// <summary>What the session header records about where the session came from.</summary>
-public sealed record SessionStartInfo(string Broker, string Software, string? TaskProtocol = null, string? CommandLine = null);
+/// <summary>What the session header records about where the session came from, and the water calibration in use (if any).</summary>
+public sealed record SessionStartInfo(string Broker, string Software, string? TaskProtocol = null, string? CommandLine = null,
+    CalibrationProvenance? Calibration = null);
 
 /// <summary>The outcome of a recorded session.</summary>
 public sealed record SessionResult(string Folder, SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained);
@@ -206,7 +208,8 @@ public sealed class SessionRecorder : IAsyncDisposable
                 Broker: info.Broker,
                 Software: info.Software,
                 TaskProtocol: info.TaskProtocol,
-                CommandLine: info.CommandLine);
+                CommandLine: info.CommandLine,
+                Calibration: info.Calibration);
             using (var stream = new FileStream(Path.Combine(folder, HeaderFile), FileMode.CreateNew, FileAccess.Write))
             {
                 JsonSerializer.Serialize(stream, header, Json);
@@ -218,7 +221,7 @@ public sealed class SessionRecorder : IAsyncDisposable
         }
 
         var journal = JournalWriter.Create(Path.Combine(folder, JournalFile), time, options.Journal);
-        var decoder = new SessionDecoder(rigId, sink);
+        var decoder = new SessionDecoder(rigId, sink, RewardVolumes.For(info.Calibration));
         var recorder = new SessionRecorder(link, topics, folder, options, time, logger, journal, decoder);
         recorder.Mark("session_start");
         lock (recorder._gate)
@@ -649,7 +652,8 @@ public sealed record SessionHeader(
     string Broker,
     string Software,
     string? TaskProtocol,
-    string? CommandLine);
+    string? CommandLine,
+    CalibrationProvenance? Calibration = null);
 
 /// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
 public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained);

@@ -88,4 +88,7 @@ public sealed record SessionCounts
     public required double HostSpanSeconds { get; init; }
     public required IReadOnlyList<BootSummary> Boots { get; init; }
     public required StatusSummary? LastStatus { get; init; }
+
+    /// <summary>Valve openings by duration, with µL from the session's calibration curve when it has one.</summary>
+    public RewardSummary? Rewards { get; init; }
 }

@@ -22,6 +22,7 @@ public sealed class SessionDecoder
 {
     private readonly RigTopics _topics;
     private readonly IEventSink? _sink;
+    private readonly RewardVolumes _rewards;
     private readonly EventRecord[] _records = new EventRecord[WireLimits.MaxRecordsPerBatch];
     private readonly ByteReader _reader = new([], 0, 0);
     private readonly Dictionary<uint, BootStream> _boots = [];
@@ -48,10 +49,11 @@ public sealed class SessionDecoder
     private long _firstHostNanos = -1;
     private long _lastHostNanos = -1;
 
-    public SessionDecoder(string rigId, IEventSink? sink = null)
+    public SessionDecoder(string rigId, IEventSink? sink = null, RewardVolumes? rewards = null)
     {
         _topics = new RigTopics(rigId);
         _sink = sink;
+        _rewards = rewards ?? RewardVolumes.For(null);
     }
 
     /// <summary>Boot ids in the order they were first seen.</summary>
@@ -228,6 +230,7 @@ public sealed class SessionDecoder
             HostSpanSeconds = _firstHostNanos < 0 ? 0 : (_lastHostNanos - _firstHostNanos) / 1e9,
             Boots = boots,
             LastStatus = LastStatus is { } st ? StatusSummary.From(st) : null,
+            Rewards = _rewards.Summarize(),
         };
     }
 
@@ -332,6 +335,10 @@ public sealed class SessionDecoder
             if (r.Kind == EventKind.Lick && r.Value == 1)
             {
                 _lickOnsets++;
+            }
+            else if (r.Kind == EventKind.Valve && r.Value > 0)
+            {
+                _rewards.OnValveOpened(r.Channel, r.Value);
             }
         }
 

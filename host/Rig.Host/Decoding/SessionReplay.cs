@@ -33,7 +33,7 @@ public static class SessionReplay
                 ?? throw new JournalFormatException($"{headerPath}: empty session header");
         }
 
-        var decoder = new SessionDecoder(header.RigId, sink);
+        var decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
         using var reader = JournalReader.Open(Path.Combine(folder, SessionRecorder.JournalFile));
         while (reader.TryRead(out var record))
         {

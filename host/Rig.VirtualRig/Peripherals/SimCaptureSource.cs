@@ -97,6 +97,9 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     /// <summary>Raised (on the simulation thread) when a valve opens: the mouse reacts to water.</summary>
     public event Action<ulong>? ValveOpened;
 
+    /// <summary>Raised (on the simulation thread) at each valve edge: channel, open, time. The water model listens.</summary>
+    public event Action<byte, bool, ulong>? ValveEdge;
+
     public void AddInput(ISimInput input) => _inputs.Add(input);
 
     /// <summary>The wheel whose count the simulated PCNT counter holds (modulo its period).</summary>
@@ -194,6 +197,8 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
             ValveOpenings++;
             ValveOpened?.Invoke(nowMicros);
         }
+
+        ValveEdge?.Invoke(channel, open, nowMicros);
     }
 
     void ICaptureHardware.SetOutput(byte channel, byte level, ulong nowMicros) => _outputLevels[channel] = level;

@@ -32,17 +32,33 @@ internal static class DemoCommand
         var output = new Option<string?>("--out") { Description = "Session folder to create (default: sessions/<rig>-<time>); never overwritten" };
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
+        var calibration = CalibrateCommand.CalibrationOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
-            minutes, speed, seed, rig, output, json, verbose,
+            minutes, speed, seed, rig, output, json, verbose, calibration,
         };
         command.SetAction((parse, ct) => RunAsync(new DemoArgs(
             parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
-            parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose)), ct));
+            parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration)), ct));
         return command;
     }
 
-    private sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose);
+    private sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration);
+
+    /// <summary>Valve openings and their water, for the summary table.</summary>
+    internal static string SummaryRewards(Rig.Host.Decoding.SessionCounts counts)
+    {
+        var r = counts.Rewards;
+        if (r is null || r.Count == 0)
+        {
+            return "none";
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        return r.TotalMicrolitres is { } total
+            ? $"{r.Count.ToString(c)} valve openings, {total.ToString("0.0", c)} µL by the calibration curve"
+            : $"{r.Count.ToString(c)} valve openings (no calibration: µL unknown)";
+    }
 
     private static async Task<int> RunAsync(DemoArgs args, CancellationToken ct)
     {
@@ -58,13 +74,14 @@ internal static class DemoCommand
                 throw new SessionFolderExistsException(folder);
             }
 
+            var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.Calibration, args.RigId, "demo", time);
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
             var progress = new ProgressLine();
             var result = await VirtualSession.RecordAsync(links, links,
                 new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
-                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine),
+                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
                 time, logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
             progress.Done();
             if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok || result.Arm.Result != AckResult.Ok)
@@ -106,6 +123,7 @@ internal static class DemoCommand
                     ("journal", $"{session.JournalRecords.ToString("N0", c)} records, {session.JournalBytes.ToString("N0", c)} bytes"),
                     ("complete", complete ? "yes: every event sequence number exactly once" : "NO"),
                     ("re-decoded from journal", same ? "same counts" : "DIFFERENT counts"),
+                    ("rewards", SummaryRewards(session.Counts)),
                 });
             }
 

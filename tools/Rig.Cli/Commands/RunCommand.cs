@@ -26,13 +26,14 @@ internal static class RunCommand
         }, allowZero: true);
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
-        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose };
+        var calibration = CalibrateCommand.CalibrationOption();
+        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), ct));
+            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile, CancellationToken ct)
     {
         try
         {
@@ -43,9 +44,10 @@ internal static class RunCommand
                 throw new SessionFolderExistsException(folder);
             }
 
+            var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
             var builder = RigApp.CreateBuilder(verbose);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address),
-                new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine)));
+                new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration)));
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
             using var app = builder.Build();
@@ -88,7 +90,7 @@ internal static class RunCommand
             }
             else
             {
-                SummaryPrinter.PrintCounts(Console.Out, $"session {result.Folder}", result.Counts, new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()) });
+                SummaryPrinter.PrintCounts(Console.Out, $"session {result.Folder}", result.Counts, new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()), ("rewards", DemoCommand.SummaryRewards(result.Counts)) });
             }
 
             bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0;
