@@ -81,7 +81,8 @@ public static class CalibrationWorkflow
         if (fit is not null)
         {
             plot = PlotPath(plan.StorePath);
-            CalibrationPlot.SavePng(saved, fit, points, plot);
+            // The history before this run: the new curve is drawn as the candidate, not again as an earlier one.
+            CalibrationPlot.SavePng(plan.History, fit, points, plot);
         }
 
         return new CalibrationOutcome(run, fit, drift, saved, plot, null);
