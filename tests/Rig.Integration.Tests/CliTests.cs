@@ -42,6 +42,8 @@ public sealed class CliTests
         Assert.True(File.Exists(Path.Combine(folder, "session.json")));
         Assert.True(File.Exists(Path.Combine(folder, "journal.rigj")));
         Assert.True(File.Exists(Path.Combine(folder, "summary.json")));
+        Assert.True(File.Exists(Path.Combine(folder, "derived", "aligned_events.csv")));
+        Assert.True(File.Exists(Path.Combine(folder, "derived", "frames.csv")));
 
         var decode = await RigProcess.RunAsync(["decode", folder, "--json"], Timeout, cancellationToken: TestContext.Current.CancellationToken);
         Assert.True(decode.ExitCode == 0, decode.Stderr);

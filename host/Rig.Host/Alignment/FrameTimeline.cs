@@ -103,6 +103,18 @@ public sealed class FrameTimeline
         return new FrameTimeline(acquisitions, edges);
     }
 
+    /// <summary>Every frame of the session in order: its number, its acquisition, and its edge (inferred edges included).</summary>
+    public IEnumerable<(long Frame, int Acquisition, ulong EdgeMicros)> AllFrames()
+    {
+        for (int a = 0; a < _acquisitions.Count; a++)
+        {
+            for (int i = 0; i < _edges[a].Length; i++)
+            {
+                yield return (_acquisitions[a].FirstFrame + i, a, _edges[a][i]);
+            }
+        }
+    }
+
     /// <summary>
     /// The frame a device time falls in, or null before the first edge of an acquisition or after the last frame
     /// of one (scanner stopped). The last frame of an acquisition ends one period after its edge.

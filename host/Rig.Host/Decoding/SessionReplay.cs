@@ -17,7 +17,10 @@ public sealed record ReplayResult(string Folder, SessionHeader Header, SessionCo
 /// </summary>
 public static class SessionReplay
 {
-    public static ReplayResult Decode(string folder, IEventSink? sink = null)
+    public static ReplayResult Decode(string folder, IEventSink? sink = null) => Decode(folder, sink, out _);
+
+    /// <summary>As <see cref="Decode(string, IEventSink?)"/>, handing back the decoder for what it holds beyond the counts (clock maps).</summary>
+    public static ReplayResult Decode(string folder, IEventSink? sink, out SessionDecoder decoder)
     {
         folder = Path.GetFullPath(folder);
         string headerPath = Path.Combine(folder, SessionRecorder.HeaderFile);
@@ -33,7 +36,7 @@ public static class SessionReplay
                 ?? throw new JournalFormatException($"{headerPath}: empty session header");
         }
 
-        var decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
+        decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
         using var reader = JournalReader.Open(Path.Combine(folder, SessionRecorder.JournalFile));
         while (reader.TryRead(out var record))
         {

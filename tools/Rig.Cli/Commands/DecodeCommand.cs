@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
+using Rig.Host.Alignment;
 using Rig.Host.Decoding;
 
 namespace Rig.Cli.Commands;
@@ -15,16 +16,22 @@ internal static class DecodeCommand
     {
         var session = new Argument<string>("session") { Description = "Session folder (holds session.json and journal.rigj)" };
         var json = CommonOptions.Json();
+        var export = new Option<string?>("--export")
+        {
+            Description = "Also write the derived tables (aligned_events.csv, frames.csv) into this new folder",
+        };
         var command = new Command("decode", "Re-decode a recorded session from its journal and print its counts") { session, json };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(session)!, parse.GetValue(json), ct));
+        command.Add(export);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(session)!, parse.GetValue(json), parse.GetValue(export), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string folder, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(string folder, bool json, string? exportFolder, CancellationToken ct)
     {
         try
         {
             var result = await Task.Run(() => SessionReplay.Decode(folder), ct);
+            var derived = exportFolder is null ? null : await Task.Run(() => SessionAlignment.Export(folder, exportFolder), ct);
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new
@@ -33,6 +40,7 @@ internal static class DecodeCommand
                     header = result.Header,
                     journal = new { records = result.JournalRecords, torn_tail_bytes = result.TornTailBytes, corruption_offset = result.CorruptionOffset, corruption_reason = result.CorruptionReason },
                     decoded = result.Counts,
+                    derived,
                 });
             }
             else
@@ -45,6 +53,7 @@ internal static class DecodeCommand
                     ("journal records", result.JournalRecords.ToString("N0", c)),
                     ("torn tail", result.TornTailBytes == 0 ? "none" : $"{result.TornTailBytes} bytes (a crash mid-write; earlier records intact)"),
                     ("corruption", result.CorruptionOffset is { } at ? $"at byte {at}: {result.CorruptionReason}" : "none"),
+                    ("derived tables", derived is null ? "not written (--export DIR writes them)" : $"{derived.Folder}: {derived.Events:N0} events, {derived.Frames:N0} frames"),
                 });
             }
 

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Rig.Host.Alignment;
 using Rig.Host.Bridge;
 using Rig.Host.Broker;
 using Rig.Host.Link;
@@ -94,6 +95,10 @@ internal static class DemoCommand
             var replay = result.Replay;
             bool same = result.RedecodeMatches;
             bool complete = result.Complete;
+
+            // Derived tables, rebuilt from the journal alone: every event on the host and imaging timelines, and the
+            // behaviour latched per imaging frame.
+            var aligned = SessionAlignment.Export(session.Folder, Path.Combine(session.Folder, "derived"));
             var c = CultureInfo.InvariantCulture;
             if (args.Json)
             {
@@ -104,6 +109,7 @@ internal static class DemoCommand
                     broker = broker.Address.ToString(),
                     complete,
                     redecode_matches = same,
+                    derived = aligned,
                     virtual_seconds = simResult.VirtualSeconds,
                     wall_seconds = simResult.WallSeconds,
                     device = simResult,
@@ -123,6 +129,7 @@ internal static class DemoCommand
                     ("journal", $"{session.JournalRecords.ToString("N0", c)} records, {session.JournalBytes.ToString("N0", c)} bytes"),
                     ("complete", complete ? "yes: every event sequence number exactly once" : "NO"),
                     ("re-decoded from journal", same ? "same counts" : "DIFFERENT counts"),
+                    ("derived tables", $"{aligned.Folder}: {aligned.Events:N0} events ({aligned.EventsInFrames:N0} in imaging frames, {aligned.EventsWithHostTime:N0} with host time), {aligned.Frames:N0} frames"),
                     ("rewards", SummaryRewards(session.Counts)),
                 });
             }
