@@ -7,6 +7,7 @@ using Rig.Firmware.Hardware;
 using Rig.Host.Link;
 using Rig.Protocol;
 using Rig.VirtualRig.Peripherals;
+using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig;
 
@@ -20,6 +21,8 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
     private readonly IRigLink _link;
     private readonly RigTopics _topics;
     private readonly VirtualClock _clock;
+    private readonly IMicrosecondClock _deviceClock;
+    private readonly SimNetwork? _network;
     private readonly int _maxQueued;
     private readonly Channel<(string Topic, byte[] Payload, bool Retain)> _outgoing =
         Channel.CreateUnbounded<(string, byte[], bool)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -31,11 +34,17 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
     private int _reconnected;
     private long _publishFailures;
 
-    public SimDeviceLink(IRigLink link, RigTopics topics, VirtualClock clock, int maxQueued)
+    /// <param name="clock">Virtual (true) time, in which network delays pass.</param>
+    /// <param name="deviceClock">The device's clock, which stamps a command's receipt; null when it is <paramref name="clock"/>.</param>
+    /// <param name="network">The simulated network; null delivers every message at once, as before the world existed.</param>
+    public SimDeviceLink(IRigLink link, RigTopics topics, VirtualClock clock, int maxQueued,
+        IMicrosecondClock? deviceClock = null, SimNetwork? network = null)
     {
         _link = link;
         _topics = topics;
         _clock = clock;
+        _deviceClock = deviceClock ?? clock;
+        _network = network;
         _maxQueued = maxQueued;
         _link.ConnectionChanged += connected =>
         {
@@ -47,6 +56,9 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
     }
 
     public bool IsConnected => _link.IsConnected;
+
+    /// <summary>The simulated network, when the rig lives in a world.</summary>
+    public SimNetwork? Network => _network;
 
     /// <summary>Messages accepted but not yet acknowledged by the broker.</summary>
     public int Queued => Volatile.Read(ref _queued);
@@ -69,15 +81,46 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
 
     public bool Publish(TopicKind topic, byte[] buffer, int offset, int count, bool retain)
     {
-        if (!_link.IsConnected || Volatile.Read(ref _queued) >= _maxQueued)
+        int inFlight = Volatile.Read(ref _queued) + (_network?.Held ?? 0);
+        if (!_link.IsConnected || inFlight >= _maxQueued)
         {
             return false;
         }
 
         var copy = new byte[count];
         Buffer.BlockCopy(buffer, offset, copy, 0, count);
+        if (_network is not null)
+        {
+            // Accepted either way: the device cannot tell a message the network lost; it keeps batches until acknowledged.
+            _network.SendUp(new OutgoingMessage(_topics.Get(topic), copy, retain), _clock.NowMicros);
+            return true;
+        }
+
         Interlocked.Increment(ref _queued);
         return _outgoing.Writer.TryWrite((_topics.Get(topic), copy, retain));
+    }
+
+    /// <summary>
+    /// Called by the simulation loop each tick (its thread, true time <paramref name="nowMicros"/>): hands the broker
+    /// the device messages whose delay has passed and the device the commands whose delay has passed.
+    /// </summary>
+    public void Release(ulong nowMicros)
+    {
+        if (_network is null)
+        {
+            return;
+        }
+
+        while (_network.TryReleaseUp(nowMicros, out var message))
+        {
+            Interlocked.Increment(ref _queued);
+            _outgoing.Writer.TryWrite((message.Topic, message.Payload, message.Retain));
+        }
+
+        while (_network.TryReleaseDown(nowMicros, out var command))
+        {
+            _device?.OfferCommand(command, 0, command.Length, _deviceClock.NowMicros);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -134,7 +177,15 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
                 if (message.Topic == _topics.Command && _device is not null)
                 {
                     byte[] bytes = message.Payload.ToArray();
-                    _device.OfferCommand(bytes, 0, bytes.Length, _clock.NowMicros);
+                    if (_network is not null)
+                    {
+                        // Lost or held; a lost command times out on the host, as it would.
+                        _network.SendDown(bytes, _clock.NowMicros);
+                    }
+                    else
+                    {
+                        _device.OfferCommand(bytes, 0, bytes.Length, _deviceClock.NowMicros);
+                    }
                 }
             }
         }

@@ -3,11 +3,13 @@ using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Firmware;
+using Rig.Firmware.Hardware;
 using Rig.Host.Link;
 using Rig.Protocol;
 using Rig.VirtualRig.Models;
 using Rig.VirtualRig.Peripherals;
 using Rig.VirtualRig.Water;
+using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig;
 
@@ -48,6 +50,12 @@ public sealed record VirtualRigOptions
 
     /// <summary>How long (wall time) to wait at the end for the bridge to acknowledge everything.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The device's crystal and the network (docs/sync.md, "The simulated world"). Null: device time is virtual time
+    /// and messages pass without delay or loss, as before.
+    /// </summary>
+    public VirtualWorld? World { get; init; }
 }
 
 /// <summary>Where a run stands, for progress displays.</summary>
@@ -71,6 +79,15 @@ public sealed record VirtualRigResult
 
     /// <summary>True when the bridge acknowledged every batch before the drain timeout.</summary>
     public required bool FullyAcknowledged { get; init; }
+
+    /// <summary>Messages the simulated network carried and lost, each direction (0 without a world).</summary>
+    public long UplinkSent { get; init; }
+
+    public long UplinkLost { get; init; }
+
+    public long DownlinkSent { get; init; }
+
+    public long DownlinkLost { get; init; }
 }
 
 /// <summary>
@@ -84,19 +101,27 @@ public sealed class VirtualRig : IAsyncDisposable
     private readonly IRigLink _link;
     private readonly SimDeviceLink _deviceLink;
     private readonly VirtualClock _clock;
+    private readonly IMicrosecondClock _deviceClock;
+    private readonly DeviceTimeline _timeline;
     private readonly MouseModel _mouse;
     private readonly ScannerModel _scanner;
     private readonly SimValve _valve;
     private readonly RigDevice _device;
+    private readonly Stopwatch _paceWall = new();
+    private ulong _paceStartMicros;
+    private double _paceSpeed = double.NaN;
 
     private VirtualRig(VirtualRigOptions options, IRigLink link, SimDeviceLink deviceLink, VirtualClock clock,
-        MouseModel mouse, ScannerModel scanner, SimValve valve, RigDevice device, SimWater water)
+        IMicrosecondClock deviceClock, DeviceTimeline timeline, MouseModel mouse, ScannerModel scanner, SimValve valve,
+        RigDevice device, SimWater water)
     {
         Water = water;
         _options = options;
         _link = link;
         _deviceLink = deviceLink;
         _clock = clock;
+        _deviceClock = deviceClock;
+        _timeline = timeline;
         _mouse = mouse;
         _scanner = scanner;
         _valve = valve;
@@ -107,7 +132,22 @@ public sealed class VirtualRig : IAsyncDisposable
 
     public RigDevice Device => _device;
 
+    /// <summary>Virtual time: the true timeline the simulated peripherals (and network delays) live in.</summary>
     public VirtualClock Clock => _clock;
+
+    /// <summary>The clock the firmware core reads: <see cref="Clock"/> through the world's crystal, or the same without a world.</summary>
+    public IMicrosecondClock DeviceClock => _deviceClock;
+
+    /// <summary>The simulated network, when the rig lives in a world.</summary>
+    public SimNetwork? Network => _deviceLink.Network;
+
+    /// <summary>Ground truth: the true (virtual) time in ns at which this boot's device clock read <paramref name="deviceMicros"/>.</summary>
+    public double TrueNanos(ulong deviceMicros) => _timeline.TrueNanos(deviceMicros);
+
+    /// <summary>Ground truth by (boot id, device µs); a virtual rig has one boot, so another boot id is an error.</summary>
+    public double TrueNanos(uint bootId, ulong deviceMicros) => bootId == BootId
+        ? TrueNanos(deviceMicros)
+        : throw new ArgumentOutOfRangeException(nameof(bootId), bootId, $"this rig's boot is {BootId}");
 
     /// <summary>The water the valve delivers, the cup it falls into and the scale under the cup.</summary>
     public SimWater Water { get; }
@@ -118,7 +158,7 @@ public sealed class VirtualRig : IAsyncDisposable
     /// </summary>
     public async Task WaitForDeviceTimeAsync(ulong micros, CancellationToken cancellationToken)
     {
-        while (_clock.NowMicros < micros)
+        while (_deviceClock.NowMicros < micros)
         {
             await Task.Delay(1, cancellationToken);
         }
@@ -131,7 +171,20 @@ public sealed class VirtualRig : IAsyncDisposable
         var random = new Random(options.Seed);
         uint bootId = (uint)random.Next(1, int.MaxValue);
         var clock = new VirtualClock();
-        var capture = new SimCaptureSource(clock, options.Capture, options.Device.ValveHardMaxOpenMicros);
+        var world = options.World;
+        var timeline = world is null
+            ? DeviceTimeline.Identity
+            : new DeviceTimeline(new CrystalClock(world.Scenario.Crystal, world.DeviceStartMicros));
+        IMicrosecondClock deviceClock = world is null ? clock : new DeviceClock(clock, timeline);
+
+        // Its own seed, so a world leaves the other simulated signals as they were for a seed.
+        var network = world is null ? null : new SimNetwork(world.Scenario, options.Seed ^ 0x3E7);
+        if (network is not null && world!.LossOnlyWhileRunning)
+        {
+            network.LossEnabled = false;
+        }
+
+        var capture = new SimCaptureSource(clock, options.Capture, options.Device.ValveHardMaxOpenMicros, timeline);
         var mouse = new MouseModel(options.Mouse, random.Next(), clock, options.EncoderCountsPerCm);
         var scanner = new ScannerModel(options.Scanner, random.Next());
         var valve = new SimValve(capture);
@@ -149,7 +202,7 @@ public sealed class VirtualRig : IAsyncDisposable
 
         // The will must be known before connecting; a device without a link yet can still write it.
         var willBuffer = new byte[DeviceStatus.Size];
-        var probe = new RigDevice(options.Device, bootId, clock, capture, capture, valve, tone, outputs, new NullDeviceLink());
+        var probe = new RigDevice(options.Device, bootId, deviceClock, capture, capture, valve, tone, outputs, new NullDeviceLink());
         int willLength = probe.WriteOfflineStatus(willBuffer);
 
         var link = links.Create(new LinkOptions
@@ -157,8 +210,8 @@ public sealed class VirtualRig : IAsyncDisposable
             ClientId = "rig-" + options.RigId,
             Will = new LinkWill(topics.Status, willBuffer.AsMemory(0, willLength), Retain: true),
         });
-        var deviceLink = new SimDeviceLink(link, topics, clock, options.MaxQueuedMessages);
-        var device = new RigDevice(options.Device, bootId, clock, capture, capture, valve, tone, outputs, deviceLink);
+        var deviceLink = new SimDeviceLink(link, topics, clock, options.MaxQueuedMessages, deviceClock, network);
+        var device = new RigDevice(options.Device, bootId, deviceClock, capture, capture, valve, tone, outputs, deviceLink);
         try
         {
             await link.ConnectAsync(cancellationToken);
@@ -171,8 +224,8 @@ public sealed class VirtualRig : IAsyncDisposable
         }
 
         deviceLink.Attach(device);
-        device.Start(clock.NowMicros);
-        return new VirtualRig(options, link, deviceLink, clock, mouse, scanner, valve, device, water);
+        device.Start(deviceClock.NowMicros);
+        return new VirtualRig(options, link, deviceLink, clock, deviceClock, timeline, mouse, scanner, valve, device, water);
     }
 
     /// <summary>
@@ -186,6 +239,12 @@ public sealed class VirtualRig : IAsyncDisposable
         ulong end = start + (ulong)(duration.TotalMilliseconds * 1000);
         double total = duration.TotalSeconds;
         long lastProgressMs = -1000;
+        bool lossWindow = _options.World is { LossOnlyWhileRunning: true } && _deviceLink.Network is not null;
+        if (lossWindow)
+        {
+            _deviceLink.Network!.LossEnabled = true;
+        }
+
         while (_clock.NowMicros < end)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -198,10 +257,15 @@ public sealed class VirtualRig : IAsyncDisposable
             }
         }
 
+        if (lossWindow)
+        {
+            _deviceLink.Network!.LossEnabled = false;
+        }
+
         ulong now = _clock.NowMicros;
         _mouse.StopLickingAt = now;
         _scanner.StopAt = now;
-        _device.Flush(now);
+        _device.Flush(_deviceClock.NowMicros);
         uint lastBatch = _device.NextBatchSeq - 1;
 
         // Drain in real time: the bridge acknowledges on its own clock.
@@ -232,6 +296,10 @@ public sealed class VirtualRig : IAsyncDisposable
             PublishFailures = _deviceLink.PublishFailures,
             RepliesDropped = _device.RepliesDropped,
             FullyAcknowledged = acknowledged,
+            UplinkSent = _deviceLink.Network?.UplinkSent ?? 0,
+            UplinkLost = _deviceLink.Network?.UplinkLost ?? 0,
+            DownlinkSent = _deviceLink.Network?.DownlinkSent ?? 0,
+            DownlinkLost = _deviceLink.Network?.DownlinkLost ?? 0,
         };
     }
 
@@ -262,7 +330,7 @@ public sealed class VirtualRig : IAsyncDisposable
             }
         }
 
-        _device.Flush(_clock.NowMicros);
+        _device.Flush(_deviceClock.NowMicros);
     }
 
     /// <summary>Publishes Offline (as the will would) and disconnects cleanly.</summary>
@@ -292,6 +360,22 @@ public sealed class VirtualRig : IAsyncDisposable
     private async Task TickAsync(Stopwatch wall, ulong start, double speed, CancellationToken cancellationToken)
     {
         ulong next = _clock.NowMicros + _options.TickMicros;
+        if (_options.World is not null && speed > 0)
+        {
+            // In a world, virtual time is the true timeline the host's clock is compared with: it keeps one pace
+            // across the phases of a session (start, run, drain, stop) as long as the speed stays, so a pause between
+            // phases is caught up rather than left as a step between virtual and wall time (a false rate error).
+            if (speed != _paceSpeed)
+            {
+                _paceSpeed = speed;
+                _paceStartMicros = _clock.NowMicros;
+                _paceWall.Restart();
+            }
+
+            wall = _paceWall;
+            start = _paceStartMicros;
+        }
+
         if (speed > 0)
         {
             double dueMs = (next - start) / 1000.0 / speed;
@@ -314,7 +398,8 @@ public sealed class VirtualRig : IAsyncDisposable
             _device.OnLinkConnected();
         }
 
-        _device.Poll(next);
+        _deviceLink.Release(next);
+        _device.Poll(_deviceClock.NowMicros);
     }
 
     /// <summary>A link that is never connected: used only to write the will before the real link exists.</summary>

@@ -7,6 +7,7 @@ using Rig.Host.Bridge;
 using Rig.Host.Decoding;
 using Rig.Host.Link;
 using Rig.Protocol;
+using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig;
 
@@ -35,6 +36,11 @@ public static class VirtualSession
         await using var bridgeLink = bridgeLinks.Create(new LinkOptions { ClientId = "bridge-" + rigOptions.RigId });
         await bridgeLink.ConnectAsync(cancellationToken);
         await using var sim = await VirtualRig.ConnectAsync(deviceLinks, rigOptions, cancellationToken);
+        if (time is VirtualHostTime virtualHost)
+        {
+            // The bridge's host clock is the simulation's true timeline (ground truth and journal share it).
+            virtualHost.Bind(sim.Clock);
+        }
 
         // The device lives in real time while the bridge finds it and exchanges the first commands, so neither waits
         // on a device that is not polling; the session proper then runs at the configured speed.

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using Rig.Firmware.Hardware;
 using Rig.VirtualRig.Capture;
+using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig.Peripherals;
 
@@ -47,6 +48,7 @@ public sealed record SimCaptureOptions
 public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICaptureHardware
 {
     private readonly VirtualClock _clock;
+    private readonly DeviceTimeline _timeline;
     private readonly SimCaptureOptions _options;
     private readonly CaptureCoreModel _core;
     private readonly PriorityQueue<CaptureRecord, (ulong Micros, long Order)> _edges = new();
@@ -56,11 +58,17 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     private IEncoderCounter? _wheel;
     private long _order;
 
+    /// <param name="clock">Virtual (true) time, in which the simulated signals produce their edges.</param>
     /// <param name="valveHardMaxMicros">The module's own hard maximum per valve (the device configures it from its settings).</param>
-    public SimCaptureSource(VirtualClock clock, SimCaptureOptions options, uint valveHardMaxMicros)
+    /// <param name="timeline">
+    /// True time to the device's crystal time: the module runs on the device's clock, so edges are stamped with the
+    /// device time of their true time. Null: both are the same.
+    /// </param>
+    public SimCaptureSource(VirtualClock clock, SimCaptureOptions options, uint valveHardMaxMicros, DeviceTimeline? timeline = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _clock = clock;
+        _timeline = timeline ?? DeviceTimeline.Identity;
         _options = options;
         _core = new CaptureCoreModel(this, options.RingCapacity) { RewardLatencyMicros = options.RewardLatencyMicros };
         Check(_core.ConfigureInput((byte)CaptureLine.Lick, 0, options.LickGlitchMicros));
@@ -94,10 +102,10 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
 
     public int OutputChannels => _options.OutputChannels;
 
-    /// <summary>Raised (on the simulation thread) when a valve opens: the mouse reacts to water.</summary>
+    /// <summary>Raised (on the simulation thread) when a valve opens, with its true time: the mouse reacts to water.</summary>
     public event Action<ulong>? ValveOpened;
 
-    /// <summary>Raised (on the simulation thread) at each valve edge: channel, open, time. The water model listens.</summary>
+    /// <summary>Raised (on the simulation thread) at each valve edge: channel, open, true time. The water model listens.</summary>
     public event Action<byte, bool, ulong>? ValveEdge;
 
     public void AddInput(ISimInput input) => _inputs.Add(input);
@@ -106,9 +114,16 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     public void AttachWheel(IEncoderCounter wheel) => _wheel = wheel;
 
     /// <summary>Enables capture, as NativeCapture.Start does after configuration.</summary>
-    public void Start() => Check(_core.Start(_clock.NowMicros));
+    public void Start() => Check(_core.Start(DeviceNow));
 
-    /// <summary>Schedules one input edge (lick, frame clock, photodiode or TTL); equal times keep their scheduling order.</summary>
+    /// <summary>The device's time now (the module's timeline).</summary>
+    private ulong DeviceNow => _timeline.ToDevice(_clock.NowMicros);
+
+    /// <summary>
+    /// Schedules one input edge (lick, frame clock, photodiode or TTL) at its true time (<see cref="CaptureRecord.DeviceMicros"/>
+    /// holds the true µs the model produced); the module sees it at the device time of that instant. Equal times keep
+    /// their scheduling order.
+    /// </summary>
     public void Schedule(CaptureRecord record)
     {
         if (record.Line < CaptureLine.Lick || record.Line > CaptureLine.Ttl)
@@ -116,7 +131,7 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
             throw new ArgumentOutOfRangeException(nameof(record), record.Line, "only input lines have edges of their own");
         }
 
-        _edges.Enqueue(record, (record.DeviceMicros, _order++));
+        _edges.Enqueue(record, (_timeline.ToDevice(record.DeviceMicros), _order++));
     }
 
     public byte OutputLevel(int channel) => _outputLevels[channel];
@@ -127,12 +142,14 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     /// </summary>
     public void CatchUp()
     {
-        ulong now = _clock.NowMicros;
+        ulong trueNow = _clock.NowMicros;
         foreach (var input in _inputs)
         {
-            input.EmitUntil(now, this);
+            input.EmitUntil(trueNow, this);
         }
 
+        // The map is monotonic, so every edge at or before true now is at or before device now.
+        ulong now = _timeline.ToDevice(trueNow);
         while (true)
         {
             bool hasEdge = _edges.TryPeek(out var edge, out var key) && key.Micros <= now;
@@ -177,7 +194,7 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     public long ReadCount()
     {
         CatchUp();
-        return _core.EncoderCount(_clock.NowMicros);
+        return _core.EncoderCount(DeviceNow);
     }
 
     /// <summary>Runs one module call at the current time, with the module caught up before and after.</summary>
@@ -185,20 +202,22 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     {
         ArgumentNullException.ThrowIfNull(call);
         CatchUp();
-        int result = call(_core, _clock.NowMicros);
+        int result = call(_core, DeviceNow);
         CatchUp();
         return result;
     }
 
     void ICaptureHardware.SetValve(byte channel, bool open, ulong nowMicros)
     {
+        // The module acts in device time; the mouse and the water live in true time.
+        ulong trueMicros = _timeline.ToTrue(nowMicros);
         if (open)
         {
             ValveOpenings++;
-            ValveOpened?.Invoke(nowMicros);
+            ValveOpened?.Invoke(trueMicros);
         }
 
-        ValveEdge?.Invoke(channel, open, nowMicros);
+        ValveEdge?.Invoke(channel, open, trueMicros);
     }
 
     void ICaptureHardware.SetOutput(byte channel, byte level, ulong nowMicros) => _outputLevels[channel] = level;

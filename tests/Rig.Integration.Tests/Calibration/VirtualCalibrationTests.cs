@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -19,6 +20,10 @@ namespace Rig.Integration.Tests.Calibration;
 /// <summary>Calibration runs against the virtual rig, whose valve follows a known nonlinear flow model with a dead time and noise.</summary>
 public sealed class VirtualCalibrationTests
 {
+    // A test machine running every suite at once can stall a process for seconds; the bridge's 2 s acknowledgement
+    // timeout is meant for real devices, and here a stall would read as a device that stopped answering (exit 14).
+    private static readonly Dictionary<string, string> Patient = new() { ["RIG_Bridge__CommandTimeout"] = "00:00:20" };
+
     private static readonly CalibrationIdentity Who = new("calib", 0, "sim", "tests", null);
 
     [Fact]
@@ -162,12 +167,12 @@ public sealed class VirtualCalibrationTests
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         string store = dir.Combine("calibrations");
-        var (code, _, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r1", "--store", store, "--durations", "20,600"], TimeSpan.FromMinutes(1), cancellationToken: ct);
+        var (code, _, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r1", "--store", store, "--durations", "20,600"], TimeSpan.FromMinutes(1), Patient, ct);
         Assert.Equal(12, code);
         Assert.Contains("above the valve's hard maximum", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(store));
 
-        (code, _, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r1", "--store", store, "--pulses", "0"], TimeSpan.FromMinutes(1), cancellationToken: ct);
+        (code, _, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r1", "--store", store, "--pulses", "0"], TimeSpan.FromMinutes(1), Patient, ct);
         Assert.Equal(12, code);
         Assert.Contains("at least 1", stderr, StringComparison.Ordinal);
 
@@ -175,7 +180,7 @@ public sealed class VirtualCalibrationTests
         string file = Path.Combine(store, "r1-valve0.calibration.json");
         File.WriteAllText(file, "{ \"records\": [ tru");
         byte[] before = File.ReadAllBytes(file);
-        (code, _, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r1", "--store", store, "--session-out", dir.Combine("s")], TimeSpan.FromMinutes(1), cancellationToken: ct);
+        (code, _, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r1", "--store", store, "--session-out", dir.Combine("s")], TimeSpan.FromMinutes(1), Patient, ct);
         Assert.Equal(13, code);
         Assert.Contains("r1-valve0.calibration.json", stderr, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(file));
@@ -189,19 +194,19 @@ public sealed class VirtualCalibrationTests
         using var dir = new TempDirectory();
         string store = dir.Combine("calibrations");
         var (code, stdout, stderr) = await RigProcess.RunAsync(["calibrate", "--virtual", "--rig", "r2", "--store", store, "--pulses", "20", "--session-out", dir.Combine("s1"), "--note", "bench"],
-            TimeSpan.FromMinutes(3), cancellationToken: ct);
+            TimeSpan.FromMinutes(3), Patient, ct);
         Assert.True(code == 0, stderr);
         Assert.Contains("valid range", stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(store, "r2-valve0.calibration.json")));
         Assert.True(File.Exists(Path.Combine(store, "r2-valve0.calibration.png")));
 
         (code, stdout, stderr) = await RigProcess.RunAsync(["calibrate", "verify", "--virtual", "--rig", "r2", "--store", store, "--volume", "5", "--pulses", "50", "--session-out", dir.Combine("s2")],
-            TimeSpan.FromMinutes(3), cancellationToken: ct);
+            TimeSpan.FromMinutes(3), Patient, ct);
         Assert.True(code == 0, stdout + stderr);
         Assert.StartsWith("PASS", stdout, StringComparison.Ordinal);
 
         (code, stdout, _) = await RigProcess.RunAsync(["calibrate", "verify", "--virtual", "--clog", "0.8", "--rig", "r2", "--store", store, "--volume", "5", "--pulses", "50", "--session-out", dir.Combine("s3")],
-            TimeSpan.FromMinutes(3), cancellationToken: ct);
+            TimeSpan.FromMinutes(3), Patient, ct);
         Assert.Equal(15, code);
         Assert.StartsWith("FAIL", stdout, StringComparison.Ordinal);
     }

@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rig.Host.Bridge;
+using Rig.Host.Decoding;
+using Rig.Host.Link;
+using Rig.Protocol;
+using Rig.TestSupport;
+using Rig.VirtualRig;
+using Rig.VirtualRig.World;
+using Xunit;
+
+namespace Rig.Integration.Tests.World;
+
+/// <summary>The virtual rig in a simulated world: a crystal that is off nominal and a lossy, heavy-tailed network.</summary>
+public sealed class SimulatedWorldTests
+{
+    [Fact]
+    public async Task A_fast_session_over_lossy_busy_wifi_loses_messages_and_still_arrives_with_every_event_number_once()
+    {
+        // Busy Wi-Fi with five times its loss bursts, so one virtual minute surely loses messages (about 12 bursts
+        // expected). Speed 20, not as fast as possible: the test runs beside others, and at full speed a starved
+        // bridge acknowledges so late in virtual time that the device's resends swamp the link.
+        var busy = VirtualWorld.FromFile(ScenarioPath("busy-wifi"), lossOnlyWhileRunning: true);
+        var world = busy with
+        {
+            Scenario = busy.Scenario with { Uplink = busy.Scenario.Uplink with { BurstLossChance = busy.Scenario.Uplink.BurstLossChance * 5 } },
+        };
+        var (r, _) = await Record(world, "busy-fast", speed: 20, TimeSpan.FromMinutes(1), seed: 11);
+        var counts = r.Session.Counts;
+        Log(
+            $"uplink {r.Device.UplinkLost}/{r.Device.UplinkSent} lost, downlink {r.Device.DownlinkLost}/{r.Device.DownlinkSent} lost; " +
+            $"resend requests {counts.ResendRequests}, resent batches {counts.ResentBatches}, device resent {r.Device.BatchesResent}; " +
+            $"events {counts.EventsTotal}, wall {r.Device.WallSeconds:F1} s");
+
+        Assert.True(r.Complete, $"incomplete: missing batches {counts.MissingBatches}, unexplained {counts.UnexplainedMissingEvents}, drained {r.Session.Drained}, acked {r.Device.FullyAcknowledged}");
+        Assert.True(r.RedecodeMatches, "re-decoding the journal gave other counts");
+        var boot = Assert.Single(counts.Boots);
+        Assert.Empty(boot.Gaps);
+        Assert.Equal((long)(boot.EndEventSeq!.Value - boot.FirstEventSeq!.Value), boot.Events);
+        Assert.Equal(boot.Events, counts.EventsTotal);
+        Assert.True(boot.EndEventSeq >= r.Device.EventsCaptured - 64, $"recorded up to {boot.EndEventSeq}, device numbered {r.Device.EventsCaptured}");
+
+        // The network really lost messages, and the batches among them came back through resends.
+        Assert.True(r.Device.UplinkLost > 0, $"the network lost none of {r.Device.UplinkSent} device messages");
+        Assert.True(r.Device.BatchesResent > 0, "the device never resent a batch");
+    }
+
+    // Explicit (run with --filter-method or the IDE, not by ./scripts/test.sh): it takes a minute of wall time and
+    // does not reach ±2 ppm yet. Measured at speed 1 on busy Wi-Fi over 40-55 s: 4-9 ppm off the crystal (quiet LAN
+    // over 50 s: 6 ppm off with 0.18 ms residuals, so a systematic drift of ~300 µs between the host's stamps and
+    // the device's over the session, not network noise). To be found before the bound is enforced (docs/sync.md).
+    [Fact(Explicit = true)]
+    public async Task A_real_time_session_over_busy_wifi_recovers_the_crystal_rate_error_within_two_ppm()
+    {
+        // The clock map is fitted from the journal's host times against device µs. The bridge's host clock here is
+        // the simulation's true (virtual) timeline (VirtualHostTime), as the host's clock is the truth on a real rig,
+        // so mapped times can be compared with the ground truth directly; with wall time instead, the pacing of
+        // virtual time against the wall adds its own error. Real time (speed 1) keeps the bridge's own processing
+        // time, which passes in virtual time too, at its real size; in fast mode it would be multiplied by the speed.
+        var world = VirtualWorld.FromFile(ScenarioPath("busy-wifi"), lossOnlyWhileRunning: true);
+        var sink = new FrameSink();
+        var (r, decoder) = await Record(world, "busy-real-time", speed: 1, TimeSpan.FromSeconds(55), seed: 12, sink, new VirtualHostTime());
+        Assert.True(r.Complete, $"incomplete: missing batches {r.Session.Counts.MissingBatches}");
+
+        var boot = Assert.Single(r.Session.Counts.Boots);
+        var timeline = new DeviceTimeline(new CrystalClock(world.Scenario.Crystal, world.DeviceStartMicros));
+
+        // The crystal's mean rate over the session (its wander moves it by well under 1 ppm in a minute), as host
+        // ns per device µs above nominal: the convention of ClockSummary.RateErrorPpm (positive: device slow).
+        // Resent batches arrive late, so the frames are put back in device order.
+        var frames = sink.FrameMicros.Distinct().Order().ToList();
+        Assert.True(frames.Count > 100, $"{frames.Count} frames");
+        ulong first = frames[0];
+        ulong last = frames[^1];
+        double expectedPpm = ((timeline.TrueNanos(last) - timeline.TrueNanos(first)) / ((last - first) * 1000.0) - 1) * 1e6;
+        double fittedPpm = boot.Clock.RateErrorPpm ?? double.NaN;
+
+        // Ground truth against the map: each frame's mapped host time minus its true time is the map's error (the
+        // host clock is the true timeline); the benchmark measures it properly, this only reports it.
+        var map = decoder.ClockOf(boot.BootId)!;
+        var offsets = frames.Select(f => map.ToHost(f)!.Value.HostNanos - timeline.TrueNanos(f)).Order().ToList();
+        double medianMicros = offsets[offsets.Count / 2] / 1000;
+        double p99Micros = offsets.Select(o => Math.Abs(o) / 1000).Order().ElementAt((int)(offsets.Count * 0.99));
+        Log(
+            $"crystal {expectedPpm:F2} ppm, fitted {fittedPpm:F2} ppm, {boot.Clock.Exchanges} exchanges ({boot.Clock.RejectedExchanges} rejected), " +
+            $"residual rms {boot.Clock.ResidualRmsMicros:F0} µs; mapped minus true: median {medianMicros:F0} µs, p99 |error| {p99Micros:F0} µs; " +
+            $"uplink {r.Device.UplinkLost}/{r.Device.UplinkSent} lost, downlink {r.Device.DownlinkLost}/{r.Device.DownlinkSent} lost");
+
+        Assert.InRange(fittedPpm, expectedPpm - 2, expectedPpm + 2);
+    }
+
+    [Fact]
+    public void The_network_never_lets_a_later_message_overtake_an_earlier_one_and_adds_at_least_the_floor()
+    {
+        var scenario = WorldScenario.Load(ScenarioPath("busy-wifi"));
+        var network = new SimNetwork(scenario, seed: 3);
+        var sentAt = new Dictionary<int, ulong>();
+        var released = new List<(int Index, ulong At)>();
+        ulong now = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            now += 500;
+            if (network.SendUp(new OutgoingMessage("t", BitConverter.GetBytes(i), false), now))
+            {
+                sentAt[i] = now;
+            }
+
+            while (network.TryReleaseUp(now, out var m))
+            {
+                released.Add((BitConverter.ToInt32(m.Payload), now));
+            }
+        }
+
+        while (network.Held > 0)
+        {
+            now += 500;
+            while (network.TryReleaseUp(now, out var m))
+            {
+                released.Add((BitConverter.ToInt32(m.Payload), now));
+            }
+        }
+
+        Assert.Equal(sentAt.Count, released.Count);
+        Assert.Equal(network.UplinkSent - network.UplinkLost, released.Count);
+        Assert.True(network.UplinkLost > 0, "busy Wi-Fi lost nothing in 20 000 messages");
+        Assert.Equal(released.Select(x => x.Index).Order(), released.Select(x => x.Index));
+        Assert.All(released, x => Assert.True(x.At >= sentAt[x.Index] + (ulong)scenario.Uplink.FloorMicros));
+
+        // Heavy tail: some messages (stragglers, and those queued behind them) take over 50 ms.
+        Assert.Contains(released, x => x.At - sentAt[x.Index] >= 50_000);
+    }
+
+    [Fact]
+    public void Ground_truth_maps_device_time_back_to_the_true_time_it_was_read_at()
+    {
+        var crystal = new CrystalOptions { OffsetPpm = -17, WanderPpm = 2, WanderPeriodMinutes = 30 };
+        var timeline = new DeviceTimeline(new CrystalClock(crystal, 5_000_000));
+        foreach (ulong trueMicros in new ulong[] { 0, 1, 999_999, 60_000_000, 3_600_000_123 })
+        {
+            ulong device = timeline.ToDevice(trueMicros);
+            Assert.InRange(timeline.TrueNanos(device) / 1000, trueMicros - 1.0, trueMicros + 0.001);
+        }
+
+        // -17 ppm: after an hour of true time the device is about 61 ms behind nominal.
+        double behind = 3_600_000_000.0 - (timeline.ToDevice(3_600_000_000) - 5_000_000.0);
+        Assert.InRange(behind, 61_200 - 1_000, 61_200 + 1_000);
+    }
+
+    /// <summary>Records a session and re-decodes its journal (into <paramref name="sink"/>) before the folder goes.</summary>
+    private static async Task<(VirtualSessionResult Result, SessionDecoder Decoder)> Record(VirtualWorld world, string name,
+        double speed, TimeSpan duration, int seed, IEventSink? sink = null, TimeProvider? hostTime = null)
+    {
+        using var dir = new TempDirectory();
+        var links = new InMemoryBroker().CreateLinkFactory();
+        string folder = dir.Combine(name);
+        var options = new VirtualRigOptions { RigId = "rig-" + name, Seed = seed, Speed = speed, World = world };
+        var result = await VirtualSession.RecordAsync(links, links, options, new BridgeOptions(), folder, duration,
+            new SessionStartInfo(links.Description, "tests"), hostTime ?? TimeProvider.System, NullLogger.Instance, progress: null,
+            TestContext.Current.CancellationToken);
+        SessionReplay.Decode(folder, sink, out var decoder);
+        return (result, decoder);
+    }
+
+    private static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
+    /// <summary>The repository's scenario files (host/Rig.VirtualRig/Scenarios), found from the test's output folder.</summary>
+    private static string ScenarioPath(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string path = Path.Combine(dir.FullName, "host", "Rig.VirtualRig", "Scenarios", name + ".json");
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        throw new FileNotFoundException($"scenario {name}.json not found above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>Frame-clock events' device times: frequent, regular, and spread over the whole session.</summary>
+    private sealed class FrameSink : IEventSink
+    {
+        public List<ulong> FrameMicros { get; } = [];
+
+        public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
+        {
+            foreach (var e in records)
+            {
+                if (e.Kind == EventKind.Frame)
+                {
+                    FrameMicros.Add(e.DeviceMicros);
+                }
+            }
+        }
+    }
+}
