@@ -220,14 +220,28 @@ namespace Rig.Protocol
         /// </summary>
         public static EventBatchHeader Decode(ByteReader reader, EventRecord[] records)
         {
+            return Decode(reader, records, new long[256]);
+        }
+
+        /// <summary>
+        /// As <see cref="Decode(ByteReader, EventRecord[])"/>, with a caller-owned table of 256 value slots (cleared
+        /// here), so a decoder that runs per batch allocates nothing.
+        /// </summary>
+        public static EventBatchHeader Decode(ByteReader reader, EventRecord[] records, long[] lastValueByTag)
+        {
             EventBatchHeader header = EventBatchHeader.Read(reader);
             if (records.Length < header.RecordCount)
             {
                 throw new ProtocolException(ProtocolError.CountOutOfRange, "record_count", EventBatchHeader.RecordCountOffset);
             }
 
-            // One value slot per tag, reset per batch; small enough for the stack of a host thread and the device heap.
-            long[] lastValueByTag = new long[256];
+            if (lastValueByTag.Length < 256)
+            {
+                throw new ProtocolException(ProtocolError.BufferTooSmall, "value table", 0);
+            }
+
+            // One value slot per tag, reset per batch.
+            System.Array.Clear(lastValueByTag, 0, 256);
             ulong micros = header.BaseDeviceMicros;
             for (int i = 0; i < header.RecordCount; i++)
             {

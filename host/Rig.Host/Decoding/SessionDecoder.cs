@@ -24,6 +24,7 @@ public sealed class SessionDecoder
     private readonly IEventSink? _sink;
     private readonly RewardVolumes _rewards;
     private readonly EventRecord[] _records = new EventRecord[WireLimits.MaxRecordsPerBatch];
+    private readonly long[] _lastValueByTag = new long[256];
     private readonly ByteReader _reader = new([], 0, 0);
     private readonly Dictionary<uint, BootStream> _boots = [];
     private readonly List<uint> _bootOrder = [];
@@ -248,7 +249,7 @@ public sealed class SessionDecoder
             switch (topic)
             {
                 case TopicKind.Events:
-                    OnBatch(EventBatchReader.Decode(_reader, _records), hostNanos);
+                    OnBatch(EventBatchReader.Decode(_reader, _records, _lastValueByTag), hostNanos);
                     break;
                 case TopicKind.Status:
                     if (DeviceStatus.TryReadOfflineWill(bytes, 0, bytes.Length, out uint willBoot))
