@@ -201,8 +201,8 @@ public static class BehaviourReport
     private static void DrawHistogram(string key, FirstLickHistogram h, string path)
     {
         using var plot = new Plot();
-        plot.Title(string.Create(CultureInfo.InvariantCulture, $"{key}: first-lick position in {h.Wall} ({h.TrialsWithoutLick} trials without a lick, {h.FirstLicksOutside} first licks in the grey space)"));
-        plot.XLabel("first-lick position (dm)");
+        plot.Title($"{key}: first lick in {h.Wall}");
+        plot.XLabel(string.Create(CultureInfo.InvariantCulture, $"first-lick position (dm); not shown: {h.TrialsWithoutLick} trial(s) without a lick, {h.FirstLicksOutside} first lick(s) in the grey space"));
         plot.YLabel("trials");
         double width = HistogramEndDm / HistogramBins;
         var bars = plot.Add.Bars(h.BinEdgesDm.Take(HistogramBins).Select(e => e + (width / 2)).ToArray(), h.Counts.Select(c => (double)c).ToArray());
