@@ -243,7 +243,27 @@ def check_beh(where, beh):
     frame_matches("LickFr", lick_fr, lick_time)
     if is_rew is not None and np.any(np.isfinite(arrays["RewardFr"]) & ~is_rew):
         fail(where, "RewardFr is set on a trial without reward")
+    usage(where, beh)
     return True
+
+
+def usage(where, beh):
+    """The access patterns of the published analysis code, which must work on the file as it is."""
+    try:
+        per_trial = np.array([beh["LickPos"][beh["LickTrind"] == n] for n in range(beh["ntrials"])] + [None], dtype=object)[:-1]
+        for w, mask in beh["StimTrial"].items():
+            order = np.argsort(beh["SoundPos"][mask])
+            _ = per_trial[mask][order], beh["RewPos"][mask][order], any(beh["isRew"][mask])
+        for sid in np.unique(beh["stim_id"][np.isfinite(beh["stim_id"])]):
+            wall = beh["UniqWalls"][beh["stim_id"] == sid][0]
+            frames = (beh["ft_WallID"] == wall) & beh["ft_CorrSpc"] & (beh["ft_move"] > 0)
+            if frames.dtype != np.bool_:
+                fail(where, "the frame mask of the analysis code is not boolean")
+        delay_days = beh["SoundTime"] + beh["Reward_Delay_ms"] / (1000 * 3600 * 24)
+        if beh["Reward_Mode"] == "Passive" or beh["Reward_Mode"] == "Active after cue":
+            _ = delay_days.shape
+    except Exception as e:  # the point is to report how the analysis code would break
+        fail(where, f"the analysis code's access patterns fail: {type(e).__name__}: {e}")
 
 
 def recompute(beh):
