@@ -10,6 +10,9 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3) # hardware/schematics/generate.py, checked by tests/Rig.Hardware.Tests
+# NumPy for tools/check_zhong2025.py, which loads the zhong2025 export in tests/Rig.Host.Tests (Export). A python3 on PATH
+# from pyenv may not see it; the test then uses /usr/bin/python3 (or RIG_PYTHON).
+/usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
 # libgtest-dev ships the headers, the prebuilt libraries and GTestConfig.cmake that find_package(GTest) uses.
 have_gtest() {
   [[ -f /usr/include/gtest/gtest.h ]] || return 1

@@ -3,6 +3,7 @@ using System.IO;
 using Rig.Host.Bridge;
 using Rig.Host.Calibration;
 using Rig.Host.Calibration.Run;
+using Rig.Host.Export;
 using Rig.Host.Flashing;
 using Rig.Host.Journal;
 using Rig.Host.Link;
@@ -60,10 +61,18 @@ public static class ExitCodes
     /// <summary>`rig calibrate verify`: the weighed volume is outside the tolerance (FAIL); the result was stored.</summary>
     public const int VerificationFailed = 15;
 
+    /// <summary>`rig export`/`rig report`: a session cannot be exported (no task tables, a malformed table, two folders with one session key); nothing was written.</summary>
+    public const int ExportInput = 18;
+
+    /// <summary>`rig export`/`rig report`: an output file exists already (exports never write over earlier files); nothing was written.</summary>
+    public const int ExportOutputExists = 19;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
         BrokerUrlException => BadBrokerUrl,
+        ExportInputException => ExportInput,
+        ExportOutputExistsException => ExportOutputExists,
         CalibrationFileException => CalibrationFileUnusable,
         CalibrationInputException or CalibrationRunInputException or OutsideCalibratedRangeException or ScaleException => CalibrationInput,
         BrokerUnreachableException => BrokerUnreachable,

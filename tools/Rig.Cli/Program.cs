@@ -18,6 +18,8 @@ public static class Program
             DecodeCommand.Create(),
             FlashCommand.Create(),
             CalibrateCommand.Create(),
+            ExportCommand.Create(),
+            ReportCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,0 +1,167 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Rig.Host.Bridge;
+using Rig.Host.Tasks;
+
+namespace Rig.Host.Export;
+
+/// <summary>A session folder cannot be exported (no task tables, a malformed table, a clash with another session); the message names the file.</summary>
+public sealed class ExportInputException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>An export file exists already; exports never write over earlier files.</summary>
+public sealed class ExportOutputExistsException(string message) : IOException(message);
+
+/// <summary>
+/// One session as the exports see it: its header (session.json), its task tables (derived/) and the mapping from the
+/// host's monotonic nanoseconds to wall-clock time (StartedUtc was taken at HostMonotonicStartNanos).
+/// </summary>
+public sealed class ExportSession
+{
+    /// <summary>MATLAB datenum of 0001-01-01 (datenum counts days from year 0; 1970-01-01 is 719529).</summary>
+    public const double DatenumOfDateTimeZero = 367;
+
+    public const string DerivedFolder = "derived";
+
+    private static readonly Int128 NanosPerDay = (Int128)86_400L * 1_000_000_000L;
+
+    private readonly (double Slope, double Intercept)? _deviceToHost;
+
+    private ExportSession(string folder, SessionHeader header, TaskSessionTables tables)
+    {
+        Folder = folder;
+        Header = header;
+        Tables = tables;
+        _deviceToHost = FitDeviceToHost(tables);
+    }
+
+    public string Folder { get; }
+
+    public SessionHeader Header { get; }
+
+    public TaskSessionTables Tables { get; }
+
+    public TaskSessionInfo Info => Tables.Info;
+
+    /// <summary>&lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt;, the zhong2025 session key.</summary>
+    public string Key => $"{Info.Mouse}_{DateText}_{Info.Block.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    public string DateText => Info.SessionDate.ToString("yyyy_MM_dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Times that had no host time (no clock map at that point) and were mapped from device time instead.</summary>
+    public int EstimatedHostTimes { get; private set; }
+
+    /// <summary>Reads session.json and derived/task.json + tables; a folder without them gets a message saying so.</summary>
+    public static ExportSession Load(string folder)
+    {
+        folder = Path.GetFullPath(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new ExportInputException($"'{folder}' does not exist");
+        }
+
+        string headerPath = Path.Combine(folder, SessionRecorder.HeaderFile);
+        if (!File.Exists(headerPath))
+        {
+            throw new ExportInputException($"'{folder}' is not a session folder: {SessionRecorder.HeaderFile} is missing");
+        }
+
+        SessionHeader header;
+        try
+        {
+            using var stream = File.OpenRead(headerPath);
+            header = JsonSerializer.Deserialize<SessionHeader>(stream, SessionRecorder.Json)
+                ?? throw new ExportInputException($"{headerPath}: empty session header");
+        }
+        catch (JsonException e)
+        {
+            throw new ExportInputException($"{headerPath}: not a valid session header: {e.Message}", e);
+        }
+
+        string derived = Path.Combine(folder, DerivedFolder);
+        if (!File.Exists(Path.Combine(derived, TaskSessionTables.InfoFile)))
+        {
+            throw new ExportInputException(
+                $"'{folder}' has no task tables ({DerivedFolder}/{TaskSessionTables.InfoFile} is missing): the session was not run with a protocol, so there are no trials to export");
+        }
+
+        TaskSessionTables tables;
+        try
+        {
+            tables = TaskSessionTables.Read(derived);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException)
+        {
+            throw new ExportInputException($"'{folder}': the task tables cannot be read: {e.Message}", e);
+        }
+
+        return new ExportSession(folder, header, tables);
+    }
+
+    /// <summary>Host monotonic ns to MATLAB datenum days (UTC wall clock), with one rounding.</summary>
+    public double Datenum(long hostNanos)
+    {
+        Int128 nanos = ((Int128)Header.StartedUtc.UtcTicks * 100) + (hostNanos - Header.HostMonotonicStartNanos);
+        Int128 days = nanos / NanosPerDay;
+        Int128 rest = nanos % NanosPerDay;
+        return DatenumOfDateTimeZero + (double)days + ((double)rest / (double)NanosPerDay);
+    }
+
+    /// <summary>Seconds since the session started (StartedUtc), for the tabular export.</summary>
+    public double SecondsSinceStart(long hostNanos) => (hostNanos - Header.HostMonotonicStartNanos) / 1e9;
+
+    /// <summary>The host time of a row: its own, or mapped from its device time by the session's other rows (counted).</summary>
+    public long HostNanos(long? hostNanos, ulong deviceMicros)
+    {
+        if (hostNanos is { } h)
+        {
+            return h;
+        }
+
+        if (_deviceToHost is not { } fit)
+        {
+            throw new ExportInputException(
+                $"'{Folder}': a time at device {deviceMicros} µs has no host time and no row of the session has one (no clock map), so it has no wall-clock time");
+        }
+
+        EstimatedHostTimes++;
+        return (long)Math.Round(fit.Intercept + (fit.Slope * deviceMicros));
+    }
+
+    // Least squares host ns against device µs over every row with both (frames give thousands), for the few without.
+    private static (double Slope, double Intercept)? FitDeviceToHost(TaskSessionTables tables)
+    {
+        var pairs = new List<(double Device, double Host)>();
+        pairs.AddRange(tables.Frames.Where(f => f.HostNanos is not null).Select(f => ((double)f.DeviceMicros, (double)f.HostNanos!.Value)));
+        pairs.AddRange(tables.Trials.Where(t => t.StartHostNanos is not null).Select(t => ((double)t.StartDeviceMicros, (double)t.StartHostNanos!.Value)));
+        pairs.AddRange(tables.Licks.Where(l => l.HostNanos is not null).Select(l => ((double)l.DeviceMicros, (double)l.HostNanos!.Value)));
+        if (pairs.Count == 0)
+        {
+            return null;
+        }
+
+        double d0 = pairs[0].Device, h0 = pairs[0].Host;
+        if (pairs.Count == 1)
+        {
+            return (1000.0, h0 - (1000.0 * d0));
+        }
+
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        foreach (var (device, host) in pairs)
+        {
+            double x = device - d0, y = host - h0;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+
+        int n = pairs.Count;
+        double denominator = (n * sxx) - (sx * sx);
+        double slope = denominator == 0 ? 1000.0 : ((n * sxy) - (sx * sy)) / denominator;
+        double intercept = (sy - (slope * sx)) / n;
+        return (slope, h0 + intercept - (slope * d0));
+    }
+}

@@ -1,0 +1,97 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Rig.Host.Export;
+
+namespace Rig.Cli.Commands;
+
+/// <summary>`rig export`: the zhong2025 NumPy files or the plain tables of one or more sessions (docs/export.md).</summary>
+internal static class ExportCommand
+{
+    public const string Zhong2025 = "zhong2025";
+    public const string Tables = "tables";
+
+    public static Command Create()
+    {
+        var sessions = new Argument<string[]>("session") { Description = "Session folders (with derived/task.json from a protocol run)", Arity = ArgumentArity.OneOrMore };
+        var format = new Option<string>("--format")
+        {
+            Description = "zhong2025: Beh_<type>.npy + Imaging_Exp_info.npy for np.load; tables: CSV per session for pandas",
+            Required = true,
+        };
+        format.AcceptOnlyFromAmong(Zhong2025, Tables);
+        var output = new Option<string>("--out") { Description = "Folder to write into (created if missing; existing files are never overwritten)", Required = true };
+        var json = CommonOptions.Json();
+        var command = new Command("export", "Export sessions for analysis: the zhong2025 NumPy format or plain CSV tables") { sessions, format, output, json };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(sessions)!, parse.GetValue(format)!, parse.GetValue(output)!, parse.GetValue(json), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] sessions, string format, string output, bool json, CancellationToken ct)
+    {
+        try
+        {
+            var c = CultureInfo.InvariantCulture;
+            if (format == Zhong2025)
+            {
+                var result = await Task.Run(() => Zhong2025Export.Write(sessions, output, new SyncProgress(Console.Error, "rig export: ")), ct);
+                if (json)
+                {
+                    SummaryPrinter.PrintJson(Console.Out, new
+                    {
+                        format,
+                        files = result.Files,
+                        sessions = result.Sessions.Select(s => new { key = s.Key, experiment_type = s.ExperimentType, folder = s.Folder, counts = s.Counts }),
+                    });
+                }
+                else
+                {
+                    foreach (var s in result.Sessions)
+                    {
+                        var n = s.Counts;
+                        Console.WriteLine(string.Create(c, $"{s.Key} ({s.ExperimentType}): {n.Trials} trials ({n.Rewards} rewarded), {n.Licks} licks, {n.Frames} frames; left out: {n.IncompleteTrialsLeftOut} incomplete trial(s), {n.LicksOutsideTrialsLeftOut} lick(s) outside trials; {n.FramesFilled} missing frame(s) filled, {n.PositionsClamped} position(s) at the corridor end, {n.EstimatedHostTimes} time(s) mapped from device time"));
+                    }
+
+                    foreach (string file in result.Files)
+                    {
+                        Console.WriteLine("wrote " + file);
+                    }
+                }
+            }
+            else
+            {
+                var written = await Task.Run(() => TablesExport.Write(sessions, output, new SyncProgress(Console.Error, "rig export: ")), ct);
+                if (json)
+                {
+                    SummaryPrinter.PrintJson(Console.Out, new { format, sessions = written });
+                }
+                else
+                {
+                    foreach (var s in written)
+                    {
+                        Console.WriteLine(string.Create(c, $"{s.Key}: {s.Trials} trials, {s.Licks} licks, {s.Frames} frames, {s.Events} events -> {s.Folder}"));
+                        foreach (string note in s.Notes)
+                        {
+                            Console.WriteLine("  note: " + note);
+                        }
+                    }
+                }
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return await CliErrors.ReportAsync("export", e);
+        }
+    }
+}
+
+/// <summary>Progress lines written at once, in order, on the calling thread (Progress&lt;T&gt; would post them to the thread pool).</summary>
+internal sealed class SyncProgress(System.IO.TextWriter writer, string prefix) : IProgress<string>
+{
+    public void Report(string value) => writer.WriteLine(prefix + value);
+}
