@@ -56,12 +56,13 @@ internal sealed class RigStream
 
     /// <summary>
     /// A clock map holding what 2 Hz clock exchanges over this stream would have given (0.5 ms each way on the network,
-    /// 200 µs device turnaround): what the bridge maps every event through.
+    /// 200 µs device turnaround): what the bridge maps every event through. <paramref name="coverSeconds"/>: a longer
+    /// session's worth of exchanges (the memory a long session's map holds).
     /// </summary>
-    public ClockMap ClockMap(long hostOffsetNanos)
+    public ClockMap ClockMap(long hostOffsetNanos, double? coverSeconds = null)
     {
         var map = new ClockMap(BootId);
-        ulong end = (ulong)((VirtualSeconds + 10) * 1e6);
+        ulong end = (ulong)(((coverSeconds ?? VirtualSeconds) + 10) * 1e6);
         for (ulong rx = 0; rx < end; rx += 500_000)
         {
             long send = hostOffsetNanos + ((long)rx * 1000) - 500_000;

@@ -58,6 +58,9 @@ internal sealed class SimRig
 
     public ulong NowMicros => _clock.NowMicros;
 
+    /// <summary>True when the last <see cref="Poll"/> offered a water pulse (the simulated valve allocates its command closure).</summary>
+    public bool PulsedLastPoll { get; private set; }
+
     /// <summary>Event batches published (with their records and bytes) and other messages.</summary>
     public CountingLink Link => _link;
 
@@ -83,7 +86,8 @@ internal sealed class SimRig
     public void Poll()
     {
         ulong now = _clock.NowMicros;
-        if (now >= _nextRewardMicros)
+        PulsedLastPoll = now >= _nextRewardMicros;
+        if (PulsedLastPoll)
         {
             _nextRewardMicros += RewardEveryMicros;
             Offer(new Command { Opcode = CommandOpcode.PulseValve, Channel = 0, DurationMicros = 40_000 }, now);
