@@ -16,6 +16,7 @@ namespace Rig.Integration.Tests.Bench;
 /// it must produce the whole table with a number in every row. Whether the goals are met is the benchmark's business,
 /// recorded in docs/performance.md; a smoke test on a shared machine cannot judge it.
 /// </summary>
+[Collection(PerfBenchProcesses.Name)]
 public sealed class PerfBenchTests
 {
     private static readonly string[] Sections = ["1 ingest", "2 latency", "3 wire", "4 firmware", "5 simulator", "6 scaling"];
@@ -110,4 +111,11 @@ public sealed class PerfBenchTests
 
         return (process.ExitCode, await stdout, await stderr);
     }
+}
+
+/// <summary>The perf run loads both CPUs for half a minute: it runs alone, after the parallel tests, so their timing is not disturbed.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PerfBenchProcesses
+{
+    public const string Name = "perf bench processes";
 }
