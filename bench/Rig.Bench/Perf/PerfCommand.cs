@@ -52,7 +52,17 @@ internal static class PerfCommand
         }
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 5 : 60));
-        return RunAsync(new PerfSize(quick), cancel.Token).GetAwaiter().GetResult();
+        try
+        {
+            return RunAsync(new PerfSize(quick), cancel.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or OperationCanceledException
+            or System.Net.Sockets.SocketException)
+        {
+            // A run that could not measure (no Mosquitto, a receiver that lost events, a stalled broker): exit code 1 with why.
+            Console.Error.WriteLine($"perf: the run failed: {e}");
+            return 1;
+        }
     }
 
     private static async Task<int> RunAsync(PerfSize size, CancellationToken cancellationToken)
