@@ -7,9 +7,14 @@ using Rig.VirtualRig.World;
 
 // `dotnet run -c Release --project bench/Rig.Bench -- sync [minutes...]`: the sync-accuracy table of docs/sync.md.
 var c = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "perf")
+{
+    return Rig.Bench.Perf.PerfCommand.Run(args[1..]); // `-- perf [--quick]`: the table of docs/performance.md
+}
+
 if (args.Length == 0 || args[0] != "sync")
 {
-    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] (default 10 60 240)");
+    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] (default 10 60 240) | Rig.Bench perf [--quick]");
     return 2;
 }
 
