@@ -19,7 +19,7 @@ public sealed record LearningOptions
     public double FamiliarityBoost { get; init; } = 4;
 
     /// <summary>Familiarity gained per corridor traversal, as a fraction of what is left.</summary>
-    public double FamiliarityPerTrial { get; init; } = 0.01;
+    public double FamiliarityPerTrial { get; init; } = 0.03;
 
     /// <summary>Anticipatory lick bouts per second at full association, in the later part of the textured corridor.</summary>
     public double PeakAnticipatoryBoutsPerSecond { get; init; } = 1.2;
