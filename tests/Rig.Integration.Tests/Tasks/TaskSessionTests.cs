@@ -134,4 +134,33 @@ public sealed class TaskSessionTests
         Assert.False(exposed.Association.ContainsKey("leaf1"));
         Assert.True(exposed.Familiarity["leaf1"] > 0.2);
     }
+
+    [Fact]
+    public async Task Unrewarded_pretraining_on_the_same_textures_makes_the_reward_zone_task_learned_faster()
+    {
+        using var dir = new TempDirectory();
+        var links = new InMemoryBroker().CreateLinkFactory();
+        var days = await VirtualCohort.RunAsync(links, dir.Path, new CohortOptions
+        {
+            Days = 2,
+            PretrainingDays = 3,
+            MinutesPerSession = 4,
+            Seed = 3,
+            Groups = [new("naive", null, "reward-zone-behaviour"), new("pretrained", "pretraining-unrewarded", "reward-zone-behaviour")],
+        }, name => ProtocolLoader.Load(RepositoryRoot.Combine("protocols", name + ".json")), TimeProvider.System, NullLogger.Instance, null,
+            TestContext.Current.CancellationToken);
+
+        var naive = days.Where(d => d.Group == "naive").ToList();
+        var pretrained = days.Where(d => d.Group == "pretrained").ToList();
+        Assert.Equal(2, naive.Count);
+        Assert.Equal(5, pretrained.Count);
+        Assert.All(pretrained.Take(3), d => Assert.True(d.Pretraining && d.Rewards == 0));
+
+        // Same task, same number of training days: the pretrained mouse earns more water and anticipates more.
+        var trained = pretrained.Skip(3).ToList();
+        Assert.True(trained.Sum(d => d.Rewards) > naive.Sum(d => d.Rewards),
+            $"rewards pretrained {string.Join(",", trained.Select(d => d.Rewards))}, naive {string.Join(",", naive.Select(d => d.Rewards))}");
+        Assert.True(trained[^1].RewardedAnticipatory > naive[^1].RewardedAnticipatory,
+            $"anticipation pretrained {trained[^1].RewardedAnticipatory}, naive {naive[^1].RewardedAnticipatory}");
+    }
 }
