@@ -54,6 +54,20 @@ public sealed class TaskCliTests
     }
 
     [Fact]
+    public async Task Demo_json_of_a_protocol_without_water_writes_undefined_metrics_as_NaN()
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = await RigProcess.RunAsync(
+            ["demo", "--protocol", "grating-control", "--minutes", "1", "--speed", "0", "--json", "--out", dir.Combine("s")], Timeout,
+            cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var metrics = json.RootElement.GetProperty("metrics");
+        Assert.Equal("NaN", metrics.GetProperty("discrimination").GetString());
+        Assert.Equal(0, metrics.GetProperty("rewards").GetInt32());
+    }
+
+    [Fact]
     public async Task Run_with_a_protocol_drives_a_virtual_rig_in_another_process_through_mosquitto_and_the_journal_gives_the_live_table()
     {
         var ct = TestContext.Current.CancellationToken;
