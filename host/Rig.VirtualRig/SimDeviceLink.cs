@@ -69,6 +69,12 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
     /// <summary>The last publish failure, for reports.</summary>
     public Exception? LastPublishError { get; private set; }
 
+    /// <summary>
+    /// Every message the core publishes, on the simulation thread as it is published (before the network or the broker):
+    /// the lockstep task driver reads the device's event batches here.
+    /// </summary>
+    public event Action<TopicKind, byte[]>? Published;
+
     public void Attach(RigDevice device)
     {
         _device = device;
@@ -89,6 +95,7 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
 
         var copy = new byte[count];
         Buffer.BlockCopy(buffer, offset, copy, 0, count);
+        Published?.Invoke(topic, copy);
         if (_network is not null)
         {
             // Accepted either way: the device cannot tell a message the network lost; it keeps batches until acknowledged.

@@ -13,6 +13,19 @@ using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig;
 
+/// <summary>Runs beside a virtual rig's simulation loop, on its thread, in device time (the lockstep task driver).</summary>
+public interface IVirtualRigHook
+{
+    /// <summary>A message the device just published (a copy).</summary>
+    void OnPublished(TopicKind topic, byte[] payload);
+
+    /// <summary>The device finished its poll at <paramref name="deviceNowMicros"/>; commands offered now run at the next tick.</summary>
+    void OnTick(ulong deviceNowMicros, RigDevice device);
+
+    /// <summary>The run is over (before the final flush); last commands offered now run while the device drains.</summary>
+    void OnRunEnd(ulong deviceNowMicros, RigDevice device);
+}
+
 /// <summary>Settings of a virtual rig. Deterministic for a seed.</summary>
 public sealed record VirtualRigOptions
 {
@@ -109,6 +122,7 @@ public sealed class VirtualRig : IAsyncDisposable
     private readonly RigDevice _device;
     private readonly Stopwatch _paceWall = new();
     private ulong _paceStartMicros;
+    private bool _running;
     private double _paceSpeed = double.NaN;
 
     private VirtualRig(VirtualRigOptions options, IRigLink link, SimDeviceLink deviceLink, VirtualClock clock,
@@ -129,6 +143,15 @@ public sealed class VirtualRig : IAsyncDisposable
     }
 
     public uint BootId => _device.BootId;
+
+    /// <summary>The simulated mouse (its lick drive can be attached, for a mouse that learns).</summary>
+    public MouseModel Mouse => _mouse;
+
+    /// <summary>
+    /// Called on the simulation thread during <see cref="RunAsync"/>: with every message the device publishes, after
+    /// every device tick, and once when the run ends (before the final flush). Null: none.
+    /// </summary>
+    public IVirtualRigHook? Hook { get; set; }
 
     public RigDevice Device => _device;
 
@@ -225,7 +248,9 @@ public sealed class VirtualRig : IAsyncDisposable
 
         deviceLink.Attach(device);
         device.Start(deviceClock.NowMicros);
-        return new VirtualRig(options, link, deviceLink, clock, deviceClock, timeline, mouse, scanner, valve, device, water);
+        var rig = new VirtualRig(options, link, deviceLink, clock, deviceClock, timeline, mouse, scanner, valve, device, water);
+        deviceLink.Published += rig.OnPublished;
+        return rig;
     }
 
     /// <summary>
@@ -245,6 +270,7 @@ public sealed class VirtualRig : IAsyncDisposable
             _deviceLink.Network!.LossEnabled = true;
         }
 
+        _running = true;
         while (_clock.NowMicros < end)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -266,6 +292,10 @@ public sealed class VirtualRig : IAsyncDisposable
         _mouse.StopLickingAt = now;
         _scanner.StopAt = now;
         _device.Flush(_deviceClock.NowMicros);
+
+        // After the flush, so the hook has seen every event up to now; its last commands run during the drain.
+        Hook?.OnRunEnd(_deviceClock.NowMicros, _device);
+        _running = false;
         uint lastBatch = _device.NextBatchSeq - 1;
 
         // Drain in real time: the bridge acknowledges on its own clock.
@@ -400,6 +430,18 @@ public sealed class VirtualRig : IAsyncDisposable
 
         _deviceLink.Release(next);
         _device.Poll(_deviceClock.NowMicros);
+        if (_running)
+        {
+            Hook?.OnTick(_deviceClock.NowMicros, _device);
+        }
+    }
+
+    private void OnPublished(TopicKind topic, byte[] payload)
+    {
+        if (_running)
+        {
+            Hook?.OnPublished(topic, payload);
+        }
     }
 
     /// <summary>A link that is never connected: used only to write the will before the real link exists.</summary>

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Logging;
 using Rig.Host.Bridge;
 using Rig.Host.Decoding;
 using Rig.Host.Link;
+using Rig.Host.Tasks;
+using Rig.Host.Vr;
 using Rig.Protocol;
+using Rig.VirtualRig.Models;
 using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig;
@@ -14,6 +17,9 @@ namespace Rig.VirtualRig;
 /// <summary>The outcome of a whole virtual session: what the device did, what the bridge recorded, and the re-decode.</summary>
 public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult Session, ReplayResult Replay, Ack Ping, Ack Pulse, Ack Arm)
 {
+    /// <summary>The task that ran (with its live tables and metrics), when the session ran a protocol.</summary>
+    public LockstepTaskDriver? Task { get; init; }
+
     /// <summary>Re-decoding the journal alone gave exactly the live counts.</summary>
     public bool RedecodeMatches =>
         JsonSerializer.Serialize(Replay.Counts) == JsonSerializer.Serialize(Session.Counts);
@@ -21,6 +27,31 @@ public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult
     /// <summary>Every batch arrived, every event number is accounted for, and the device had everything acknowledged.</summary>
     public bool Complete => Session.Drained && Session.Counts.MissingBatches == 0
         && Session.Counts.UnexplainedMissingEvents == 0 && Device.FullyAcknowledged;
+}
+
+/// <summary>A protocol for a virtual session to run, the mouse that learns in it (optional) and a renderer to show it (optional).</summary>
+public sealed record VirtualTask(TaskProtocol Protocol, LearningMouse? Mouse = null, IVrSceneSink? Scene = null);
+
+/// <summary>Hands each scene to the learning mouse and the renderer, whichever exist.</summary>
+internal sealed class SceneFanOut(LearningMouse? mouse, IVrSceneSink? renderer) : IVrSceneSink
+{
+    public void OnSessionStarted(string sessionId, string protocol)
+    {
+        mouse?.OnSessionStarted(sessionId, protocol);
+        renderer?.OnSessionStarted(sessionId, protocol);
+    }
+
+    public void OnScene(VrSceneState state)
+    {
+        mouse?.OnScene(state);
+        renderer?.OnScene(state);
+    }
+
+    public void OnSessionStopped(string sessionId)
+    {
+        mouse?.OnSessionStopped(sessionId);
+        renderer?.OnSessionStopped(sessionId);
+    }
 }
 
 /// <summary>
@@ -31,7 +62,8 @@ public static class VirtualSession
 {
     public static async Task<VirtualSessionResult> RecordAsync(ILinkFactory deviceLinks, ILinkFactory bridgeLinks,
         VirtualRigOptions rigOptions, BridgeOptions bridgeOptions, string folder, TimeSpan duration, SessionStartInfo info,
-        TimeProvider time, ILogger logger, Action<VirtualRigProgress, SessionCounts>? progress, CancellationToken cancellationToken)
+        TimeProvider time, ILogger logger, Action<VirtualRigProgress, SessionCounts>? progress, CancellationToken cancellationToken,
+        VirtualTask? task = null, Action<LockstepTaskDriver>? taskStarted = null)
     {
         await using var bridgeLink = bridgeLinks.Create(new LinkOptions { ClientId = "bridge-" + rigOptions.RigId });
         await bridgeLink.ConnectAsync(cancellationToken);
@@ -68,6 +100,11 @@ public static class VirtualSession
                     WindowStartMicros = pulse.DeviceMicros,
                     WindowEndMicros = pulse.DeviceMicros + 30_000_000,
                 }, cancellationToken);
+                if (task is not null)
+                {
+                    // The start-up check must not leave a reward armed into the task's first trials.
+                    await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Disarm }, cancellationToken);
+                }
             }
             finally
             {
@@ -77,6 +114,16 @@ public static class VirtualSession
         }
 
         await using var recording = recorder;
+        LockstepTaskDriver? driver = null;
+        if (task is not null)
+        {
+            var scenes = new SceneFanOut(task.Mouse, task.Scene);
+            driver = new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes);
+            sim.Hook = driver;
+            sim.Mouse.Drive = task.Mouse;
+            taskStarted?.Invoke(driver);
+        }
+
         var reporter = progress is null ? null : new Progress<VirtualRigProgress>(p => progress(p, recorder.Snapshot()));
         var device = await sim.RunAsync(duration, reporter, cancellationToken);
 
@@ -95,6 +142,6 @@ public static class VirtualSession
         }
 
         var replay = SessionReplay.Decode(session.Folder);
-        return new VirtualSessionResult(device, session, replay, ping, pulse, arm);
+        return new VirtualSessionResult(device, session, replay, ping, pulse, arm) { Task = driver };
     }
 }

@@ -66,6 +66,11 @@ public static class ExitCodes
 
     /// <summary>`rig export`/`rig report`: an output file exists already (exports never write over earlier files); nothing was written.</summary>
     public const int ExportOutputExists = 19;
+    /// <summary>`rig demo --protocol`, `rig cohort`: the protocol file is invalid (the message names file, line and field) or not found; nothing started.</summary>
+    public const int ProtocolInvalid = 16;
+
+    /// <summary>`rig demo --protocol`: the task table rebuilt from the journal differs from the live one (the session is kept).</summary>
+    public const int TaskReplayMismatch = 17;
 
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
@@ -82,6 +87,7 @@ public static class ExitCodes
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,
+        Rig.Host.Tasks.ProtocolFileException => ProtocolInvalid,
         _ => Failure,
     };
 }

@@ -20,6 +20,7 @@ public static class Program
             CalibrateCommand.Create(),
             ExportCommand.Create(),
             ReportCommand.Create(),
+            CohortCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -16,6 +16,9 @@ internal static class SummaryPrinter
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+
+        // Behaviour metrics are NaN where undefined (no completed trial, no unrewarded corridor): written as "NaN".
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static void PrintJson(TextWriter output, object summary) => output.WriteLine(JsonSerializer.Serialize(summary, Json));

@@ -3,12 +3,21 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rig.Host.Decoding;
 using Rig.Host.Link;
 
 namespace Rig.Host.Bridge;
 
-/// <summary>What one `rig run` records, and where.</summary>
-public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info);
+/// <summary>What one `rig run` records, and where; <paramref name="Task"/> runs a task protocol during the session (optional).</summary>
+public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info, IBridgeTask? Task = null);
+
+/// <summary>A task run during a bridge session: it receives every event, starts once recording has, and stops before the session closes.</summary>
+public interface IBridgeTask : IEventSink
+{
+    Task StartAsync(SessionRecorder recorder, CancellationToken cancellationToken);
+
+    Task StopAsync(CancellationToken cancellationToken);
+}
 
 /// <summary>The outcome of a bridge run, filled in by <see cref="BridgeService"/> for the command that hosted it.</summary>
 public sealed class BridgeRunState
@@ -43,15 +52,25 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
             link = settings.Links.Create(new LinkOptions { ClientId = "bridge-" + settings.RigId + "-" + Environment.ProcessId });
             await link.ConnectAsync(stoppingToken);
             await using var recorder = await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
-                options, time, logger, sink: null, stoppingToken);
+                options, time, logger, sink: settings.Task, stoppingToken);
             state.Recorder = recorder;
+            if (settings.Task is not null)
+            {
+                await settings.Task.StartAsync(recorder, stoppingToken);
+            }
+
             state.MarkStarted();
             // Runs until the host stops (Ctrl-C, --minutes) or recording fails by itself; either way the session is
             // closed below, and a failure is reported from StopAsync.
             var stopped = Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
             await Task.WhenAny(stopped, recorder.Failed);
 
-            using var closing = new CancellationTokenSource(options.DrainTimeout + options.CommandTimeout + TimeSpan.FromSeconds(5));
+            using var closing = new CancellationTokenSource(options.DrainTimeout + options.CommandTimeout * 2 + TimeSpan.FromSeconds(5));
+            if (settings.Task is not null)
+            {
+                await settings.Task.StopAsync(closing.Token);
+            }
+
             state.Result = await recorder.StopAsync(closing.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)

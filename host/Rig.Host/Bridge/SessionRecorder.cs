@@ -630,6 +630,48 @@ public sealed class SessionRecorder : IAsyncDisposable
         _decoder.Process(new JournalRecord(JournalRecordType.Sent, TopicKind.Command, hostNanos, command));
     }
 
+    /// <summary>
+    /// Journals a marker from the task engine (its decisions; docs/task.md). <paramref name="json"/> must be a JSON object
+    /// with a "marker" field, so offline readers can tell markers apart.
+    /// </summary>
+    public void JournalMarker(byte[] json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        using (var document = JsonDocument.Parse(json))
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("marker", out _))
+            {
+                throw new ArgumentException("a journal marker is a JSON object with a \"marker\" field", nameof(json));
+            }
+        }
+
+        lock (_gate)
+        {
+            long hostNanos = JournalWriter.HostNanos(_time);
+            _journal.Append(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json);
+            _decoder.Process(new JournalRecord(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json));
+        }
+    }
+
+    /// <summary>
+    /// Journals a command that is delivered to the device by another path than this recorder's link (the virtual rig's
+    /// lockstep task driver hands it to the simulated device at its next tick) and returns its bytes. The command id and
+    /// target boot are filled in here, so the device's acknowledgement, which arrives over the link, is paired with it
+    /// in the journal and the summary exactly as for <see cref="SendCommandAsync"/>.
+    /// </summary>
+    public byte[] JournalDirectCommand(Command command)
+    {
+        command.CommandId = NextCommandId();
+        command.TargetBootId = BootId ?? 0;
+        byte[] buffer = EncodeCommand(command);
+        lock (_gate)
+        {
+            JournalSent(buffer, JournalWriter.HostNanos(_time));
+        }
+
+        return buffer;
+    }
+
     private void Mark(string what)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(new { marker = what });

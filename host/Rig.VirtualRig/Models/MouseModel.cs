@@ -4,6 +4,16 @@ using Rig.VirtualRig.Peripherals;
 
 namespace Rig.VirtualRig.Models;
 
+/// <summary>Licking beyond the spontaneous rate, driven by what the mouse sees and has learned (<see cref="LearningMouse"/>).</summary>
+public interface ILickDrive
+{
+    /// <summary>Rate of extra lick bouts at <paramref name="micros"/> (virtual time), per second.</summary>
+    double ExtraLickBoutsPerSecond(ulong micros);
+
+    /// <summary>Water arrived at <paramref name="micros"/>.</summary>
+    void OnWater(ulong micros);
+}
+
 /// <summary>Parameters of the simulated mouse. Defaults are typical of head-fixed mice on a wheel.</summary>
 public sealed record MouseOptions
 {
@@ -78,9 +88,13 @@ public sealed class MouseModel : ISimInput, IEncoderCounter
     /// <summary>Licks stop after this time (end of a simulated session), µs.</summary>
     public ulong StopLickingAt { get; set; } = ulong.MaxValue;
 
+    /// <summary>Extra, position-dependent licking (a mouse that learns); null: spontaneous and consummatory licks only.</summary>
+    public ILickDrive? Drive { get; set; }
+
     /// <summary>Starts a consummatory lick bout shortly after water arrives.</summary>
     public void OnWater(ulong micros)
     {
+        Drive?.OnWater(micros);
         _nextLickBout = Math.Min(_nextLickBout, micros + _options.RewardLickLatencyMicros);
     }
 
@@ -161,6 +175,16 @@ public sealed class MouseModel : ISimInput, IEncoderCounter
                 _targetSpeed = _running
                     ? Math.Max(2, _options.MeanSpeedCmPerSecond * (0.6 + 0.8 * _random.NextDouble()))
                     : 0;
+            }
+
+            if (Drive is not null && _licksLeft == 0)
+            {
+                // Drawn only with a drive attached, so a plain mouse's random sequence is as it was for a seed.
+                double rate = Drive.ExtraLickBoutsPerSecond(_motionTime);
+                if (rate > 0 && _random.NextDouble() < rate * StepMicros / 1e6)
+                {
+                    _nextLickBout = Math.Min(_nextLickBout, _motionTime);
+                }
             }
 
             // First-order approach to the bout's speed (time constant ~200 ms) with a little noise.

@@ -34,17 +34,25 @@ internal static class DemoCommand
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var calibration = CalibrateCommand.CalibrationOption();
+        var protocol = TaskCli.ProtocolOption();
+        var mouse = TaskCli.MouseOption();
+        var mouseState = TaskCli.MouseStateOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
-            minutes, speed, seed, rig, output, json, verbose, calibration,
+            minutes, speed, seed, rig, output, json, verbose, calibration, protocol, mouse, mouseState,
         };
-        command.SetAction((parse, ct) => RunAsync(new DemoArgs(
-            parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
-            parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration)), ct));
+        command.SetAction((parse, ct) =>
+        {
+            var args = new DemoArgs(parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
+                parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration));
+            return parse.GetValue(protocol) is { } name
+                ? TaskCli.RunDemoAsync(args, name, parse.GetValue(mouse)!, parse.GetValue(mouseState), ct)
+                : RunAsync(args, ct);
+        });
         return command;
     }
 
-    private sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration);
+    internal sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration);
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
     internal static string SummaryRewards(Rig.Host.Decoding.SessionCounts counts)

@@ -6,7 +6,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rig.Host.Alignment;
 using Rig.Host.Bridge;
+using Rig.Host.Tasks;
 using Rig.Host.Link;
 
 namespace Rig.Cli.Commands;
@@ -27,16 +30,30 @@ internal static class RunCommand
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var calibration = CalibrateCommand.CalibrationOption();
-        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration };
+        var protocol = TaskCli.ProtocolOption();
+        var mouse = TaskCli.MouseOption();
+        var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
+        {
+            Description = "Wheel encoder counts per cm of wheel surface (default: 4096 counts per revolution on a 20 cm wheel)",
+            DefaultValueFactory = _ => 4096 / (Math.PI * 20),
+        });
+        var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
+        {
+            rig, broker, output, minutes, json, verbose, calibration, protocol, mouse, countsPerCm,
+        };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration), ct));
+            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
+            parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile,
+        string? protocolName, string mouse, double countsPerCm, CancellationToken ct)
     {
         try
         {
+            // The protocol is checked before anything starts: an invalid one records nothing.
+            var protocol = protocolName is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
             var address = BrokerAddress.Parse(brokerUrl);
             string folder = Path.GetFullPath(output);
             if (Directory.Exists(folder) || File.Exists(folder))
@@ -46,8 +63,11 @@ internal static class RunCommand
 
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
             var builder = RigApp.CreateBuilder(verbose);
+            using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"));
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address),
-                new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration)));
+                new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
+                    CommandLine: Environment.CommandLine, Calibration: calibration), task));
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
             using var app = builder.Build();
@@ -70,7 +90,8 @@ internal static class RunCommand
                     if (state.Recorder is { } r && state.Result is null && state.Failure is null && !run.IsCompleted)
                     {
                         var s = r.Snapshot();
-                        progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}");
+                        progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}"
+                            + (task is null ? "" : $" | trials {task.TrialsCompleted}"));
                     }
                 }
 
@@ -84,13 +105,39 @@ internal static class RunCommand
             }
 
             var result = state.Result ?? throw new InvalidOperationException("the bridge stopped without a session result");
+            var extra = new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()), ("rewards", DemoCommand.SummaryRewards(result.Counts)) };
+            IReadOnlyList<string> differences = [];
+            TaskSessionTables? tables = null;
+            if (task is not null && protocol is not null)
+            {
+                // Derived tables from the journal alone, then the task tables into the same derived/ folder.
+                string derived = Path.Combine(result.Folder, "derived");
+                SessionAlignment.Export(result.Folder, derived);
+                var date = DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime);
+                tables = TaskReplay.Rebuild(result.Folder, mouse, date, 1);
+                tables.Write(derived);
+                differences = TaskTableComparison.Differences(task.BuildLive(mouse, date, 1), tables);
+                extra.Add(("protocol", $"{protocol.Name} ({protocol.Reward.Mode})"));
+                extra.Add(("task commands", $"{task.CommandsSent} sent and acknowledged, {task.CommandsRefused} refused, {task.CommandsTimedOut} timed out"));
+                extra.Add(("task table from journal", differences.Count == 0 ? "same as live" : "DIFFERENT: " + string.Join("; ", differences)));
+                extra.Add(("task tables", $"{derived}: {tables.Trials.Count} trials, {tables.Licks.Count} licks"));
+                extra.AddRange(TaskCli.MetricRows(tables.Info.Metrics));
+            }
+
             if (json)
             {
-                SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes } });
+                SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
+                    task = tables is null ? null : new { protocol = tables.Info.Protocol, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task!.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
             }
             else
             {
-                SummaryPrinter.PrintCounts(Console.Out, $"session {result.Folder}", result.Counts, new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()), ("rewards", DemoCommand.SummaryRewards(result.Counts)) });
+                SummaryPrinter.PrintCounts(Console.Out, $"session {result.Folder}", result.Counts, extra);
+            }
+
+            if (differences.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("rig run: the task table rebuilt from the journal differs from the live one: " + differences[0]);
+                return ExitCodes.TaskReplayMismatch;
             }
 
             bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0;

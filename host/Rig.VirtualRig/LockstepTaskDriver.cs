@@ -1,0 +1,113 @@
+using System;
+using Rig.Firmware;
+using Rig.Host.Bridge;
+using Rig.Host.Decoding;
+using Rig.Host.Journal;
+using Rig.Host.Tasks;
+using Rig.Host.Vr;
+using Rig.Protocol;
+
+namespace Rig.VirtualRig;
+
+/// <summary>
+/// Runs the task engine in lockstep with a virtual rig (docs/task.md, "Lockstep in the virtual rig"). In fast mode
+/// virtual device time races ahead of host time, so commands sent over the broker would land late in device time and
+/// the simulated session would not be what a real one is. Here the engine reads the device's event batches as they
+/// are published (so it sees what the bridge will receive, batching delay included), and each command it decides is
+/// journaled by the recorder and handed to the device at its next tick. The device's acknowledgements still travel over
+/// the broker to the recorder, so the journal pairs every command with its acknowledgement as in a live session.
+/// </summary>
+public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
+{
+    /// <summary>Live metrics are recomputed at a trial end at most this often in device time, µs (keeps long sessions cheap).</summary>
+    public const ulong MetricsIntervalMicros = 20_000_000;
+
+    /// <summary>How far before the end of the run the task stops, µs (lick debounce settles within ~1 ms; 10 ms is ample).</summary>
+    public const ulong StopMarginMicros = 10_000;
+
+    private readonly SessionRecorder _recorder;
+    private readonly SessionDecoder _decoder;
+    private readonly IVrSceneSink? _scene;
+    private readonly string _sessionId;
+    private bool _started;
+    private int _completedAtLastMetrics = -1;
+    private ulong _lastMetricsMicros;
+
+    public LockstepTaskDriver(SessionRecorder recorder, string rigId, TaskProtocol protocol, double encoderCountsPerCm, IVrSceneSink? scene)
+    {
+        _recorder = recorder ?? throw new ArgumentNullException(nameof(recorder));
+        _scene = scene;
+        _sessionId = System.IO.Path.GetFileName(recorder.Folder);
+        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene);
+        _decoder = new SessionDecoder(rigId, new EngineSink(Engine));
+    }
+
+    public TaskEngine Engine { get; }
+
+    /// <summary>The latest live metrics (recomputed at trial ends), or null before the first completed trial.</summary>
+    public BehaviourMetrics? LiveMetrics { get; private set; }
+
+    public int CommandsDelivered { get; private set; }
+
+    public void Mark(TaskMarker marker) => _recorder.JournalMarker(marker.ToUtf8());
+
+    public void OnPublished(TopicKind topic, byte[] payload)
+    {
+        if (topic == TopicKind.Events)
+        {
+            _decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, 0, payload));
+        }
+    }
+
+    public void OnTick(ulong deviceNowMicros, RigDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!_started)
+        {
+            _started = true;
+            _scene?.OnSessionStarted(_sessionId, Engine.Protocol.Name);
+            Engine.Start(deviceNowMicros);
+        }
+
+        Engine.Advance(deviceNowMicros);
+        Deliver(deviceNowMicros, device);
+        if (Engine.TrialsCompleted != _completedAtLastMetrics && Engine.TrialsCompleted > 0
+            && (LiveMetrics is null || deviceNowMicros - _lastMetricsMicros >= MetricsIntervalMicros))
+        {
+            _completedAtLastMetrics = Engine.TrialsCompleted;
+            _lastMetricsMicros = deviceNowMicros;
+            LiveMetrics = Engine.Tables.Build("live", DateOnly.MinValue, 0).Info.Metrics;
+        }
+    }
+
+    public void OnRunEnd(ulong deviceNowMicros, RigDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+
+        // The task ends a little before now: a lick onset is numbered only once its line has settled, so the last
+        // milliseconds may still hold events the device has not published; they would be in the journal but not here.
+        Engine.Stop(deviceNowMicros - Math.Min(deviceNowMicros, StopMarginMicros));
+        Deliver(deviceNowMicros, device);
+        _scene?.OnSessionStopped(_sessionId);
+    }
+
+    private void Deliver(ulong deviceNowMicros, RigDevice device)
+    {
+        foreach (var command in Engine.TakeCommands())
+        {
+            byte[] bytes = _recorder.JournalDirectCommand(command.Command);
+            if (!device.OfferCommand(bytes, 0, bytes.Length, deviceNowMicros))
+            {
+                throw new InvalidOperationException($"the device's command inbox is full; the task command ({command.Reason}) could not be delivered");
+            }
+
+            CommandsDelivered++;
+        }
+    }
+
+    private sealed class EngineSink(TaskEngine engine) : IEventSink
+    {
+        public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos) =>
+            engine.OnEvents(bootId, records);
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Rig.Host.Bridge;
+using Rig.Host.Link;
+using Rig.Host.Tasks;
+using Rig.VirtualRig.Models;
+
+namespace Rig.VirtualRig;
+
+/// <summary>One group of a simulated cohort: protocols for its pre-training days, then for its training days.</summary>
+public sealed record CohortGroup(string Name, string? PretrainingProtocol, string TrainingProtocol, string? FirstDayProtocol = null);
+
+/// <summary>One session of the cohort's learning table.</summary>
+public sealed record CohortDay(string Group, string Mouse, int Day, bool Pretraining, string Protocol, string Folder,
+    double RewardedAnticipatory, double UnrewardedAnticipatory, double Discrimination, int Rewards, int Trials);
+
+/// <summary>Settings of a simulated cohort.</summary>
+public sealed record CohortOptions
+{
+    public int Days { get; init; } = 8;
+    public int PretrainingDays { get; init; } = 5;
+    public double MinutesPerSession { get; init; } = 10;
+    public int Seed { get; init; } = 1;
+    public LearningOptions Learning { get; init; } = new();
+
+    /// <summary>The wall every group is measured on (the supervised task's rewarded corridor).</summary>
+    public string TargetWall { get; init; } = "leaf1";
+
+    /// <summary>The groups; the default compares supervised training, unsupervised exposure, and the reward-zone task without and after pre-training.</summary>
+    public IReadOnlyList<CohortGroup> Groups { get; init; } =
+    [
+        new("supervised", null, "supervised-leaf1-circle1", "supervised-passive-day1"),
+        new("unsupervised", null, "unsupervised-exposure"),
+        new("naive", null, "reward-zone-behaviour"),
+        new("pretrained", "pretraining-unrewarded", "reward-zone-behaviour"),
+    ];
+}
+
+/// <summary>
+/// A simulated cohort over days: one virtual mouse per group, one session per day through the whole chain (broker,
+/// bridge, journal, rebuilt task tables), the mouse's learning carried from day to day in its state file.
+/// </summary>
+public static class VirtualCohort
+{
+    public static async Task<IReadOnlyList<CohortDay>> RunAsync(ILinkFactory links, string folder, CohortOptions options,
+        Func<string, TaskProtocol> loadProtocol, TimeProvider time, ILogger logger, Action<CohortDay>? dayDone, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loadProtocol);
+
+        // Every protocol is loaded before the first session: an invalid one stops the cohort before anything runs.
+        var protocols = new Dictionary<string, TaskProtocol>(StringComparer.Ordinal);
+        foreach (var g in options.Groups)
+        {
+            foreach (string? name in new[] { g.PretrainingProtocol, g.TrainingProtocol, g.FirstDayProtocol })
+            {
+                if (name is not null && !protocols.ContainsKey(name))
+                {
+                    protocols[name] = loadProtocol(name);
+                }
+            }
+        }
+
+        var days = new List<CohortDay>();
+        var start = new DateOnly(2025, 1, 6);
+        for (int gi = 0; gi < options.Groups.Count; gi++)
+        {
+            var group = options.Groups[gi];
+            string mouse = $"{group.Name}-m1";
+            string statePath = Path.Combine(folder, mouse + ".learning.json");
+            int pretraining = group.PretrainingProtocol is null ? 0 : options.PretrainingDays;
+            for (int day = 0; day < pretraining + options.Days; day++)
+            {
+                bool pre = day < pretraining;
+                string name = pre ? group.PretrainingProtocol! : day == pretraining && group.FirstDayProtocol is not null ? group.FirstDayProtocol : group.TrainingProtocol;
+                var protocol = protocols[name];
+                var learned = MouseLearningState.LoadOrNew(statePath, mouse);
+                var date = start.AddDays(day);
+                string sessionFolder = Path.Combine(folder, $"{mouse}_{date:yyyy_MM_dd}_1");
+                var outcome = await VirtualTaskSession.RunAsync(links,
+                    new VirtualRigOptions { RigId = "cohort", Seed = options.Seed * 1000 + gi * 100 + day, Speed = 0, Mouse = VirtualTaskSession.TaskMouse },
+                    new BridgeOptions(), sessionFolder, TimeSpan.FromMinutes(options.MinutesPerSession),
+                    new SessionStartInfo("cohort (embedded)", "rig cohort"), time, logger,
+                    new TaskSessionSettings(protocol, mouse, date, 1, learned, options.Learning), null, cancellationToken);
+                outcome.Learned.Save(statePath);
+                var m = outcome.Tables.Info.Metrics;
+                // Every group is measured on the same wall, the one supervised training rewards, so unrewarded groups compare.
+                double rewarded = double.NaN, unrewarded = double.NaN, zoneRewarded = double.NaN, zoneOther = double.NaN;
+                foreach (var c in m.Corridors)
+                {
+                    if (c.Wall == options.TargetWall)
+                    {
+                        rewarded = c.AnticipatoryLickFraction;
+                        zoneRewarded = c.RewardZoneLickFraction;
+                    }
+                    else if (double.IsNaN(unrewarded))
+                    {
+                        unrewarded = c.AnticipatoryLickFraction;
+                        zoneOther = c.RewardZoneLickFraction;
+                    }
+                }
+
+                double discrimination = zoneRewarded - zoneOther;
+                var row = new CohortDay(group.Name, mouse, day + 1, pre, name, sessionFolder, rewarded, unrewarded, discrimination, m.Rewards,
+                    outcome.Tables.Trials.Count);
+                days.Add(row);
+                dayDone?.Invoke(row);
+            }
+        }
+
+        return days;
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Rig.Host.Alignment;
+using Rig.Host.Bridge;
+using Rig.Host.Decoding;
+using Rig.Host.Link;
+using Rig.Host.Tasks;
+using Rig.Host.Vr;
+using Rig.VirtualRig.Models;
+
+namespace Rig.VirtualRig;
+
+/// <summary>A virtual session that ran a protocol: the recording, its derived tables and the task tables rebuilt from the journal.</summary>
+/// <param name="LiveDifferences">How the live engine's table differed from the one rebuilt from the journal (empty: the same).</param>
+public sealed record TaskSessionOutcome(VirtualSessionResult Recording, AlignmentSummary Aligned, TaskSessionTables Tables,
+    IReadOnlyList<string> LiveDifferences, MouseLearningState Learned, int MouseRewards);
+
+/// <summary>What a task session needs beyond a plain virtual session.</summary>
+public sealed record TaskSessionSettings(TaskProtocol Protocol, string Mouse, DateOnly SessionDate, int Block, MouseLearningState Learned,
+    LearningOptions Learning, IVrSceneSink? Renderer = null);
+
+/// <summary>
+/// Runs a protocol on a virtual rig end to end (`rig demo --protocol`, `rig cohort`, the integration tests): records the
+/// session with the engine in lockstep and a mouse that learns, writes derived/ (alignment, then the task tables
+/// rebuilt from the journal alone) and checks the rebuilt table against the live one.
+/// </summary>
+public static class VirtualTaskSession
+{
+    /// <summary>A mouse used to the rig licks rarely on its own (one bout every ~30 s), so anticipation stands out.</summary>
+    public static MouseOptions TaskMouse { get; } = new() { LickBoutsPerSecond = 0.03 };
+
+    public static async Task<TaskSessionOutcome> RunAsync(ILinkFactory links, VirtualRigOptions rigOptions, BridgeOptions bridgeOptions,
+        string folder, TimeSpan duration, SessionStartInfo info, TimeProvider time, ILogger logger, TaskSessionSettings task,
+        Action<VirtualRigProgress, SessionCounts, BehaviourMetrics?>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var protocol = task.Protocol;
+        var limit = TimeSpan.FromMinutes(protocol.MaxMinutes);
+        var mouse = new LearningMouse(task.Learned, task.Learning);
+        LockstepTaskDriver? driver = null;
+        var result = await VirtualSession.RecordAsync(links, links, rigOptions, bridgeOptions, folder, duration < limit ? duration : limit,
+            info with { TaskProtocol = $"{protocol.Name} (sha256 {protocol.Sha256})" }, time, logger,
+            progress is null ? null : (p, counts) => progress(p, counts, Volatile.Read(ref driver)?.LiveMetrics),
+            cancellationToken, new VirtualTask(protocol, mouse, task.Renderer), d => Volatile.Write(ref driver, d));
+
+        string derived = Path.Combine(result.Session.Folder, "derived");
+        var aligned = SessionAlignment.Export(result.Session.Folder, derived);
+        var tables = TaskReplay.Rebuild(result.Session.Folder, task.Mouse, task.SessionDate, task.Block);
+        tables.Write(derived);
+        var live = result.Task!.Engine.Tables.Build(task.Mouse, task.SessionDate, task.Block);
+        return new TaskSessionOutcome(result, aligned, tables, TaskTableComparison.Differences(live, tables), mouse.State, mouse.Rewards);
+    }
+}

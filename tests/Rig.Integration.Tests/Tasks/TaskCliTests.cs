@@ -1,0 +1,106 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Rig.TestSupport;
+using Xunit;
+
+namespace Rig.Integration.Tests.Tasks;
+
+/// <summary>`rig demo --protocol` and `rig run --protocol` as users run them: real processes, real files, exit codes.</summary>
+public sealed class TaskCliTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Demo_with_an_invalid_protocol_exits_16_naming_file_line_and_field_and_creates_nothing()
+    {
+        using var dir = new TempDirectory();
+        string text = File.ReadAllText(RepositoryRoot.Combine("protocols", "reward-zone-behaviour.json"))
+            .Replace("\"max_trials\": 500", "\"max_trials\": 0", StringComparison.Ordinal);
+        string file = dir.Combine("bad.json");
+        File.WriteAllText(file, text);
+        int line = text[..text.IndexOf("\"max_trials\": 0", StringComparison.Ordinal)].Split('\n').Length;
+        string folder = dir.Combine("session");
+        var (code, _, stderr) = await RigProcess.RunAsync(["demo", "--protocol", file, "--speed", "0", "--out", folder], Timeout,
+            cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(16, code);
+        Assert.Contains($"{file}:{line}: limits.max_trials", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task Demo_with_a_shipped_protocol_prints_its_metrics_and_writes_the_task_tables()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("session");
+        var (code, stdout, stderr) = await RigProcess.RunAsync(
+            ["demo", "--protocol", "supervised-passive-day1", "--minutes", "1.5", "--speed", "0", "--json", "--out", folder,
+                "--mouse-state", dir.Combine("mouse.json")], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("task_table_matches_live").GetBoolean());
+        Assert.True(root.GetProperty("trials").GetInt32() >= 3);
+        var metrics = root.GetProperty("metrics");
+        Assert.True(metrics.GetProperty("rewards").GetInt32() >= 1);
+        Assert.Equal(2.5 * metrics.GetProperty("rewards").GetInt32(), metrics.GetProperty("water_microliters").GetDouble(), 6);
+        foreach (string file in new[] { "task.json", "trials.csv", "licks.csv", "frame_positions.csv", "frames.csv" })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, "derived", file)), file);
+        }
+
+        Assert.True(File.Exists(dir.Combine("mouse.json")));
+    }
+
+    [Fact]
+    public async Task Demo_json_of_a_protocol_without_water_writes_undefined_metrics_as_NaN()
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = await RigProcess.RunAsync(
+            ["demo", "--protocol", "grating-control", "--minutes", "1", "--speed", "0", "--json", "--out", dir.Combine("s")], Timeout,
+            cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
+        using var json = JsonDocument.Parse(stdout);
+        var metrics = json.RootElement.GetProperty("metrics");
+        Assert.Equal("NaN", metrics.GetProperty("discrimination").GetString());
+        Assert.Equal(0, metrics.GetProperty("rewards").GetInt32());
+    }
+
+    [Fact]
+    public async Task Run_with_a_protocol_drives_a_virtual_rig_in_another_process_through_mosquitto_and_the_journal_gives_the_live_table()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var mosquitto = await MosquittoBroker.StartAsync(ct);
+        using var dir = new TempDirectory();
+
+        // A short corridor at a high gain, so a quarter of a real-time minute holds several trials.
+        string text = File.ReadAllText(RepositoryRoot.Combine("protocols", "supervised-leaf1-circle1.json"))
+            .Replace("\"movement\": { \"mode\": \"run_gated\", \"speed_cm_per_s\": 60, \"threshold_cm_per_s\": 6 }",
+                "\"movement\": { \"mode\": \"proportional\", \"gain_dm_per_cm\": 1 }", StringComparison.Ordinal);
+        Assert.Contains("proportional", text, StringComparison.Ordinal);
+        string protocol = dir.Combine("fast.json");
+        File.WriteAllText(protocol, text);
+        string url = mosquitto.Address.ToString();
+        await using var sim = RigProcess.Start(["sim", "--rig", "task-rig", "--broker", url, "--speed", "1"]);
+        await Eventually.WaitUntil(() => sim.Stderr.Contains("connected to", StringComparison.Ordinal) || sim.HasExited,
+            TimeSpan.FromSeconds(30), "the virtual rig to connect", ct);
+        Assert.False(sim.HasExited, sim.Stderr);
+
+        var run = await RigProcess.RunAsync(
+            ["run", "--rig", "task-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.3", "--json", "--protocol", protocol],
+            Timeout, cancellationToken: ct);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
+        using var json = JsonDocument.Parse(run.Stdout);
+        var task = json.RootElement.GetProperty("task");
+        Assert.True(task.GetProperty("task_table_matches_live").GetBoolean());
+        Assert.True(task.GetProperty("trials").GetInt32() >= 2, run.Stdout);
+        Assert.True(task.GetProperty("commands_sent").GetInt64() >= 1, run.Stdout);
+        Assert.Equal(0, task.GetProperty("commands_refused").GetInt64());
+        Assert.Equal(0, task.GetProperty("commands_timed_out").GetInt64());
+        Assert.True(File.Exists(Path.Combine(dir.Combine("s"), "derived", "trials.csv")));
+
+        await sim.InterruptAsync();
+        Assert.Equal(0, await sim.WaitAsync(TimeSpan.FromSeconds(30), ct));
+    }
+}

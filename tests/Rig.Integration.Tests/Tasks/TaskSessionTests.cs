@@ -1,0 +1,166 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rig.Host.Bridge;
+using Rig.Host.Link;
+using Rig.Host.Tasks;
+using Rig.TestSupport;
+using Rig.VirtualRig;
+using Rig.VirtualRig.Models;
+using Xunit;
+
+namespace Rig.Integration.Tests.Tasks;
+
+public sealed class TaskSessionTests
+{
+    public static TheoryData<string> ShippedProtocols() =>
+    [
+        "supervised-leaf1-circle1", "supervised-passive-day1", "unsupervised-exposure", "grating-control", "probe-test",
+        "fine-discrimination-leaf1-leaf2", "reward-zone-behaviour", "pretraining-unrewarded",
+    ];
+
+    private static async Task<TaskSessionOutcome> RunAsync(string protocolName, TempDirectory dir, double minutes, int seed = 3)
+    {
+        var protocol = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", protocolName + ".json"));
+        var links = new InMemoryBroker().CreateLinkFactory();
+        return await VirtualTaskSession.RunAsync(links,
+            new VirtualRigOptions { RigId = "task", Seed = seed, Speed = 0, Mouse = VirtualTaskSession.TaskMouse }, new BridgeOptions(),
+            dir.Combine("session"), TimeSpan.FromMinutes(minutes), new SessionStartInfo("inmemory", "tests"), TimeProvider.System,
+            NullLogger.Instance, new TaskSessionSettings(protocol, "m1", new DateOnly(2025, 1, 6), 1, new MouseLearningState { Mouse = "m1" },
+                new LearningOptions()), null, TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedProtocols))]
+    public async Task Each_shipped_protocol_runs_a_session_whose_task_table_rebuilt_from_the_journal_equals_the_live_one(string name)
+    {
+        using var dir = new TempDirectory();
+        var outcome = await RunAsync(name, dir, 1.5);
+        Assert.True(outcome.Recording.Complete);
+        Assert.Empty(outcome.LiveDifferences);
+        var tables = outcome.Tables;
+        Assert.True(tables.Trials.Count >= 3, $"{tables.Trials.Count} trials");
+        Assert.Equal(name, tables.Info.Protocol);
+
+        // The tables are in derived/ and read back the same.
+        var read = TaskSessionTables.Read(Path.Combine(outcome.Recording.Session.Folder, "derived"));
+        Assert.Equal(tables.Trials.Count, read.Trials.Count);
+        Assert.Equal(tables.Licks.Count, read.Licks.Count);
+
+        var protocol = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", name + ".json"));
+        Assert.All(tables.Trials, t => Assert.Contains(t.Wall, protocol.Corridors.Select(c => c.Wall).Concat(protocol.Probes)));
+        foreach (var t in tables.Trials.Where(t => t.EndDeviceMicros is not null))
+        {
+            Assert.True(t.StartDeviceMicros < t.GrayDeviceMicros && t.GrayDeviceMicros < t.EndDeviceMicros);
+            if (protocol.Cue is not null)
+            {
+                // The device played the cue at (or just past: one batch of latency) its planned position.
+                Assert.NotNull(t.CuePositionDm);
+                Assert.InRange(t.CuePositionDm!.Value, protocol.Cue.PositionDm.Min, protocol.Cue.PositionDm.Max + 1.0);
+            }
+            else
+            {
+                Assert.Null(t.CueDeviceMicros);
+            }
+
+            if (!t.Rewarded)
+            {
+                Assert.Null(t.RewardDeviceMicros);
+            }
+        }
+
+        if (!protocol.GivesWater)
+        {
+            Assert.Equal(0, tables.Info.Metrics.Rewards);
+        }
+
+        if (protocol.Reward.Mode == BehaviourMetricsCalculator.Passive)
+        {
+            // Passive: every completed rewarded trial gets water, the delay after the cue the device played.
+            foreach (var t in tables.Trials.Where(t => t.Rewarded && t.EndDeviceMicros is not null))
+            {
+                Assert.NotNull(t.RewardDeviceMicros);
+                Assert.InRange((long)(t.RewardDeviceMicros!.Value - t.CueDeviceMicros!.Value), 1_000_000, 1_030_000);
+            }
+        }
+
+        // Every task command was journaled and acknowledged by the device.
+        Assert.True(outcome.Recording.Session.Counts.AckResults.Sum(r => r.Value) >= outcome.Recording.Task!.CommandsDelivered);
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_task_table_offline_twice_gives_the_same_files()
+    {
+        using var dir = new TempDirectory();
+        var outcome = await RunAsync("reward-zone-behaviour", dir, 1);
+        var again = TaskReplay.Rebuild(outcome.Recording.Session.Folder, "m1", new DateOnly(2025, 1, 6), 1);
+        again.Write(dir.Combine("again"));
+        foreach (string file in new[] { TaskSessionTables.TrialsFile, TaskSessionTables.LicksFile, TaskSessionTables.FramesFile })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(outcome.Recording.Session.Folder, "derived", file)), File.ReadAllText(dir.Combine("again", file)));
+        }
+    }
+
+    [Fact]
+    public async Task A_simulated_cohort_learns_in_supervised_training_and_not_in_unsupervised_exposure()
+    {
+        using var dir = new TempDirectory();
+        var links = new InMemoryBroker().CreateLinkFactory();
+        var days = await VirtualCohort.RunAsync(links, dir.Path, new CohortOptions
+        {
+            Days = 3,
+            MinutesPerSession = 4,
+            Seed = 2,
+            Groups = [new("supervised", null, "supervised-leaf1-circle1", "supervised-passive-day1"), new("unsupervised", null, "unsupervised-exposure")],
+        }, name => ProtocolLoader.Load(RepositoryRoot.Combine("protocols", name + ".json")), TimeProvider.System, NullLogger.Instance, null,
+            TestContext.Current.CancellationToken);
+
+        var supervised = days.Where(d => d.Group == "supervised").ToList();
+        var unsupervised = days.Where(d => d.Group == "unsupervised").ToList();
+        Assert.Equal(3, supervised.Count);
+        Assert.True(supervised[^1].RewardedAnticipatory >= 0.8, $"supervised last day {supervised[^1].RewardedAnticipatory}");
+        Assert.True(supervised[^1].Discrimination >= 0.5, $"supervised discrimination {supervised[^1].Discrimination}");
+        Assert.All(unsupervised, d => Assert.Equal(0, d.Rewards));
+        Assert.True(unsupervised[^1].Discrimination < 0.3, $"unsupervised discrimination {unsupervised[^1].Discrimination}");
+        Assert.True(unsupervised[^1].RewardedAnticipatory < supervised[^1].RewardedAnticipatory - 0.3);
+
+        // The learning state persisted per mouse.
+        var state = MouseLearningState.LoadOrNew(dir.Combine("supervised-m1.learning.json"), "supervised-m1");
+        Assert.Equal(3, state.Sessions);
+        Assert.True(state.Association["leaf1"] > 0.2);
+        var exposed = MouseLearningState.LoadOrNew(dir.Combine("unsupervised-m1.learning.json"), "unsupervised-m1");
+        Assert.False(exposed.Association.ContainsKey("leaf1"));
+        Assert.True(exposed.Familiarity["leaf1"] > 0.2);
+    }
+
+    [Fact]
+    public async Task Unrewarded_pretraining_on_the_same_textures_makes_the_reward_zone_task_learned_faster()
+    {
+        using var dir = new TempDirectory();
+        var links = new InMemoryBroker().CreateLinkFactory();
+        var days = await VirtualCohort.RunAsync(links, dir.Path, new CohortOptions
+        {
+            Days = 2,
+            PretrainingDays = 3,
+            MinutesPerSession = 4,
+            Seed = 3,
+            Groups = [new("naive", null, "reward-zone-behaviour"), new("pretrained", "pretraining-unrewarded", "reward-zone-behaviour")],
+        }, name => ProtocolLoader.Load(RepositoryRoot.Combine("protocols", name + ".json")), TimeProvider.System, NullLogger.Instance, null,
+            TestContext.Current.CancellationToken);
+
+        var naive = days.Where(d => d.Group == "naive").ToList();
+        var pretrained = days.Where(d => d.Group == "pretrained").ToList();
+        Assert.Equal(2, naive.Count);
+        Assert.Equal(5, pretrained.Count);
+        Assert.All(pretrained.Take(3), d => Assert.True(d.Pretraining && d.Rewards == 0));
+
+        // Same task, same number of training days: the pretrained mouse earns more water and anticipates more.
+        var trained = pretrained.Skip(3).ToList();
+        Assert.True(trained.Sum(d => d.Rewards) > naive.Sum(d => d.Rewards),
+            $"rewards pretrained {string.Join(",", trained.Select(d => d.Rewards))}, naive {string.Join(",", naive.Select(d => d.Rewards))}");
+        Assert.True(trained[^1].RewardedAnticipatory > naive[^1].RewardedAnticipatory,
+            $"anticipation pretrained {trained[^1].RewardedAnticipatory}, naive {naive[^1].RewardedAnticipatory}");
+    }
+}
