@@ -109,7 +109,7 @@ namespace Rig.Firmware.Loopback
                 total += Draw(ref probe, cmd.MinWidthMicros, cmd.MaxWidthMicros);
             }
 
-            if (total > uint.MaxValue)
+            if (total > 0xFFFFFFFFUL)
             {
                 return AckResult.OutOfRange;
             }
