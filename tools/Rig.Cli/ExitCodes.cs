@@ -60,6 +60,12 @@ public static class ExitCodes
     /// <summary>`rig calibrate verify`: the weighed volume is outside the tolerance (FAIL); the result was stored.</summary>
     public const int VerificationFailed = 15;
 
+    /// <summary>`rig loopback` (and `rig run --preflight`): the loopback ran and FAILED a threshold, or the device refused the pulse train; the report says which.</summary>
+    public const int LoopbackFailed = 20;
+
+    /// <summary>`rig loopback` (and `rig run --preflight`): the output pulsed but no edge came back on the input (a disconnected wire); the message names the channel.</summary>
+    public const int LoopbackNoEdges = 21;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -71,6 +77,8 @@ public static class ExitCodes
         DeviceNotFoundException => DeviceNotFound,
         JournalFormatException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
+        Rig.Host.Loopback.LoopbackInputException => Usage,
+        Rig.Host.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,
         _ => Failure,

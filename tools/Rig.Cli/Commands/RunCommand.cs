@@ -27,13 +27,17 @@ internal static class RunCommand
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var calibration = CalibrateCommand.CalibrationOption();
-        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration };
+        var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
+        var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
+        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration, preflight, skipPreflight };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration), ct));
+            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
+            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile,
+        string? preflightScenario, bool skipPreflightFailure, CancellationToken ct)
     {
         try
         {
@@ -45,6 +49,12 @@ internal static class RunCommand
             }
 
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
+            var preflight = preflightScenario is null ? default : await LoopbackCommand.PreflightAsync(rigId, address, preflightScenario, skipPreflightFailure, ct);
+            if (preflight.Refuse is { } refused)
+            {
+                return refused;
+            }
+
             var builder = RigApp.CreateBuilder(verbose);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration)));
@@ -57,6 +67,11 @@ internal static class RunCommand
             await state.Started;
             if (state.Failure is null)
             {
+                if (preflight.Outcome is not null)
+                {
+                    LoopbackCommand.RecordPreflight(folder, preflight.Outcome, skipPreflightFailure);
+                }
+
                 await Console.Error.WriteLineAsync($"rig run: recording rig '{rigId}' from {address} into {folder}; Ctrl-C ends the session");
                 if (minutes > 0)
                 {
