@@ -90,6 +90,12 @@ public sealed class LoopbackHistory
             written.Add(Png("round_trip.png"));
         }
 
+        if (LoopbackPlot.SaveHistogram(report.FramePeriodsMicros.Select(x => (double)x).ToList(), $"{report.RigId}: frame clock period", "rising edge to rising edge (µs, device clock)",
+            null, Png("frame_period.png")))
+        {
+            written.Add(Png("frame_period.png"));
+        }
+
         AppendIndex(report, runFolder);
         return written;
     }

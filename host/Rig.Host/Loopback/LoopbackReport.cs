@@ -96,6 +96,17 @@ public sealed record LoopbackReport
 
     public required IReadOnlyList<Edge> ExtraExamples { get; init; }
 
+    /// <summary>Passive frame-clock scenario: frames seen, their periods, frames missing and the rate; null otherwise.</summary>
+    public int? Frames { get; init; }
+
+    public DistributionStats? FramePeriodMicros { get; init; }
+
+    public int? MissingFrames { get; init; }
+
+    public double? FrameRateHz { get; init; }
+
+    public IReadOnlyList<long> FramePeriodsMicros { get; init; } = [];
+
     public bool Passed => Verdict == LoopbackVerdict.Pass;
 
     /// <summary>The text summary printed and saved as report.txt.</summary>
@@ -108,18 +119,31 @@ public sealed record LoopbackReport
         s.AppendLine(c, $"  {Message}");
         s.AppendLine(c, $"  date          {DateUtc:yyyy-MM-dd HH:mm:ss} UTC, firmware {FirmwareVersion}, boot {BootId:x8}, {Target}");
         s.AppendLine(c, $"  wiring        {Settings.Output} -> {Settings.Input}: {Settings.Wiring}");
+        if (FramePeriodMicros is not null)
+        {
+            s.AppendLine(c, $"  frame clock   {Frames} frames in {TrainPlannedMicros / 1e6:0.#} s{(StoppedEarly ? " (stopped early)" : "")}, {FrameRateHz:0.###} Hz, {MissingFrames} missing");
+            s.AppendLine(c, $"  frame period  {Describe(FramePeriodMicros, "µs")}");
+            s.AppendLine(c, $"  round trip    {Describe(RoundTripMilliseconds, "ms")} ({Settings.Pings} pings over MQTT)");
+            AppendChecks(s, c);
+            return s.ToString();
+        }
+
         s.AppendLine(c, $"  train         {Settings.Pulses} pulses (seed {Settings.Seed}), intervals {Settings.MinIntervalMicros / 1000.0:0.###}-{Settings.MaxIntervalMicros / 1000.0:0.###} ms, widths {Settings.MinWidthMicros / 1000.0:0.###}-{Settings.MaxWidthMicros / 1000.0:0.###} ms, planned {TrainPlannedMicros / 1e6:0.0} s{(StoppedEarly ? ", stopped early" : "")}");
         s.AppendLine(c, $"  edges         {PulsesPlayed} pulses played, {OutputEdges} output edges, {InputEdges} input edges; {MatchedEdges} of {ExpectedEdges} matched, {MissedEdges} missed, {ExtraEdges} extra");
         s.AppendLine(c, $"  capture delay {Describe(CaptureDelayMicros, "µs")}");
         s.AppendLine(c, $"  width error   {(PulseWidthErrorMicros is null ? "n/a (the input reports rising edges only)" : Describe(PulseWidthErrorMicros, "µs") + string.Create(c, $", largest |error| {PulseWidthErrorAbsMaxMicros:0.#} µs"))}");
         s.AppendLine(c, $"  round trip    {Describe(RoundTripMilliseconds, "ms")} ({Settings.Pings} pings over MQTT)");
+        AppendChecks(s, c);
+        return s.ToString();
+    }
+
+    private void AppendChecks(StringBuilder s, CultureInfo c)
+    {
         foreach (var check in Checks)
         {
             string value = check.Value is { } v ? v.ToString("0.###", c) : "n/a";
             s.AppendLine(c, $"  {(check.Passed ? "ok  " : "FAIL")} {check.Name}: {value} {check.Unit} (limit {check.Limit.ToString("0.###", c)} {check.Unit})");
         }
-
-        return s.ToString();
     }
 
     private static string Describe(DistributionStats d, string unit) => d.Count == 0
@@ -223,6 +247,82 @@ public static class LoopbackEvaluator
             RoundTripsMilliseconds = run.RoundTripsMilliseconds,
             MissedExamples = match.Missed.Take(MaxExamples).ToList(),
             ExtraExamples = match.Extra.Take(MaxExamples).ToList(),
+        };
+    }
+
+    /// <summary>The passive frame-clock scenario: frame periods and missing frames while the microscope acquires.</summary>
+    public static LoopbackReport EvaluateFrameClock(LoopbackRunData run, LoopbackThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(thresholds);
+        var scenario = run.Scenario;
+        var frames = FrameClockAnalysis.Analyze(run.InputEdges.Where(e => e.Level != 0).Select(e => e.DeviceMicros).ToList());
+        var rtt = DistributionStats.Of(run.RoundTripsMilliseconds);
+        var checks = new List<LoopbackCheck>
+        {
+            new("missing frames", frames.MissingFrames, thresholds.MaxMissingFrames, "frames", frames.Frames > 1 && frames.MissingFrames <= thresholds.MaxMissingFrames),
+            new("command round trip p99", Nullable(rtt.P99), thresholds.RoundTripP99Milliseconds, "ms", rtt.Count > 0 && rtt.P99 <= thresholds.RoundTripP99Milliseconds),
+        };
+        LoopbackVerdict verdict;
+        string message;
+        if (frames.Frames == 0)
+        {
+            verdict = LoopbackVerdict.NoEdges;
+            message = $"no frames on {scenario.InputName} in {run.TrainPlannedMicros / 1e6:0.#} s: is the microscope acquiring, and its frame clock on carrier J5? ({scenario.Wiring})";
+        }
+        else if (run.Problem is not null)
+        {
+            verdict = LoopbackVerdict.Fail;
+            message = run.Problem;
+        }
+        else if (checks.FirstOrDefault(x => !x.Passed) is { } failed)
+        {
+            verdict = LoopbackVerdict.Fail;
+            message = string.Create(CultureInfo.InvariantCulture, $"{failed.Name} is {failed.Value:0.###} {failed.Unit}, over the limit of {failed.Limit:0.###} {failed.Unit}");
+        }
+        else
+        {
+            verdict = LoopbackVerdict.Pass;
+            message = string.Create(CultureInfo.InvariantCulture, $"{frames.Frames} frames at {frames.RateHz:0.###} Hz, none missing; period p99 {frames.Periods.P99:0} µs, max {frames.Periods.Max:0} µs");
+        }
+
+        var none = DistributionStats.Of(Array.Empty<double>());
+        return new LoopbackReport
+        {
+            RigId = run.RigId,
+            FirmwareVersion = run.FirmwareVersion,
+            BootId = run.BootId,
+            DateUtc = run.DateUtc,
+            Target = run.Target,
+            Settings = run.Settings,
+            TrainStartDeviceMicros = run.TrainStartDeviceMicros,
+            TrainPlannedMicros = run.TrainPlannedMicros,
+            StoppedEarly = run.StoppedEarly,
+            PulsesPlayed = 0,
+            OutputEdges = 0,
+            InputEdges = run.InputEdges.Count,
+            ExpectedEdges = 0,
+            MatchedEdges = 0,
+            MissedEdges = 0,
+            ExtraEdges = 0,
+            CaptureDelayMicros = none,
+            PulseWidthErrorMicros = null,
+            PulseWidthErrorAbsMaxMicros = null,
+            RoundTripMilliseconds = rtt,
+            Thresholds = thresholds,
+            Checks = checks,
+            Verdict = verdict,
+            Message = message,
+            CaptureDelaysMicros = [],
+            PulseWidthErrorsMicros = [],
+            RoundTripsMilliseconds = run.RoundTripsMilliseconds,
+            MissedExamples = [],
+            ExtraExamples = [],
+            Frames = frames.Frames,
+            FramePeriodMicros = frames.Periods,
+            MissingFrames = frames.MissingFrames,
+            FrameRateHz = frames.RateHz,
+            FramePeriodsMicros = frames.PeriodsMicros,
         };
     }
 

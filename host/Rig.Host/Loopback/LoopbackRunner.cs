@@ -39,6 +39,12 @@ public sealed record LoopbackRunOptions
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>Passive scenario (scanner frame clock): how long to listen, device time.</summary>
+    public TimeSpan ListenTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Passive scenario: with no frame at all after this much device time, the run stops as "no edges".</summary>
+    public TimeSpan NoFramesTime { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>"hardware", or a description of the virtual rig's wire model.</summary>
     public string Target { get; init; } = "hardware";
 
@@ -57,6 +63,11 @@ public sealed record LoopbackRunOptions
         if (Pings < 1)
         {
             throw new LoopbackInputException($"--pings must be at least 1, not {Pings}");
+        }
+
+        if (ListenTime <= TimeSpan.Zero || ListenTime.TotalMicroseconds > uint.MaxValue)
+        {
+            throw new LoopbackInputException($"--seconds must be more than 0 and at most {uint.MaxValue / 1e6:0} s");
         }
 
         if (NoEdgePulses < 1)
@@ -106,6 +117,11 @@ public sealed class LoopbackRunner
             {
                 throw new LoopbackRefusedException($"the device answered a ping with {pong.Result}");
             }
+        }
+
+        if (scenario.Passive)
+        {
+            return await ListenAsync(options, rigId, firmwareVersion, date, roundTrips, progress, cancellationToken);
         }
 
         progress?.Report($"round trip measured ({options.Pings} pings); starting {options.Pulses} pulses on {scenario.OutputName}");
@@ -205,6 +221,68 @@ public sealed class LoopbackRunner
             TrainPlannedMicros = ack.Detail,
             StoppedEarly = stoppedEarly,
             OutputEdges = outputs,
+            InputEdges = inputs,
+            RoundTripsMilliseconds = roundTrips,
+            Problem = problem,
+        }, options.Thresholds);
+    }
+
+    /// <summary>The passive scenario: the frame clock's edges over <see cref="LoopbackRunOptions.ListenTime"/> of device time.</summary>
+    private async Task<LoopbackReport> ListenAsync(LoopbackRunOptions options, string rigId, string firmwareVersion, DateTimeOffset date,
+        List<double> roundTrips, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var scenario = options.Scenario;
+        var mark = await _recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
+        ulong start = mark.DeviceMicros;
+        uint listen = (uint)options.ListenTime.TotalMicroseconds;
+        ulong end = start + listen;
+        progress?.Report($"round trip measured ({options.Pings} pings); listening to {scenario.InputName} for {options.ListenTime.TotalSeconds:0.#} s");
+        var wall = _time.GetTimestamp();
+        bool stoppedEarly = false;
+        string? problem = null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ulong latest = _events.LatestDeviceMicros;
+            if (latest >= end)
+            {
+                break;
+            }
+
+            var (_, ins) = _events.Window(start, end);
+            if (ins.Count == 0 && latest >= start + (ulong)options.NoFramesTime.TotalMicroseconds)
+            {
+                stoppedEarly = true;
+                end = latest;
+                break;
+            }
+
+            if (_events.OtherBootEvents > 0 || _time.GetElapsedTime(wall) > options.ListenTime + options.ExtraWallTime)
+            {
+                problem = _events.OtherBootEvents > 0 ? "the device rebooted during the run" : "timed out waiting for the device's clock to pass the listening time";
+                stoppedEarly = true;
+                end = Math.Max(latest, start);
+                break;
+            }
+
+            await Task.Delay(options.PollInterval, _time, cancellationToken);
+        }
+
+        var (_, inputs) = _events.Window(start, end);
+        return LoopbackEvaluator.EvaluateFrameClock(new LoopbackRunData
+        {
+            Scenario = scenario,
+            Settings = new LoopbackSettings(scenario.Name, scenario.Wiring, scenario.OutputName, scenario.InputName, 0, 0, 0, 0, 0, 0, options.Pings),
+            RigId = rigId,
+            FirmwareVersion = firmwareVersion,
+            BootId = mark.BootId,
+            DateUtc = date,
+            Target = options.Target,
+            PulsesRequested = 0,
+            TrainStartDeviceMicros = start,
+            TrainPlannedMicros = (uint)(end - start),
+            StoppedEarly = stoppedEarly,
+            OutputEdges = [],
             InputEdges = inputs,
             RoundTripsMilliseconds = roundTrips,
             Problem = problem,

@@ -20,10 +20,16 @@ public sealed record LoopbackScenario
 {
     public required string Name { get; init; }
 
-    /// <summary><see cref="PulseTrainOutput"/>: valve or sync output.</summary>
-    public required byte Output { get; init; }
+    /// <summary>
+    /// True for a scenario that only listens (the scanner's frame clock while the microscope acquires): no pulse
+    /// train; frame periods and missing frames are reported instead of delays.
+    /// </summary>
+    public bool Passive { get; init; }
 
-    public required byte OutputChannel { get; init; }
+    /// <summary><see cref="PulseTrainOutput"/>: valve or sync output (unused when passive).</summary>
+    public byte Output { get; init; }
+
+    public byte OutputChannel { get; init; }
 
     /// <summary>The event kind the output's own edges are recorded as (Valve or SyncOut).</summary>
     public EventKind OutputKind => Output == PulseTrainOutput.Valve ? EventKind.Valve : EventKind.SyncOut;
@@ -35,14 +41,14 @@ public sealed record LoopbackScenario
     public InputEdges InputEdges { get; init; } = InputEdges.Both;
 
     /// <summary>Low time before each pulse, µs: at least the input's own dead time (lick: 50 ms minimum inter-lick interval).</summary>
-    public required uint MinIntervalMicros { get; init; }
+    public uint MinIntervalMicros { get; init; }
 
-    public required uint MaxIntervalMicros { get; init; }
+    public uint MaxIntervalMicros { get; init; }
 
     /// <summary>Pulse widths, µs: above the input's debounce or glitch lockout (lick: 1 ms debounce).</summary>
-    public required uint MinWidthMicros { get; init; }
+    public uint MinWidthMicros { get; init; }
 
-    public required uint MaxWidthMicros { get; init; }
+    public uint MaxWidthMicros { get; init; }
 
     /// <summary>The wiring in words, printed with the report.</summary>
     public required string Wiring { get; init; }
@@ -50,7 +56,7 @@ public sealed record LoopbackScenario
     /// <summary>Names the input as the report and the errors do: "lick channel 0".</summary>
     public string InputName => InputKind.ToString().ToLowerInvariant() + " channel " + InputChannel;
 
-    public string OutputName => (Output == PulseTrainOutput.Valve ? "valve" : "sync output") + " " + OutputChannel;
+    public string OutputName => Passive ? "the microscope" : (Output == PulseTrainOutput.Valve ? "valve" : "sync output") + " " + OutputChannel;
 
     // Lick: the firmware refuses an onset within 50 ms of the previous one (DeviceConfig.MinInterLickMicros) and
     // debounces for 1 ms (LickDebounceMicros), so pulses are 2-20 ms wide and at least 60 ms apart.
@@ -80,6 +86,11 @@ public sealed record LoopbackScenario
             Name = "sync-to-photodiode", Output = PulseTrainOutput.SyncOutput, OutputChannel = 1, InputKind = EventKind.Photodiode, InputChannel = 0,
             MinIntervalMicros = 5_000, MaxIntervalMicros = 40_000, MinWidthMicros = 2_000, MaxWidthMicros = 10_000,
             Wiring = "carrier J9 (SYNC_OUT1) -> fixture J103 -> R105 1k -> D101 LED, in a light-tight tube with the photodiode on carrier J11",
+        },
+        new()
+        {
+            Name = "scanner-frame-clock", Passive = true, InputKind = EventKind.Frame, InputChannel = 0, InputEdges = InputEdges.RisingOnly,
+            Wiring = "BNC tee on the scanner's frame-clock output: one leg to carrier J5 (fixture J107), one to the acquisition DAQ (J106); the microscope acquiring",
         },
     ];
 

@@ -23,6 +23,9 @@ public sealed record LoopbackThresholds
 
     public double RoundTripP99Milliseconds { get; init; } = 20;
 
+    /// <summary>Frames the scanner-frame-clock scenario may find missing (a period of about two or more frames).</summary>
+    public int MaxMissingFrames { get; init; }
+
     /// <summary>An input edge later than this after its output edge is not its echo (counted missed, and extra), µs.</summary>
     public uint MatchWindowMicros { get; init; } = 1_000;
 
@@ -77,6 +80,7 @@ public sealed record LoopbackThresholds
         Require(MaxExtraEdges >= 0, "max_extra_edges", MaxExtraEdges);
         Require(double.IsFinite(PulseWidthErrorMaxMicros) && PulseWidthErrorMaxMicros >= 0, "pulse_width_error_max_micros", PulseWidthErrorMaxMicros);
         Require(double.IsFinite(RoundTripP99Milliseconds) && RoundTripP99Milliseconds >= 0, "round_trip_p99_milliseconds", RoundTripP99Milliseconds);
+        Require(MaxMissingFrames >= 0, "max_missing_frames", MaxMissingFrames);
         Require(MatchWindowMicros > 0, "match_window_micros", MatchWindowMicros);
     }
 }

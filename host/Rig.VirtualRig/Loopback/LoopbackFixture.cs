@@ -36,6 +36,27 @@ public static class LoopbackFixture
         };
     }
 
+    /// <summary>
+    /// Rig options for a scenario: an active one gets its wire (<see cref="Wire"/>, <see cref="Apply"/>); the passive
+    /// scanner-frame-clock one keeps the scanner on the frame-clock input (unplugged when not <paramref name="connected"/>).
+    /// Returns the options and the wire model in words, for the report.
+    /// </summary>
+    public static (VirtualRigOptions Options, string Description) ForScenario(VirtualRigOptions options, LoopbackScenario scenario,
+        double latencyMicros, double jitterMicros, bool connected)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.Passive)
+        {
+            return (options with { MouseConnected = false, ScannerConnected = connected },
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"scanner {options.Scanner.FrameRateHz:0.###} Hz, jitter {options.Scanner.JitterMicros:0.###} µs{(connected ? "" : ", frame-clock cable unplugged")}"));
+        }
+
+        var wire = Wire(scenario, latencyMicros, jitterMicros, connected);
+        return (Apply(options, wire), "wire " + wire.Describe());
+    }
+
     /// <summary>Rig options with the fixture plugged in: <paramref name="wire"/> added, the mouse (and, for the frame clock, the scanner) unplugged.</summary>
     public static VirtualRigOptions Apply(VirtualRigOptions options, SimWire wire)
     {

@@ -110,6 +110,28 @@ public sealed class VirtualLoopbackTests
     }
 
     [Fact]
+    public async Task The_scanner_frame_clock_is_reported_with_its_period_and_the_frames_a_bad_cable_lost()
+    {
+        using var dir = new TempDirectory();
+        var scenario = LoopbackScenario.Find("scanner-frame-clock");
+        var rig = new VirtualRigOptions { RigId = "loop", Seed = 5, Speed = 0, Scanner = new() { FrameRateHz = 30, JitterMicros = 2, LoseEveryNthFrame = 100 } };
+        var (options, model) = LoopbackFixture.ForScenario(rig, scenario, 0, 0, connected: true);
+        var connect = VirtualLoopback.Connector(new InMemoryBroker().CreateLinkFactory(), options,
+            new BridgeOptions { CommandTimeout = TimeSpan.FromSeconds(20) }, new SessionStartInfo("in-memory", "tests", "loopback"), TimeProvider.System, NullLogger.Instance);
+
+        var r = (await LoopbackWorkflow.RunAsync(connect, new LoopbackRunOptions { Scenario = scenario, Pings = 5, Thresholds = Patient, ListenTime = TimeSpan.FromSeconds(20), Target = model },
+            new LoopbackHistory(dir.Path), "loop", TimeProvider.System, null, TestContext.Current.CancellationToken)).Report;
+
+        // 20 s at 30 Hz is 600 frame times; one in a hundred never arrives.
+        Assert.Equal(LoopbackVerdict.Fail, r.Verdict);
+        Assert.InRange(r.MissingFrames!.Value, 5, 7);
+        Assert.InRange(r.Frames!.Value, 592, 596);
+        Assert.InRange(r.FramePeriodMicros!.Median, 33_330, 33_337);
+        Assert.InRange(r.FrameRateHz!.Value, 29.99, 30.01);
+        Assert.Contains("missing frames", r.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_sync_output_into_the_frame_clock_matches_rising_edges_only()
     {
         using var dir = new TempDirectory();

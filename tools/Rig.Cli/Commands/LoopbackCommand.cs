@@ -41,6 +41,7 @@ internal static class LoopbackCommand
         };
         var pulses = new Option<int>("--pulses") { Description = "Pulses in the train (1-65535)", DefaultValueFactory = _ => 1000 };
         var seed = new Option<uint>("--seed") { Description = "Seed of the device's random intervals and widths (not 0)", DefaultValueFactory = _ => 1 };
+        var seconds = CommonOptions.Positive(new Option<double>("--seconds") { Description = "scanner-frame-clock: how long to listen, s of device time", DefaultValueFactory = _ => 30 });
         var pings = new Option<int>("--pings") { Description = "Pings for the command round trip", DefaultValueFactory = _ => 100 };
         var thresholds = new Option<string?>("--thresholds") { Description = "PASS/FAIL thresholds file (JSON; docs/loopback.md); default: <history>/thresholds.json when it exists, else the built-in limits" };
         var history = new Option<string>("--history") { Description = "History folder: one subfolder per rig, one per run, and history.csv", DefaultValueFactory = _ => DefaultHistory };
@@ -56,22 +57,23 @@ internal static class LoopbackCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var command = new Command("loopback", "Measure the rig's timing with an output wired back into an input: capture delay, missed and extra edges, pulse width, round trip; PASS or FAIL")
         {
-            rig, broker, scenario, pulses, seed, pings, thresholds, history, isVirtual, latency, jitter, disconnect, simSeed, speed, json, verbose,
+            rig, broker, scenario, pulses, seed, seconds, pings, thresholds, history, isVirtual, latency, jitter, disconnect, simSeed, speed, json, verbose,
         };
-        command.SetAction((p, ct) => RunAsync(new Args(p.GetValue(rig)!, p.GetValue(broker), p.GetValue(scenario)!, p.GetValue(pulses), p.GetValue(seed), p.GetValue(pings),
+        command.SetAction((p, ct) => RunAsync(new Args(p.GetValue(rig)!, p.GetValue(broker), p.GetValue(scenario)!, p.GetValue(pulses), p.GetValue(seed), p.GetValue(seconds), p.GetValue(pings),
             p.GetValue(thresholds), p.GetValue(history)!, p.GetValue(isVirtual), p.GetValue(latency), p.GetValue(jitter), p.GetValue(disconnect), p.GetValue(simSeed),
             p.GetValue(speed), p.GetValue(json), p.GetValue(verbose)), ct));
         return command;
     }
 
-    private sealed record Args(string RigId, string? Broker, string Scenario, int Pulses, uint Seed, int Pings, string? Thresholds, string History,
+    private sealed record Args(string RigId, string? Broker, string Scenario, int Pulses, uint Seed, double Seconds, int Pings, string? Thresholds, string History,
         bool Virtual, double LatencyMicros, double JitterMicros, bool Disconnect, int SimSeed, double Speed, bool Json, bool Verbose);
 
     private static async Task<int> RunAsync(Args a, CancellationToken ct)
     {
         try
         {
-            var options = Options(a.Scenario, a.Pulses, a.Seed, a.Pings, a.Thresholds ?? DefaultThresholdsFile(a.History));
+            var options = Options(a.Scenario, a.Pulses, a.Seed, a.Pings, a.Thresholds ?? DefaultThresholdsFile(a.History)) with { ListenTime = TimeSpan.FromSeconds(a.Seconds) };
+            options.Validate();
             if (!a.Virtual && string.IsNullOrEmpty(a.Broker))
             {
                 throw new LoopbackInputException("--broker is required (or --virtual for the simulated rig)");
@@ -89,11 +91,11 @@ internal static class LoopbackCommand
             if (a.Virtual)
             {
                 await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
-                var wire = LoopbackFixture.Wire(options.Scenario, a.LatencyMicros, a.JitterMicros, connected: !a.Disconnect);
-                var rigOptions = LoopbackFixture.Apply(new VirtualRigOptions { RigId = a.RigId, Seed = a.SimSeed, Speed = a.Speed }, wire);
+                var (rigOptions, model) = LoopbackFixture.ForScenario(new VirtualRigOptions { RigId = a.RigId, Seed = a.SimSeed, Speed = a.Speed }, options.Scenario,
+                    a.LatencyMicros, a.JitterMicros, connected: !a.Disconnect);
                 var connect = VirtualLoopback.Connector(new MqttLinkFactory(broker.Address), rigOptions, bridge,
                     new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, "loopback", Environment.CommandLine), TimeProvider.System, logger);
-                outcome = await RunWithProgressAsync(connect, options with { Target = "virtual rig, wire " + wire.Describe() }, a.History, a.RigId, ct);
+                outcome = await RunWithProgressAsync(connect, options with { Target = "virtual rig, " + model }, a.History, a.RigId, ct);
             }
             else
             {

@@ -42,7 +42,7 @@ internal static class SimCommand
             {
                 bool connected = !loopback.StartsWith("none:", StringComparison.Ordinal);
                 var scenario = Rig.Host.Loopback.LoopbackScenario.Find(connected ? loopback : loopback["none:".Length..]);
-                options = Rig.VirtualRig.Loopback.LoopbackFixture.Apply(options, Rig.VirtualRig.Loopback.LoopbackFixture.Wire(scenario, 7, 2, connected));
+                options = Rig.VirtualRig.Loopback.LoopbackFixture.ForScenario(options, scenario, 7, 2, connected).Options;
             }
 
             await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address), options, ct);
