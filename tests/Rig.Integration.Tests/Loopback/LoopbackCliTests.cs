@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -52,16 +51,13 @@ public sealed class LoopbackCliTests
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         PatientThresholds(dir);
-        var wall = Stopwatch.StartNew();
 
         var (code, stdout, stderr) = await RigProcess.RunInAsync(dir.Path, ["loopback", "--rig", "cli2", "--pulses", "1000", "--pings", "5", "--virtual", "--disconnect"], Timeout, ct);
 
         Assert.True(code == 21, $"exit {code}\n{stderr}\n{stdout}");
         Assert.Contains("no edges came back on lick channel 0", stdout, StringComparison.Ordinal);
         Assert.Contains("stopped early", stdout, StringComparison.Ordinal);
-
-        // Measured, not a goal: the process (start-up included) ends well before the 1000-pulse train's 100 s.
-        Assert.True(wall.Elapsed < TimeSpan.FromSeconds(60), $"took {wall.Elapsed}");
+        Assert.Matches(@"valve 0 pulsed [0-9]{1,3} times", stdout);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -95,7 +94,6 @@ public sealed class VirtualLoopbackTests
     public async Task A_disconnected_wire_stops_the_train_early_and_names_the_channel()
     {
         using var dir = new TempDirectory();
-        var wall = Stopwatch.StartNew();
         var r = (await RunAsync(dir.Path, "valve-to-lick", 1000, 7, 2, connected: false, TestContext.Current.CancellationToken)).Report;
 
         Assert.Equal(LoopbackVerdict.NoEdges, r.Verdict);
@@ -104,9 +102,8 @@ public sealed class VirtualLoopbackTests
         Assert.Contains("valve 0", r.Message, StringComparison.Ordinal);
         Assert.Equal(0, r.InputEdges);
 
-        // Stopped after a handful of pulses, not after the train's 1000.
+        // Stopped after a handful of pulses (in device time), not after the train's 1000.
         Assert.InRange(r.PulsesPlayed, 5, 999);
-        Assert.True(wall.Elapsed < TimeSpan.FromSeconds(60), $"took {wall.Elapsed}");
     }
 
     [Fact]
