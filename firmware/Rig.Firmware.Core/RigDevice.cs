@@ -4,6 +4,7 @@ namespace Rig.Firmware
     using Rig.Firmware.Commands;
     using Rig.Firmware.Events;
     using Rig.Firmware.Hardware;
+    using Rig.Firmware.Loopback;
     using Rig.Firmware.Publishing;
     using Rig.Firmware.Valve;
     using Rig.Protocol;
@@ -28,6 +29,7 @@ namespace Rig.Firmware
         private readonly FrameCounter[] _frameCounters;
         private readonly EncoderSampler _encoder;
         private readonly ValveController _valve;
+        private readonly PulseTrain _train;
         private readonly EventRing _ring;
         private readonly BatchStore _store;
         private readonly EventBatchWriter _writer;
@@ -75,6 +77,7 @@ namespace Rig.Firmware
             _lastEncoderReportMicros = new ulong[Channels];
             _encoderReported = new bool[Channels];
             _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros);
+            _train = new PulseTrain(_valve, outputs);
             _ring = new EventRing(config.EventRingCapacity);
 
             _store = new BatchStore(config.ResendSlots, config.BatchBufferBytes);
@@ -136,6 +139,12 @@ namespace Rig.Firmware
             return _store.IsAcknowledged(batchSeq);
         }
 
+        /// <summary>The loopback pulse train (PulseTrain command).</summary>
+        public PulseTrain Train
+        {
+            get { return _train; }
+        }
+
         public uint ValveFaults
         {
             get { return _valve.Faults; }
@@ -194,6 +203,9 @@ namespace Rig.Firmware
             }
 
             ProcessCommands(nowMicros);
+
+            // Before the drain, so the output edges it makes are numbered in this iteration.
+            _train.Poll(nowMicros);
             DrainCapture();
             SettleLicks(nowMicros);
 
@@ -539,6 +551,9 @@ namespace Rig.Firmware
                     break;
                 case CommandOpcode.Disarm:
                     _valve.Disarm();
+                    break;
+                case CommandOpcode.PulseTrain:
+                    outcome = _train.Start(ref cmd, nowMicros, out detail);
                     break;
                 default:
                     outcome = AckResult.UnknownOpcode;

@@ -52,6 +52,12 @@ public sealed record VirtualRigOptions
 
     public ScannerOptions Scanner { get; init; } = new();
 
+    /// <summary>False: no mouse at the spout (the loopback fixture is plugged in instead); the wheel stays still.</summary>
+    public bool MouseConnected { get; init; } = true;
+
+    /// <summary>False: the scanner's frame clock is unplugged (the loopback fixture drives that input instead).</summary>
+    public bool ScannerConnected { get; init; } = true;
+
     /// <summary>The simulated native capture module (the C core's C# twin): ring, reward latency, glitch filters.</summary>
     public SimCaptureOptions Capture { get; init; } = new();
 
@@ -213,10 +219,18 @@ public sealed class VirtualRig : IAsyncDisposable
         var valve = new SimValve(capture);
         var tone = new SimTone(capture);
         var outputs = new SimOutputs(capture);
-        capture.AddInput(mouse);
-        capture.AddInput(scanner);
-        capture.AttachWheel(mouse);
-        capture.ValveOpened += mouse.OnWater;
+        if (options.MouseConnected)
+        {
+            capture.AddInput(mouse);
+            capture.AttachWheel(mouse);
+            capture.ValveOpened += mouse.OnWater;
+        }
+
+        if (options.ScannerConnected)
+        {
+            capture.AddInput(scanner);
+        }
+
 
         // Its own generator, so adding the water model left every other simulated signal as it was for a seed.
         var water = new SimWater(options.Flow, options.Seed ^ 0x5A7E4, options.Capture.ValveChannels);

@@ -27,6 +27,22 @@ namespace Rig.Protocol
         ArmReward = 0x09,
         /// <summary>Cancel an armed reward that has not fired.</summary>
         Disarm = 0x0A,
+        /// <summary>
+        /// Loopback test: play a train of pulses at random intervals and widths on a valve or sync output, scheduled
+        /// on the device in device time (rig loopback). Payload: output, channel, pulse count (0 stops a running
+        /// train), seed, interval and width ranges µs.
+        /// </summary>
+        PulseTrain = 0x0B,
+    }
+
+    /// <summary>Which output a <see cref="CommandOpcode.PulseTrain"/> drives.</summary>
+    public static class PulseTrainOutput
+    {
+        /// <summary>A water valve: each pulse is a PulseValve, ended by the hardware timer.</summary>
+        public const byte Valve = 1;
+
+        /// <summary>A digital sync/trigger output.</summary>
+        public const byte SyncOutput = 2;
     }
 
     /// <summary>Command flag bits.</summary>
@@ -46,7 +62,7 @@ namespace Rig.Protocol
     {
         public const int HeaderSize = 12;
 
-        /// <summary>The largest command message (ArmReward: header and a 24-byte payload).</summary>
+        /// <summary>The largest command message (ArmReward and PulseTrain: header and a 24-byte payload).</summary>
         public const int MaxSize = HeaderSize + 24;
 
         public CommandOpcode Opcode;
@@ -85,6 +101,25 @@ namespace Rig.Protocol
         /// <summary>End of the armed window (exclusive), device µs (ArmReward).</summary>
         public ulong WindowEndMicros;
 
+        /// <summary>Output kind (PulseTrain): <see cref="PulseTrainOutput"/>.</summary>
+        public byte Output;
+
+        /// <summary>Pulses to play (PulseTrain); 0 stops a running train.</summary>
+        public ushort PulseCount;
+
+        /// <summary>Seed of the device's pseudo-random intervals and widths (PulseTrain); must not be 0.</summary>
+        public uint Seed;
+
+        /// <summary>Shortest and longest low time before each pulse, µs (PulseTrain).</summary>
+        public uint MinIntervalMicros;
+
+        public uint MaxIntervalMicros;
+
+        /// <summary>Shortest and longest pulse width, µs (PulseTrain).</summary>
+        public uint MinWidthMicros;
+
+        public uint MaxWidthMicros;
+
         /// <summary>Payload bytes of each opcode, or -1 for an opcode this version does not define.</summary>
         public static int PayloadSize(CommandOpcode opcode)
         {
@@ -100,6 +135,7 @@ namespace Rig.Protocol
                 case CommandOpcode.RequestStatus: return 0;
                 case CommandOpcode.ArmReward: return 24;
                 case CommandOpcode.Disarm: return 0;
+                case CommandOpcode.PulseTrain: return 24;
                 default: return -1;
             }
         }
@@ -152,6 +188,16 @@ namespace Rig.Protocol
                     writer.WriteUInt32(DurationMicros);
                     writer.WriteUInt64(WindowStartMicros);
                     writer.WriteUInt64(WindowEndMicros);
+                    break;
+                case CommandOpcode.PulseTrain:
+                    writer.WriteByte(Output);
+                    writer.WriteByte(Channel);
+                    writer.WriteUInt16(PulseCount);
+                    writer.WriteUInt32(Seed);
+                    writer.WriteUInt32(MinIntervalMicros);
+                    writer.WriteUInt32(MaxIntervalMicros);
+                    writer.WriteUInt32(MinWidthMicros);
+                    writer.WriteUInt32(MaxWidthMicros);
                     break;
                 default:
                     break;
@@ -216,6 +262,16 @@ namespace Rig.Protocol
                     c.DurationMicros = reader.ReadUInt32("duration_us");
                     c.WindowStartMicros = reader.ReadUInt64("window_start_us");
                     c.WindowEndMicros = reader.ReadUInt64("window_end_us");
+                    break;
+                case CommandOpcode.PulseTrain:
+                    c.Output = reader.ReadByte("output");
+                    c.Channel = reader.ReadByte("channel");
+                    c.PulseCount = reader.ReadUInt16("pulse_count");
+                    c.Seed = reader.ReadUInt32("seed");
+                    c.MinIntervalMicros = reader.ReadUInt32("min_interval_us");
+                    c.MaxIntervalMicros = reader.ReadUInt32("max_interval_us");
+                    c.MinWidthMicros = reader.ReadUInt32("min_width_us");
+                    c.MaxWidthMicros = reader.ReadUInt32("max_width_us");
                     break;
                 default:
                     break;

@@ -63,10 +63,11 @@ public sealed class RigProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static RigProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static RigProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -98,6 +99,15 @@ public sealed class RigProcess : IAsyncDisposable
         IDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         await using var rig = Start(args, environment);
+        int code = await rig.WaitAsync(timeout, cancellationToken);
+        return (code, rig.Stdout, rig.Stderr);
+    }
+
+    /// <summary>As <see cref="RunAsync"/>, in <paramref name="workingDirectory"/> (for commands that write relative to it).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunInAsync(string workingDirectory, IEnumerable<string> args, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        await using var rig = Start(args, null, workingDirectory);
         int code = await rig.WaitAsync(timeout, cancellationToken);
         return (code, rig.Stdout, rig.Stderr);
     }

@@ -61,16 +61,23 @@ public static class ExitCodes
     /// <summary>`rig calibrate verify`: the weighed volume is outside the tolerance (FAIL); the result was stored.</summary>
     public const int VerificationFailed = 15;
 
-    /// <summary>`rig export`/`rig report`: a session cannot be exported (no task tables, a malformed table, two folders with one session key); nothing was written.</summary>
-    public const int ExportInput = 18;
-
-    /// <summary>`rig export`/`rig report`: an output file exists already (exports never write over earlier files); nothing was written.</summary>
-    public const int ExportOutputExists = 19;
     /// <summary>`rig demo --protocol`, `rig cohort`: the protocol file is invalid (the message names file, line and field) or not found; nothing started.</summary>
     public const int ProtocolInvalid = 16;
 
     /// <summary>`rig demo --protocol`: the task table rebuilt from the journal differs from the live one (the session is kept).</summary>
     public const int TaskReplayMismatch = 17;
+
+    /// <summary>`rig export`/`rig report`: a session cannot be exported (no task tables, a malformed table, two folders with one session key); nothing was written.</summary>
+    public const int ExportInput = 18;
+
+    /// <summary>`rig export`/`rig report`: an output file exists already (exports never write over earlier files); nothing was written.</summary>
+    public const int ExportOutputExists = 19;
+
+    /// <summary>`rig loopback` (and `rig run --preflight`): the loopback ran and FAILED a threshold, or the device refused the pulse train; the report says which.</summary>
+    public const int LoopbackFailed = 20;
+
+    /// <summary>`rig loopback` (and `rig run --preflight`): the output pulsed but no edge came back on the input (a disconnected wire); the message names the channel.</summary>
+    public const int LoopbackNoEdges = 21;
 
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
@@ -85,6 +92,8 @@ public static class ExitCodes
         DeviceNotFoundException => DeviceNotFound,
         JournalFormatException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
+        Rig.Host.Loopback.LoopbackInputException => Usage,
+        Rig.Host.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,
         Rig.Host.Tasks.ProtocolFileException => ProtocolInvalid,

@@ -21,6 +21,7 @@ public static class Program
             ExportCommand.Create(),
             ReportCommand.Create(),
             CohortCommand.Create(),
+            LoopbackCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -34,6 +34,12 @@ namespace Rig.Firmware.Valve
             _armedDuration = new uint[n];
         }
 
+        /// <summary>Valve channels the driver has.</summary>
+        public int ChannelCount
+        {
+            get { return _openedAt.Length; }
+        }
+
         public uint HardMaxMicros
         {
             get { return _hardMaxMicros; }

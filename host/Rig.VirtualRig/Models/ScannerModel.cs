@@ -18,6 +18,9 @@ public sealed record ScannerOptions
 
     /// <summary>Acquisition starts this long after boot, µs.</summary>
     public ulong StartMicros { get; init; } = 500_000;
+
+    /// <summary>Every Nth frame's pulse never reaches the rig (a bad cable), for loopback tests; 0: none is lost.</summary>
+    public int LoseEveryNthFrame { get; init; }
 }
 
 /// <summary>The microscope's frame clock on frame-clock channel 0: one pulse per frame, deterministic for a seed.</summary>
@@ -62,10 +65,14 @@ public sealed class ScannerModel : ISimInput
             }
 
             _nextDrawn = false;
+            _frame++;
+            if (_options.LoseEveryNthFrame > 0 && _frame % _options.LoseEveryNthFrame == 0)
+            {
+                continue;
+            }
 
             sink.Schedule(new CaptureRecord(rise, CaptureLine.FrameClock, 0, 1));
             sink.Schedule(new CaptureRecord(rise + _options.PulseMicros, CaptureLine.FrameClock, 0, 0));
-            _frame++;
         }
     }
 

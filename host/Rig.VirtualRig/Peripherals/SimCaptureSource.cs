@@ -31,12 +31,24 @@ public sealed record SimCaptureOptions
     /// <summary>Glitch lockout of frame-clock channel 0, µs (NativeSetup.FrameClockGlitchMicros).</summary>
     public uint FrameGlitchMicros { get; init; } = 2;
 
+    /// <summary>Glitch lockout of photodiode channel 0, µs (NativeSetup.PhotodiodeGlitchMicros).</summary>
+    public uint PhotodiodeGlitchMicros { get; init; } = 100;
+
+    /// <summary>Glitch lockout of TTL channel 0, µs (NativeSetup.TtlGlitchMicros).</summary>
+    public uint TtlGlitchMicros { get; init; } = 2;
+
     /// <summary>Period of the simulated PCNT counter: 32767 as the ESP-IDF port configures it (limits ±32767).</summary>
     public uint EncoderModulus { get; init; } = 32767;
 
     public int ValveChannels { get; init; } = 1;
 
     public int OutputChannels { get; init; } = 4;
+
+    /// <summary>Loopback wires from outputs back to inputs, each with its latency model (rig loopback). None by default.</summary>
+    public System.Collections.Generic.IReadOnlyList<SimWire> Wires { get; init; } = [];
+
+    /// <summary>Seed of the wires' latency draws.</summary>
+    public int WireSeed { get; init; } = 1;
 }
 
 /// <summary>
@@ -54,6 +66,7 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     private readonly PriorityQueue<CaptureRecord, (ulong Micros, long Order)> _edges = new();
     private readonly List<ISimInput> _inputs = [];
     private readonly byte[] _outputLevels = new byte[CaptureCoreModel.Channels];
+    private readonly Random _wireRandom;
     private NativeRecord[] _drainBuffer = [];
     private IEncoderCounter? _wheel;
     private long _order;
@@ -70,9 +83,25 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
         _clock = clock;
         _timeline = timeline ?? DeviceTimeline.Identity;
         _options = options;
+        _wireRandom = new Random(options.WireSeed);
+        foreach (var wire in options.Wires)
+        {
+            if (wire.To < CaptureLine.Lick || wire.To > CaptureLine.Ttl)
+            {
+                throw new ArgumentException("a loopback wire must end at an input line (lick, frame clock, photodiode, TTL), not " + wire.To, nameof(options));
+            }
+
+            if (!double.IsFinite(wire.LatencyMicros) || wire.LatencyMicros < 0 || !double.IsFinite(wire.JitterMicros) || wire.JitterMicros < 0)
+            {
+                throw new ArgumentException("a loopback wire's latency and jitter must be finite and not negative", nameof(options));
+            }
+        }
+
         _core = new CaptureCoreModel(this, options.RingCapacity) { RewardLatencyMicros = options.RewardLatencyMicros };
         Check(_core.ConfigureInput((byte)CaptureLine.Lick, 0, options.LickGlitchMicros));
         Check(_core.ConfigureInput((byte)CaptureLine.FrameClock, 0, options.FrameGlitchMicros));
+        Check(_core.ConfigureInput((byte)CaptureLine.Photodiode, 0, options.PhotodiodeGlitchMicros));
+        Check(_core.ConfigureInput((byte)CaptureLine.Ttl, 0, options.TtlGlitchMicros));
         for (int ch = 0; ch < options.ValveChannels; ch++)
         {
             Check(_core.ConfigureValve((byte)ch, valveHardMaxMicros));
@@ -218,9 +247,26 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
         }
 
         ValveEdge?.Invoke(channel, open, trueMicros);
+        Loop(SimOutputKind.Valve, channel, open ? (byte)1 : (byte)0, trueMicros);
     }
 
-    void ICaptureHardware.SetOutput(byte channel, byte level, ulong nowMicros) => _outputLevels[channel] = level;
+    void ICaptureHardware.SetOutput(byte channel, byte level, ulong nowMicros)
+    {
+        _outputLevels[channel] = level;
+        Loop(SimOutputKind.SyncOut, channel, level, _timeline.ToTrue(nowMicros));
+    }
+
+    /// <summary>Sends an output edge down every connected wire from that output, each with its own drawn delay.</summary>
+    private void Loop(SimOutputKind kind, byte channel, byte level, ulong trueMicros)
+    {
+        foreach (var wire in _options.Wires)
+        {
+            if (wire.Connected && wire.From == kind && wire.FromChannel == channel)
+            {
+                Schedule(new CaptureRecord(trueMicros + wire.DrawDelayMicros(_wireRandom), wire.To, wire.ToChannel, level));
+            }
+        }
+    }
 
     void ICaptureHardware.SetTone(ushort frequencyHz, ulong nowMicros)
     {

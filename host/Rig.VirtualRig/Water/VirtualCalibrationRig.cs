@@ -40,8 +40,9 @@ public sealed class VirtualCalibrationRig : IAsyncDisposable
     public SimWater Water => Rig.Water;
 
     /// <summary>Connects a virtual rig and a bridge, starts the rig's loop at its configured speed and starts recording into <paramref name="folder"/>.</summary>
+    /// <param name="sink">Receives every decoded event (rig loopback collects its edges here); null for none.</param>
     public static async Task<VirtualCalibrationRig> StartAsync(ILinkFactory links, VirtualRigOptions rigOptions, BridgeOptions bridgeOptions,
-        string folder, SessionStartInfo info, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+        string folder, SessionStartInfo info, TimeProvider time, ILogger logger, CancellationToken cancellationToken, Rig.Host.Decoding.IEventSink? sink = null)
     {
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(rigOptions);
@@ -55,7 +56,7 @@ public sealed class VirtualCalibrationRig : IAsyncDisposable
             rig = await VirtualRig.ConnectAsync(links, rigOptions, cancellationToken);
             var running = rig;
             loop = Task.Run(() => running.RunUntilCancelledAsync(null, stop.Token), CancellationToken.None);
-            var recorder = await SessionRecorder.StartAsync(bridgeLink, rigOptions.RigId, folder, info, bridgeOptions, time, logger, sink: null, cancellationToken);
+            var recorder = await SessionRecorder.StartAsync(bridgeLink, rigOptions.RigId, folder, info, bridgeOptions, time, logger, sink, cancellationToken);
             return new VirtualCalibrationRig(bridgeLink, rig, recorder, stop, loop);
         }
         catch

@@ -146,6 +146,11 @@ public sealed class GoldenVectorTests
         Assert.Equal(((ushort)5000, 200_000u), (tone.FrequencyHz, tone.DurationMicros));
         var sync = Read("command_sync_request.hex");
         Assert.Equal(0x0102030405060708ul, sync.HostTime);
+        var train = Read("command_pulse_train.hex");
+        Assert.Equal((CommandOpcode.PulseTrain, 14u, PulseTrainOutput.Valve, (byte)0, (ushort)1000, 42u),
+            (train.Opcode, train.CommandId, train.Output, train.Channel, train.PulseCount, train.Seed));
+        Assert.Equal((60_000u, 120_000u, 2_000u, 20_000u),
+            (train.MinIntervalMicros, train.MaxIntervalMicros, train.MinWidthMicros, train.MaxWidthMicros));
     }
 
     [Fact]

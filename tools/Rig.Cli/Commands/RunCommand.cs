@@ -37,18 +37,21 @@ internal static class RunCommand
             Description = "Wheel encoder counts per cm of wheel surface (default: 4096 counts per revolution on a 20 cm wheel)",
             DefaultValueFactory = _ => 4096 / (Math.PI * 20),
         });
+        var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
+        var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, minutes, json, verbose, calibration, protocol, mouse, countsPerCm,
+            rig, broker, output, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
             parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
-            parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm), ct));
+            parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm),
+            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile,
-        string? protocolName, string mouse, double countsPerCm, CancellationToken ct)
+        string? protocolName, string mouse, double countsPerCm, string? preflightScenario, bool skipPreflightFailure, CancellationToken ct)
     {
         try
         {
@@ -62,6 +65,12 @@ internal static class RunCommand
             }
 
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
+            var preflight = preflightScenario is null ? default : await LoopbackCommand.PreflightAsync(rigId, address, preflightScenario, skipPreflightFailure, ct);
+            if (preflight.Refuse is { } refused)
+            {
+                return refused;
+            }
+
             var builder = RigApp.CreateBuilder(verbose);
             using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"));
@@ -77,6 +86,11 @@ internal static class RunCommand
             await state.Started;
             if (state.Failure is null)
             {
+                if (preflight.Outcome is not null)
+                {
+                    LoopbackCommand.RecordPreflight(folder, preflight.Outcome, skipPreflightFailure);
+                }
+
                 await Console.Error.WriteLineAsync($"rig run: recording rig '{rigId}' from {address} into {folder}; Ctrl-C ends the session");
                 if (minutes > 0)
                 {

@@ -22,26 +22,30 @@ internal static class SimCommand
             DefaultValueFactory = _ => 0,
         }, allowZero: true);
         var json = CommonOptions.Json();
+        var loopback = new Option<string?>("--loopback") { Description = "Plug in the loopback fixture of this scenario (docs/loopback.md), wire 7 µs ± 2 µs; 'none:SCENARIO' leaves its wire disconnected" };
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json,
+            rig, broker, speed, seed, minutes, json, loopback,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
-            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), ct));
+            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, string? loopback, CancellationToken ct)
     {
         try
         {
             var address = BrokerAddress.Parse(brokerUrl);
-            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address), new VirtualRigOptions
+            var options = new VirtualRigOptions { RigId = rigId, Seed = seed, Speed = speed };
+            if (loopback is not null)
             {
-                RigId = rigId,
-                Seed = seed,
-                Speed = speed,
-            }, ct);
+                bool connected = !loopback.StartsWith("none:", StringComparison.Ordinal);
+                var scenario = Rig.Host.Loopback.LoopbackScenario.Find(connected ? loopback : loopback["none:".Length..]);
+                options = Rig.VirtualRig.Loopback.LoopbackFixture.ForScenario(options, scenario, 7, 2, connected).Options;
+            }
+
+            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address), options, ct);
             await Console.Error.WriteLineAsync($"rig sim: virtual rig '{rigId}' (boot {sim.BootId:x8}) connected to {address}");
             var progress = new ProgressLine();
             var report = new Progress<VirtualRigProgress>(p => progress.Report("[rig sim] " + ProgressLine.Describe(p, null)));

@@ -1,0 +1,85 @@
+using System;
+using Rig.Firmware.Hardware;
+using Rig.Host.Loopback;
+using Rig.Protocol;
+using Rig.VirtualRig.Peripherals;
+
+namespace Rig.VirtualRig.Loopback;
+
+/// <summary>
+/// The loopback fixture in the virtual rig: the wire of a scenario with a latency model, and the rig options for it
+/// (no mouse at the spout; the scanner unplugged when the fixture drives the frame-clock input).
+/// </summary>
+public static class LoopbackFixture
+{
+    /// <summary>The simulated wire a scenario's fixture makes.</summary>
+    public static SimWire Wire(LoopbackScenario scenario, double latencyMicros, double jitterMicros, bool connected, SimJitter jitter = SimJitter.Uniform)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return new SimWire
+        {
+            From = scenario.Output == PulseTrainOutput.Valve ? SimOutputKind.Valve : SimOutputKind.SyncOut,
+            FromChannel = scenario.OutputChannel,
+            To = scenario.InputKind switch
+            {
+                EventKind.Lick => CaptureLine.Lick,
+                EventKind.Frame => CaptureLine.FrameClock,
+                EventKind.Photodiode => CaptureLine.Photodiode,
+                EventKind.Ttl => CaptureLine.Ttl,
+                _ => throw new ArgumentException("a loopback input must be lick, frame, photodiode or TTL, not " + scenario.InputKind, nameof(scenario)),
+            },
+            ToChannel = scenario.InputChannel,
+            LatencyMicros = latencyMicros,
+            JitterMicros = jitterMicros,
+            Jitter = jitter,
+            Connected = connected,
+        };
+    }
+
+    /// <summary>
+    /// Rig options for a scenario: an active one gets its wire (<see cref="Wire"/>, <see cref="Apply"/>); the passive
+    /// scanner-frame-clock one keeps the scanner on the frame-clock input (unplugged when not <paramref name="connected"/>).
+    /// Returns the options and the wire model in words, for the report.
+    /// </summary>
+    public static (VirtualRigOptions Options, string Description) ForScenario(VirtualRigOptions options, LoopbackScenario scenario,
+        double latencyMicros, double jitterMicros, bool connected)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.Passive)
+        {
+            return (options with { MouseConnected = false, ScannerConnected = connected },
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"scanner {options.Scanner.FrameRateHz:0.###} Hz, jitter {options.Scanner.JitterMicros:0.###} µs{(connected ? "" : ", frame-clock cable unplugged")}"));
+        }
+
+        var wire = Wire(scenario, latencyMicros, jitterMicros, connected);
+        return (Apply(options, wire), "wire " + wire.Describe());
+    }
+
+    /// <summary>Rig options with the fixture plugged in: <paramref name="wire"/> added, the mouse (and, for the frame clock, the scanner) unplugged.</summary>
+    public static VirtualRigOptions Apply(VirtualRigOptions options, SimWire wire)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(wire);
+        return options with
+        {
+            MouseConnected = false,
+            ScannerConnected = wire.To != CaptureLine.FrameClock,
+            Capture = options.Capture with { Wires = [.. options.Capture.Wires, wire], WireSeed = options.Seed },
+        };
+    }
+}
+
+/// <summary>Connects <see cref="LoopbackWorkflow"/> to a virtual rig: the rig on its own loop and a bridge recording it.</summary>
+public static class VirtualLoopback
+{
+    public static Func<string, Rig.Host.Decoding.IEventSink, System.Threading.CancellationToken, System.Threading.Tasks.Task<LoopbackConnection>> Connector(
+        Rig.Host.Link.ILinkFactory links, VirtualRigOptions options, Rig.Host.Bridge.BridgeOptions bridge, Rig.Host.Bridge.SessionStartInfo info,
+        TimeProvider time, Microsoft.Extensions.Logging.ILogger logger) =>
+        async (folder, sink, ct) =>
+        {
+            var rig = await Water.VirtualCalibrationRig.StartAsync(links, options, bridge, folder, info, time, logger, ct, sink);
+            return new LoopbackConnection(rig.Recorder, rig);
+        };
+}
