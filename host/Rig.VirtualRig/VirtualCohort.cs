@@ -9,6 +9,8 @@ using Rig.Host.Link;
 using Rig.Host.Tasks;
 using Rig.VirtualRig.Models;
 
+using Rig.VirtualRig.World;
+
 namespace Rig.VirtualRig;
 
 /// <summary>One group of a simulated cohort: protocols for its pre-training days, then for its training days.</summary>
@@ -84,7 +86,9 @@ public static class VirtualCohort
                 var outcome = await VirtualTaskSession.RunAsync(links,
                     new VirtualRigOptions { RigId = "cohort", Seed = options.Seed * 1000 + gi * 100 + day, Speed = 0, Mouse = VirtualTaskSession.TaskMouse },
                     new BridgeOptions(), sessionFolder, TimeSpan.FromMinutes(options.MinutesPerSession),
-                    new SessionStartInfo("cohort (embedded)", "rig cohort"), time, logger,
+                    new SessionStartInfo("cohort (embedded)", "rig cohort"),
+                    // Sessions run as fast as possible, so the bridge stamps on the simulation's timeline, dated to the simulated day.
+                    new VirtualHostTime(new DateTimeOffset(date.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero)), logger,
                     new TaskSessionSettings(protocol, mouse, date, 1, learned, options.Learning), null, cancellationToken);
                 outcome.Learned.Save(statePath);
                 var m = outcome.Tables.Info.Metrics;

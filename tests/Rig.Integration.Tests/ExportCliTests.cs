@@ -37,6 +37,28 @@ public sealed class ExportCliTests
     }
 
     [Fact]
+    public async Task A_recorded_demo_session_exports_to_a_file_numpy_loads_and_its_lick_fractions_match_the_live_ones()
+    {
+        using var dir = new TempDirectory();
+        string session = dir.Combine("session");
+        var ct = TestContext.Current.CancellationToken;
+
+        // A real session: the task engine, the learning mouse, the bridge and the journal, faster than real time.
+        var (code, stdout, stderr) = await RigProcess.RunAsync(
+            ["demo", "--protocol", "supervised-leaf1-circle1", "--minutes", "3", "--speed", "0", "--out", session], Timeout, cancellationToken: ct);
+        Assert.True(code == 0, $"demo exit {code}\n{stderr}\n{stdout}");
+
+        (code, stdout, stderr) = await RigProcess.RunAsync(["export", session, "--format", "zhong2025", "--out", dir.Combine("npy")], Timeout, cancellationToken: ct);
+        Assert.True(code == 0, $"export exit {code}\n{stderr}\n{stdout}");
+
+        // The checker recomputes each corridor's anticipatory and reward-zone lick fractions from the file alone and
+        // compares them with the live numbers in the session's task.json.
+        var check = await PythonNumPy.RunAsync([RepositoryRoot.Combine("tools", "check_zhong2025.py"), dir.Combine("npy"), session], Timeout);
+        Assert.True(check.ExitCode == 0, $"checker exit {check.ExitCode}\n{check.Output}");
+        Assert.Contains("1 recomputed", check.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_session_without_task_tables_exits_18_saying_so_and_an_existing_output_exits_19()
     {
         using var dir = new TempDirectory();

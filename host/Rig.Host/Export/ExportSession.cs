@@ -112,25 +112,25 @@ public sealed class ExportSession
     /// <summary>Seconds since the session started (StartedUtc), for the tabular export.</summary>
     public double SecondsSinceStart(long hostNanos) => (hostNanos - Header.HostMonotonicStartNanos) / 1e9;
 
-    /// <summary>The host time of a row: its own, or mapped from its device time by the session's other rows (counted).</summary>
+    /// <summary>
+    /// The host time of a row, through one line per session from device µs to host ns fitted over every row that has a
+    /// host time. Frames, licks and cues share the device clock, so the line keeps their spacing exact and their order
+    /// strict, where the clock map's own host times can step where it starts a new segment (a host sleep, or a
+    /// simulation run faster than real time). Rows without a host time are counted.
+    /// </summary>
     public long HostNanos(long? hostNanos, ulong deviceMicros)
     {
-        if (hostNanos is { } h)
-        {
-            return h;
-        }
-
         if (_deviceToHost is not { } fit)
         {
             throw new ExportInputException(
                 $"'{Folder}': a time at device {deviceMicros} µs has no host time and no row of the session has one (no clock map), so it has no wall-clock time");
         }
 
-        EstimatedHostTimes++;
+        EstimatedHostTimes += hostNanos is null ? 1 : 0;
         return (long)Math.Round(fit.Intercept + (fit.Slope * deviceMicros));
     }
 
-    // Least squares host ns against device µs over every row with both (frames give thousands), for the few without.
+    // Least squares host ns against device µs over every row with both (frames give thousands).
     private static (double Slope, double Intercept)? FitDeviceToHost(TaskSessionTables tables)
     {
         var pairs = new List<(double Device, double Host)>();

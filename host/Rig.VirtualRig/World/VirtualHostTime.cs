@@ -32,6 +32,17 @@ public sealed class VirtualHostTime : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => _epoch + TimeSpan.FromMicroseconds(GetTimestamp());
 
+    /// <summary>
+    /// The host clock a bridge recording a virtual rig at <paramref name="speed"/> should use: the system's in real time;
+    /// otherwise the simulation's timeline (starting at the system's now), because virtual device time races ahead of (or
+    /// lags) wall time and a clock map between the two would be meaningless, and with it every host time derived from it.
+    /// </summary>
+    public static TimeProvider ForSpeed(double speed, TimeProvider system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        return speed == 1 ? system : new VirtualHostTime(system.GetUtcNow());
+    }
+
     /// <summary>Follows <paramref name="clock"/> from now on (VirtualSession binds the rig's clock before the bridge starts).</summary>
     public void Bind(VirtualClock clock) => Volatile.Write(ref _clock, clock);
 }

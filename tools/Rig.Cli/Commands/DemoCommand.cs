@@ -14,6 +14,7 @@ using Rig.Host.Link;
 using Rig.Protocol;
 using Command = System.CommandLine.Command;
 using Rig.VirtualRig;
+using Rig.VirtualRig.World;
 
 namespace Rig.Cli.Commands;
 
@@ -91,7 +92,7 @@ internal static class DemoCommand
                 new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                time, logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
+                VirtualHostTime.ForSpeed(args.Speed, time), logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
             progress.Done();
             if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok || result.Arm.Result != AckResult.Ok)
             {

@@ -13,6 +13,7 @@ using Rig.Host.Broker;
 using Rig.Host.Link;
 using Rig.Host.Tasks;
 using Rig.VirtualRig;
+using Rig.VirtualRig.World;
 using Rig.VirtualRig.Models;
 
 namespace Rig.Cli.Commands;
@@ -61,7 +62,7 @@ internal static class TaskCli
                 new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                time, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions()),
+                VirtualHostTime.ForSpeed(args.Speed, time), logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions()),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics))),
                 ct);
             progress.Done();
