@@ -50,19 +50,20 @@ public sealed class MosquittoBroker : IAsyncDisposable
         StartAsync(
             port => string.Join('\n', string.Create(CultureInfo.InvariantCulture, $"listener {port} 127.0.0.1"), "allow_anonymous true"),
             useTls: false,
-            cancellationToken);
+            cancellationToken: cancellationToken);
 
     /// <summary>
     /// Starts Mosquitto with the listener and access settings <paramref name="listenerConfig"/> writes for the chosen port
     /// (e.g. a generated password file, ACL and TLS files; the listener must bind 127.0.0.1 on that port), plus this
     /// class's own logging and no persistence. <see cref="Address"/> is <c>mqtts://</c> when <paramref name="useTls"/>.
     /// </summary>
-    public static async Task<MosquittoBroker> StartAsync(Func<int, string> listenerConfig, bool useTls, CancellationToken cancellationToken = default)
+    /// <param name="port">The port the listener binds (a config file written for it); null: a free port, passed to <paramref name="listenerConfig"/>.</param>
+    public static async Task<MosquittoBroker> StartAsync(Func<int, string> listenerConfig, bool useTls, int? port = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(listenerConfig);
         var executable = FindExecutable();
         var folder = new TempDirectory();
-        var broker = new MosquittoBroker(executable, folder, FreePort.Pick(), useTls);
+        var broker = new MosquittoBroker(executable, folder, port ?? FreePort.Pick(), useTls);
         try
         {
             var config = string.Join(

@@ -6,6 +6,7 @@ using Rig.Host.Calibration.Run;
 using Rig.Host.Flashing;
 using Rig.Host.Journal;
 using Rig.Host.Link;
+using Rig.Host.Security;
 using Rig.Protocol;
 
 namespace Rig.Cli;
@@ -60,12 +61,20 @@ public static class ExitCodes
     /// <summary>`rig calibrate verify`: the weighed volume is outside the tolerance (FAIL); the result was stored.</summary>
     public const int VerificationFailed = 15;
 
+    /// <summary>The broker refused the login (missing or wrong user name or password, not authorised) or the TLS handshake failed (certificate not trusted or not for this host); docs/security.md.</summary>
+    public const int BrokerAccessDenied = 22;
+
+    /// <summary>A security input is unusable: the CA file cannot be read, or `rig broker-config` got bad rig ids, TLS files or an existing folder; nothing was written.</summary>
+    public const int SecurityConfigInvalid = 23;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
         BrokerUrlException => BadBrokerUrl,
         CalibrationFileException => CalibrationFileUnusable,
         CalibrationInputException or CalibrationRunInputException or OutsideCalibratedRangeException or ScaleException => CalibrationInput,
+        BrokerUnreachableException { InnerException: not null } when MqttLink.IsSecurityFailure(e) => BrokerAccessDenied,
+        SecurityConfigException => SecurityConfigInvalid,
         BrokerUnreachableException => BrokerUnreachable,
         SessionFolderExistsException => SessionExists,
         DeviceNotFoundException => DeviceNotFound,

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Rig.Host.Flashing;
+using Rig.Host.Security;
 
 namespace Rig.Host.Link;
 
@@ -50,7 +51,7 @@ public sealed class BrokerLogin
     /// never taken from the command line, where <c>ps</c> and the session's recorded command line would show them.
     /// </summary>
     /// <exception cref="FlashInputException">The credentials file is missing or invalid (the message names it, never its content).</exception>
-    /// <exception cref="BrokerSecurityException">The CA file is missing or holds no certificate.</exception>
+    /// <exception cref="SecurityConfigException">The CA file is missing or holds no certificate.</exception>
     public static BrokerLogin Resolve(string? credentialsFile, string? caFile, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -86,12 +87,12 @@ public sealed class BrokerLogin
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new BrokerSecurityException($"the CA file '{path}' cannot be read as PEM certificates: {e.Message}", e);
+            throw new SecurityConfigException(path, $"the CA file '{path}' cannot be read as PEM certificates: {e.Message}");
         }
 
         if (cas.Count == 0)
         {
-            throw new BrokerSecurityException($"the CA file '{path}' holds no certificate (expected PEM blocks '-----BEGIN CERTIFICATE-----')");
+            throw new SecurityConfigException(path, $"the CA file '{path}' holds no certificate (expected PEM blocks '-----BEGIN CERTIFICATE-----')");
         }
 
         return cas;
@@ -127,25 +128,4 @@ public sealed class BrokerLogin
         $"{(Credentials is null ? "anonymous" : Credentials.ToString())}{(CaFile is null ? "" : $", CA '{CaFile}'")}";
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-}
-
-/// <summary>
-/// The broker refused the login (wrong user name or password, not authorised, banned) or the TLS handshake failed
-/// (untrusted or mismatched certificate, TLS spoken to a plain port). Retrying cannot fix it.
-/// </summary>
-public sealed class BrokerSecurityException : Exception
-{
-    public BrokerSecurityException()
-    {
-    }
-
-    public BrokerSecurityException(string message)
-        : base(message)
-    {
-    }
-
-    public BrokerSecurityException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

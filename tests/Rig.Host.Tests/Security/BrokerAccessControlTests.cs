@@ -239,6 +239,6 @@ public sealed class BrokerAccessControlTests : IAsyncLifetime
         var plan = new MosquittoPlan { RigIds = ["rigA", "rigB"], Tls = tlsFiles, ListenAddress = "127.0.0.1" };
         _files = MosquittoConfig.Write(Path.Combine(_folder.Path, "broker"), plan);
         _broker = await MosquittoBroker.StartAsync(
-            port => MosquittoConfig.Config(plan with { Port = port }, _files.AclFile, _files.PasswordFile), tls, Ct);
+            port => MosquittoConfig.Config(plan with { Port = port }, _files.AclFile, _files.PasswordFile), tls, cancellationToken: Ct);
     }
 }

@@ -27,17 +27,22 @@ internal static class RunCommand
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var calibration = CalibrateCommand.CalibrationOption();
-        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration };
+        var credentials = SecurityOptions.Credentials();
+        var caFile = SecurityOptions.CaFile();
+        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration, credentials, caFile };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration), ct));
+            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
+            parse.GetValue(credentials), parse.GetValue(caFile), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile,
+        string? credentialsFile, string? caFile, CancellationToken ct)
     {
         try
         {
             var address = BrokerAddress.Parse(brokerUrl);
+            var login = SecurityOptions.Resolve(credentialsFile, caFile);
             string folder = Path.GetFullPath(output);
             if (Directory.Exists(folder) || File.Exists(folder))
             {
@@ -46,7 +51,7 @@ internal static class RunCommand
 
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
             var builder = RigApp.CreateBuilder(verbose);
-            builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address),
+            builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration)));
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();

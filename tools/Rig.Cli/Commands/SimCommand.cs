@@ -22,21 +22,25 @@ internal static class SimCommand
             DefaultValueFactory = _ => 0,
         }, allowZero: true);
         var json = CommonOptions.Json();
+        var credentials = SecurityOptions.Credentials();
+        var caFile = SecurityOptions.CaFile();
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json,
+            rig, broker, speed, seed, minutes, json, credentials, caFile,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
-            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), ct));
+            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(credentials), parse.GetValue(caFile), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json,
+        string? credentialsFile, string? caFile, CancellationToken ct)
     {
         try
         {
             var address = BrokerAddress.Parse(brokerUrl);
-            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address), new VirtualRigOptions
+            var login = SecurityOptions.Resolve(credentialsFile, caFile);
+            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address, login), new VirtualRigOptions
             {
                 RigId = rigId,
                 Seed = seed,
