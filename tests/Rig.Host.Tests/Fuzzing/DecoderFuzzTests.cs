@@ -177,11 +177,12 @@ public static class FuzzRun
     public const long DefaultCases = 20_000;
 
     /// <summary>
-    /// Longest a single case may take before it counts as a hang. Decoding one message takes microseconds (the long run's
-    /// figures are in docs/security.md); the first case also pays for JIT compilation (up to a few hundred ms measured on
-    /// a loaded CI machine), so the guard is 5 s: a hang, never slowness.
+    /// Longest a single case may take, wall time, before it counts as a hang. Decoding one message takes microseconds
+    /// (docs/security.md has the measured figures), but on a shared machine a thread can stall for many seconds (one
+    /// case took 20 s at a load average of 50 on 2 cores): 60 s names a hang, never slowness. Each case's time is
+    /// reported as a maximum, not asserted as a goal.
     /// </summary>
-    private static readonly TimeSpan HangAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HangAfter = TimeSpan.FromSeconds(60);
 
     public static long Cases =>
         long.TryParse(Environment.GetEnvironmentVariable("RIG_FUZZ_CASES"), NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 ? n : DefaultCases;
@@ -199,7 +200,7 @@ public static class FuzzRun
     public static (long Accepted, long Refused) Run<T>(string name, Gen<T> gen, Action<T> target, Func<T, long> allocationBound, Func<Exception, bool>? allowed = null)
     {
         allowed ??= e => e is ProtocolException;
-        long accepted = 0, refused = 0, maxAllocated = 0;
+        long accepted = 0, refused = 0, maxAllocated = 0, totalAllocated = 0;
         var maxTime = TimeSpan.Zero;
         var total = Stopwatch.StartNew();
 
@@ -243,6 +244,7 @@ public static class FuzzRun
                 }
 
                 maxAllocated = Math.Max(maxAllocated, allocated);
+                totalAllocated += allocated;
                 maxTime = took > maxTime ? took : maxTime;
             },
             seed: Environment.GetEnvironmentVariable("RIG_FUZZ_SEED"),
@@ -251,7 +253,7 @@ public static class FuzzRun
 
         string line = string.Create(
             CultureInfo.InvariantCulture,
-            $"fuzz {name}: {accepted + refused:N0} cases ({accepted:N0} accepted, {refused:N0} refused) in {total.Elapsed.TotalSeconds:0.0} s; max {maxAllocated:N0} bytes and {maxTime.TotalMilliseconds:0.000} ms per case");
+            $"fuzz {name}: {accepted + refused:N0} cases ({accepted:N0} accepted, {refused:N0} refused) in {total.Elapsed.TotalSeconds:0.0} s ({total.Elapsed.TotalMicroseconds / Math.Max(1, accepted + refused):0.0} µs a case with generation); allocated per case: mean {totalAllocated / Math.Max(1, accepted + refused):N0} bytes, max {maxAllocated:N0}; slowest case {maxTime.TotalMilliseconds:0.0} ms");
         TestContext.Current.TestOutputHelper?.WriteLine(line);
         if (Environment.GetEnvironmentVariable("RIG_FUZZ_REPORT") is { Length: > 0 } report)
         {
