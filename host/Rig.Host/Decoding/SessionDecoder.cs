@@ -201,9 +201,10 @@ public sealed class SessionDecoder
         {
             var s = _boots[id];
             var gaps = s.EventGaps();
-            unexplained += gaps.Where(g => !g.ExplainedByDevice).Sum(g => (long)g.Count);
-            missingBatches += s.MissingBatches().Sum(g => (long)g.Count);
-            deviceLost += gaps.Where(g => g.ExplainedByDevice).Sum(g => (long)g.Count);
+            // Saturating: forged event numbers can make a gap of up to 2^64 events, which must not overflow the summary.
+            unexplained = SaturatingSum(unexplained, gaps.Where(g => !g.ExplainedByDevice).Select(g => g.Count));
+            missingBatches = SaturatingSum(missingBatches, s.MissingBatches().Select(g => g.Count));
+            deviceLost = SaturatingSum(deviceLost, gaps.Where(g => g.ExplainedByDevice).Select(g => g.Count));
             var clockFit = s.Clock.Count == 0 ? null : s.Clock.FitAt(s.Clock.NewestDeviceMicros);
             boots.Add(new BootSummary(
                 BootId: id,
@@ -211,8 +212,8 @@ public sealed class SessionDecoder
                 FirmwareVersion: s.FirmwareVersion,
                 FirstEventSeq: s.Events.IsEmpty ? null : s.Events.Min,
                 EndEventSeq: s.Events.IsEmpty ? null : s.Events.End,
-                Events: (long)s.Events.Total,
-                Batches: (long)s.Batches.Total,
+                Events: Saturate(s.Events.Total),
+                Batches: Saturate(s.Batches.Total),
                 DeviceLostEventsTotal: s.MaxLostTotal,
                 Gaps: gaps));
         }
@@ -440,6 +441,20 @@ public sealed class SessionDecoder
                 }
             }
         }
+    }
+
+    private static long Saturate(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
+
+    private static long SaturatingSum(long start, IEnumerable<ulong> values)
+    {
+        long total = start;
+        foreach (ulong v in values)
+        {
+            long add = Saturate(v);
+            total = total > long.MaxValue - add ? long.MaxValue : total + add;
+        }
+
+        return total;
     }
 
     /// <summary>The books of <paramref name="bootId"/>, opened if new; null (counted) past <see cref="MaxBootsPerSession"/>.</summary>

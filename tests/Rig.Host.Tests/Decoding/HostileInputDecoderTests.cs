@@ -133,6 +133,24 @@ public sealed class HostileInputDecoderTests
         Assert.Equal(before.MissingBatches, after.MissingBatches);
     }
 
+    [Fact]
+    public void Forged_event_numbers_near_the_top_of_the_range_saturate_the_summary_instead_of_overflowing_it()
+    {
+        // Found by the long fuzz run: gaps of ~2^64 events made Summarize throw OverflowException.
+        var (decoder, _, before) = GoodSession();
+        const ulong Quarter = 1UL << 62;
+        for (uint i = 0; i < 4; i++)
+        {
+            decoder.Process(Batch(i, i * Quarter, [Lick(1)], boot: Boot + 1)); // three gaps of ~2^62 events: more than long.MaxValue together
+        }
+
+        var after = decoder.Summarize();
+
+        Assert.Equal(long.MaxValue, after.UnexplainedMissingEvents);
+        Assert.Equal(before.EventsTotal + 4, after.EventsTotal);
+        Assert.Equal(before.Boots.Single().Gaps, after.Boots.Single(b => b.BootId == Boot).Gaps);
+    }
+
     /// <summary>Four good batches (events 0-11) after a status, decoded; the counts and the sink as they stand.</summary>
     private static (SessionDecoder Decoder, CountingSink Sink, SessionCounts Before) GoodSession()
     {
