@@ -32,8 +32,21 @@ namespace Rig.Firmware
         /// <summary>An unchanged encoder count is still reported this often, µs, so "no movement" is on the record.</summary>
         public uint EncoderKeepAliveMicros = 100000;
 
-        /// <summary>No command can open a valve longer than this, µs. Rewards take 10-100 ms; 500 ms is a flood.</summary>
+        /// <summary>
+        /// No command can open a valve longer than this, µs. Rewards take 10-100 ms; 500 ms is a flood. At most
+        /// <see cref="ValveCeilingMicros"/>, the native capture core's RC_VALVE_CEILING_US.
+        /// </summary>
         public uint ValveHardMaxOpenMicros = 500000;
+
+        /// <summary>No configuration may set the hard maximum above this, µs (10 s, as firmware/native's RC_VALVE_CEILING_US): a typo cannot flood the rig.</summary>
+        public const uint ValveCeilingMicros = 10000000;
+
+        /// <summary>
+        /// With no valid command from the host for this long, µs, an open valve is shut and an armed reward cancelled
+        /// (issue 8: "the valve closes when the host has been silent for a set time (default 2 s)"). The bridge
+        /// acknowledges batches every 100 ms, so 2 s is 20 missed acknowledgements, not a slow network.
+        /// </summary>
+        public uint HostSilenceCloseMicros = 2000000;
 
         /// <summary>Slack before the safety check forces a valve closed that the hardware should already have closed, µs.</summary>
         public uint ValveSafetyGraceMicros = 5000;

@@ -49,6 +49,7 @@ namespace Rig.Firmware
         private uint _malformedCommands;
         private uint _repliesDropped;
         private uint _invalidCaptures;
+        private ulong _lastHostActivityMicros;
         private readonly long[] _lastEncoderSample;
         private readonly ulong[] _lastEncoderReportMicros;
         private readonly bool[] _encoderReported;
@@ -150,6 +151,12 @@ namespace Rig.Firmware
             get { return _valve.Faults; }
         }
 
+        /// <summary>Times the valve was shut (or an arming cancelled) because the host fell silent (<see cref="DeviceConfig.HostSilenceCloseMicros"/>).</summary>
+        public uint HostSilenceValveCloses
+        {
+            get { return _valve.HostSilenceCloses; }
+        }
+
         /// <summary>Captured records with a channel outside 0-15: dropped, since the wire carries 4-bit channels.</summary>
         public uint InvalidCaptures
         {
@@ -168,6 +175,7 @@ namespace Rig.Firmware
             _valve.CloseAll();
             _tone.Silence();
             _started = true;
+            _lastHostActivityMicros = nowMicros;
             PublishStatus(nowMicros);
         }
 
@@ -210,6 +218,14 @@ namespace Rig.Firmware
             SettleLicks(nowMicros);
 
             _valve.Check(nowMicros);
+
+            // After Check, so a valve overdue on its own time is counted as a fault, not as host silence.
+            if (nowMicros - _lastHostActivityMicros >= _config.HostSilenceCloseMicros && _valve.CloseForHostSilence(nowMicros))
+            {
+                // Reported at once rather than at the next heartbeat: the host should learn why no water came.
+                _statusDue = true;
+            }
+
             FillBatches(nowMicros, false);
             if (_link.IsConnected)
             {
@@ -252,6 +268,7 @@ namespace Rig.Firmware
             s.CommandsExecuted = _commandsExecuted;
             s.CommandsRejected = _commandsRejected;
             s.ValveFaults = _valve.Faults;
+            s.HostSilenceValveCloses = _valve.HostSilenceCloses > 0xFFFF ? (ushort)0xFFFF : (ushort)_valve.HostSilenceCloses;
             s.MalformedCommands = _malformedCommands;
             s.CommandsDropped = _inbox.Dropped + _inbox.Oversized;
             s.CaptureOverflows = _capture.Overflows;
@@ -470,6 +487,9 @@ namespace Rig.Firmware
                 return;
             }
 
+            // Any well-formed command proves the host is alive, an acknowledgement batch (NoAck) included.
+            _lastHostActivityMicros = nowMicros;
+
             if (cmd.TargetBootId != 0 && cmd.TargetBootId != BootId)
             {
                 _commandsRejected++;
@@ -630,6 +650,16 @@ namespace Rig.Firmware
             if (c.BatchBufferBytes < EventBatchHeader.Size + WireLimits.MaxRecordBytes || c.BatchBufferBytes > WireLimits.MaxMessageBytes)
             {
                 throw new System.ArgumentException("BatchBufferBytes must hold a header and one record (57) and at most " + WireLimits.MaxMessageBytes.ToString());
+            }
+
+            if (c.ValveHardMaxOpenMicros < 1 || c.ValveHardMaxOpenMicros > DeviceConfig.ValveCeilingMicros)
+            {
+                throw new System.ArgumentException("ValveHardMaxOpenMicros must be 1 to " + DeviceConfig.ValveCeilingMicros.ToString() + " µs");
+            }
+
+            if (c.HostSilenceCloseMicros < 1)
+            {
+                throw new System.ArgumentException("HostSilenceCloseMicros must be at least 1 µs (the valve must close when the host falls silent)");
             }
 
             if (c.CommandMaxBytes < Command.MaxSize)

@@ -57,7 +57,7 @@ namespace Rig.Firmware.Esp32
             }
 
             MqttDeviceLink link = new MqttDeviceLink(new RigTopics(settings.RigId), bootId, settings.BrokerHost, settings.BrokerPort,
-                settings.Username, settings.Password);
+                settings.Username, settings.Password, settings.UseTls ? settings.CaPem : string.Empty);
             RigDevice device = new RigDevice(config, bootId, new NativeClock(), new NativeCaptureSource(config.CaptureDrainBatch),
                 new NativeEncoder(), new NativeValve(PinMap.ValveChannels), new NativeTone(), new NativeOutputs(PinMap.SyncOutChannels),
                 link);

@@ -42,6 +42,13 @@ namespace Rig.Protocol
         /// <summary>Times the safety check found the valve open past its commanded time and forced it shut.</summary>
         public uint ValveFaults;
 
+        /// <summary>
+        /// Times the host fell silent (no valid command for the device's host-silence time, 2 s by default) while a valve
+        /// pulse was open or a reward armed, so the device shut the valve and cancelled the arming. Saturates at 65535.
+        /// Carried in what was the 2 reserved bytes after fw_patch (zero from a device that predates it).
+        /// </summary>
+        public ushort HostSilenceValveCloses;
+
         /// <summary>Command messages that could not be decoded.</summary>
         public uint MalformedCommands;
 
@@ -61,7 +68,7 @@ namespace Rig.Protocol
             writer.WriteUInt16(FirmwareMajor);
             writer.WriteUInt16(FirmwareMinor);
             writer.WriteUInt16(FirmwarePatch);
-            writer.WriteZeros(2);
+            writer.WriteUInt16(HostSilenceValveCloses);
             writer.WriteUInt64(UptimeMicros);
             writer.WriteUInt64(EventsCaptured);
             writer.WriteUInt32(EventsLost);
@@ -93,7 +100,7 @@ namespace Rig.Protocol
             s.FirmwareMajor = reader.ReadUInt16("fw_major");
             s.FirmwareMinor = reader.ReadUInt16("fw_minor");
             s.FirmwarePatch = reader.ReadUInt16("fw_patch");
-            reader.ReadReservedZero(2, "reserved");
+            s.HostSilenceValveCloses = reader.ReadUInt16("host_silence_closes");
             s.UptimeMicros = reader.ReadUInt64("uptime_us");
             s.EventsCaptured = reader.ReadUInt64("events_captured");
             s.EventsLost = reader.ReadUInt32("events_lost");

@@ -161,6 +161,26 @@ public sealed class DeviceSettingsTests
         Assert.Equal("no file", settings.Problem);
     }
 
+    [Fact]
+    public void Reads_an_mqtts_broker_with_the_ca_rig_flash_writes_and_refuses_one_without()
+    {
+        const string pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+        PinMap pins = PinMap.Load(RepositoryRoot.Combine("hardware", "pinmap.json"));
+        string withCa = new DeviceConfiguration("rig-tls", BrokerAddress.Parse("mqtts://broker.lab"), new MqttCredentials("rig-tls", "pw"), pins, "test", pem)
+            .ToJson(maskCredentials: false);
+        string withoutCa = new DeviceConfiguration("rig-tls", BrokerAddress.Parse("mqtts://broker.lab"), null, pins, "test").ToJson(maskCredentials: false);
+
+        DeviceSettings settings = DeviceSettings.Parse(withCa);
+        DeviceSettings refused = DeviceSettings.Parse(withoutCa);
+
+        Assert.True(settings.IsValid, settings.Problem);
+        Assert.True(settings.UseTls);
+        Assert.Equal(8883, settings.BrokerPort);
+        Assert.Equal(pem, settings.CaPem);
+        Assert.False(refused.IsValid);
+        Assert.Contains("ca_pem", refused.Problem, StringComparison.Ordinal);
+    }
+
     /// <summary>What `rig flash` writes, from the repository's real pin map.</summary>
     private static string Written(string rigId, string brokerUrl, MqttCredentials? credentials)
     {

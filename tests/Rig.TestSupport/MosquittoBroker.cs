@@ -26,12 +26,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly StringBuilder _console = new();
     private Process? _process;
 
-    private MosquittoBroker(string executable, TempDirectory folder, int port)
+    private MosquittoBroker(string executable, TempDirectory folder, int port, bool useTls = false)
     {
         _executable = executable;
         _folder = folder;
         Port = port;
-        Address = new BrokerAddress(IPAddress.Loopback.ToString(), port);
+        Address = new BrokerAddress(IPAddress.Loopback.ToString(), port, useTls);
         LogPath = folder.Combine("mosquitto.log");
         _configPath = folder.Combine("mosquitto.conf");
     }
@@ -46,17 +46,29 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Starts Mosquitto and waits until it accepts TCP connections.</summary>
-    public static async Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<MosquittoBroker> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(
+            port => string.Join('\n', string.Create(CultureInfo.InvariantCulture, $"listener {port} 127.0.0.1"), "allow_anonymous true"),
+            useTls: false,
+            cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Starts Mosquitto with the listener and access settings <paramref name="listenerConfig"/> writes for the chosen port
+    /// (e.g. a generated password file, ACL and TLS files; the listener must bind 127.0.0.1 on that port), plus this
+    /// class's own logging and no persistence. <see cref="Address"/> is <c>mqtts://</c> when <paramref name="useTls"/>.
+    /// </summary>
+    /// <param name="port">The port the listener binds (a config file written for it); null: a free port, passed to <paramref name="listenerConfig"/>.</param>
+    public static async Task<MosquittoBroker> StartAsync(Func<int, string> listenerConfig, bool useTls, int? port = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(listenerConfig);
         var executable = FindExecutable();
         var folder = new TempDirectory();
-        var broker = new MosquittoBroker(executable, folder, FreePort.Pick());
+        var broker = new MosquittoBroker(executable, folder, port ?? FreePort.Pick(), useTls);
         try
         {
             var config = string.Join(
                 '\n',
-                string.Create(CultureInfo.InvariantCulture, $"listener {broker.Port} 127.0.0.1"),
-                "allow_anonymous true",
+                listenerConfig(broker.Port),
                 "persistence false",
                 "max_queued_messages 0",
                 "set_tcp_nodelay true",

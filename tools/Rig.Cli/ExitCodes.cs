@@ -7,6 +7,7 @@ using Rig.Host.Export;
 using Rig.Host.Flashing;
 using Rig.Host.Journal;
 using Rig.Host.Link;
+using Rig.Host.Security;
 using Rig.Protocol;
 
 namespace Rig.Cli;
@@ -79,6 +80,12 @@ public static class ExitCodes
     /// <summary>`rig loopback` (and `rig run --preflight`): the output pulsed but no edge came back on the input (a disconnected wire); the message names the channel.</summary>
     public const int LoopbackNoEdges = 21;
 
+    /// <summary>The broker refused the login (missing or wrong user name or password, not authorised) or the TLS handshake failed (certificate not trusted or not for this host); docs/security.md.</summary>
+    public const int BrokerAccessDenied = 22;
+
+    /// <summary>A security input is unusable: the CA file cannot be read, or `rig broker-config` got bad rig ids, TLS files or an existing folder; nothing was written.</summary>
+    public const int SecurityConfigInvalid = 23;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -87,6 +94,8 @@ public static class ExitCodes
         ExportOutputExistsException => ExportOutputExists,
         CalibrationFileException => CalibrationFileUnusable,
         CalibrationInputException or CalibrationRunInputException or OutsideCalibratedRangeException or ScaleException => CalibrationInput,
+        BrokerUnreachableException { InnerException: not null } when MqttLink.IsSecurityFailure(e) => BrokerAccessDenied,
+        SecurityConfigException => SecurityConfigInvalid,
         BrokerUnreachableException => BrokerUnreachable,
         SessionFolderExistsException => SessionExists,
         DeviceNotFoundException => DeviceNotFound,

@@ -22,6 +22,7 @@ public static class Program
             ReportCommand.Create(),
             CohortCommand.Create(),
             LoopbackCommand.Create(),
+            BrokerConfigCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -48,6 +48,12 @@ namespace Rig.Firmware.Valve
         /// <summary>Valves found open past their time (or open without a command) and forced shut.</summary>
         public uint Faults { get; private set; }
 
+        /// <summary>
+        /// Times the host fell silent while a pulse was open or a reward armed, and the valve was shut and the arming
+        /// cancelled (<see cref="CloseForHostSilence"/>).
+        /// </summary>
+        public uint HostSilenceCloses { get; private set; }
+
         /// <summary>Duration of the last pulse commanded on <paramref name="channel"/>, µs (reported with the open edge).</summary>
         public uint LastCommandedMicros(byte channel)
         {
@@ -173,6 +179,39 @@ namespace Rig.Firmware.Valve
                     Faults++;
                 }
             }
+        }
+
+        /// <summary>
+        /// The host has stopped talking: whatever would deliver water without it (an open pulse, an armed window, the
+        /// next pulse of a calibration train that the host paces) is stopped. Every valve is shut and any arming
+        /// cancelled; returns true, and counts one, only when something was in progress, so a silent host with an idle
+        /// valve costs nothing and is not reported.
+        /// </summary>
+        public bool CloseForHostSilence(ulong nowMicros)
+        {
+            bool active = false;
+            for (byte ch = 0; ch < _openedAt.Length; ch++)
+            {
+                if (_valve.IsOpen(ch) || (_armed[ch] && nowMicros < _armedUntil[ch]))
+                {
+                    active = true;
+                }
+            }
+
+            if (!active)
+            {
+                return false;
+            }
+
+            for (int ch = 0; ch < _armed.Length; ch++)
+            {
+                _armed[ch] = false;
+            }
+
+            _valve.Disarm();
+            CloseAll();
+            HostSilenceCloses++;
+            return true;
         }
 
         /// <summary>Closes every valve (boot, shutdown, host silent).</summary>

@@ -1,6 +1,7 @@
 namespace Rig.Firmware.Esp32.Link
 {
     using System;
+    using System.Security.Cryptography.X509Certificates;
     using System.Threading;
     using nanoFramework.M2Mqtt;
     using nanoFramework.M2Mqtt.Exceptions;
@@ -54,6 +55,7 @@ namespace Rig.Firmware.Esp32.Link
         private readonly string _clientId;
         private readonly string _username;
         private readonly string _password;
+        private readonly string _caPem;
         private readonly string[] _subscribeTopics;
         private readonly MqttQoSLevel[] _subscribeQos;
         private readonly AutoResetEvent _reconnect;
@@ -72,8 +74,11 @@ namespace Rig.Firmware.Esp32.Link
         private MqttClient _client;
 #nullable restore
 
-        public MqttDeviceLink(RigTopics topics, uint bootId, string host, int port, string username, string password)
+        /// <param name="caPem">PEM of the CA of an mqtts:// broker's certificate; empty for plain MQTT. TLS on the device is
+        /// compile-checked only: it has not been run against a broker on hardware (docs/security.md).</param>
+        public MqttDeviceLink(RigTopics topics, uint bootId, string host, int port, string username, string password, string caPem)
         {
+            _caPem = caPem;
             _topics = topics;
             _bootId = bootId;
             _host = host;
@@ -212,7 +217,10 @@ namespace Rig.Firmware.Esp32.Link
                 }
             }
 
-            MqttClient client = new MqttClient(_host, _port, false, null, null, MqttSslProtocols.None);
+            // The certificate object is made per attempt, not kept: M2Mqtt hands it to the TLS stack at connect.
+            MqttClient client = _caPem.Length == 0
+                ? new MqttClient(_host, _port, false, null, null, MqttSslProtocols.None)
+                : new MqttClient(_host, _port, true, new X509Certificate(_caPem), null, MqttSslProtocols.TLSv1_2);
             try
             {
                 client.MqttMsgPublishReceived += OnPublishReceived;

@@ -50,6 +50,7 @@ namespace Rig.Firmware.Esp32.Settings
             BrokerHost = string.Empty;
             Username = string.Empty;
             Password = string.Empty;
+            CaPem = string.Empty;
             Problem = string.Empty;
         }
 
@@ -58,6 +59,15 @@ namespace Rig.Firmware.Esp32.Settings
         public string BrokerHost { get; private set; }
 
         public int BrokerPort { get; private set; }
+
+        /// <summary>True for an mqtts:// broker: the link speaks TLS 1.2 and checks the broker's certificate against <see cref="CaPem"/>.</summary>
+        public bool UseTls
+        {
+            get { return _tls; }
+        }
+
+        /// <summary>PEM of the CA that signed the broker's certificate ("broker"."ca_pem"); empty without TLS.</summary>
+        public string CaPem { get; private set; }
 
         /// <summary>Empty when the broker takes anonymous clients.</summary>
         public string Username { get; private set; }
@@ -146,9 +156,10 @@ namespace Rig.Firmware.Esp32.Settings
             {
                 Reject("\"broker\".\"port\" must be 1 to 65535");
             }
-            else if (_tls)
+            else if (_tls && !HasPemCertificate(CaPem))
             {
-                Reject("the broker is mqtts:// (TLS), which this firmware does not support; use an mqtt:// broker on the rig network");
+                // The ESP32 has no system trust store: without the lab's CA the broker's certificate cannot be checked.
+                Reject("the broker is mqtts:// (TLS) but \"broker\".\"ca_pem\" holds no PEM certificate; re-run `rig flash --ca-file`");
             }
             else if (_hasPinMap)
             {
@@ -328,6 +339,7 @@ namespace Rig.Firmware.Esp32.Settings
         {
             if (context == Top && key == "rig_id") RigId = value;
             else if (context == Broker && key == "host") BrokerHost = value;
+            else if (context == Broker && key == "ca_pem") CaPem = value;
             else if (context == Mqtt && key == "username") Username = value;
             else if (context == Mqtt && key == "password") Password = value;
             else if (context == PinEntry && key == "function") _entryFunction = value;
@@ -387,9 +399,30 @@ namespace Rig.Firmware.Esp32.Settings
             }
         }
 
+        /// <summary>True when <paramref name="text"/> holds a PEM certificate header (checked char by char: the core library reference has no IndexOf).</summary>
+        private static bool HasPemCertificate(string text)
+        {
+            const string Marker = "-----BEGIN CERTIFICATE-----";
+            for (int start = 0; start + Marker.Length <= text.Length; start++)
+            {
+                int i = 0;
+                while (i < Marker.Length && text[start + i] == Marker[i])
+                {
+                    i++;
+                }
+
+                if (i == Marker.Length)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         private static bool IsStringField(int context, string key)
         {
-            return (context == Top && key == "rig_id") || (context == Broker && key == "host")
+            return (context == Top && key == "rig_id") || (context == Broker && (key == "host" || key == "ca_pem"))
                 || (context == Mqtt && (key == "username" || key == "password")) || (context == PinEntry && key == "function");
         }
 

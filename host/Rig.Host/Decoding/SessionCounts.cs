@@ -38,12 +38,13 @@ public sealed record StatusSummary(
     uint ValveFaults,
     uint MalformedCommands,
     uint CommandsDropped,
-    uint CaptureOverflows)
+    uint CaptureOverflows,
+    uint HostSilenceValveCloses = 0)
 {
     public static StatusSummary From(DeviceStatus s) => new(
         s.BootId, s.FirmwareVersion, s.UptimeMicros / 1e6, s.EventsCaptured, s.EventsLost, s.BatchesSent, s.BatchesResent,
         s.UnackedBatches, s.CommandsExecuted, s.CommandsRejected, s.ValveFaults, s.MalformedCommands, s.CommandsDropped,
-        s.CaptureOverflows);
+        s.CaptureOverflows, s.HostSilenceValveCloses);
 }
 
 /// <summary>Everything <see cref="SessionDecoder"/> derives from a journal. Identical live and re-decoded.</summary>

@@ -20,6 +20,28 @@ public interface IEventSink
 /// </summary>
 public sealed class SessionDecoder
 {
+    /// <summary>
+    /// Distinct boot ids one session keeps books for. A rig reboots a handful of times in a session; past this, messages
+    /// naming a new boot are forged or corrupt, and are counted as <see cref="TooManyBootsReason"/> instead of each
+    /// allocating the books of a boot (a flood of random boot ids would otherwise grow the bridge's memory without end).
+    /// </summary>
+    public const int MaxBootsPerSession = 256;
+
+    /// <summary>
+    /// How far past the number of batches received from a boot its batch numbers may reach, in batches (4,096 batches are
+    /// 82 s at the default 50 batches/s). The decoder keeps one slot per batch number in the span it checks for gaps; a
+    /// forged batch number 4 billion ahead would otherwise allocate gigabytes (found by fuzzing). A real device numbers
+    /// batches consecutively and only opens a batch when one of its resend slots (32 by default) is free, so the
+    /// numbers it sends never run more than that ahead of what arrived.
+    /// </summary>
+    public const int MaxBatchSeqJump = 4096;
+
+    /// <summary>Malformed-message reason of a message naming a boot beyond <see cref="MaxBootsPerSession"/>.</summary>
+    public const string TooManyBootsReason = "TooManyBoots";
+
+    /// <summary>Malformed-message reason of a batch whose number jumps beyond <see cref="MaxBatchSeqJump"/>.</summary>
+    public const string BatchSeqJumpReason = "BatchSeqJump";
+
     private readonly RigTopics _topics;
     private readonly IEventSink? _sink;
     private readonly RewardVolumes _rewards;
@@ -179,9 +201,10 @@ public sealed class SessionDecoder
         {
             var s = _boots[id];
             var gaps = s.EventGaps();
-            unexplained += gaps.Where(g => !g.ExplainedByDevice).Sum(g => (long)g.Count);
-            missingBatches += s.MissingBatches().Sum(g => (long)g.Count);
-            deviceLost += gaps.Where(g => g.ExplainedByDevice).Sum(g => (long)g.Count);
+            // Saturating: forged event numbers can make a gap of up to 2^64 events, which must not overflow the summary.
+            unexplained = SaturatingSum(unexplained, gaps.Where(g => !g.ExplainedByDevice).Select(g => g.Count));
+            missingBatches = SaturatingSum(missingBatches, s.MissingBatches().Select(g => g.Count));
+            deviceLost = SaturatingSum(deviceLost, gaps.Where(g => g.ExplainedByDevice).Select(g => g.Count));
             var clockFit = s.Clock.Count == 0 ? null : s.Clock.FitAt(s.Clock.NewestDeviceMicros);
             boots.Add(new BootSummary(
                 BootId: id,
@@ -189,8 +212,8 @@ public sealed class SessionDecoder
                 FirmwareVersion: s.FirmwareVersion,
                 FirstEventSeq: s.Events.IsEmpty ? null : s.Events.Min,
                 EndEventSeq: s.Events.IsEmpty ? null : s.Events.End,
-                Events: (long)s.Events.Total,
-                Batches: (long)s.Batches.Total,
+                Events: Saturate(s.Events.Total),
+                Batches: Saturate(s.Batches.Total),
                 DeviceLostEventsTotal: s.MaxLostTotal,
                 Gaps: gaps));
         }
@@ -312,8 +335,18 @@ public sealed class SessionDecoder
 
     private void OnBatch(EventBatchHeader header, long hostNanos)
     {
+        if (TryBoot(header.BootId, "batch") is not { } boot)
+        {
+            return;
+        }
+
+        if (!boot.WithinJump(header.BatchSeq))
+        {
+            CountMalformed(BatchSeqJumpReason, $"batch {header.BatchSeq} of boot {header.BootId:x8} is more than {MaxBatchSeqJump} batches past what was received");
+            return;
+        }
+
         _batchesReceived++;
-        var boot = Boot(header.BootId);
         CurrentBootId = header.BootId;
         if ((header.Flags & EventBatchFlags.Resent) != 0)
         {
@@ -349,7 +382,7 @@ public sealed class SessionDecoder
     private void OnSyncReply(SyncReply reply, long hostNanos)
     {
         _syncReplies++;
-        Boot(reply.BootId).Clock.Add(new SyncExchange((long)reply.HostTime, reply.DeviceReceiveMicros, reply.DeviceReplyMicros, hostNanos));
+        TryBoot(reply.BootId, "sync reply")?.Clock.Add(new SyncExchange((long)reply.HostTime, reply.DeviceReceiveMicros, reply.DeviceReplyMicros, hostNanos));
     }
 
     /// <summary>The device-to-host clock map of a boot, from its clock exchanges so far (null for a boot never seen).</summary>
@@ -358,7 +391,11 @@ public sealed class SessionDecoder
     private void OnStatus(DeviceStatus status)
     {
         _statusMessages++;
-        var boot = Boot(status.BootId);
+        if (TryBoot(status.BootId, "status") is not { } boot)
+        {
+            return;
+        }
+
         boot.FirmwareVersion = status.FirmwareVersion;
         if (status.State == DeviceState.Offline)
         {
@@ -390,7 +427,11 @@ public sealed class SessionDecoder
         {
             // The detail is the oldest batch the device still holds: everything asked for below it is gone for good.
             // It stays counted as missing but is not asked for again.
-            var boot = Boot(ack.BootId == 0 ? request.Boot : ack.BootId);
+            if (TryBoot(ack.BootId == 0 ? request.Boot : ack.BootId, "ack") is not { } boot)
+            {
+                return;
+            }
+
             ulong end = Math.Min((ulong)request.First + request.Count, ack.Detail);
             for (ulong b = request.First; b < end; b++)
             {
@@ -400,6 +441,32 @@ public sealed class SessionDecoder
                 }
             }
         }
+    }
+
+    private static long Saturate(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
+
+    private static long SaturatingSum(long start, IEnumerable<ulong> values)
+    {
+        long total = start;
+        foreach (ulong v in values)
+        {
+            long add = Saturate(v);
+            total = total > long.MaxValue - add ? long.MaxValue : total + add;
+        }
+
+        return total;
+    }
+
+    /// <summary>The books of <paramref name="bootId"/>, opened if new; null (counted) past <see cref="MaxBootsPerSession"/>.</summary>
+    private BootStream? TryBoot(uint bootId, string what)
+    {
+        if (!_boots.ContainsKey(bootId) && _boots.Count >= MaxBootsPerSession)
+        {
+            CountMalformed(TooManyBootsReason, $"{what} of boot {bootId:x8}: the session has seen {MaxBootsPerSession} boots already");
+            return null;
+        }
+
+        return Boot(bootId);
     }
 
     private BootStream Boot(uint bootId)
@@ -428,6 +495,7 @@ public sealed class SessionDecoder
     {
         private readonly List<BatchInfo> _batches = [];
         private uint _baseBatchSeq;
+        private long _remembered;
 
         public uint BootId { get; } = bootId;
 
@@ -481,6 +549,13 @@ public sealed class SessionDecoder
             return missing;
         }
 
+        /// <summary>
+        /// False when <paramref name="batchSeq"/> lies more than <see cref="MaxBatchSeqJump"/> past the number of batches
+        /// received: the span kept then grows at most linearly with the messages received, however they are numbered.
+        /// </summary>
+        public bool WithinJump(uint batchSeq) =>
+            _batches.Count == 0 || (long)batchSeq - _baseBatchSeq < _remembered + (long)MaxBatchSeqJump;
+
         public void Remember(in EventBatchHeader h)
         {
             MaxLostTotal = Math.Max(MaxLostTotal, h.LostEventsTotal);
@@ -501,6 +576,7 @@ public sealed class SessionDecoder
                 _batches.Add(default);
             }
 
+            _remembered++;
             _batches[(int)index] = new BatchInfo(true, h.FirstEventSeq, h.RecordCount, h.LostEventsTotal);
         }
 

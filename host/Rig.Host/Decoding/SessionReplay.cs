@@ -2,6 +2,7 @@ using System.IO;
 using System.Text.Json;
 using Rig.Host.Bridge;
 using Rig.Host.Journal;
+using Rig.Protocol;
 
 namespace Rig.Host.Decoding;
 
@@ -29,12 +30,7 @@ public static class SessionReplay
             throw new FileNotFoundException($"'{folder}' is not a session folder: {SessionRecorder.HeaderFile} is missing", headerPath);
         }
 
-        SessionHeader header;
-        using (var stream = File.OpenRead(headerPath))
-        {
-            header = JsonSerializer.Deserialize<SessionHeader>(stream, SessionRecorder.Json)
-                ?? throw new JournalFormatException($"{headerPath}: empty session header");
-        }
+        SessionHeader header = ReadHeader(headerPath);
 
         decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
         using var reader = JournalReader.Open(Path.Combine(folder, SessionRecorder.JournalFile));
@@ -45,5 +41,38 @@ public static class SessionReplay
 
         return new ReplayResult(folder, header, decoder.Summarize(), reader.RecordCount, reader.TornTailBytes,
             reader.CorruptionOffset, reader.CorruptionReason);
+    }
+
+    /// <summary>
+    /// Reads session.json; a file that is not JSON, has a field of the wrong type or lacks the rig id is refused with a
+    /// <see cref="JournalFormatException"/> naming the file, the field and the line (the journal itself is not touched).
+    /// </summary>
+    public static SessionHeader ReadHeader(string headerPath)
+    {
+        SessionHeader? header;
+        try
+        {
+            using var stream = File.OpenRead(headerPath);
+            header = JsonSerializer.Deserialize<SessionHeader>(stream, SessionRecorder.Json);
+        }
+        catch (JsonException e)
+        {
+            string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the top level" : $"the field '{e.Path}'";
+            throw new JournalFormatException(
+                $"'{headerPath}' is not a valid session header: {field} (line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}) "
+                + "has the wrong type or is not JSON; expected the object rig run writes (docs/cli.md)", e);
+        }
+
+        if (header is null)
+        {
+            throw new JournalFormatException($"'{headerPath}' is not a valid session header: it is JSON null");
+        }
+
+        if (!RigTopics.IsValidRigId(header.RigId))
+        {
+            throw new JournalFormatException($"'{headerPath}' is not a valid session header: the field 'rig_id' is missing or not a rig id (1-32 characters of A-Z a-z 0-9 _ -)");
+        }
+
+        return header;
     }
 }

@@ -17,7 +17,8 @@ public sealed class DeviceConfiguration
 {
     public const int Format = 1;
 
-    public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy)
+    /// <param name="caPem">PEM of the CA that signed an mqtts:// broker's certificate (the device has no trust store of its own); null without TLS.</param>
+    public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy, string? caPem = null)
     {
         if (!RigTopics.IsValidRigId(rigId))
         {
@@ -29,7 +30,11 @@ public sealed class DeviceConfiguration
         Credentials = credentials;
         PinMap = pinMap ?? throw new ArgumentNullException(nameof(pinMap));
         WrittenBy = writtenBy ?? "";
+        CaPem = caPem;
     }
+
+    /// <summary>The broker's CA for TLS (PEM), written as "broker"."ca_pem"; null for a plain broker.</summary>
+    public string? CaPem { get; }
 
     public string RigId { get; }
 
@@ -60,6 +65,11 @@ public sealed class DeviceConfiguration
             json.WriteString("host", Broker.Host);
             json.WriteNumber("port", Broker.Port);
             json.WriteBoolean("tls", Broker.UseTls);
+            if (CaPem is not null)
+            {
+                json.WriteString("ca_pem", CaPem);
+            }
+
             json.WriteEndObject();
             if (Credentials is null)
             {

@@ -103,6 +103,18 @@ public sealed class JournalReader : IDisposable
     }
 
     /// <summary>
+    /// Opens a journal held in <paramref name="stream"/> (read from its current position; disposed with the reader), named
+    /// <paramref name="name"/> in messages; throws <see cref="JournalFormatException"/> if it is not a journal.
+    /// </summary>
+    public static JournalReader Open(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ReadFileHeader(stream, name);
+        return new JournalReader(stream, name);
+    }
+
+    /// <summary>
     /// Reads a whole journal. A torn tail or a corrupt record ends the list and is reported in the result, not thrown:
     /// everything before it is still the session's data.
     /// </summary>

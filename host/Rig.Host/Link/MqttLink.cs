@@ -21,6 +21,7 @@ namespace Rig.Host.Link;
 public sealed class MqttLink : ReconnectingLink
 {
     private readonly BrokerAddress _broker;
+    private readonly BrokerLogin _login;
     private readonly MqttClientFactory _clientFactory = new();
 
     // Serialises connection attempts (ConnectAsync and the reconnect loop): two live clients with one client id would
@@ -29,10 +30,11 @@ public sealed class MqttLink : ReconnectingLink
 
     private long _published;
 
-    public MqttLink(BrokerAddress broker, LinkOptions options)
+    public MqttLink(BrokerAddress broker, LinkOptions options, BrokerLogin? login = null)
         : base((broker ?? throw new ArgumentNullException(nameof(broker))).ToString(), options)
     {
         _broker = broker;
+        _login = login ?? BrokerLogin.Anonymous;
     }
 
     public BrokerAddress Broker => _broker;
@@ -164,11 +166,24 @@ public sealed class MqttLink : ReconnectingLink
             client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
             client.DisconnectedAsync += args => OnDisconnectedAsync(connection, args);
 
-            var result = await client.ConnectAsync(BuildClientOptions(), attempt.Token);
+            MqttClientConnectResult result;
+            try
+            {
+                result = await client.ConnectAsync(BuildClientOptions(), attempt.Token);
+            }
+            catch (Exception ex) when (IsTlsFailure(ex))
+            {
+                throw new ConnectionRefusedForGoodException(
+                    $"TLS handshake with {_broker} failed ({Innermost(ex).Message}); the broker's certificate must chain to a CA this host trusts "
+                    + $"(the system's, or --ca-file / {BrokerLogin.CaFileVariable}) and name '{_broker.Host}'",
+                    MqttClientConnectResultCode.UnspecifiedError,
+                    ex);
+            }
+
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
-                var reason = $"{result.ResultCode}{ReasonSuffix(result.ReasonString)}";
-                throw IsPermanentRefusal(result.ResultCode) ? new ConnectionRefusedForGoodException(reason) : new TransientRefusalException(reason);
+                var reason = $"{result.ResultCode}{ReasonSuffix(result.ReasonString)}{RefusalHint(result.ResultCode)}";
+                throw IsPermanentRefusal(result.ResultCode) ? new ConnectionRefusedForGoodException(reason, result.ResultCode) : new TransientRefusalException(reason);
             }
 
             var filters = SubscribedFilters();
@@ -201,12 +216,54 @@ public sealed class MqttLink : ReconnectingLink
         }
     }
 
+    // A refused login or a failed TLS handshake is not fixed by retrying: report it at once, not after the timeout.
     private protected override ConnectFailure ClassifyConnectFailure(Exception failure, CancellationToken connecting) =>
-        failure is ConnectionRefusedForGoodException ? ConnectFailure.RefusedForGood
+        failure is ConnectionRefusedForGoodException || IsTlsFailure(failure) ? ConnectFailure.RefusedForGood
         : !connecting.IsCancellationRequested && failure is not ArgumentException ? ConnectFailure.Retry
         : ConnectFailure.Rethrow;
 
-    private protected override string DescribeConnectFailure(Exception failure) => Describe(failure);
+    private protected override string DescribeConnectFailure(Exception failure)
+    {
+        var text = Describe(failure);
+
+        // Mosquitto closes a plain connection to a TLS listener without a word: say what it most likely means.
+        return _broker.UseTls || failure is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
+            ? text
+            : $"{text} (if that port is a TLS listener, use mqtts://{_broker.ToString()[(BrokerAddress.PlainScheme.Length + 3)..]})";
+    }
+
+    /// <summary>
+    /// True when <paramref name="failure"/> (a connect failure, or one wrapping it) is the broker refusing the login or a
+    /// failed TLS handshake: a matter of credentials or certificates, not of reachability.
+    /// </summary>
+    public static bool IsSecurityFailure(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is ConnectionRefusedForGoodException { InnerException: null } refused)
+            {
+                return refused.Code is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized
+                    or MqttClientConnectResultCode.Banned or MqttClientConnectResultCode.BadAuthenticationMethod;
+            }
+        }
+
+        return IsTlsFailure(failure);
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+
+    private static bool IsTlsFailure(Exception failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private protected override void OnDisposed() => _connecting.Dispose();
 
@@ -251,7 +308,14 @@ public sealed class MqttLink : ReconnectingLink
             .WithTimeout(Options.ConnectTimeout);
         if (_broker.UseTls)
         {
-            builder.WithTlsOptions(tls => tls.UseTls());
+            builder.WithTlsOptions(tls => tls
+                .UseTls()
+                .WithCertificateValidationHandler(args => _login.ValidateServerCertificate(args.Certificate, args.SslPolicyErrors)));
+        }
+
+        if (_login.Credentials is { } credentials)
+        {
+            builder.WithCredentials(credentials.Username, credentials.Password);
         }
 
         if (Options.Will is { } will)
@@ -341,7 +405,19 @@ public sealed class MqttLink : ReconnectingLink
     }
 
     /// <summary>The broker answered CONNACK with a refusal that retrying cannot fix (credentials, ban, client id).</summary>
-    private sealed class ConnectionRefusedForGoodException(string message) : Exception(message);
+    private sealed class ConnectionRefusedForGoodException(string message, MqttClientConnectResultCode code, Exception? inner = null)
+        : Exception(message, inner)
+    {
+        public MqttClientConnectResultCode Code { get; } = code;
+    }
+
+    private static string RefusalHint(MqttClientConnectResultCode code) => code switch
+    {
+        // Mosquitto 2.0 answers a wrong password with NotAuthorized, so both get the same advice.
+        MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
+            $": the login is missing, wrong or not allowed; check the user name and password (--credentials, {BrokerLogin.CredentialsFileVariable} or {BrokerLogin.UsernameVariable}/{BrokerLogin.PasswordVariable})",
+        _ => "",
+    };
 
     /// <summary>The broker answered CONNACK with a refusal that may pass (busy, unavailable, rate limit).</summary>
     private sealed class TransientRefusalException(string message) : Exception(message);
@@ -366,11 +442,13 @@ public sealed class LinkRejectedException : Exception
 }
 
 /// <summary>Makes <see cref="MqttLink"/>s to one broker.</summary>
-public sealed class MqttLinkFactory(BrokerAddress broker) : ILinkFactory
+public sealed class MqttLinkFactory(BrokerAddress broker, BrokerLogin? login = null) : ILinkFactory
 {
     public BrokerAddress Broker { get; } = broker ?? throw new ArgumentNullException(nameof(broker));
 
+    public BrokerLogin Login { get; } = login ?? BrokerLogin.Anonymous;
+
     public string Description => Broker.ToString();
 
-    public IRigLink Create(LinkOptions options) => new MqttLink(Broker, options);
+    public IRigLink Create(LinkOptions options) => new MqttLink(Broker, options, Login);
 }

@@ -320,13 +320,16 @@ public sealed class FlashCommandTests : IDisposable
     public async Task Dry_run_with_a_configuration_prints_the_file_deployment_and_a_masked_configuration_and_runs_nothing()
     {
         using var nanoff = new FakeNanoff();
+        var certificates = TestCertificates.Create(_dir.Path);
 
         var (code, stdout, stderr) = await Rig(
             ["flash", "--dry-run", "--port", Port, "--target", Target, "--app", App,
-             "--rig", "rig-7", "--broker", "mqtts://broker.lab", "--credentials", CredentialsPath, "--pinmap", PinMapPath],
+             "--rig", "rig-7", "--broker", "mqtts://broker.lab", "--credentials", CredentialsPath, "--pinmap", PinMapPath,
+             "--ca-file", certificates.CaFile],
             nanoff.Environment);
 
         Assert.True(code == 0, stderr);
+        Assert.Contains("\"ca_pem\": \"-----BEGIN CERTIFICATE-----", stderr, StringComparison.Ordinal);
         Assert.Empty(nanoff.Calls);
         var commands = Commands(stdout);
         Assert.Equal(2, commands.Count);
@@ -336,6 +339,21 @@ public sealed class FlashCommandTests : IDisposable
         Assert.Contains("\"username\": \"***\"", stderr, StringComparison.Ordinal);
         Assert.Contains("\"url\": \"mqtts://broker.lab:8883\"", stderr, StringComparison.Ordinal);
         AssertNoCredentials(stdout + stderr);
+    }
+
+    [Fact]
+    public async Task An_mqtts_broker_without_a_ca_file_is_refused_before_anything_runs()
+    {
+        using var nanoff = new FakeNanoff();
+
+        var (code, _, stderr) = await Rig(
+            ["flash", "--dry-run", "--port", Port, "--target", Target, "--app", App,
+             "--rig", "rig-7", "--broker", "mqtts://broker.lab", "--credentials", CredentialsPath, "--pinmap", PinMapPath],
+            nanoff.Environment);
+
+        Assert.True(code == 11, $"exit {code}: {stderr}");
+        Assert.Contains("needs --ca-file", stderr, StringComparison.Ordinal);
+        Assert.Empty(nanoff.Calls);
     }
 
     [Fact]

@@ -64,6 +64,7 @@ internal static class FlashCommand
         var broker = new Option<string?>("--broker") { Description = "Broker URL written into the device configuration: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]" };
         var credentials = ExistingFile(new Option<string?>("--credentials") { Description = "JSON file {\"username\": ..., \"password\": ...} with the device's MQTT login (default: asked on the terminal)" }, nonEmpty: false);
         var anonymous = new Option<bool>("--anonymous") { Description = "The broker takes no login: write no MQTT credentials and ask for none" };
+        var caFile = ExistingFile(new Option<string?>("--ca-file") { Description = "PEM of the CA that signed an mqtts:// broker's certificate, written into the device configuration (needed with mqtts://)" }, nonEmpty: true);
         var wifi = ExistingFile(new Option<string?>("--wifi") { Description = "JSON file {\"ssid\": ..., \"password\": ...}: the Wi-Fi network to store on the device (default: keep the stored one)" }, nonEmpty: false);
         var pinmap = ExistingFile(new Option<string?>("--pinmap") { Description = "Pin map to embed (default: hardware/pinmap.json of the Rig repository around the working folder)" }, nonEmpty: false);
         var syntax = new Option<string>("--nanoff-syntax")
@@ -84,7 +85,7 @@ internal static class FlashCommand
 
         var command = new Command("flash", "Flash an ESP32 rig controller with nanoff: custom nanoCLR, Wi-Fi, device configuration, application")
         {
-            port, target, clrFile, app, address, rig, broker, credentials, anonymous, pinmap, wifi, syntax, dryRun, json,
+            port, target, clrFile, app, address, rig, broker, credentials, anonymous, pinmap, wifi, syntax, dryRun, json, caFile,
         };
         command.Validators.Add(r =>
         {
@@ -125,13 +126,13 @@ internal static class FlashCommand
         command.SetAction((parse, ct) => RunAsync(new FlashArgs(
             parse.GetValue(port)!, parse.GetValue(target), Full(parse.GetValue(clrFile)), Full(parse.GetValue(app)), parse.GetValue(address),
             parse.GetValue(rig), parse.GetValue(broker), Full(parse.GetValue(credentials)), parse.GetValue(anonymous), Full(parse.GetValue(pinmap)),
-            Full(parse.GetValue(wifi)), parse.GetValue(syntax)!, parse.GetValue(dryRun), parse.GetValue(json)), ct));
+            Full(parse.GetValue(wifi)), parse.GetValue(syntax)!, parse.GetValue(dryRun), parse.GetValue(json), Full(parse.GetValue(caFile))), ct));
         return command;
     }
 
     private sealed record FlashArgs(
         string Port, string? Target, string? ClrFile, string? AppFile, string? Address, string? RigId, string? Broker,
-        string? CredentialsFile, bool Anonymous, string? PinMapFile, string? WifiFile, string Syntax, bool DryRun, bool Json);
+        string? CredentialsFile, bool Anonymous, string? PinMapFile, string? WifiFile, string Syntax, bool DryRun, bool Json, string? CaFile = null);
 
     private static async Task<int> RunAsync(FlashArgs args, CancellationToken ct)
     {
@@ -147,10 +148,18 @@ internal static class FlashCommand
             }
 
             BrokerAddress? brokerAddress = args.Broker is null ? null : BrokerAddress.Parse(args.Broker);
-            if (brokerAddress is { UseTls: true })
+            string? caPem = null;
+            if (brokerAddress is { UseTls: true } && args.RigId is not null)
             {
-                // A warning, not an error: the file format carries "tls", only today's ESP32 application refuses it.
-                await Console.Error.WriteLineAsync($"{Tag} warning: the ESP32 application refuses mqtts:// brokers (firmware/Rig.Firmware.Esp32/Settings/DeviceSettings.cs); use an mqtt:// broker on the rig network");
+                // The ESP32 has no trust store: the device checks the broker's certificate against the CA written here.
+                if (args.CaFile is null)
+                {
+                    throw new FlashInputException("--ca-file", "an mqtts:// broker needs --ca-file: the PEM of the CA that signed the broker's certificate (the device has no trust store)");
+                }
+
+                BrokerLogin.LoadCas(args.CaFile);
+                caPem = await File.ReadAllTextAsync(args.CaFile, ct);
+                await Console.Error.WriteLineAsync($"{Tag} warning: TLS on the device is compile-checked only and has not been run on hardware yet (docs/security.md)");
             }
 
             PinMap? pinMap = null;
@@ -198,7 +207,7 @@ internal static class FlashCommand
             }
 
             DeviceConfiguration? configuration = args.RigId is null ? null : new DeviceConfiguration(args.RigId, brokerAddress!,
-                askForCredentials && args.DryRun ? new MqttCredentials("asked at run time", "asked at run time") : credentials, pinMap!, CommonOptions.Software);
+                askForCredentials && args.DryRun ? new MqttCredentials("asked at run time", "asked at run time") : credentials, pinMap!, CommonOptions.Software, caPem);
             var request = new FlashRequest
             {
                 Port = args.Port,

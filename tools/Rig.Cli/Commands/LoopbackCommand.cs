@@ -100,7 +100,7 @@ internal static class LoopbackCommand
             else
             {
                 var address = BrokerAddress.Parse(a.Broker!);
-                outcome = await RunOnBrokerAsync(address, a.RigId, options, a.History, bridge, logger, ct);
+                outcome = await RunOnBrokerAsync(address, a.RigId, options, a.History, bridge, logger, ct, SecurityOptions.Resolve(null, null));
             }
 
             Print(outcome, a.Json);
@@ -125,12 +125,12 @@ internal static class LoopbackCommand
     /// the outcome, and the exit code to stop with when it failed and is not overridden (else null).
     /// </summary>
     public static async Task<(LoopbackOutcome Outcome, int? Refuse)> PreflightAsync(string rigId, BrokerAddress address, string scenario, bool overrideFailure,
-        CancellationToken ct)
+        BrokerLogin? login, CancellationToken ct)
     {
         var options = Options(scenario, PreflightPulses, 1, 20, DefaultThresholdsFile(DefaultHistory)) with { Target = "hardware (preflight)" };
         using var app = RigApp.CreateBuilder(verbose: false).Build();
         var outcome = await RunOnBrokerAsync(address, rigId, options, DefaultHistory, app.Services.GetRequiredService<BridgeOptions>(),
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Rig.Preflight"), ct);
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Rig.Preflight"), ct, login);
         var report = outcome.Report;
         await Console.Error.WriteLineAsync($"rig run: preflight {report.Settings.Scenario}: {(report.Passed ? "PASS" : "FAIL")}: {report.Message} (report: {outcome.RunFolder})");
         if (report.Passed)
@@ -194,12 +194,12 @@ internal static class LoopbackCommand
 
     /// <summary>A loopback against a rig on a broker: its own MQTT client, recorded into the rig's history.</summary>
     public static Task<LoopbackOutcome> RunOnBrokerAsync(BrokerAddress address, string rigId, LoopbackRunOptions options, string history,
-        BridgeOptions bridge, ILogger logger, CancellationToken ct)
+        BridgeOptions bridge, ILogger logger, CancellationToken ct, BrokerLogin? login = null)
     {
         ArgumentNullException.ThrowIfNull(address);
         async Task<LoopbackConnection> Connect(string folder, IEventSink sink, CancellationToken token)
         {
-            var link = new MqttLinkFactory(address).Create(new LinkOptions { ClientId = "loopback-" + rigId });
+            var link = new MqttLinkFactory(address, login).Create(new LinkOptions { ClientId = "loopback-" + rigId });
             try
             {
                 await link.ConnectAsync(token);

@@ -37,27 +37,31 @@ internal static class RunCommand
             Description = "Wheel encoder counts per cm of wheel surface (default: 4096 counts per revolution on a 20 cm wheel)",
             DefaultValueFactory = _ => 4096 / (Math.PI * 20),
         });
+        var credentials = SecurityOptions.Credentials();
+        var caFile = SecurityOptions.CaFile();
         var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight,
+            rig, broker, output, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
             parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
             parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm),
-            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), ct));
+            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), parse.GetValue(credentials), parse.GetValue(caFile), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile,
-        string? protocolName, string mouse, double countsPerCm, string? preflightScenario, bool skipPreflightFailure, CancellationToken ct)
+        string? protocolName, string mouse, double countsPerCm, string? preflightScenario, bool skipPreflightFailure,
+        string? credentialsFile, string? caFile, CancellationToken ct)
     {
         try
         {
             // The protocol is checked before anything starts: an invalid one records nothing.
             var protocol = protocolName is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
             var address = BrokerAddress.Parse(brokerUrl);
+            var login = SecurityOptions.Resolve(credentialsFile, caFile);
             string folder = Path.GetFullPath(output);
             if (Directory.Exists(folder) || File.Exists(folder))
             {
@@ -65,7 +69,7 @@ internal static class RunCommand
             }
 
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
-            var preflight = preflightScenario is null ? default : await LoopbackCommand.PreflightAsync(rigId, address, preflightScenario, skipPreflightFailure, ct);
+            var preflight = preflightScenario is null ? default : await LoopbackCommand.PreflightAsync(rigId, address, preflightScenario, skipPreflightFailure, login, ct);
             if (preflight.Refuse is { } refused)
             {
                 return refused;
@@ -74,7 +78,7 @@ internal static class RunCommand
             var builder = RigApp.CreateBuilder(verbose);
             using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
             var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"));
-            builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address),
+            builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration), task));
             builder.Services.AddSingleton<BridgeRunState>();

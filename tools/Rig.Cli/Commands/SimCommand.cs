@@ -23,20 +23,24 @@ internal static class SimCommand
         }, allowZero: true);
         var json = CommonOptions.Json();
         var loopback = new Option<string?>("--loopback") { Description = "Plug in the loopback fixture of this scenario (docs/loopback.md), wire 7 µs ± 2 µs; 'none:SCENARIO' leaves its wire disconnected" };
+        var credentials = SecurityOptions.Credentials();
+        var caFile = SecurityOptions.CaFile();
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json, loopback,
+            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
-            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), ct));
+            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), parse.GetValue(credentials), parse.GetValue(caFile), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, string? loopback, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, string? loopback,
+        string? credentialsFile, string? caFile, CancellationToken ct)
     {
         try
         {
             var address = BrokerAddress.Parse(brokerUrl);
+            var login = SecurityOptions.Resolve(credentialsFile, caFile);
             var options = new VirtualRigOptions { RigId = rigId, Seed = seed, Speed = speed };
             if (loopback is not null)
             {
@@ -45,7 +49,7 @@ internal static class SimCommand
                 options = Rig.VirtualRig.Loopback.LoopbackFixture.ForScenario(options, scenario, 7, 2, connected).Options;
             }
 
-            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address), options, ct);
+            await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address, login), options, ct);
             await Console.Error.WriteLineAsync($"rig sim: virtual rig '{rigId}' (boot {sim.BootId:x8}) connected to {address}");
             var progress = new ProgressLine();
             var report = new Progress<VirtualRigProgress>(p => progress.Report("[rig sim] " + ProgressLine.Describe(p, null)));

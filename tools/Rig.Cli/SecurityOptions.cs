@@ -1,0 +1,25 @@
+using System;
+using System.CommandLine;
+using Rig.Host.Link;
+
+namespace Rig.Cli;
+
+/// <summary>
+/// The broker login options of commands that connect (docs/security.md). A password is never an option: it would show
+/// in <c>ps</c> and in the command line a session records; it comes from a file or the environment.
+/// </summary>
+internal static class SecurityOptions
+{
+    public static Option<string?> Credentials() => new("--credentials")
+    {
+        Description = $"MQTT login file {{\"username\": ..., \"password\": ...}} (chmod 600); else ${BrokerLogin.CredentialsFileVariable}, or ${BrokerLogin.UsernameVariable} and ${BrokerLogin.PasswordVariable}",
+    };
+
+    public static Option<string?> CaFile() => new("--ca-file")
+    {
+        Description = $"PEM file of the CA that signed the broker's certificate, for mqtts:// (else ${BrokerLogin.CaFileVariable}, else the system's trust store)",
+    };
+
+    public static BrokerLogin Resolve(string? credentialsFile, string? caFile) =>
+        BrokerLogin.Resolve(credentialsFile, caFile, Environment.GetEnvironmentVariable);
+}
