@@ -48,6 +48,13 @@ public sealed record VirtualRigOptions
     /// <summary>Messages the link adapter may hold before the core's publishes are refused (and retried later).</summary>
     public int MaxQueuedMessages { get; init; } = 4096;
 
+    /// <summary>
+    /// True (the default): virtual time waits while the link adapter is behind, so a slow broker costs time, not data.
+    /// False: the device runs on regardless, as a real one must; while the link is down or stalled it buffers (batch store,
+    /// then event ring) and, beyond that, drops events and counts them. Reliability tests of the device buffer use false.
+    /// </summary>
+    public bool StallOnLinkBacklog { get; init; } = true;
+
     /// <summary>How long (wall time) to wait at the end for the bridge to acknowledge everything.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -387,7 +394,7 @@ public sealed class VirtualRig : IAsyncDisposable
         }
 
         // Backpressure: virtual time waits while the link is behind, so nothing is lost to a slow broker.
-        while (_deviceLink.Queued > _options.MaxQueuedMessages / 2)
+        while (_options.StallOnLinkBacklog && _deviceLink.Queued > _options.MaxQueuedMessages / 2)
         {
             await Task.Delay(1, cancellationToken);
         }

@@ -60,6 +60,9 @@ public static class ExitCodes
     /// <summary>`rig calibrate verify`: the weighed volume is outside the tolerance (FAIL); the result was stored.</summary>
     public const int VerificationFailed = 15;
 
+    /// <summary>`rig run --resume`: the folder cannot be continued (not a session, closed with a summary, another rig); nothing was written.</summary>
+    public const int SessionNotResumable = 24;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -68,6 +71,7 @@ public static class ExitCodes
         CalibrationInputException or CalibrationRunInputException or OutsideCalibratedRangeException or ScaleException => CalibrationInput,
         BrokerUnreachableException => BrokerUnreachable,
         SessionFolderExistsException => SessionExists,
+        SessionResumeException => SessionNotResumable,
         DeviceNotFoundException => DeviceNotFound,
         JournalFormatException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,

@@ -8,7 +8,8 @@ using Rig.Host.Link;
 namespace Rig.Host.Bridge;
 
 /// <summary>What one `rig run` records, and where.</summary>
-public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info);
+/// <param name="Resume">Continue <paramref name="SessionFolder"/> (a session whose bridge was killed) instead of creating it.</param>
+public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info, bool Resume = false);
 
 /// <summary>The outcome of a bridge run, filled in by <see cref="BridgeService"/> for the command that hosted it.</summary>
 public sealed class BridgeRunState
@@ -42,8 +43,10 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
         {
             link = settings.Links.Create(new LinkOptions { ClientId = "bridge-" + settings.RigId + "-" + Environment.ProcessId });
             await link.ConnectAsync(stoppingToken);
-            await using var recorder = await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
-                options, time, logger, sink: null, stoppingToken);
+            await using var recorder = settings.Resume
+                ? await SessionRecorder.ResumeAsync(link, settings.RigId, settings.SessionFolder, options, time, logger, sink: null, stoppingToken)
+                : await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
+                    options, time, logger, sink: null, stoppingToken);
             state.Recorder = recorder;
             state.MarkStarted();
             // Runs until the host stops (Ctrl-C, --minutes) or recording fails by itself; either way the session is

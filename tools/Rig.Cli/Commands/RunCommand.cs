@@ -18,7 +18,8 @@ internal static class RunCommand
     {
         var rig = CommonOptions.Rig(required: true);
         var broker = CommonOptions.Broker(required: true);
-        var output = new Option<string>("--out") { Description = "Session folder to create; never overwritten", Required = true };
+        var output = new Option<string>("--out") { Description = "Session folder to create; never overwritten" };
+        var resume = new Option<string>("--resume") { Description = "Continue a session folder whose bridge was killed: appends a journal segment (instead of --out)" };
         var minutes = CommonOptions.Positive(new Option<double>("--minutes")
         {
             Description = "Stop after this many minutes (default: until Ctrl-C)",
@@ -27,19 +28,26 @@ internal static class RunCommand
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var calibration = CalibrateCommand.CalibrationOption();
-        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, minutes, json, verbose, calibration };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
+        var command = new Command("run", "Record a session from a rig on a broker (bridge only)") { rig, broker, output, resume, minutes, json, verbose, calibration };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(output) is null) == (result.GetValue(resume) is null))
+            {
+                result.AddError("give exactly one of --out (a new session) and --resume (a session to continue)");
+            }
+        });
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null,
             parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, bool resume, double minutes, bool json, bool verbose, string? calibrationFile, CancellationToken ct)
     {
         try
         {
             var address = BrokerAddress.Parse(brokerUrl);
             string folder = Path.GetFullPath(output);
-            if (Directory.Exists(folder) || File.Exists(folder))
+            if (!resume && (Directory.Exists(folder) || File.Exists(folder)))
             {
                 throw new SessionFolderExistsException(folder);
             }
@@ -47,7 +55,7 @@ internal static class RunCommand
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
             var builder = RigApp.CreateBuilder(verbose);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address),
-                new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration)));
+                new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration), resume));
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
             using var app = builder.Build();
@@ -93,7 +101,11 @@ internal static class RunCommand
                 SummaryPrinter.PrintCounts(Console.Out, $"session {result.Folder}", result.Counts, new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()), ("rewards", DemoCommand.SummaryRewards(result.Counts)) });
             }
 
-            bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0;
+            // Events the device dropped (its buffer outlasted) are counted and their ranges known, but the session still lacks
+            // them: it is marked incomplete too, and every range is named.
+            bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0
+                && result.Counts.DeviceLostEvents == 0;
+            SummaryPrinter.PrintLosses(Console.Error, "run", result.Counts);
             return complete ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

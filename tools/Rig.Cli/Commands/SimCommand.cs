@@ -22,16 +22,31 @@ internal static class SimCommand
             DefaultValueFactory = _ => 0,
         }, allowZero: true);
         var json = CommonOptions.Json();
+        var resendSlots = AtLeastTwo(new Option<int>("--resend-slots")
+        {
+            Description = "Batches the device keeps until acknowledged (default 2048; the ESP32 default is 32)",
+            DefaultValueFactory = _ => 2048,
+        });
+        var ringEvents = AtLeastTwo(new Option<int>("--ring-events")
+        {
+            Description = "Events waiting to be batched before new ones are dropped and counted (default 65536; ESP32 4096)",
+            DefaultValueFactory = _ => 65536,
+        });
+        var freeRunning = new Option<bool>("--free-running")
+        {
+            Description = "Never let virtual time wait for the link: a stalled or partitioned link fills the device buffer, as on hardware",
+        };
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json,
+            rig, broker, speed, seed, minutes, json, resendSlots, ringEvents, freeRunning,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
-            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), ct));
+            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json),
+            new DeviceBuffer(parse.GetValue(resendSlots), parse.GetValue(ringEvents), parse.GetValue(freeRunning)), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, DeviceBuffer buffer, CancellationToken ct)
     {
         try
         {
@@ -41,6 +56,8 @@ internal static class SimCommand
                 RigId = rigId,
                 Seed = seed,
                 Speed = speed,
+                Device = new Rig.Firmware.DeviceConfig { ResendSlots = buffer.ResendSlots, EventRingCapacity = buffer.RingEvents },
+                StallOnLinkBacklog = !buffer.FreeRunning,
             }, ct);
             await Console.Error.WriteLineAsync($"rig sim: virtual rig '{rigId}' (boot {sim.BootId:x8}) connected to {address}");
             var progress = new ProgressLine();
@@ -75,4 +92,19 @@ internal static class SimCommand
             return await CliErrors.ReportAsync("sim", e);
         }
     }
+
+    private static Option<int> AtLeastTwo(Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < 2)
+            {
+                result.AddError($"{option.Name} must be at least 2, not {value}");
+            }
+        });
+        return option;
+    }
+
+    private sealed record DeviceBuffer(int ResendSlots, int RingEvents, bool FreeRunning);
 }
