@@ -75,6 +75,12 @@ public sealed record VirtualRigResult
     public required double VirtualSeconds { get; init; }
     public required double WallSeconds { get; init; }
     public required ulong EventsCaptured { get; init; }
+
+    /// <summary>
+    /// Events numbered by the end of the run proper (0 to this minus 1), all flushed into batches the bridge had to
+    /// acknowledge; <see cref="EventsCaptured"/> also counts what the idle device numbered while it waited for that.
+    /// </summary>
+    public ulong EventsAtEnd { get; init; }
     public required uint EventsLost { get; init; }
     public required uint BatchesSent { get; init; }
     public required uint BatchesResent { get; init; }
@@ -273,6 +279,7 @@ public sealed class VirtualRig : IAsyncDisposable
         _mouse.StopLickingAt = now;
         _scanner.StopAt = now;
         _device.Flush(_deviceClock.NowMicros);
+        ulong eventsAtEnd = _device.EventsCaptured;
         uint lastBatch = _device.NextBatchSeq - 1;
 
         // Drain in real time: the bridge acknowledges on its own clock.
@@ -294,6 +301,7 @@ public sealed class VirtualRig : IAsyncDisposable
             VirtualSeconds = (end - start) / 1e6,
             WallSeconds = wall.Elapsed.TotalSeconds,
             EventsCaptured = _device.EventsCaptured,
+            EventsAtEnd = eventsAtEnd,
             EventsLost = _device.EventsLost,
             BatchesSent = _device.BatchesSent,
             BatchesResent = _device.BatchesResent,

@@ -38,7 +38,7 @@ public sealed class BrokerFaultTests
         Assert.True(device.GetProperty("publish_failures").GetInt64() > 0 || device.GetProperty("batches_resent").GetInt64() > 0,
             "the broker's death cost the device nothing in flight: the fault was not exercised\n" + context);
         Sessions.AssertEveryEventExactlyOnce(summary.GetProperty("recorded"), context);
-        Assert.Equal(device.GetProperty("events_captured").GetInt64(), summary.GetProperty("recorded").GetProperty("events_total").GetInt64());
+        Sessions.AssertHoldsTheRun(summary.GetProperty("recorded"), device, context);
         Sessions.AssertEveryEventExactlyOnce((await Sessions.DecodeAsync(folder, ct)).GetProperty("decoded"), context);
     }
 
@@ -70,7 +70,7 @@ public sealed class BrokerFaultTests
         Assert.True(device.GetProperty("batches_resent").GetInt64() > 0, "nothing was resent: the partition was not exercised\n" + context);
         Assert.Equal(0, device.GetProperty("events_lost").GetInt64());
         Sessions.AssertEveryEventExactlyOnce(summary.GetProperty("recorded"), context);
-        Assert.Equal(device.GetProperty("events_captured").GetInt64(), summary.GetProperty("recorded").GetProperty("events_total").GetInt64());
+        Sessions.AssertHoldsTheRun(summary.GetProperty("recorded"), device, context);
     }
 
     [Fact]
@@ -117,6 +117,6 @@ public sealed class BrokerFaultTests
         }
 
         Assert.Equal(lostOnDevice, named);
-        Assert.Equal(device.GetProperty("events_captured").GetInt64() - lostOnDevice, recorded.GetProperty("events_total").GetInt64());
+        Assert.True(recorded.GetProperty("events_total").GetInt64() + lostOnDevice >= device.GetProperty("events_at_end").GetInt64(), context);
     }
 }

@@ -98,4 +98,18 @@ internal static class Sessions
 
         Assert.True(counts.GetProperty("events_total").GetInt64() > 0, context);
     }
+
+    /// <summary>
+    /// The recording holds the device's whole run: its last boot's numbers start at 0 and reach at least every event the
+    /// device numbered before the run ended (`events_at_end`); with <see cref="AssertEveryEventExactlyOnce"/> that is every
+    /// event the device captured, each once.
+    /// </summary>
+    public static void AssertHoldsTheRun(JsonElement counts, JsonElement device, string context)
+    {
+        var boot = counts.GetProperty("boots").EnumerateArray().Last();
+        Assert.True(boot.GetProperty("first_event_seq").GetInt64() == 0, context);
+        long atEnd = device.GetProperty("events_at_end").GetInt64();
+        Assert.True(atEnd > 0, context);
+        Assert.True(boot.GetProperty("end_event_seq").GetInt64() >= atEnd, $"recorded up to {boot.GetProperty("end_event_seq")}, the device numbered {atEnd}\n{context}");
+    }
 }
