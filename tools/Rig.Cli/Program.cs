@@ -18,6 +18,7 @@ public static class Program
             DecodeCommand.Create(),
             FlashCommand.Create(),
             CalibrateCommand.Create(),
+            FleetCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -58,6 +58,19 @@ public sealed class LatencyHistogram
         return _maxNanos / 1e6;
     }
 
+    /// <summary>Adds every value <paramref name="other"/> holds (several recorders' latencies as one distribution).</summary>
+    public void Add(LatencyHistogram other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        for (int i = 0; i < Buckets; i++)
+        {
+            _counts[i] += other._counts[i];
+        }
+
+        _count += other._count;
+        _maxNanos = Math.Max(_maxNanos, other._maxNanos);
+    }
+
     public LatencySummary? Summarize() => _count == 0
         ? null
         : new LatencySummary(_count, Percentile(0.5)!.Value, Percentile(0.99)!.Value, _maxNanos / 1e6);

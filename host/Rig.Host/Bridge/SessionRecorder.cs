@@ -365,6 +365,18 @@ public sealed class SessionRecorder : IAsyncDisposable
 
     public long JournalBytes => _journal.BytesWritten;
 
+    /// <summary>A copy of the receive-to-journal latencies so far, to combine with other recorders'.</summary>
+    public LatencyHistogram CopyReceiveToJournal()
+    {
+        var copy = new LatencyHistogram();
+        lock (_gate)
+        {
+            copy.Add(_receiveToJournal);
+        }
+
+        return copy;
+    }
+
     /// <summary>Publishes of acknowledgements, resend requests or clock exchanges that failed and were retried.</summary>
     public long LinkErrors => Interlocked.Read(ref _linkErrors);
 
