@@ -70,6 +70,8 @@ public sealed class BrokerFaultTests
         Assert.True(device.GetProperty("batches_resent").GetInt64() > 0, "nothing was resent: the partition was not exercised\n" + context);
         Assert.Equal(0, device.GetProperty("events_lost").GetInt64());
         Sessions.AssertEveryEventExactlyOnce(summary.GetProperty("recorded"), context);
+        LongRuns.Report(System.FormattableString.Invariant(
+            $"30 s silence: {proxy.Connections - connectionsBefore} reconnections, {device.GetProperty("batches_resent").GetInt64()} batches resent, {summary.GetProperty("recorded").GetProperty("events_total").GetInt64()} events, rate {device.GetProperty("events_at_end").GetInt64() / device.GetProperty("virtual_seconds").GetDouble():0} events/s"));
         Sessions.AssertHoldsTheRun(summary.GetProperty("recorded"), device, context);
     }
 
@@ -117,6 +119,8 @@ public sealed class BrokerFaultTests
         }
 
         Assert.Equal(lostOnDevice, named);
+        LongRuns.Report(System.FormattableString.Invariant(
+            $"8 s silence, 4 batches + 512 events of buffer: {lostOnDevice} events dropped and counted in {recorded.GetProperty("boots")[0].GetProperty("gaps").GetArrayLength()} range(s), exit {code}"));
         Assert.True(recorded.GetProperty("events_total").GetInt64() + lostOnDevice >= device.GetProperty("events_at_end").GetInt64(), context);
     }
 }

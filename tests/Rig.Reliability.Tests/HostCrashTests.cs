@@ -48,10 +48,13 @@ public sealed class HostCrashTests
         byte[] journalBefore = SHA256.HashData(File.ReadAllBytes(journalPath));
 
         await using var second = await Sessions.StartBridgeAsync(url, "crash-rig", folder, resume: true, ct);
+        double downSeconds = (JournalWriter.HostNanos(TimeProvider.System) - killedAtNanos) / 1e9;
         var device = await Sessions.FinishSimAsync(sim, ct);
         var (code, summary) = await Sessions.StopBridgeAsync(second, ct);
         string context = $"{second.Stderr}\n{summary}\n{device}";
         Assert.True(code == 0, context);
+        LongRuns.Report(System.FormattableString.Invariant(
+            $"journal ended {lostSeconds * 1000:0} ms before the SIGKILL ({killed.TornTailBytes} torn bytes); resumed bridge recording {downSeconds:0.0} s after the kill; {summary.GetProperty("recorded").GetProperty("resent_batches").GetInt64()} batches resent"));
 
         // Nothing the first run wrote was touched; the second run wrote journal.2.rigj beside it.
         Assert.Equal(headerBefore, SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, SessionRecorder.HeaderFile))));
