@@ -49,7 +49,9 @@ public sealed record VirtualRigOptions
     public int MaxQueuedMessages { get; init; } = 4096;
 
     /// <summary>
-    /// True (the default): virtual time waits while the link adapter is behind, so a slow broker costs time, not data.
+    /// True (the default): virtual time waits while the link adapter is behind or the resend store is nearly full (no bridge
+    /// acknowledging yet), so a slow broker or a late bridge costs time, not data; a rig that no bridge ever acknowledges
+    /// stops its virtual clock after ResendSlots batches.
     /// False: the device runs on regardless, as a real one must; while the link is down or stalled it buffers (batch store,
     /// then event ring) and, beyond that, drops events and counts them. Reliability tests of the device buffer use false.
     /// </summary>
@@ -401,10 +403,20 @@ public sealed class VirtualRig : IAsyncDisposable
             }
         }
 
-        // Backpressure: virtual time waits while the link is behind, so nothing is lost to a slow broker.
-        while (_options.StallOnLinkBacklog && _deviceLink.Queued > _options.MaxQueuedMessages / 2)
+        // Backpressure: virtual time waits while the link is behind, or while the device's resend store is nearly full
+        // (no bridge yet, or one catching up), so nothing is lost to a slow broker or a late host. Meanwhile the device
+        // keeps polling at the same instant, so acknowledgements still reach it; with the clock held, nothing new is captured.
+        while (_options.StallOnLinkBacklog
+            && (_deviceLink.Queued > _options.MaxQueuedMessages / 2 || _device.UnacknowledgedBatches >= Math.Max(1, _options.Device.ResendSlots - 2)))
         {
             await Task.Delay(1, cancellationToken);
+            if (_deviceLink.TakeReconnected())
+            {
+                _device.OnLinkConnected();
+            }
+
+            _deviceLink.Release(_clock.NowMicros);
+            _device.Poll(_deviceClock.NowMicros);
         }
 
         _clock.AdvanceTo(next);
