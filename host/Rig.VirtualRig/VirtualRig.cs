@@ -67,6 +67,15 @@ public sealed record VirtualRigOptions
     /// <summary>Messages the link adapter may hold before the core's publishes are refused (and retried later).</summary>
     public int MaxQueuedMessages { get; init; } = 4096;
 
+    /// <summary>
+    /// True (the default): virtual time waits while the link adapter is behind or the resend store is nearly full (no bridge
+    /// acknowledging yet), so a slow broker or a late bridge costs time, not data; a rig that no bridge ever acknowledges
+    /// stops its virtual clock after ResendSlots batches.
+    /// False: the device runs on regardless, as a real one must; while the link is down or stalled it buffers (batch store,
+    /// then event ring) and, beyond that, drops events and counts them. Reliability tests of the device buffer use false.
+    /// </summary>
+    public bool StallOnLinkBacklog { get; init; } = true;
+
     /// <summary>How long (wall time) to wait at the end for the bridge to acknowledge everything.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -87,6 +96,12 @@ public sealed record VirtualRigResult
     public required double VirtualSeconds { get; init; }
     public required double WallSeconds { get; init; }
     public required ulong EventsCaptured { get; init; }
+
+    /// <summary>
+    /// Events numbered by the end of the run proper (0 to this minus 1), all flushed into batches the bridge had to
+    /// acknowledge; <see cref="EventsCaptured"/> also counts what the idle device numbered while it waited for that.
+    /// </summary>
+    public ulong EventsAtEnd { get; init; }
     public required uint EventsLost { get; init; }
     public required uint BatchesSent { get; init; }
     public required uint BatchesResent { get; init; }
@@ -306,6 +321,7 @@ public sealed class VirtualRig : IAsyncDisposable
         _mouse.StopLickingAt = now;
         _scanner.StopAt = now;
         _device.Flush(_deviceClock.NowMicros);
+        ulong eventsAtEnd = _device.EventsCaptured;
 
         // After the flush, so the hook has seen every event up to now; its last commands run during the drain.
         Hook?.OnRunEnd(_deviceClock.NowMicros, _device);
@@ -331,6 +347,7 @@ public sealed class VirtualRig : IAsyncDisposable
             VirtualSeconds = (end - start) / 1e6,
             WallSeconds = wall.Elapsed.TotalSeconds,
             EventsCaptured = _device.EventsCaptured,
+            EventsAtEnd = eventsAtEnd,
             EventsLost = _device.EventsLost,
             BatchesSent = _device.BatchesSent,
             BatchesResent = _device.BatchesResent,
@@ -430,10 +447,20 @@ public sealed class VirtualRig : IAsyncDisposable
             }
         }
 
-        // Backpressure: virtual time waits while the link is behind, so nothing is lost to a slow broker.
-        while (_deviceLink.Queued > _options.MaxQueuedMessages / 2)
+        // Backpressure: virtual time waits while the link is behind, or while the device's resend store is nearly full
+        // (no bridge yet, or one catching up), so nothing is lost to a slow broker or a late host. Meanwhile the device
+        // keeps polling at the same instant, so acknowledgements still reach it; with the clock held, nothing new is captured.
+        while (_options.StallOnLinkBacklog
+            && (_deviceLink.Queued > _options.MaxQueuedMessages / 2 || _device.UnacknowledgedBatches >= Math.Max(1, _options.Device.ResendSlots - 2)))
         {
             await Task.Delay(1, cancellationToken);
+            if (_deviceLink.TakeReconnected())
+            {
+                _device.OnLinkConnected();
+            }
+
+            _deviceLink.Release(_clock.NowMicros);
+            _device.Poll(_deviceClock.NowMicros);
         }
 
         _clock.AdvanceTo(next);

@@ -86,6 +86,9 @@ public static class ExitCodes
     /// <summary>A security input is unusable: the CA file cannot be read, or `rig broker-config` got bad rig ids, TLS files or an existing folder; nothing was written.</summary>
     public const int SecurityConfigInvalid = 23;
 
+    /// <summary>`rig run --resume`: the folder cannot be continued (not a session, closed with a summary, another rig); nothing was written.</summary>
+    public const int SessionNotResumable = 24;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -98,6 +101,7 @@ public static class ExitCodes
         SecurityConfigException => SecurityConfigInvalid,
         BrokerUnreachableException => BrokerUnreachable,
         SessionFolderExistsException => SessionExists,
+        SessionResumeException => SessionNotResumable,
         DeviceNotFoundException => DeviceNotFound,
         JournalFormatException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,

@@ -23,6 +23,7 @@ public static class Program
             CohortCommand.Create(),
             LoopbackCommand.Create(),
             BrokerConfigCommand.Create(),
+            FleetCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -36,6 +37,9 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        return await parsed.InvokeAsync();
+        // Ctrl-C (SIGINT/SIGTERM) cancels the command, which then closes what it holds: `rig run` drains, acknowledges and
+        // writes summary.json, which takes up to Bridge:DrainTimeout + CommandTimeout (12 s). The library's default of 2 s
+        // ended the process with exit 130 before a session was closed.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });
     }
 }

@@ -57,4 +57,30 @@ internal static class SummaryPrinter
             output.WriteLine($"  {key.PadRight(width)}  {value}");
         }
     }
+
+    /// <summary>
+    /// Names every loss (event-number ranges, dropped on the device or never received), every batch still missing and every
+    /// reboot, one line each, on <paramref name="output"/> (stderr): a lossy session is never reported as a bare count.
+    /// </summary>
+    public static void PrintLosses(TextWriter output, string command, SessionCounts counts)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (counts.Boots.Count > 1)
+        {
+            output.WriteLine($"rig {command}: the device rebooted during the session: boots {string.Join(" -> ", counts.Boots.Select(b => b.BootId.ToString("x8", c)))}");
+        }
+
+        foreach (var boot in counts.Boots)
+        {
+            foreach (var gap in boot.Gaps)
+            {
+                output.WriteLine($"rig {command}: boot {boot.BootId.ToString("x8", c)}: events {gap.FirstEventSeq.ToString(c)}..{(gap.FirstEventSeq + gap.Count - 1).ToString(c)} ({gap.Count.ToString(c)}) lost: {gap.Reason}");
+            }
+        }
+
+        if (counts.MissingBatches > 0)
+        {
+            output.WriteLine($"rig {command}: {counts.MissingBatches.ToString(c)} batch(es) never received ({counts.UnavailableBatches.ToString(c)} no longer held by the device)");
+        }
+    }
 }

@@ -25,3 +25,10 @@ public sealed class CommandTimeoutException(string command, uint commandId, Time
 {
     public uint CommandId { get; } = commandId;
 }
+
+/// <summary>`rig run --resume`: the folder cannot be continued (not a session, closed already, another rig).</summary>
+public sealed class SessionResumeException(string path, string reason)
+    : Exception($"cannot resume session '{path}': {reason}")
+{
+    public string Path { get; } = path;
+}

@@ -9,7 +9,9 @@ using Rig.Host.Link;
 namespace Rig.Host.Bridge;
 
 /// <summary>What one `rig run` records, and where; <paramref name="Task"/> runs a task protocol during the session (optional).</summary>
-public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info, IBridgeTask? Task = null);
+/// <param name="Resume">Continue <paramref name="SessionFolder"/> (a session whose bridge was killed) instead of creating it.</param>
+public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info, IBridgeTask? Task = null,
+    bool Resume = false);
 
 /// <summary>A task run during a bridge session: it receives every event, starts once recording has, and stops before the session closes.</summary>
 public interface IBridgeTask : IEventSink
@@ -51,8 +53,10 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
         {
             link = settings.Links.Create(new LinkOptions { ClientId = "bridge-" + settings.RigId + "-" + Environment.ProcessId });
             await link.ConnectAsync(stoppingToken);
-            await using var recorder = await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
-                options, time, logger, sink: settings.Task, stoppingToken);
+            await using var recorder = settings.Resume
+                ? await SessionRecorder.ResumeAsync(link, settings.RigId, settings.SessionFolder, options, time, logger, sink: settings.Task, stoppingToken)
+                : await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
+                    options, time, logger, sink: settings.Task, stoppingToken);
             state.Recorder = recorder;
             if (settings.Task is not null)
             {

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Text.Json;
 using System.Threading;
@@ -55,7 +57,9 @@ public sealed record SessionStartInfo(string Broker, string Software, string? Ta
     CalibrationProvenance? Calibration = null);
 
 /// <summary>The outcome of a recorded session.</summary>
-public sealed record SessionResult(string Folder, SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained);
+/// <param name="ReceiveToJournal">From the link taking a message off the wire to its journal append, for links that stamp receipt.</param>
+public sealed record SessionResult(string Folder, SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
+    LatencySummary? ReceiveToJournal = null);
 
 /// <summary>
 /// Records one session of one rig: every message received (and every command sent) goes to the journal first,
@@ -67,6 +71,7 @@ public sealed class SessionRecorder : IAsyncDisposable
     public const string HeaderFile = "session.json";
     public const string JournalFile = "journal.rigj";
     public const string SummaryFile = "summary.json";
+
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -88,6 +93,9 @@ public sealed class SessionRecorder : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ByteReader _ackReader = new([], 0, 0);
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LatencyHistogram _receiveToJournal = new();
+    private int _journalSegment = 1;
+    private uint? _lastBoot;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _housekeeping = Task.CompletedTask;
     private int _nextCommandId;
@@ -243,6 +251,109 @@ public sealed class SessionRecorder : IAsyncDisposable
         return recorder;
     }
 
+    /// <summary>
+    /// The journal segments of a session folder in recording order: journal.rigj, then journal.2.rigj, journal.3.rigj, ...
+    /// (one per `rig run --resume`). journal.rigj is listed even when missing, so readers report it by name.
+    /// </summary>
+    public static IReadOnlyList<string> JournalSegments(string folder)
+    {
+        var segments = new List<string> { Path.Combine(folder, JournalFile) };
+        for (int n = 2; File.Exists(Path.Combine(folder, SegmentName(n))); n++)
+        {
+            segments.Add(Path.Combine(folder, SegmentName(n)));
+        }
+
+        return segments;
+    }
+
+    private static string SegmentName(int n) => n == 1 ? JournalFile : "journal." + n.ToString(CultureInfo.InvariantCulture) + ".rigj";
+
+    /// <summary>
+    /// Continues a session whose bridge stopped without closing it (killed, crashed, power cut): reads every journal segment
+    /// back into the decoder (a torn tail is reported, everything before it kept), opens the next segment (nothing already
+    /// written is touched), marks the resumption with what the previous segment ended with, and records on. The device
+    /// resends whatever the previous run never acknowledged. A session closed with a summary is not resumed.
+    /// </summary>
+    public static async Task<SessionRecorder> ResumeAsync(IRigLink link, string rigId, string folder, BridgeOptions options,
+        TimeProvider time, ILogger logger, IEventSink? sink, CancellationToken cancellationToken)
+    {
+        folder = Path.GetFullPath(folder);
+        if (!File.Exists(Path.Combine(folder, HeaderFile)))
+        {
+            throw new SessionResumeException(folder, $"it is not a session folder ({HeaderFile} is missing)");
+        }
+
+        if (File.Exists(Path.Combine(folder, SummaryFile)))
+        {
+            throw new SessionResumeException(folder, $"the session was closed ({SummaryFile} exists); sessions are never reopened or overwritten");
+        }
+
+        var header = SessionReplay.ReadHeader(folder);
+        if (!string.Equals(header.RigId, rigId, StringComparison.Ordinal))
+        {
+            throw new SessionResumeException(folder, $"it records rig '{header.RigId}', not '{rigId}'");
+        }
+
+        var decoder = new SessionDecoder(rigId, sink, RewardVolumes.For(header.Calibration));
+        var segments = JournalSegments(folder);
+        long records = 0;
+        long lastHostNanos = -1;
+        var endings = new List<object>();
+        foreach (string segment in segments)
+        {
+            using var reader = JournalReader.Open(segment);
+            while (reader.TryRead(out var record))
+            {
+                decoder.Process(record);
+                lastHostNanos = record.HostNanos;
+                records++;
+            }
+
+            endings.Add(new
+            {
+                segment = Path.GetFileName(segment),
+                records = reader.RecordCount,
+                torn_tail_bytes = reader.TornTailBytes,
+                corruption_offset = reader.CorruptionOffset,
+                corruption = reader.CorruptionReason,
+            });
+        }
+
+        var topics = new RigTopics(rigId);
+        foreach (string topic in new[] { topics.Status, topics.Events, topics.Ack, topics.Sync })
+        {
+            await link.SubscribeAsync(topic, cancellationToken);
+        }
+
+        int number = segments.Count + 1;
+        var journal = JournalWriter.Create(Path.Combine(folder, SegmentName(number)), time, options.Journal);
+        var recorder = new SessionRecorder(link, topics, folder, options, time, logger, journal, decoder) { _journalSegment = number };
+        long now = JournalWriter.HostNanos(time);
+        lock (recorder._gate)
+        {
+            recorder._lastBoot = decoder.CurrentBootId;
+            recorder.MarkJson(JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                marker = "session_resume",
+                segment = number,
+                records_before = records,
+                host_gap_seconds = lastHostNanos < 0 ? (double?)null : (now - lastHostNanos) / 1e9,
+                previous_segments = endings,
+            }));
+        }
+
+        recorder._startedTimestamp = time.GetTimestamp();
+        recorder._nextSyncTimestamp = recorder._startedTimestamp;
+        recorder._receiveLoop = Task.Run(recorder.ReceiveLoopAsync, CancellationToken.None);
+        recorder._housekeeping = Task.Run(recorder.HousekeepingLoopAsync, CancellationToken.None);
+
+        // The device's batch count tells what was published while no bridge was listening; those are asked for again.
+        await recorder.PublishCommandAsync(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = recorder.NextCommandId() }, cancellationToken);
+        logger.LogInformation("resumed session of rig {Rig} in {Folder}: {Records} records in {Segments} segment(s) read back, writing {Segment}",
+            rigId, folder, records, segments.Count, SegmentName(number));
+        return recorder;
+    }
+
     /// <summary>What has been recorded so far.</summary>
     public SessionCounts Snapshot()
     {
@@ -253,6 +364,18 @@ public sealed class SessionRecorder : IAsyncDisposable
     }
 
     public long JournalBytes => _journal.BytesWritten;
+
+    /// <summary>A copy of the receive-to-journal latencies so far, to combine with other recorders'.</summary>
+    public LatencyHistogram CopyReceiveToJournal()
+    {
+        var copy = new LatencyHistogram();
+        lock (_gate)
+        {
+            copy.Add(_receiveToJournal);
+        }
+
+        return copy;
+    }
 
     /// <summary>Publishes of acknowledgements, resend requests or clock exchanges that failed and were retried.</summary>
     public long LinkErrors => Interlocked.Read(ref _linkErrors);
@@ -355,13 +478,19 @@ public sealed class SessionRecorder : IAsyncDisposable
         }
 
         await _journal.DisposeAsync();
-        var summary = new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained);
+        LatencySummary? latency;
+        lock (_gate)
+        {
+            latency = _receiveToJournal.Summarize();
+        }
+
+        var summary = new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment);
         using (var stream = new FileStream(Path.Combine(Folder, SummaryFile), FileMode.CreateNew, FileAccess.Write))
         {
             await JsonSerializer.SerializeAsync(stream, summary, Json, cancellationToken);
         }
 
-        return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained);
+        return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency);
     }
 
     public async ValueTask DisposeAsync()
@@ -437,7 +566,14 @@ public sealed class SessionRecorder : IAsyncDisposable
         {
             // Raw bytes first: whatever happens next, the message is on the record.
             _journal.Append(JournalRecordType.Received, kind, hostNanos, message.Payload.Span);
+            if (message.ReceivedTimestamp != 0)
+            {
+                // Measured on the stopwatch the link stamped with (a metric of this process, not session time).
+                _receiveToJournal.Add((long)((Stopwatch.GetTimestamp() - message.ReceivedTimestamp) * (1e9 / Stopwatch.Frequency)));
+            }
+
             _decoder.Process(new JournalRecord(JournalRecordType.Received, kind, hostNanos, message.Payload));
+            NoteBoot();
             if (kind == TopicKind.Ack && TryReadAck(message.Payload, out ack) && _pending.TryGetValue(ack.CommandId, out completed))
             {
                 _pending.Remove(ack.CommandId);
@@ -487,18 +623,25 @@ public sealed class SessionRecorder : IAsyncDisposable
                 Interlocked.Increment(ref _linkErrors);
                 _logger.LogWarning("link error, retrying next round: {Message}", e.Message);
             }
+            catch (JournalWriteException e)
+            {
+                // Nothing more can be recorded or acknowledged: end the session now, as the receive loop does.
+                _logger.LogCritical("recording stopped: {Message}", e.Message);
+                _failed.TrySetResult(e);
+                return;
+            }
         }
     }
 
     private async Task SendSyncRequestAsync(CancellationToken cancellationToken)
     {
         long now = _time.GetTimestamp();
-        if (now < _nextSyncTimestamp)
+        if (now < Volatile.Read(ref _nextSyncTimestamp))
         {
             return;
         }
 
-        bool fast = _time.GetElapsedTime(_startedTimestamp) < _options.SyncFastPeriod;
+        bool fast = _time.GetElapsedTime(Volatile.Read(ref _startedTimestamp)) < _options.SyncFastPeriod;
         _nextSyncTimestamp = now + (long)((fast ? _options.SyncFastInterval : _options.SyncInterval).TotalSeconds * _time.TimestampFrequency);
 
         // The host send time travels in the request and comes back in the reply, so an exchange can be rebuilt from
@@ -532,6 +675,9 @@ public sealed class SessionRecorder : IAsyncDisposable
             through = c;
         }
 
+        // What is acknowledged must survive this process: the device forgets it once acknowledged. Written to the OS (not
+        // synced: a SIGKILL keeps it, a power cut may take the last second, see docs/reliability.md).
+        _journal.WriteToOperatingSystem();
         await PublishCommandAsync(new Command
         {
             Opcode = CommandOpcode.AckBatches,
@@ -672,9 +818,36 @@ public sealed class SessionRecorder : IAsyncDisposable
         return buffer;
     }
 
-    private void Mark(string what)
+    /// <summary>
+    /// Under <see cref="_gate"/>, after each decoded message: a new boot id (the device rebooted) is logged, marked in the
+    /// journal, and its clock map is started afresh with the fast exchanges of a session start.
+    /// </summary>
+    private void NoteBoot()
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(new { marker = what });
+        uint? boot = _decoder.CurrentBootId;
+        if (boot is null || boot == _lastBoot)
+        {
+            return;
+        }
+
+        uint? previous = _lastBoot;
+        _lastBoot = boot;
+        if (previous is null)
+        {
+            return;
+        }
+
+        _logger.LogWarning("rig {Rig} rebooted: boot {Old:x8} -> {New:x8}; a new clock map starts", _topics.RigId, previous.Value, boot.Value);
+        MarkJson(JsonSerializer.SerializeToUtf8Bytes(new { marker = "device_rebooted", previous_boot_id = previous.Value, boot_id = boot.Value }));
+        long now = _time.GetTimestamp();
+        Volatile.Write(ref _startedTimestamp, now);
+        Volatile.Write(ref _nextSyncTimestamp, now);
+    }
+
+    private void Mark(string what) => MarkJson(JsonSerializer.SerializeToUtf8Bytes(new { marker = what }));
+
+    private void MarkJson(byte[] json)
+    {
         long hostNanos = JournalWriter.HostNanos(_time);
         _journal.Append(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json);
         _decoder.Process(new JournalRecord(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json));
@@ -698,4 +871,6 @@ public sealed record SessionHeader(
     CalibrationProvenance? Calibration = null);
 
 /// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
-public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained);
+/// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
+public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
+    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1);

@@ -9,8 +9,9 @@ namespace Rig.Host.Decoding;
 /// <summary>A session re-decoded from its journal alone.</summary>
 /// <param name="TornTailBytes">Bytes of an incomplete last record (a crash mid-write); the records before it are all decoded.</param>
 /// <param name="CorruptionOffset">Where the journal stops being readable (CRC mismatch), or null.</param>
+/// <param name="JournalSegments">journal.rigj plus the segments of resumed runs.</param>
 public sealed record ReplayResult(string Folder, SessionHeader Header, SessionCounts Counts, long JournalRecords,
-    long TornTailBytes, long? CorruptionOffset, string? CorruptionReason);
+    long TornTailBytes, long? CorruptionOffset, string? CorruptionReason, int JournalSegments = 1);
 
 /// <summary>
 /// Offline decoding: reads a session folder's header and journal and runs the same <see cref="SessionDecoder"/>
@@ -21,33 +22,58 @@ public static class SessionReplay
     public static ReplayResult Decode(string folder, IEventSink? sink = null) => Decode(folder, sink, out _);
 
     /// <summary>As <see cref="Decode(string, IEventSink?)"/>, handing back the decoder for what it holds beyond the counts (clock maps).</summary>
+    /// <remarks>
+    /// A session resumed after a bridge crash has several journal segments (<see cref="SessionRecorder.JournalSegments"/>); they
+    /// are decoded in order. A torn tail or corruption ends its own segment only; the torn bytes are summed and the first
+    /// corruption is reported.
+    /// </remarks>
     public static ReplayResult Decode(string folder, IEventSink? sink, out SessionDecoder decoder)
     {
         folder = Path.GetFullPath(folder);
+        SessionHeader header = ReadHeader(folder);
+        decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
+        var segments = SessionRecorder.JournalSegments(folder);
+        long records = 0;
+        long torn = 0;
+        long? corruptionOffset = null;
+        string? corruptionReason = null;
+        foreach (string segment in segments)
+        {
+            using var reader = JournalReader.Open(segment);
+            while (reader.TryRead(out var record))
+            {
+                decoder.Process(record);
+            }
+
+            records += reader.RecordCount;
+            torn += reader.TornTailBytes;
+            if (corruptionOffset is null && reader.CorruptionOffset is not null)
+            {
+                corruptionOffset = reader.CorruptionOffset;
+                corruptionReason = segments.Count == 1 ? reader.CorruptionReason : $"{Path.GetFileName(segment)}: {reader.CorruptionReason}";
+            }
+        }
+
+        return new ReplayResult(folder, header, decoder.Summarize(), records, torn, corruptionOffset, corruptionReason, segments.Count);
+    }
+
+    /// <summary>Reads a session folder's header (session.json); throws <see cref="FileNotFoundException"/> when the folder is not a session.</summary>
+    public static SessionHeader ReadHeader(string folder)
+    {
         string headerPath = Path.Combine(folder, SessionRecorder.HeaderFile);
         if (!File.Exists(headerPath))
         {
             throw new FileNotFoundException($"'{folder}' is not a session folder: {SessionRecorder.HeaderFile} is missing", headerPath);
         }
 
-        SessionHeader header = ReadHeader(headerPath);
-
-        decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
-        using var reader = JournalReader.Open(Path.Combine(folder, SessionRecorder.JournalFile));
-        while (reader.TryRead(out var record))
-        {
-            decoder.Process(record);
-        }
-
-        return new ReplayResult(folder, header, decoder.Summarize(), reader.RecordCount, reader.TornTailBytes,
-            reader.CorruptionOffset, reader.CorruptionReason);
+        return ParseHeader(headerPath);
     }
 
     /// <summary>
     /// Reads session.json; a file that is not JSON, has a field of the wrong type or lacks the rig id is refused with a
     /// <see cref="JournalFormatException"/> naming the file, the field and the line (the journal itself is not touched).
     /// </summary>
-    public static SessionHeader ReadHeader(string headerPath)
+    public static SessionHeader ParseHeader(string headerPath)
     {
         SessionHeader? header;
         try

@@ -310,6 +310,26 @@ public sealed class JournalWriter : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Hands everything buffered to the operating system without forcing it to disk: after this returns, a crash of
+    /// this process (even SIGKILL) no longer loses it; only a power cut before the next sync could. The bridge calls it
+    /// before acknowledging batches, so the device never forgets a batch the journal might still lose with the process.
+    /// Throws <see cref="JournalWriteException"/> if that or an earlier write failed.
+    /// </summary>
+    public void WriteToOperatingSystem()
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+        }
+
+        WritePending(SyncMode.None);
+        lock (_gate)
+        {
+            ThrowIfFailed();
+        }
+    }
+
     /// <summary>Writes everything buffered and forces it to disk. Throws <see cref="JournalWriteException"/> if that or an earlier write failed.</summary>
     public void Flush()
     {

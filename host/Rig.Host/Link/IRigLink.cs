@@ -6,7 +6,14 @@ using System.Threading.Tasks;
 namespace Rig.Host.Link;
 
 /// <summary>A message as it arrived from the broker: the topic and the exact payload bytes.</summary>
-public sealed record LinkMessage(string Topic, ReadOnlyMemory<byte> Payload, bool Retained);
+public sealed record LinkMessage(string Topic, ReadOnlyMemory<byte> Payload, bool Retained)
+{
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the link took the message from the transport, or 0 when
+    /// the link does not stamp it; the bridge measures its receive-to-journal latency from it.
+    /// </summary>
+    public long ReceivedTimestamp { get; init; }
+}
 
 /// <summary>The message the broker publishes for a client whose connection drops without a clean disconnect.</summary>
 public sealed record LinkWill(string Topic, ReadOnlyMemory<byte> Payload, bool Retain);

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Threading;
@@ -356,7 +357,7 @@ public sealed class MqttLink : ReconnectingLink
         var message = args.ApplicationMessage;
 
         // MQTTnet reuses the payload buffers once the handler returns, so the bytes are copied out here.
-        OnMessage(new LinkMessage(message.Topic, message.Payload.ToArray(), message.Retain));
+        OnMessage(new LinkMessage(message.Topic, message.Payload.ToArray(), message.Retain) { ReceivedTimestamp = Stopwatch.GetTimestamp() });
         return Task.CompletedTask;
     }
 

@@ -207,6 +207,49 @@ public sealed class SessionDecoderTests
         Assert.Equal(0, c.CommandsUnacknowledged);
     }
 
+    [Fact]
+    public void A_long_session_reports_the_same_gaps_after_its_settled_batches_are_folded_away()
+    {
+        // 20,000 batches of 2 events: the decoder folds its per-batch bookkeeping every 4,096 batches. A counted device drop
+        // early on and a batch lost late must still be reported exactly, and the late batch still found once it arrives.
+        var d = new SessionDecoder("r1");
+        d.Process(Status(0, 0));
+        ulong firstEvent = 0;
+        uint lost = 0;
+        for (uint b = 0; b < 20_000; b++)
+        {
+            if (b == 100)
+            {
+                firstEvent += 3;
+                lost += 3;
+            }
+
+            if (b != 15_000)
+            {
+                d.Process(Batch(b, firstEvent, [Lick(1), Lick(0)], lostBefore: lost));
+            }
+
+            firstEvent += 2;
+        }
+
+        var c = d.Summarize();
+        Assert.Equal(1, c.MissingBatches);
+        var gaps = c.Boots.Single().Gaps;
+        Assert.Equal(2, gaps.Count);
+        Assert.True(gaps[0].ExplainedByDevice);
+        Assert.Equal((200ul, 3ul), (gaps[0].FirstEventSeq, gaps[0].Count));
+        Assert.False(gaps[1].ExplainedByDevice);
+        Assert.Equal((30_003ul, 2ul), (gaps[1].FirstEventSeq, gaps[1].Count));
+        Assert.Contains("batches 15000..15000 missing", gaps[1].Reason, StringComparison.Ordinal);
+
+        d.Process(Batch(15_000, 30_003, [Lick(1), Lick(0)], lostBefore: lost, resent: true));
+        c = d.Summarize();
+        Assert.Equal(0, c.MissingBatches);
+        Assert.Equal(0, c.UnexplainedMissingEvents);
+        Assert.Equal(3, c.DeviceLostEvents);
+        Assert.True(Assert.Single(c.Boots.Single().Gaps).ExplainedByDevice);
+    }
+
     private static EventRecord Lick(long v) => new(EventKind.Lick, 0, v, 1000);
 
     private static EventRecord Frame(long v) => new(EventKind.Frame, 0, v, 2000);

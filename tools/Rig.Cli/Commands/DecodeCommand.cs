@@ -38,7 +38,7 @@ internal static class DecodeCommand
                 {
                     session = result.Folder,
                     header = result.Header,
-                    journal = new { records = result.JournalRecords, torn_tail_bytes = result.TornTailBytes, corruption_offset = result.CorruptionOffset, corruption_reason = result.CorruptionReason },
+                    journal = new { records = result.JournalRecords, segments = result.JournalSegments, torn_tail_bytes = result.TornTailBytes, corruption_offset = result.CorruptionOffset, corruption_reason = result.CorruptionReason },
                     decoded = result.Counts,
                     derived,
                 });

@@ -21,7 +21,8 @@ internal static class RunCommand
     {
         var rig = CommonOptions.Rig(required: true);
         var broker = CommonOptions.Broker(required: true);
-        var output = new Option<string>("--out") { Description = "Session folder to create; never overwritten", Required = true };
+        var output = new Option<string>("--out") { Description = "Session folder to create; never overwritten" };
+        var resume = new Option<string>("--resume") { Description = "Continue a session folder whose bridge was killed: appends a journal segment (instead of --out)" };
         var minutes = CommonOptions.Positive(new Option<double>("--minutes")
         {
             Description = "Stop after this many minutes (default: until Ctrl-C)",
@@ -43,16 +44,23 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile,
+            rig, broker, output, resume, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output)!,
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(output) is null) == (result.GetValue(resume) is null))
+            {
+                result.AddError("give exactly one of --out (a new session) and --resume (a session to continue)");
+            }
+        });
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null,
             parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
             parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm),
             parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), parse.GetValue(credentials), parse.GetValue(caFile), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, double minutes, bool json, bool verbose, string? calibrationFile,
+    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, bool resume, double minutes, bool json, bool verbose, string? calibrationFile,
         string? protocolName, string mouse, double countsPerCm, string? preflightScenario, bool skipPreflightFailure,
         string? credentialsFile, string? caFile, CancellationToken ct)
     {
@@ -63,7 +71,7 @@ internal static class RunCommand
             var address = BrokerAddress.Parse(brokerUrl);
             var login = SecurityOptions.Resolve(credentialsFile, caFile);
             string folder = Path.GetFullPath(output);
-            if (Directory.Exists(folder) || File.Exists(folder))
+            if (!resume && (Directory.Exists(folder) || File.Exists(folder)))
             {
                 throw new SessionFolderExistsException(folder);
             }
@@ -80,7 +88,7 @@ internal static class RunCommand
             var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"));
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
-                    CommandLine: Environment.CommandLine, Calibration: calibration), task));
+                    CommandLine: Environment.CommandLine, Calibration: calibration), task, resume));
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
             using var app = builder.Build();
@@ -158,7 +166,11 @@ internal static class RunCommand
                 return ExitCodes.TaskReplayMismatch;
             }
 
-            bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0;
+            // Events the device dropped (its buffer outlasted) are counted and their ranges known, but the session still lacks
+            // them: it is marked incomplete too, and every range is named.
+            bool complete = result.Drained && result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0
+                && result.Counts.DeviceLostEvents == 0;
+            SummaryPrinter.PrintLosses(Console.Error, "run", result.Counts);
             return complete ? ExitCodes.Ok : ExitCodes.SessionIncomplete;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

@@ -25,23 +25,45 @@ internal static class SimCommand
         var loopback = new Option<string?>("--loopback") { Description = "Plug in the loopback fixture of this scenario (docs/loopback.md), wire 7 µs ± 2 µs; 'none:SCENARIO' leaves its wire disconnected" };
         var credentials = SecurityOptions.Credentials();
         var caFile = SecurityOptions.CaFile();
+        var resendSlots = AtLeastTwo(new Option<int>("--resend-slots")
+        {
+            Description = "Batches the device keeps until acknowledged (default 2048; the ESP32 default is 32)",
+            DefaultValueFactory = _ => 2048,
+        });
+        var ringEvents = AtLeastTwo(new Option<int>("--ring-events")
+        {
+            Description = "Events waiting to be batched before new ones are dropped and counted (default 65536; ESP32 4096)",
+            DefaultValueFactory = _ => 65536,
+        });
+        var freeRunning = new Option<bool>("--free-running")
+        {
+            Description = "Never let virtual time wait for the link: a stalled or partitioned link fills the device buffer, as on hardware",
+        };
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile,
+            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile, resendSlots, ringEvents, freeRunning,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
-            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), parse.GetValue(credentials), parse.GetValue(caFile), ct));
+            parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), parse.GetValue(credentials), parse.GetValue(caFile),
+            new DeviceBuffer(parse.GetValue(resendSlots), parse.GetValue(ringEvents), parse.GetValue(freeRunning)), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(string rigId, string brokerUrl, double speed, int seed, double minutes, bool json, string? loopback,
-        string? credentialsFile, string? caFile, CancellationToken ct)
+        string? credentialsFile, string? caFile, DeviceBuffer buffer, CancellationToken ct)
     {
         try
         {
             var address = BrokerAddress.Parse(brokerUrl);
             var login = SecurityOptions.Resolve(credentialsFile, caFile);
-            var options = new VirtualRigOptions { RigId = rigId, Seed = seed, Speed = speed };
+            var options = new VirtualRigOptions
+            {
+                RigId = rigId,
+                Seed = seed,
+                Speed = speed,
+                Device = new Rig.Firmware.DeviceConfig { ResendSlots = buffer.ResendSlots, EventRingCapacity = buffer.RingEvents },
+                StallOnLinkBacklog = !buffer.FreeRunning,
+            };
             if (loopback is not null)
             {
                 bool connected = !loopback.StartsWith("none:", StringComparison.Ordinal);
@@ -83,4 +105,19 @@ internal static class SimCommand
             return await CliErrors.ReportAsync("sim", e);
         }
     }
+
+    private static Option<int> AtLeastTwo(Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < 2)
+            {
+                result.AddError($"{option.Name} must be at least 2, not {value}");
+            }
+        });
+        return option;
+    }
+
+    private sealed record DeviceBuffer(int ResendSlots, int RingEvents, bool FreeRunning);
 }
