@@ -88,6 +88,9 @@ public sealed record VirtualRigResult
     public long DownlinkSent { get; init; }
 
     public long DownlinkLost { get; init; }
+
+    /// <summary>Times virtual time stopped waiting for a bridge on the simulation's time (<see cref="World.HostInbox"/>).</summary>
+    public long HostWaitTimeouts { get; init; }
 }
 
 /// <summary>
@@ -300,6 +303,7 @@ public sealed class VirtualRig : IAsyncDisposable
             UplinkLost = _deviceLink.Network?.UplinkLost ?? 0,
             DownlinkSent = _deviceLink.Network?.DownlinkSent ?? 0,
             DownlinkLost = _deviceLink.Network?.DownlinkLost ?? 0,
+            HostWaitTimeouts = _deviceLink.HostInbox?.Timeouts ?? 0,
         };
     }
 
@@ -354,6 +358,9 @@ public sealed class VirtualRig : IAsyncDisposable
         }
     }
 
+    /// <summary>Makes virtual time wait for a bridge on the simulation's time to stamp clock-exchange replies (<see cref="World.HostInbox"/>).</summary>
+    public void HoldForHost(HostInbox inbox) => _deviceLink.HostInbox = inbox;
+
     /// <summary>Drops the connection as a crash would (the broker publishes the will).</summary>
     public Task AbortAsync() => _link.AbortAsync();
 
@@ -392,13 +399,13 @@ public sealed class VirtualRig : IAsyncDisposable
             await Task.Delay(1, cancellationToken);
         }
 
+        await _deviceLink.ReleaseAsync(next, cancellationToken);
         _clock.AdvanceTo(next);
         if (_deviceLink.TakeReconnected())
         {
             _device.OnLinkConnected();
         }
 
-        _deviceLink.Release(next);
         _device.Poll(_deviceClock.NowMicros);
     }
 
