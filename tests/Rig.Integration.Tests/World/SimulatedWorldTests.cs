@@ -147,6 +147,34 @@ public sealed class SimulatedWorldTests
     }
 
     [Fact]
+    public void Every_shipped_scenario_loads_and_the_outage_and_reboot_scenarios_carry_their_event()
+    {
+        var restart = WorldScenario.Load(ScenarioPath("broker-restart"));
+        var reboot = WorldScenario.Load(ScenarioPath("device-reboot"));
+        Assert.Empty(WorldScenario.Load(ScenarioPath("busy-wifi")).Events);
+        Assert.Empty(WorldScenario.Load(ScenarioPath("quiet-lan")).Events);
+        var outage = Assert.Single(restart.Events);
+        Assert.Equal((WorldEventKind.BrokerRestart, 0.5, 20.0), (outage.Kind, outage.AtFraction, outage.DurationSeconds));
+        var boot = Assert.Single(reboot.Events);
+        Assert.Equal((WorldEventKind.DeviceReboot, 0.4, 3.0), (boot.Kind, boot.AtFraction, boot.DurationSeconds));
+    }
+
+    [Theory]
+    [InlineData("{ \"events\": [ { \"kind\": \"device_reboot\", \"at_fraction\": 1.5 } ] }", "events[0].at_fraction")]
+    [InlineData("{ \"events\": [ { \"kind\": \"meteor\" } ] }", "events[0].kind")]
+    [InlineData("{ \"events\": [ { \"kind\": \"broker_restart\", \"duration_seconds\": -1 } ] }", "events[0].duration_seconds")]
+    [InlineData("{ \"events\": [ { \"kind\": \"broker_restart\", \"at_fraction\": 0.6 }, { \"kind\": \"device_reboot\", \"at_fraction\": 0.2 } ] }", "events[1].at_fraction")]
+    public void A_scenario_with_a_bad_event_is_refused_with_the_file_and_the_field(string json, string named)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Combine("bad.json");
+        File.WriteAllText(path, json);
+        var e = Assert.Throws<InvalidDataException>(() => WorldScenario.Load(path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ground_truth_maps_device_time_back_to_the_true_time_it_was_read_at()
     {
         var crystal = new CrystalOptions { OffsetPpm = -17, WanderPpm = 2, WanderPeriodMinutes = 30 };
