@@ -1,11 +1,13 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using Rig.Bench;
 using Rig.VirtualRig.World;
 
-// `dotnet run -c Release --project bench/Rig.Bench -- sync [minutes...]`: the sync-accuracy table of docs/sync.md.
+// `dotnet run -c Release --project bench/Rig.Bench -- sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME]`:
+// the sync-accuracy table of docs/sync.md, for every scenario in host/Rig.VirtualRig/Scenarios.
 var c = CultureInfo.InvariantCulture;
 if (args.Length > 0 && args[0] == "perf")
 {
@@ -14,39 +16,81 @@ if (args.Length > 0 && args[0] == "perf")
 
 if (args.Length == 0 || args[0] != "sync")
 {
-    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] (default 10 60 240) | Rig.Bench perf [--quick]");
+    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick]");
     return 2;
 }
 
-double[] sessions = args.Length > 1 ? args[1..].Select(a => double.Parse(a, c)).ToArray() : [10, 60, 240];
+var minutesList = new System.Collections.Generic.List<double>();
+double[]? rates = null;
+int events = 20_000;
+string? only = null;
+for (int i = 1; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--rates" when i + 1 < args.Length:
+            rates = args[++i].Split(',').Select(r => double.Parse(r, c)).ToArray();
+            break;
+        case "--events" when i + 1 < args.Length:
+            events = int.Parse(args[++i], c);
+            break;
+        case "--scenario" when i + 1 < args.Length:
+            only = args[++i];
+            break;
+        default:
+            if (!double.TryParse(args[i], NumberStyles.Float, c, out double m) || m <= 0)
+            {
+                Console.Error.WriteLine($"not a session length in minutes: '{args[i]}'");
+                return 2;
+            }
+
+            minutesList.Add(m);
+            break;
+    }
+}
+
+// Default: 10 and 60 min at 0.5, 2 and 10 Hz, and 240 min at the default 2 Hz only (about 3 minutes for all scenarios;
+// 240 min at 10 Hz alone takes minutes per scenario). Lengths or --rates given: every length at every rate.
+double[] defaultRates = [0.5, 2.0, 10.0];
+var plan = minutesList.Count > 0 || rates is not null
+    ? (minutesList.Count > 0 ? minutesList : [10, 60, 240]).Select(m => (Minutes: m, Rates: rates ?? defaultRates)).ToList()
+    : [(10.0, defaultRates), (60.0, defaultRates), (240.0, [2.0])];
 string folder = Path.Combine(AppContext.BaseDirectory, "Scenarios");
+var total = Stopwatch.StartNew();
 foreach (string file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
 {
     var scenario = WorldScenario.Load(file);
+    if (only is not null && scenario.Name != only)
+    {
+        continue;
+    }
+
     Console.WriteLine($"## {scenario.Name}: {scenario.Description}");
     Console.WriteLine();
-    Console.WriteLine("| session | sync rate | method | median µs | p99 µs | max µs |");
-    Console.WriteLine("|---|---|---|---|---|---|");
-    foreach (double minutes in sessions)
+    Console.WriteLine("| session | sync rate | boot | method | median µs | p99 µs | max µs |");
+    Console.WriteLine("|---|---|---|---|---|---|---|");
+    foreach (var (minutes, sessionRates) in plan)
     {
-        foreach (double rate in new[] { 0.5, 2.0, 10.0 })
+        foreach (double rate in sessionRates)
         {
-            var stats = new SyncAccuracy(scenario, minutes, rate, seed: 1).Run();
-            foreach (var s in stats)
+            var stats = new SyncAccuracy(scenario, minutes, rate, seed: 1).Run(events);
+            foreach (var (boot, s) in stats)
             {
-                Console.WriteLine(string.Create(c, $"| {minutes} min | {rate} Hz | {s.Method} | {s.Median:0.0} | {s.P99:0.0} | {s.Max:0.0} |"));
+                string b = boot == 0 ? "all" : boot.ToString(c);
+                Console.WriteLine(string.Create(c, $"| {minutes} min | {rate} Hz | {b} | {s.Method} | {s.Median:0.0} | {s.P99:0.0} | {s.Max:0.0} |"));
             }
 
-            var ours = stats[0];
-            var arrival = stats.First(s => s.Method == "arrival stamping");
-            Console.WriteLine(string.Create(c, $"| {minutes} min | {rate} Hz | p99 ratio arrival / ours | | {arrival.P99 / ours.P99:0}× | |"));
+            var ours = stats.First(s => s.Boot == 0 && s.Stats.Method == "clock map (ours)").Stats;
+            var arrival = stats.First(s => s.Boot == 0 && s.Stats.Method == "arrival stamping").Stats;
+            Console.WriteLine(string.Create(c, $"| {minutes} min | {rate} Hz | all | p99 ratio arrival / ours | | {arrival.P99 / ours.P99:0}× | |"));
         }
 
-        var (events, wrong) = new SyncAccuracy(scenario, minutes, 2, seed: 1).FrameAssignment();
-        Console.WriteLine(string.Create(c, $"| {minutes} min | | imaging-frame assignment, events within 1 ms of an edge | {wrong} wrong of {events} | | |"));
+        var (frameEvents, wrong) = new SyncAccuracy(scenario, minutes, 2, seed: 1).FrameAssignment();
+        Console.WriteLine(string.Create(c, $"| {minutes} min | | | imaging-frame assignment, events within 1 ms of an edge | {wrong} wrong of {frameEvents} | | |"));
     }
 
     Console.WriteLine();
 }
 
+Console.Error.WriteLine(string.Create(c, $"done in {total.Elapsed.TotalSeconds:0} s"));
 return 0;

@@ -108,27 +108,60 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
     }
 
     /// <summary>
-    /// Called by the simulation loop each tick (its thread, true time <paramref name="nowMicros"/>): hands the broker
-    /// the device messages whose delay has passed and the device the commands whose delay has passed.
+    /// The bridge's inbox when the bridge runs on the simulation's time (<see cref="VirtualHostTime"/>): virtual time
+    /// then waits at each delivered clock-exchange reply until the bridge has stamped it.
     /// </summary>
-    public void Release(ulong nowMicros)
+    public HostInbox? HostInbox { get; set; }
+
+    /// <summary>
+    /// Called by the simulation loop each tick (its thread) before virtual time reaches <paramref name="untilMicros"/>:
+    /// hands over the messages whose delay has passed, each at its own instant (virtual time is advanced to it), so
+    /// delays are not rounded to the 1 ms tick: the device stamps a command's receipt when it arrives, as its link's
+    /// receive thread does, and the broker gets a device message when it arrives.
+    /// </summary>
+    public async Task ReleaseAsync(ulong untilMicros, CancellationToken cancellationToken)
     {
         if (_network is null)
         {
             return;
         }
 
-        while (_network.TryReleaseUp(nowMicros, out var message))
+        if (HostInbox is { } host)
         {
-            Interlocked.Increment(ref _queued);
-            _outgoing.Writer.TryWrite((message.Topic, message.Payload, message.Retain));
+            await host.WaitDeliveredAsync(_topics.Command, HostWaitTimeout, cancellationToken);
         }
 
-        while (_network.TryReleaseDown(nowMicros, out var command))
+        while (_network.NextDueMicros is { } due && due <= untilMicros)
         {
-            _device?.OfferCommand(command, 0, command.Length, _deviceClock.NowMicros);
+            if (due > _clock.NowMicros)
+            {
+                _clock.AdvanceTo(due);
+            }
+
+            ulong now = _clock.NowMicros;
+            while (_network.TryReleaseDown(now, out var command))
+            {
+                _device?.OfferCommand(command, 0, command.Length, _deviceClock.NowMicros);
+            }
+
+            bool syncReply = false;
+            while (_network.TryReleaseUp(now, out var message))
+            {
+                syncReply |= message.Topic == _topics.Sync;
+                Interlocked.Increment(ref _queued);
+                _outgoing.Writer.TryWrite((message.Topic, message.Payload, message.Retain));
+            }
+
+            // Only clock-exchange replies need their arrival stamped exactly; waiting for every batch would cost wall time.
+            if (syncReply && HostInbox is { } inbox)
+            {
+                await inbox.WaitIdleAsync(() => Queued == 0, HostWaitTimeout, cancellationToken);
+            }
         }
     }
+
+    /// <summary>Longest wall time virtual time waits for the bridge to take a reply.</summary>
+    private static readonly TimeSpan HostWaitTimeout = TimeSpan.FromSeconds(1);
 
     public async ValueTask DisposeAsync()
     {
@@ -175,6 +208,31 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// When a command left the host, in virtual µs: now, except for a clock-exchange request from a bridge on the
+    /// simulation's time, which left when the bridge stamped it (the time it carries). The in-process hop from the
+    /// bridge to here takes wall time that would otherwise pass in virtual time on the downlink only.
+    /// </summary>
+    private ulong SentAtMicros(byte[] bytes)
+    {
+        ulong now = _clock.NowMicros;
+        if (HostInbox is null || bytes.Length < 3 || bytes[2] != (byte)CommandOpcode.SyncRequest)
+        {
+            return now;
+        }
+
+        try
+        {
+            var command = Command.Read(new ByteReader(bytes, 0, bytes.Length));
+            return Math.Min(now, command.HostTime / 1000);
+        }
+        catch (ProtocolException)
+        {
+            // Malformed: the device will reject it; when it left does not matter.
+            return now;
+        }
+    }
+
     private async Task ReceiveAsync()
     {
         try
@@ -187,7 +245,8 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
                     if (_network is not null)
                     {
                         // Lost or held; a lost command times out on the host, as it would.
-                        _network.SendDown(bytes, _clock.NowMicros);
+                        _network.SendDown(bytes, SentAtMicros(bytes));
+                        HostInbox?.Delivered(message.Topic);
                     }
                     else
                     {
@@ -202,3 +261,4 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
         }
     }
 }
+

@@ -122,6 +122,9 @@ public sealed record VirtualRigResult
     public long DownlinkSent { get; init; }
 
     public long DownlinkLost { get; init; }
+
+    /// <summary>Times virtual time stopped waiting for a bridge on the simulation's time (<see cref="World.HostInbox"/>).</summary>
+    public long HostWaitTimeouts { get; init; }
 }
 
 /// <summary>
@@ -361,6 +364,7 @@ public sealed class VirtualRig : IAsyncDisposable
             UplinkLost = _deviceLink.Network?.UplinkLost ?? 0,
             DownlinkSent = _deviceLink.Network?.DownlinkSent ?? 0,
             DownlinkLost = _deviceLink.Network?.DownlinkLost ?? 0,
+            HostWaitTimeouts = _deviceLink.HostInbox?.Timeouts ?? 0,
         };
     }
 
@@ -415,6 +419,9 @@ public sealed class VirtualRig : IAsyncDisposable
         }
     }
 
+    /// <summary>Makes virtual time wait for a bridge on the simulation's time to stamp clock-exchange replies (<see cref="World.HostInbox"/>).</summary>
+    public void HoldForHost(HostInbox inbox) => _deviceLink.HostInbox = inbox;
+
     /// <summary>Drops the connection as a crash would (the broker publishes the will).</summary>
     public Task AbortAsync() => _link.AbortAsync();
 
@@ -459,17 +466,17 @@ public sealed class VirtualRig : IAsyncDisposable
                 _device.OnLinkConnected();
             }
 
-            _deviceLink.Release(_clock.NowMicros);
+            await _deviceLink.ReleaseAsync(_clock.NowMicros, cancellationToken);
             _device.Poll(_deviceClock.NowMicros);
         }
 
+        await _deviceLink.ReleaseAsync(next, cancellationToken);
         _clock.AdvanceTo(next);
         if (_deviceLink.TakeReconnected())
         {
             _device.OnLinkConnected();
         }
 
-        _deviceLink.Release(next);
         _device.Poll(_deviceClock.NowMicros);
         if (_running)
         {

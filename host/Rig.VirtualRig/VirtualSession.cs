@@ -65,6 +65,11 @@ public static class VirtualSession
         TimeProvider time, ILogger logger, Action<VirtualRigProgress, SessionCounts>? progress, CancellationToken cancellationToken,
         VirtualTask? task = null, Action<LockstepTaskDriver>? taskStarted = null)
     {
+        if (time is VirtualHostTime host)
+        {
+            bridgeLinks = host.Inbox.Wrap(bridgeLinks);
+        }
+
         await using var bridgeLink = bridgeLinks.Create(new LinkOptions { ClientId = "bridge-" + rigOptions.RigId });
         await bridgeLink.ConnectAsync(cancellationToken);
         await using var sim = await VirtualRig.ConnectAsync(deviceLinks, rigOptions, cancellationToken);
@@ -72,6 +77,7 @@ public static class VirtualSession
         {
             // The bridge's host clock is the simulation's true timeline (ground truth and journal share it).
             virtualHost.Bind(sim.Clock);
+            sim.HoldForHost(virtualHost.Inbox);
         }
 
         // The device lives in real time while the bridge finds it and exchanges the first commands, so neither waits

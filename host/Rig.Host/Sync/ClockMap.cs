@@ -61,6 +61,16 @@ public sealed class ClockMap
 
     public int Count => _exchanges.Count;
 
+    /// <summary>The plausible exchanges added so far, in device time order.</summary>
+    public IReadOnlyList<SyncExchange> Exchanges
+    {
+        get
+        {
+            EnsureSorted();
+            return _exchanges;
+        }
+    }
+
     /// <summary>Device time of the newest exchange, µs (0 before the first).</summary>
     public double NewestDeviceMicros { get; private set; }
 

@@ -107,6 +107,20 @@ public sealed class SimNetwork
         }
     }
 
+    /// <summary>Due time (true µs) of the earliest message held, either direction; null when none is held.</summary>
+    public ulong? NextDueMicros
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ulong? up = _uplink.TryPeek(out var u) ? u.DueMicros : null;
+                ulong? down = _downlink.TryPeek(out var d) ? d.DueMicros : null;
+                return up is null ? down : down is null ? up : Math.Min(up.Value, down.Value);
+            }
+        }
+    }
+
     /// <summary>Sends a device message at true time <paramref name="nowMicros"/>; false when the network lost it.</summary>
     public bool SendUp(OutgoingMessage message, ulong nowMicros)
     {

@@ -24,6 +24,12 @@ public sealed class VirtualHostTime : TimeProvider
     {
     }
 
+    /// <summary>
+    /// The bridge's inbox: <see cref="VirtualSession"/> records through links wrapped by it, so the simulation holds
+    /// virtual time until the bridge has stamped each clock-exchange reply.
+    /// </summary>
+    public HostInbox Inbox { get; } = new();
+
     /// <summary>Ticks are virtual µs.</summary>
     public override long TimestampFrequency => 1_000_000;
 

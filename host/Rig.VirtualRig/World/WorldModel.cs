@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -44,7 +45,29 @@ public sealed record NetworkLegOptions
     public int BurstLossLength { get; init; } = 10;
 }
 
-/// <summary>A scenario: crystal and network, loaded from a JSON file (host/Rig.VirtualRig/Scenarios).</summary>
+/// <summary>What happens at a <see cref="WorldEvent"/>.</summary>
+public enum WorldEventKind
+{
+    /// <summary>The broker goes away for <see cref="WorldEvent.DurationSeconds"/>: every message either way is lost.</summary>
+    BrokerRestart,
+
+    /// <summary>The device reboots: a new boot id, its clock restarts, and it is silent for <see cref="WorldEvent.DurationSeconds"/>.</summary>
+    DeviceReboot,
+}
+
+/// <summary>One event on a scenario's timeline, placed as a fraction of the session so one file serves any length.</summary>
+public sealed record WorldEvent
+{
+    public WorldEventKind Kind { get; init; }
+
+    /// <summary>When, as a fraction of the session (0 to 1).</summary>
+    public double AtFraction { get; init; } = 0.5;
+
+    /// <summary>How long the outage lasts (broker restart), or the device is down (reboot), s.</summary>
+    public double DurationSeconds { get; init; } = 10;
+}
+
+/// <summary>A scenario: crystal, network and a timeline of events, loaded from a JSON file (host/Rig.VirtualRig/Scenarios).</summary>
 public sealed record WorldScenario
 {
     public string Name { get; init; } = "unnamed";
@@ -59,11 +82,15 @@ public sealed record WorldScenario
     /// <summary>Host to device.</summary>
     public NetworkLegOptions Downlink { get; init; } = new();
 
+    /// <summary>Broker restarts and device reboots, in time order. The benchmark plays them; the virtual rig does not yet.</summary>
+    public IReadOnlyList<WorldEvent> Events { get; init; } = [];
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         ReadCommentHandling = JsonCommentHandling.Skip,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter<WorldEventKind>(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
     /// <summary>Reads a scenario file; an unknown field or bad JSON is an error naming the file.</summary>
@@ -71,8 +98,28 @@ public sealed record WorldScenario
     {
         try
         {
-            return JsonSerializer.Deserialize<WorldScenario>(File.ReadAllText(path), Json)
+            var scenario = JsonSerializer.Deserialize<WorldScenario>(File.ReadAllText(path), Json)
                 ?? throw new InvalidDataException($"{path}: empty scenario");
+            for (int i = 0; i < scenario.Events.Count; i++)
+            {
+                var e = scenario.Events[i];
+                if (e.AtFraction is < 0 or > 1 || double.IsNaN(e.AtFraction))
+                {
+                    throw new InvalidDataException($"{path}: events[{i}].at_fraction is {e.AtFraction}; it must be between 0 and 1");
+                }
+
+                if (e.DurationSeconds is < 0 || double.IsNaN(e.DurationSeconds))
+                {
+                    throw new InvalidDataException($"{path}: events[{i}].duration_seconds is {e.DurationSeconds}; it must be 0 or more");
+                }
+
+                if (i > 0 && e.AtFraction < scenario.Events[i - 1].AtFraction)
+                {
+                    throw new InvalidDataException($"{path}: events[{i}].at_fraction is before events[{i - 1}]'s; list events in time order");
+                }
+            }
+
+            return scenario;
         }
         catch (JsonException e)
         {

@@ -250,6 +250,51 @@ public sealed class SessionDecoderTests
         Assert.True(Assert.Single(c.Boots.Single().Gaps).ExplainedByDevice);
     }
 
+    [Fact]
+    public void A_device_reboot_starts_a_new_clock_map_that_maps_the_new_boot_from_its_own_exchanges_only()
+    {
+        // Boot 1 runs 10 ppm fast from device 5 s; after a reboot at host 60 s, boot 2's clock restarts near 0.3 s and
+        // runs 10 ppm slow. Each exchange has 2 ms legs both ways (host ns; device µs).
+        var d = new SessionDecoder("r1");
+        const uint second = 0xB008;
+        for (int i = 0; i < 200; i++)
+        {
+            long send = 1_000_000_000L + (i * 500_000_000L);
+            bool rebooted = send >= 60_000_000_000L;
+            double deviceAt = rebooted
+                ? 300_000 + ((send + 2_000_000 - 61_000_000_000.0) / 1000 * (1 - 10e-6))
+                : 5_000_000 + ((send + 2_000_000) / 1000.0 * (1 + 10e-6));
+            if (send is >= 60_000_000_000L and < 61_000_000_000L)
+            {
+                continue; // down while it boots
+            }
+
+            var reply = new SyncReply
+            {
+                CommandId = (uint)i,
+                BootId = rebooted ? second : Boot,
+                HostTime = (ulong)send,
+                DeviceReceiveMicros = (ulong)deviceAt,
+                DeviceReplyMicros = (ulong)deviceAt + 100,
+            };
+            d.Process(Received(TopicKind.Sync, Encode(reply, static (r, w) => r.Write(w)), send + 4_100_000));
+        }
+
+        var first = d.ClockOf(Boot)!;
+        var next = d.ClockOf(second)!;
+        Assert.Equal(118, first.Count);
+        Assert.Equal(80, next.Count);
+        Assert.Empty(first.Discontinuities);
+        Assert.Empty(next.Discontinuities);
+
+        // Boot 2's device 1.29999 s was host 62 s (1 s after its start, 10 ppm slow); boot 1's map would put it near -3.7 s.
+        double hostOfBoot2 = next.ToHost(300_000 + 1_000_000 - 10)!.Value.HostNanos;
+        Assert.InRange(hostOfBoot2, 62_000_000_000 - 5_000, 62_000_000_000 + 5_000);
+        Assert.InRange(next.FitAt(1_000_000)!.RateErrorPpm, 10 - 0.5, 10 + 0.5);
+        Assert.InRange(first.FitAt(30_000_000)!.RateErrorPpm, -10 - 0.5, -10 + 0.5);
+        Assert.Equal(2, d.Summarize().Boots.Count);
+    }
+
     private static EventRecord Lick(long v) => new(EventKind.Lick, 0, v, 1000);
 
     private static EventRecord Frame(long v) => new(EventKind.Frame, 0, v, 2000);
