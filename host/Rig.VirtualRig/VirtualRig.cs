@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Firmware;
@@ -257,7 +258,8 @@ public sealed class VirtualRig : IAsyncDisposable
 
         // The will must be known before connecting; a device without a link yet can still write it.
         var willBuffer = new byte[DeviceStatus.Size];
-        var probe = new RigDevice(options.Device, bootId, deviceClock, capture, capture, valve, tone, outputs, new NullDeviceLink());
+        var config = ForSpeed(options.Device, options.Speed);
+        var probe = new RigDevice(config, bootId, deviceClock, capture, capture, valve, tone, outputs, new NullDeviceLink());
         int willLength = probe.WriteOfflineStatus(willBuffer);
 
         var link = links.Create(new LinkOptions
@@ -266,7 +268,7 @@ public sealed class VirtualRig : IAsyncDisposable
             Will = new LinkWill(topics.Status, willBuffer.AsMemory(0, willLength), Retain: true),
         });
         var deviceLink = new SimDeviceLink(link, topics, clock, options.MaxQueuedMessages, deviceClock, network);
-        var device = new RigDevice(options.Device, bootId, deviceClock, capture, capture, valve, tone, outputs, deviceLink);
+        var device = new RigDevice(config, bootId, deviceClock, capture, capture, valve, tone, outputs, deviceLink);
         try
         {
             await link.ConnectAsync(cancellationToken);
@@ -482,6 +484,29 @@ public sealed class VirtualRig : IAsyncDisposable
         {
             Hook?.OnTick(_deviceClock.NowMicros, _device);
         }
+    }
+
+    /// <summary>
+    /// The device configuration for a simulation run at <paramref name="speed"/>: the host's silence is measured on the
+    /// device's clock, and a simulation faster than real time stretches every host pause by the speed-up (at full speed,
+    /// without bound), so the host-silence valve close (DeviceConfig.HostSilenceCloseMicros) is scaled by the speed, and
+    /// off at full speed. The safety itself is tested in the firmware core's unit tests and in real-time sessions.
+    /// </summary>
+    internal static DeviceConfig ForSpeed(DeviceConfig config, double speed)
+    {
+        if (speed == 1)
+        {
+            return config;
+        }
+
+        var copy = new DeviceConfig();
+        foreach (var field in typeof(DeviceConfig).GetFields(BindingFlags.Public | BindingFlags.Instance))
+        {
+            field.SetValue(copy, field.GetValue(config));
+        }
+
+        copy.HostSilenceCloseMicros = speed <= 0 ? uint.MaxValue : (uint)Math.Min(uint.MaxValue, config.HostSilenceCloseMicros * speed);
+        return copy;
     }
 
     private void OnPublished(TopicKind topic, byte[] payload)
