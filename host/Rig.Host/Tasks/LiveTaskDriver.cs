@@ -22,6 +22,7 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
     private readonly List<TaskMarker> _pendingMarkers = [];
     private readonly Channel<TaskCommand> _commands = Channel.CreateUnbounded<TaskCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger;
+    private readonly IVrSceneSink? _scene;
     private SessionRecorder? _recorder;
     private Task _sender = Task.CompletedTask;
     private ulong _latestDeviceMicros;
@@ -33,6 +34,7 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
     public LiveTaskDriver(TaskProtocol protocol, double encoderCountsPerCm, ILogger logger, IVrSceneSink? scene = null)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _scene = scene;
         Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene);
     }
 
@@ -78,6 +80,7 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
         lock (_engineGate)
         {
             _latestDeviceMicros = Math.Max(_latestDeviceMicros, ping.DeviceMicros);
+            _scene?.OnSessionStarted(System.IO.Path.GetFileName(recorder.Folder), Engine.Protocol.Name);
             Engine.Start(ping.DeviceMicros);
             _started = true;
         }
@@ -97,6 +100,7 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
 
             Engine.Stop(_latestDeviceMicros);
             Queue();
+            _scene?.OnSessionStopped(System.IO.Path.GetFileName(_recorder!.Folder));
         }
 
         FlushMarkers();

@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Rig.Host.Link;
 using Rig.TestSupport;
 using Xunit;
 
@@ -87,8 +90,13 @@ public sealed class TaskCliTests
             TimeSpan.FromSeconds(30), "the virtual rig to connect", ct);
         Assert.False(sim.HasExited, sim.Stderr);
 
+        // A renderer's view: the scene the task engine publishes (docs/vr.md).
+        await using var renderer = new MqttLinkFactory(mosquitto.Address).Create(new LinkOptions { ClientId = "renderer" });
+        await renderer.ConnectAsync(ct);
+        await renderer.SubscribeAsync("vr/v1/task-rig/#", ct);
+
         var run = await RigProcess.RunAsync(
-            ["run", "--rig", "task-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.3", "--json", "--protocol", protocol],
+            ["run", "--rig", "task-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.3", "--json", "--protocol", protocol, "--vr"],
             Timeout, cancellationToken: ct);
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
         using var json = JsonDocument.Parse(run.Stdout);
@@ -99,6 +107,23 @@ public sealed class TaskCliTests
         Assert.Equal(0, task.GetProperty("commands_refused").GetInt64());
         Assert.Equal(0, task.GetProperty("commands_timed_out").GetInt64());
         Assert.True(File.Exists(Path.Combine(dir.Combine("s"), "derived", "trials.csv")));
+
+        // The renderer saw the session start, and scenes from more than one trial with a wall and a position each.
+        var scenes = new List<JsonElement>();
+        bool started = false;
+        while (renderer.Messages.TryRead(out var message))
+        {
+            using var doc = JsonDocument.Parse(message.Payload);
+            started |= message.Topic == "vr/v1/task-rig/session" && doc.RootElement.GetProperty("event").GetString() == "start";
+            if (message.Topic == "vr/v1/task-rig/scene")
+            {
+                scenes.Add(doc.RootElement.Clone());
+            }
+        }
+
+        Assert.True(started, "no session start on vr/v1/task-rig/session");
+        Assert.True(scenes.Count > 100, $"only {scenes.Count} scene messages");
+        Assert.True(scenes.Select(e => e.GetProperty("trial").GetInt32()).Distinct().Count() >= 2, "scenes from fewer than two trials");
 
         await sim.InterruptAsync();
         Assert.Equal(0, await sim.WaitAsync(TimeSpan.FromSeconds(30), ct));

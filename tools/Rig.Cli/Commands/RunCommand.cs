@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Rig.Host.Alignment;
 using Rig.Host.Bridge;
 using Rig.Host.Tasks;
+using Rig.Host.Vr;
 using Rig.Host.Link;
 
 namespace Rig.Cli.Commands;
@@ -38,16 +39,23 @@ internal static class RunCommand
             Description = "Wheel encoder counts per cm of wheel surface (default: 4096 counts per revolution on a 20 cm wheel)",
             DefaultValueFactory = _ => 4096 / (Math.PI * 20),
         });
+        var vr = new Option<bool>("--vr") { Description = "With --protocol: publish the scene for a renderer under vr/v1/<rig>/ (docs/vr.md)" };
+        var gimbl = new Option<bool>("--gimbl") { Description = "With --protocol: also speak Gimbl's topics (<device>/Data movement, Gimbl/Session), for a lab's Unity/Gimbl VR" };
         var credentials = SecurityOptions.Credentials();
         var caFile = SecurityOptions.CaFile();
         var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile,
+            rig, broker, output, resume, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl,
         };
         command.Validators.Add(result =>
         {
+            if ((result.GetValue(vr) || result.GetValue(gimbl)) && result.GetValue(protocol) is null)
+            {
+                result.AddError("--vr and --gimbl publish the task's scene: give a --protocol too");
+            }
+
             if ((result.GetValue(output) is null) == (result.GetValue(resume) is null))
             {
                 result.AddError("give exactly one of --out (a new session) and --resume (a session to continue)");
@@ -56,13 +64,14 @@ internal static class RunCommand
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null,
             parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
             parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm),
-            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), parse.GetValue(credentials), parse.GetValue(caFile), ct));
+            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), parse.GetValue(credentials), parse.GetValue(caFile),
+            parse.GetValue(vr) || parse.GetValue(gimbl), parse.GetValue(gimbl), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, bool resume, double minutes, bool json, bool verbose, string? calibrationFile,
         string? protocolName, string mouse, double countsPerCm, string? preflightScenario, bool skipPreflightFailure,
-        string? credentialsFile, string? caFile, CancellationToken ct)
+        string? credentialsFile, string? caFile, bool publishScene, bool gimbl, CancellationToken ct)
     {
         try
         {
@@ -85,7 +94,15 @@ internal static class RunCommand
 
             var builder = RigApp.CreateBuilder(verbose);
             using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
-            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"));
+            // The scene goes out on its own connection, so a slow renderer never delays the bridge's acknowledgements.
+            await using var vrLink = publishScene ? new MqttLinkFactory(address, login).Create(new LinkOptions { ClientId = "vr-" + rigId + "-" + Environment.ProcessId }) : null;
+            if (vrLink is not null)
+            {
+                await vrLink.ConnectAsync(ct);
+            }
+
+            await using var scene = vrLink is null ? null : new MqttVrSceneSink(vrLink, new VrSinkOptions { RigId = rigId, Gimbl = gimbl }, loggers.CreateLogger("Rig.Vr"));
+            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration), task, resume));
