@@ -80,7 +80,11 @@ public static class SessionAlignment
         for (int i = 0; i < all.Count; i++)
         {
             var (frame, acquisition, edge) = all[i];
-            ulong end = i + 1 < all.Count && all[i + 1].Acquisition == acquisition ? all[i + 1].EdgeMicros : ulong.MaxValue;
+            // The last frame of an acquisition spans one period, exactly as FrameTimeline.Locate places events in it, so
+            // the licks latched here are the licks the events table puts in this frame.
+            double period = timeline.Acquisitions[acquisition].PeriodMicros;
+            ulong end = i + 1 < all.Count && all[i + 1].Acquisition == acquisition ? all[i + 1].EdgeMicros
+                : double.IsNaN(period) ? edge : (ulong)Math.Ceiling(edge + period);
             while (e < events.Count && events[e].Record.DeviceMicros <= edge)
             {
                 if (events[e].Record.Kind == EventKind.Encoder)
@@ -99,10 +103,6 @@ public static class SessionAlignment
                 var r = events[k].Record;
                 licks += r.Kind == EventKind.Lick && r.Value == 1 ? 1 : 0;
                 reward |= r.Kind == EventKind.Valve && r.Value > 0;
-                if (end == ulong.MaxValue && r.DeviceMicros > edge + 1_000_000)
-                {
-                    break; // the last frame of an acquisition spans one period, not the rest of the session
-                }
             }
 
             long movement = i == 0 || all[i - 1].Acquisition != acquisition ? 0 : encoder - previousCount;
