@@ -793,9 +793,7 @@ public sealed class SessionRecorder : IAsyncDisposable
 
         lock (_gate)
         {
-            long hostNanos = JournalWriter.HostNanos(_time);
-            _journal.Append(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json);
-            _decoder.Process(new JournalRecord(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json));
+            MarkJson(json);
         }
     }
 

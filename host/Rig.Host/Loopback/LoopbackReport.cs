@@ -203,11 +203,10 @@ public static class LoopbackEvaluator
             verdict = LoopbackVerdict.Fail;
             message = run.Problem;
         }
-        else if (checks.FirstOrDefault(x => !x.Passed) is { } failed)
+        else if (checks.Any(x => !x.Passed))
         {
             verdict = LoopbackVerdict.Fail;
-            message = string.Create(CultureInfo.InvariantCulture,
-                $"{failed.Name} is {(failed.Value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "n/a")} {failed.Unit}, over the limit of {failed.Limit:0.###} {failed.Unit} ({checks.Count(x => !x.Passed)} check(s) failed)");
+            message = FailedChecksMessage(checks);
         }
         else
         {
@@ -275,10 +274,10 @@ public static class LoopbackEvaluator
             verdict = LoopbackVerdict.Fail;
             message = run.Problem;
         }
-        else if (checks.FirstOrDefault(x => !x.Passed) is { } failed)
+        else if (checks.Any(x => !x.Passed))
         {
             verdict = LoopbackVerdict.Fail;
-            message = string.Create(CultureInfo.InvariantCulture, $"{failed.Name} is {failed.Value:0.###} {failed.Unit}, over the limit of {failed.Limit:0.###} {failed.Unit}");
+            message = FailedChecksMessage(checks);
         }
         else
         {
@@ -327,6 +326,14 @@ public static class LoopbackEvaluator
     }
 
     private static double? Nullable(double value) => double.IsNaN(value) ? null : value;
+
+    // The first failed check with its value and limit, and how many failed in all.
+    private static string FailedChecksMessage(List<LoopbackCheck> checks)
+    {
+        var failed = checks.First(x => !x.Passed);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{failed.Name} is {(failed.Value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "n/a")} {failed.Unit}, over the limit of {failed.Limit:0.###} {failed.Unit} ({checks.Count(x => !x.Passed)} check(s) failed)");
+    }
 }
 
 /// <summary>What a run collected, before evaluation.</summary>
