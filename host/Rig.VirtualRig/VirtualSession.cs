@@ -5,7 +5,9 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Rig.Host.Bridge;
 using Rig.Host.Decoding;
+using Rig.Host.Derivation;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 using Rig.Host.Vr;
 using Rig.Protocol;
@@ -14,9 +16,13 @@ using Rig.VirtualRig.World;
 
 namespace Rig.VirtualRig;
 
-/// <summary>The outcome of a whole virtual session: what the device did, what the bridge recorded, and the re-decode.</summary>
-public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult Session, ReplayResult Replay, Ack Ping, Ack Pulse, Ack Arm)
+/// <summary>The outcome of a whole virtual session: what the device did, what the bridge recorded, and what was derived from its journal.</summary>
+/// <param name="Derived">The one derivation pass over the journal (its re-decode and the tables written into derived/).</param>
+public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult Session, DerivedSession Derived, Ack Ping, Ack Pulse, Ack Arm)
 {
+    /// <summary>The journal re-decoded by the derivation pass.</summary>
+    public ReplayResult Replay => Derived.Replay;
+
     /// <summary>The task that ran (with its live tables and metrics), when the session ran a protocol.</summary>
     public LockstepTaskDriver? Task { get; init; }
 
@@ -91,8 +97,10 @@ public static class VirtualSession
             var live = sim.RunUntilCancelledAsync(null, starting.Token, speed: 1);
             try
             {
-                recorder = await SessionRecorder.StartAsync(bridgeLink, rigOptions.RigId, folder, info, bridgeOptions,
-                    time, logger, sink: null, cancellationToken);
+                recorder = await SessionRecorder.StartAsync(new RecorderSettings(bridgeLink, rigOptions.RigId, folder)
+                {
+                    Info = info, Options = bridgeOptions, Time = time, Logger = logger,
+                }, cancellationToken);
                 ping = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
 
                 // One 40 ms water pulse, which the virtual mouse answers with a lick bout.
@@ -147,7 +155,8 @@ public static class VirtualSession
             await alive;
         }
 
-        var replay = SessionReplay.Decode(session.Folder);
-        return new VirtualSessionResult(device, session, replay, ping, pulse, arm) { Task = driver };
+        // One pass from the journal alone: the re-decode that is compared with the live counts, and derived/.
+        var derived = SessionDerivation.Derive(SessionFolder.Open(session.Folder));
+        return new VirtualSessionResult(device, session, derived, ping, pulse, arm) { Task = driver };
     }
 }

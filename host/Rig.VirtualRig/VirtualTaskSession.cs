@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -8,6 +7,7 @@ using Rig.Host.Alignment;
 using Rig.Host.Bridge;
 using Rig.Host.Decoding;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 using Rig.Host.Vr;
 using Rig.VirtualRig.Models;
@@ -43,14 +43,17 @@ public static class VirtualTaskSession
         var mouse = new LearningMouse(task.Learned, task.Learning);
         LockstepTaskDriver? driver = null;
         var result = await VirtualSession.RecordAsync(links, links, rigOptions, bridgeOptions, folder, duration < limit ? duration : limit,
-            info with { TaskProtocol = $"{protocol.Name} (sha256 {protocol.Sha256})" }, time, logger,
+            info with
+            {
+                TaskProtocol = $"{protocol.Name} (sha256 {protocol.Sha256})",
+                Subject = new SessionSubject(task.Mouse, task.SessionDate, task.Block),
+            }, time, logger,
             progress is null ? null : (p, counts) => progress(p, counts, Volatile.Read(ref driver)?.LiveMetrics),
             cancellationToken, new VirtualTask(protocol, mouse, task.Renderer), d => Volatile.Write(ref driver, d));
 
-        string derived = Path.Combine(result.Session.Folder, "derived");
-        var aligned = SessionAlignment.Export(result.Session.Folder, derived);
-        var tables = TaskReplay.Rebuild(result.Session.Folder, task.Mouse, task.SessionDate, task.Block);
-        tables.Write(derived);
+        var derived = result.Derived;
+        var aligned = derived.Alignment.Summary;
+        var tables = derived.Task ?? throw new InvalidOperationException($"{result.Session.Folder}: the journal holds no task plan");
         var live = result.Task!.Engine.Tables.Build(task.Mouse, task.SessionDate, task.Block);
         return new TaskSessionOutcome(result, aligned, tables, TaskTableComparison.Differences(live, tables), mouse.State, mouse.Rewards);
     }

@@ -9,6 +9,7 @@ using Rig.Host.Broker;
 using Rig.Host.Decoding;
 using Rig.Host.Journal;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.Protocol;
 using Rig.TestSupport;
 using Rig.VirtualRig;
@@ -154,7 +155,7 @@ public sealed class EndToEndTests
             TimeProvider.System, NullLogger.Instance, progress: null, TestContext.Current.CancellationToken);
 
         // The journal is a real file with every message in it; reading it back needs nothing but the folder.
-        var journal = JournalReader.Read(Path.Combine(folder, SessionRecorder.JournalFile));
+        var journal = JournalReader.Read(Path.Combine(folder, SessionFolder.JournalFile));
         Assert.True(journal.IsComplete);
         Assert.Equal(result.Session.JournalRecords, journal.RecordCount);
         return result;

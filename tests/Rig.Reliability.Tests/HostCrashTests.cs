@@ -3,8 +3,8 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Threading.Tasks;
-using Rig.Host.Bridge;
 using Rig.Host.Journal;
+using Rig.Host.Sessions;
 using Rig.Integration.Tests;
 using Rig.TestSupport;
 using Xunit;
@@ -37,14 +37,14 @@ public sealed class HostCrashTests
 
         // What the killed bridge left: a readable journal whose last record is less than a second older than the kill
         // (records reach the OS every 200 ms); a torn last record, if any, is reported, not fatal.
-        string journalPath = Path.Combine(folder, SessionRecorder.JournalFile);
+        string journalPath = Path.Combine(folder, SessionFolder.JournalFile);
         var killed = JournalReader.Read(journalPath);
         Assert.Null(killed.CorruptionOffset);
         Assert.True(killed.RecordCount > 10);
         double lostSeconds = (killedAtNanos - killed.Records[^1].HostNanos) / 1e9;
         Assert.True(lostSeconds < 1.0, $"the journal ends {lostSeconds:0.000} s before the kill");
-        Assert.False(File.Exists(Path.Combine(folder, SessionRecorder.SummaryFile)));
-        byte[] headerBefore = SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, SessionRecorder.HeaderFile)));
+        Assert.False(File.Exists(Path.Combine(folder, SessionFolder.SummaryFile)));
+        byte[] headerBefore = SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, SessionFolder.HeaderFile)));
         byte[] journalBefore = SHA256.HashData(File.ReadAllBytes(journalPath));
 
         await using var second = await Sessions.StartBridgeAsync(url, "crash-rig", folder, resume: true, ct);
@@ -57,9 +57,9 @@ public sealed class HostCrashTests
             $"journal ended {lostSeconds * 1000:0} ms before the SIGKILL ({killed.TornTailBytes} torn bytes); resumed bridge recording {downSeconds:0.0} s after the kill; {summary.GetProperty("recorded").GetProperty("resent_batches").GetInt64()} batches resent"));
 
         // Nothing the first run wrote was touched; the second run wrote journal.2.rigj beside it.
-        Assert.Equal(headerBefore, SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, SessionRecorder.HeaderFile))));
+        Assert.Equal(headerBefore, SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, SessionFolder.HeaderFile))));
         Assert.Equal(journalBefore, SHA256.HashData(File.ReadAllBytes(journalPath)));
-        Assert.Equal([SessionRecorder.JournalFile, "journal.2.rigj"], SessionRecorder.JournalSegments(folder).Select(Path.GetFileName));
+        Assert.Equal([SessionFolder.JournalFile, "journal.2.rigj"], SessionFolder.Open(folder).JournalSegments.Select(Path.GetFileName));
         Assert.Contains("session_resume", System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(folder, "journal.2.rigj"))), StringComparison.Ordinal);
 
         // The whole session, both segments re-decoded from disk: every event number exactly once.

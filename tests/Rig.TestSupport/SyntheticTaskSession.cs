@@ -1,11 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
-using System.Text.Json;
-using Rig.Host.Bridge;
+using Rig.Host.Alignment;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 
 namespace Rig.TestSupport;
@@ -72,21 +70,17 @@ public static class SyntheticTaskSession
     // datenum rounding step (~10 µs) of a window edge and recomputed fractions are exact.
     private const ulong LickOffsetMicros = 300;
 
-    // session.json as SessionRecorder writes it.
-    private static readonly JsonSerializerOptions HeaderJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <summary>Writes the session into a new folder <paramref name="parent"/>/&lt;mouse&gt;-&lt;date&gt;-&lt;block&gt; and returns it.</summary>
     public static string Write(string parent, SyntheticSessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         string folder = Path.Combine(parent, $"{options.Mouse}-{options.Date:yyyyMMdd}-{options.Block}");
         var s = Simulate(options);
-        string derived = Path.Combine(folder, "derived");
-        Directory.CreateDirectory(derived);
         var header = new SessionHeader("rig-session/1", $"{options.Mouse}-{options.Date:yyyyMMdd}-{options.Block}", "synthetic", 0xA1B2C3D4,
             "synthetic", new DateTimeOffset(options.Date.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero).AddHours(options.Block),
             HostMonotonicStartNanos, new Dictionary<string, int>(), "none", "Rig.TestSupport synthetic session", options.Protocol, null);
-        File.WriteAllText(Path.Combine(folder, SessionRecorder.HeaderFile), JsonSerializer.Serialize(header, HeaderJson));
+        string derived = SessionFolder.Create(folder, header).DerivedPath;
+        Directory.CreateDirectory(derived);
 
         var metrics = BehaviourMetricsCalculator.Compute(s.Trials, s.Licks, options.RewardMode, options.RewardDelayMs,
             options.MicrolitersPerReward, s.Frames);
@@ -282,44 +276,44 @@ public static class SyntheticTaskSession
     // derived/frames.csv and derived/aligned_events.csv as SessionAlignment writes them (one boot).
     private static void WriteAlignment(string derived, Simulated s)
     {
-        var c = CultureInfo.InvariantCulture;
-        const long Boot = 0xA1B2C3D4;
+        const uint Boot = 0xA1B2C3D4;
         long Host(ulong device) => HostMonotonicStartNanos + 250_000_000 + (long)((device - DeviceStartMicros) * 1000.0 * (1 + 15e-6));
-        using (var frames = new StreamWriter(Path.Combine(derived, "frames.csv"), false, new UTF8Encoding(false)))
+        var frames = new List<FrameRow>();
+        long count = 0;
+        for (int i = 0; i < s.Frames.Count; i++)
         {
-            frames.WriteLine("boot_id,frame,acquisition,device_us,host_ns,licks,encoder_count,movement_counts,reward");
-            long count = 0;
-            for (int i = 0; i < s.Frames.Count; i++)
-            {
-                var f = s.Frames[i];
-                ulong end = i + 1 < s.Frames.Count ? s.Frames[i + 1].DeviceMicros : f.DeviceMicros + FramePeriodMicros;
-                int licks = s.Licks.Count(l => l.DeviceMicros >= f.DeviceMicros && l.DeviceMicros < end);
-                bool reward = s.Valve.Any(v => v.Kind == "valve" && v.Micros >= f.DeviceMicros && v.Micros < end);
-                long movement = (long)Math.Round(f.SpeedCmPerSecond * FramePeriodMicros / 1e6 * 10); // 10 counts per cm
-                count += movement;
-                frames.WriteLine(string.Create(c, $"{Boot},{f.Frame},0,{f.DeviceMicros},{f.HostNanos},{licks},{count},{movement},{(reward ? 1 : 0)}"));
-            }
+            var f = s.Frames[i];
+            ulong end = i + 1 < s.Frames.Count ? s.Frames[i + 1].DeviceMicros : f.DeviceMicros + FramePeriodMicros;
+            int licks = s.Licks.Count(l => l.DeviceMicros >= f.DeviceMicros && l.DeviceMicros < end);
+            bool reward = s.Valve.Any(v => v.Kind == "valve" && v.Micros >= f.DeviceMicros && v.Micros < end);
+            long movement = (long)Math.Round(f.SpeedCmPerSecond * FramePeriodMicros / 1e6 * 10); // 10 counts per cm
+            count += movement;
+            frames.Add(new FrameRow(Boot, f.Frame, 0, f.DeviceMicros, f.HostNanos, licks, count, movement, reward));
         }
 
         var events = s.Licks.Select(l => (l.DeviceMicros, Kind: "lick", Value: 1))
             .Concat(s.Frames.Select(f => (f.DeviceMicros, Kind: "frame", Value: 1)))
             .Concat(s.Valve.Select(v => (v.Micros, v.Kind, v.Value)))
             .OrderBy(e => e.Item1).ToList();
-        using var output = new StreamWriter(Path.Combine(derived, "aligned_events.csv"), false, new UTF8Encoding(false));
-        output.WriteLine("boot_id,seq,kind,channel,value,device_us,host_ns,host_uncertainty_us,frame,frame_fraction");
         ulong first = s.Frames.Count > 0 ? s.Frames[0].DeviceMicros : ulong.MaxValue;
+        var rows = new List<AlignedEventRow>();
         for (int i = 0; i < events.Count; i++)
         {
             var (micros, kind, value) = events[i];
-            string frame = "", fraction = "";
+            long? frame = null;
+            double? fraction = null;
             if (micros >= first && s.Frames.Count > 0)
             {
                 double f = (micros - first) / (double)FramePeriodMicros;
-                frame = Math.Floor(f).ToString(c);
-                fraction = (f - Math.Floor(f)).ToString("0.0000", c);
+                frame = (long)Math.Floor(f);
+                fraction = Math.Round(f - Math.Floor(f), 4);
             }
 
-            output.WriteLine(string.Create(c, $"{Boot},{i},{kind},0,{value},{micros},{Host(micros)},12.0,{frame},{fraction}"));
+            rows.Add(new AlignedEventRow(Boot, (ulong)i, AlignmentTables.KindNamed(kind) ?? throw new InvalidOperationException("no event kind " + kind),
+                0, value, micros, Host(micros), 12.0, frame, fraction));
         }
+
+        new AlignmentTables(rows, frames, new AlignmentSummary(derived, rows.Count, frames.Count, 1, 0, 0, rows.Count, rows.Count(r => r.Frame is not null)))
+            .Write(derived);
     }
 }

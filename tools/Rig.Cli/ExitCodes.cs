@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Rig.Host.Bridge;
+using Rig.Host.Sessions;
 using Rig.Host.Calibration;
 using Rig.Host.Calibration.Run;
 using Rig.Host.Export;
@@ -89,6 +90,9 @@ public static class ExitCodes
     /// <summary>`rig run --resume`: the folder cannot be continued (not a session, closed with a summary, another rig); nothing was written.</summary>
     public const int SessionNotResumable = 24;
 
+    /// <summary>`rig run --resume` (or any recorder): another recorder holds the session folder's lock; the message names it. Nothing was written.</summary>
+    public const int SessionFolderInUse = 25;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -102,8 +106,9 @@ public static class ExitCodes
         BrokerUnreachableException => BrokerUnreachable,
         SessionFolderExistsException => SessionExists,
         SessionResumeException => SessionNotResumable,
+        SessionFolderInUseException => SessionFolderInUse,
         DeviceNotFoundException => DeviceNotFound,
-        JournalFormatException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
+        JournalFormatException or NotASessionFolderException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Host.Loopback.LoopbackInputException => Usage,
         Rig.Host.Loopback.LoopbackRefusedException => LoopbackFailed,

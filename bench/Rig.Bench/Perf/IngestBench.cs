@@ -5,7 +5,6 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Bridge;
 using Rig.Host.Decoding;
 using Rig.Host.Journal;
@@ -185,9 +184,10 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
                 await link.ConnectAsync(cancellationToken);
                 var sink = new AligningSink(stream.ClockMap(hostOffset));
                 sinks.Add(sink);
-                recorders.Add(await SessionRecorder.StartAsync(link, RigId(prefix, r), Path.Combine(root, RigId(prefix, r)),
-                    new SessionStartInfo("mqtt://127.0.0.1:" + port, "rig-bench perf"), new BridgeOptions(), TimeProvider.System,
-                    NullLogger.Instance, sink, cancellationToken));
+                recorders.Add(await SessionRecorder.StartAsync(new RecorderSettings(link, RigId(prefix, r), Path.Combine(root, RigId(prefix, r)))
+                {
+                    Info = new SessionStartInfo("mqtt://127.0.0.1:" + port, "rig-bench perf"), Sink = sink,
+                }, cancellationToken));
             }
 
             long expected = rigs * stream.EventsBefore[batchesPerRig];
@@ -249,7 +249,7 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
             Directory.CreateDirectory(folder);
             var sink = align ? new AligningSink(stream.ClockMap(0)) : null;
             var decoder = new SessionDecoder("inproc", sink);
-            using var writer = journal ? JournalWriter.Create(Path.Combine(folder, SessionRecorder.JournalFile), TimeProvider.System) : null;
+            using var writer = journal ? JournalWriter.Create(Path.Combine(folder, Rig.Host.Sessions.SessionFolder.JournalFile), TimeProvider.System) : null;
             byte[] status = OnlineStatus();
             decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Status, 0, status));
             var gate = new object();

@@ -6,7 +6,6 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Bridge;
 using Rig.Host.Journal;
 using Rig.Host.Link;
@@ -60,11 +59,13 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
                 links.Add(link);
                 await link.ConnectAsync(cancellationToken);
                 var options = new BridgeOptions { Journal = new JournalWriterOptions { FlushInterval = flushInterval } };
-                var recorder = await SessionRecorder.StartAsync(link, rigId, Path.Combine(root, rigId),
-                    new SessionStartInfo("mqtt://127.0.0.1:" + port, "rig-bench perf"), options, time, NullLogger.Instance, sink, cancellationToken);
+                var recorder = await SessionRecorder.StartAsync(new RecorderSettings(link, rigId, Path.Combine(root, rigId))
+                {
+                    Info = new SessionStartInfo("mqtt://127.0.0.1:" + port, "rig-bench perf"), Options = options, Time = time, Sink = sink,
+                }, cancellationToken);
                 recorders.Add(recorder);
                 tracker.Recorder = recorder;
-                time.Watch(Path.Combine(root, rigId, SessionRecorder.JournalFile), tracker);
+                time.Watch(Path.Combine(root, rigId, Rig.Host.Sessions.SessionFolder.JournalFile), tracker);
             }
 
             var topics = new byte[rigs][];

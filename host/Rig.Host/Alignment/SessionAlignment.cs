@@ -1,49 +1,114 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
-using System.Text;
 using Rig.Host.Decoding;
+using Rig.Host.Derivation;
 using Rig.Protocol;
 
 namespace Rig.Host.Alignment;
 
-/// <summary>What an alignment export wrote.</summary>
+/// <summary>What the alignment tables hold.</summary>
+/// <param name="Folder">Where they were written (empty while they are only in memory).</param>
 public sealed record AlignmentSummary(string Folder, long Events, long Frames, int Acquisitions, int InferredFrameEdges, int DroppedFrameEdges,
     long EventsWithHostTime, long EventsInFrames);
 
-/// <summary>
-/// Derived tables of a session, rebuilt from its journal alone: every event with its host time (and uncertainty) and
-/// its imaging frame (and the fraction within it), and one row per imaging frame with the behaviour latched in it
-/// (licks, encoder count and movement, reward). Frames and events share the device clock, so frame assignment needs no
-/// clock map; host times come from the boot's clock map. Written as CSV into a new folder, never over an existing one.
-/// </summary>
-public static class SessionAlignment
+/// <summary>One device event with its host time (and uncertainty) and its imaging frame (and the fraction within it).</summary>
+/// <param name="HostNanos">Host monotonic ns through the boot's clock map, whole ns; null where the boot has no map.</param>
+/// <param name="HostUncertaintyMicros">The clock map's uncertainty there, to 0.1 µs.</param>
+/// <param name="FrameFraction">Position within the frame, 0 at its edge, to 4 decimals.</param>
+public sealed record AlignedEventRow(uint BootId, ulong Seq, EventKind Kind, byte Channel, long Value, ulong DeviceMicros, long? HostNanos,
+    double? HostUncertaintyMicros, long? Frame, double? FrameFraction);
+
+/// <summary>One imaging frame with the behaviour latched in it: lick onsets and a valve opening from its edge to the next, the wheel count at its edge and the movement since the previous edge.</summary>
+/// <param name="EncoderCount">The latest wheel sample at or before the edge; null before the first sample.</param>
+public sealed record FrameRow(uint BootId, long Frame, int Acquisition, ulong DeviceMicros, long? HostNanos, int Licks, long? EncoderCount,
+    long MovementCounts, bool Reward);
+
+/// <summary>The alignment tables of a session, in memory.</summary>
+public sealed record AlignmentTables(IReadOnlyList<AlignedEventRow> Events, IReadOnlyList<FrameRow> Frames, AlignmentSummary Summary)
 {
     public const string EventsFile = "aligned_events.csv";
     public const string FramesFile = "frames.csv";
 
-    /// <summary>Re-decodes <paramref name="sessionFolder"/> and writes the tables into <paramref name="outputFolder"/>, which must not exist.</summary>
-    public static AlignmentSummary Export(string sessionFolder, string outputFolder)
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public static CsvTable<AlignedEventRow> EventsTable { get; } = new(EventsFile,
+    [
+        new("boot_id", e => CsvCell.Of(e.BootId)), new("seq", e => CsvCell.Of(e.Seq)), new("kind", e => EventKinds.Name(e.Kind)),
+        new("channel", e => CsvCell.Of(e.Channel)), new("value", e => CsvCell.Of(e.Value)), new("device_us", e => CsvCell.Of(e.DeviceMicros)),
+        new("host_ns", e => CsvCell.Of(e.HostNanos)), new("host_uncertainty_us", e => e.HostUncertaintyMicros?.ToString("0.0", C) ?? ""),
+        new("frame", e => CsvCell.Of(e.Frame)), new("frame_fraction", e => e.FrameFraction?.ToString("0.0000", C) ?? ""),
+    ], r => new AlignedEventRow(r.UInt("boot_id"), r.ULong("seq"), KindNamed(r, "kind"), checked((byte)r.Int("channel")), r.Long("value"),
+        r.ULong("device_us"), r.LongOrNull("host_ns"), r.DoubleOrNull("host_uncertainty_us"), r.LongOrNull("frame"), r.DoubleOrNull("frame_fraction")));
+
+    public static CsvTable<FrameRow> FramesTable { get; } = new(FramesFile,
+    [
+        new("boot_id", f => CsvCell.Of(f.BootId)), new("frame", f => CsvCell.Of(f.Frame)), new("acquisition", f => CsvCell.Of(f.Acquisition)),
+        new("device_us", f => CsvCell.Of(f.DeviceMicros)), new("host_ns", f => CsvCell.Of(f.HostNanos)), new("licks", f => CsvCell.Of(f.Licks)),
+        new("encoder_count", f => CsvCell.Of(f.EncoderCount)), new("movement_counts", f => CsvCell.Of(f.MovementCounts)),
+        new("reward", f => CsvCell.Of(f.Reward)),
+    ], r => new FrameRow(r.UInt("boot_id"), r.Long("frame"), r.Int("acquisition"), r.ULong("device_us"), r.LongOrNull("host_ns"), r.Int("licks"),
+        r.LongOrNull("encoder_count"), r.Long("movement_counts"), r.Bool("reward")));
+
+    /// <summary>Writes both tables into <paramref name="folder"/>; existing files are never overwritten.</summary>
+    public void Write(string folder)
     {
-        outputFolder = Path.GetFullPath(outputFolder);
-        if (Directory.Exists(outputFolder) || File.Exists(outputFolder))
+        EventsTable.Write(folder, Events);
+        FramesTable.Write(folder, Frames);
+    }
+
+    /// <summary>The event kind a table names (<see cref="EventKinds.Name"/>), or null for a name no kind has.</summary>
+    public static EventKind? KindNamed(string name)
+    {
+        for (int k = 0; k < 256; k++)
         {
-            throw new IOException($"'{outputFolder}' already exists; derived tables are written into a new folder and never over earlier ones");
+            if (EventKinds.Name((EventKind)k) == name)
+            {
+                return (EventKind)k;
+            }
         }
 
-        var collector = new Collector();
-        var replay = SessionReplay.Decode(sessionFolder, collector, out var decoder);
-        Directory.CreateDirectory(outputFolder);
-        long events = 0, withHost = 0, inFrames = 0, frames = 0;
+        return null;
+    }
+
+    private static EventKind KindNamed(CsvRow row, string column) =>
+        KindNamed(row.Text(column)) ?? throw row.Bad(column, "an event kind (lick, encoder, frame, valve, ttl, photodiode, tone, sync_out)");
+}
+
+/// <summary>
+/// Builds the alignment tables from the events of the replay pass: every event with its host time and imaging frame, and
+/// one row per imaging frame with the behaviour latched in it. Frames and events share the device clock, so frame
+/// assignment needs no clock map; host times come from the boot's clock map, read once the pass is over.
+/// </summary>
+public sealed class SessionAlignment : IEventSink
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+    private readonly Dictionary<uint, List<(ulong Seq, EventRecord Record)>> _byBoot = [];
+
+    public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
+    {
+        if (!_byBoot.TryGetValue(bootId, out var list))
+        {
+            list = [];
+            _byBoot[bootId] = list;
+        }
+
+        for (int i = 0; i < records.Length; i++)
+        {
+            list.Add((firstEventSeq + (ulong)i, records[i]));
+        }
+    }
+
+    /// <summary>The tables, once the pass is over; <paramref name="decoder"/> is the pass's decoder (for the clock maps).</summary>
+    public AlignmentTables Build(SessionDecoder decoder)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        var events = new List<AlignedEventRow>();
+        var frames = new List<FrameRow>();
+        long withHost = 0, inFrames = 0;
         int acquisitions = 0, inferred = 0, dropped = 0;
-        var c = CultureInfo.InvariantCulture;
-        using var eventsOut = new StreamWriter(new FileStream(Path.Combine(outputFolder, EventsFile), FileMode.CreateNew), new UTF8Encoding(false));
-        using var framesOut = new StreamWriter(new FileStream(Path.Combine(outputFolder, FramesFile), FileMode.CreateNew), new UTF8Encoding(false));
-        eventsOut.WriteLine("boot_id,seq,kind,channel,value,device_us,host_ns,host_uncertainty_us,frame,frame_fraction");
-        framesOut.WriteLine("boot_id,frame,acquisition,device_us,host_ns,licks,encoder_count,movement_counts,reward");
-        foreach (var (boot, list) in collector.ByBoot)
+        foreach (var (boot, list) in _byBoot)
         {
             list.Sort((a, b) => a.Record.DeviceMicros.CompareTo(b.Record.DeviceMicros));
             var clock = decoder.ClockOf(boot);
@@ -55,23 +120,22 @@ public static class SessionAlignment
             {
                 var host = clock?.ToHost(r.DeviceMicros);
                 var frame = timeline.Locate(r.DeviceMicros);
-                events++;
                 withHost += host is null ? 0 : 1;
                 inFrames += frame is null ? 0 : 1;
-                eventsOut.WriteLine(string.Create(c, $"{boot},{seq},{EventKinds.Name(r.Kind)},{r.Channel},{r.Value},{r.DeviceMicros},{(host is { } h ? h.HostNanos.ToString("0", c) : "")},{(host is { } u ? u.UncertaintyMicros.ToString("0.0", c) : "")},{(frame is { } f ? f.Frame.ToString(c) : "")},{(frame is { } g ? g.Fraction.ToString("0.0000", c) : "")}"));
+                events.Add(new AlignedEventRow(boot, seq, r.Kind, r.Channel, r.Value, r.DeviceMicros, WholeNanos(host?.HostNanos),
+                    Rounded(host?.UncertaintyMicros, "0.0"), frame?.Frame, Rounded(frame?.Fraction, "0.0000")));
             }
 
-            frames += WriteFrames(framesOut, boot, list, timeline, clock);
+            AddFrames(frames, boot, list, timeline, clock);
         }
 
-        return new AlignmentSummary(outputFolder, events, frames, acquisitions, inferred, dropped, withHost, inFrames);
+        return new AlignmentTables(events, frames, new AlignmentSummary("", events.Count, frames.Count, acquisitions, inferred, dropped, withHost, inFrames));
     }
 
     // One row per frame: what happened from its edge to the next (licks: onsets; reward: a valve opening), the wheel
     // count at its edge (the latest sample at or before it) and the movement since the previous frame's edge.
-    private static long WriteFrames(StreamWriter output, uint boot, List<(ulong Seq, EventRecord Record)> events, FrameTimeline timeline, Sync.ClockMap? clock)
+    private static void AddFrames(List<FrameRow> output, uint boot, List<(ulong Seq, EventRecord Record)> events, FrameTimeline timeline, Sync.ClockMap? clock)
     {
-        var c = CultureInfo.InvariantCulture;
         var all = timeline.AllFrames().ToList();
         int e = 0;
         long encoder = 0;
@@ -107,29 +171,14 @@ public static class SessionAlignment
 
             long movement = i == 0 || all[i - 1].Acquisition != acquisition ? 0 : encoder - previousCount;
             previousCount = encoder;
-            var host = clock?.ToHost(edge);
-            output.WriteLine(string.Create(c, $"{boot},{frame},{acquisition},{edge},{(host is { } h ? h.HostNanos.ToString("0", c) : "")},{licks},{(haveEncoder ? encoder.ToString(c) : "")},{movement},{(reward ? 1 : 0)}"));
-        }
-
-        return all.Count;
-    }
-
-    private sealed class Collector : IEventSink
-    {
-        public Dictionary<uint, List<(ulong Seq, EventRecord Record)>> ByBoot { get; } = [];
-
-        public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
-        {
-            if (!ByBoot.TryGetValue(bootId, out var list))
-            {
-                list = [];
-                ByBoot[bootId] = list;
-            }
-
-            for (int i = 0; i < records.Length; i++)
-            {
-                list.Add((firstEventSeq + (ulong)i, records[i]));
-            }
+            output.Add(new FrameRow(boot, frame, acquisition, edge, WholeNanos(clock?.ToHost(edge)?.HostNanos), licks, haveEncoder ? encoder : null,
+                movement, reward));
         }
     }
+
+    // The tables have always printed host ns with the "0" format and the uncertainty and fraction to fixed decimals; rows
+    // hold exactly the printed values, so a row read back from the file equals the row that was written.
+    private static long? WholeNanos(double? nanos) => nanos is { } n ? long.Parse(n.ToString("0", C), NumberStyles.Integer, C) : null;
+
+    private static double? Rounded(double? value, string format) => value is { } v ? double.Parse(v.ToString(format, C), NumberStyles.Float, C) : null;
 }

@@ -2,13 +2,6 @@ using System;
 
 namespace Rig.Host.Bridge;
 
-/// <summary>The session folder already exists: sessions are never overwritten.</summary>
-public sealed class SessionFolderExistsException(string path)
-    : Exception($"session folder '{path}' already exists; sessions are never overwritten: choose another --out")
-{
-    public string Path { get; } = path;
-}
-
 /// <summary>No status from the rig arrived in time: the device is off, on another broker, or has another rig id.</summary>
 public sealed class DeviceNotFoundException(string rigId, string broker, TimeSpan waited)
     : Exception($"no status from rig '{rigId}' on {broker} within {waited.TotalSeconds:0.#} s: is the device powered, connected to this broker, and configured with this rig id?")
@@ -27,8 +20,8 @@ public sealed class CommandTimeoutException(string command, uint commandId, Time
 }
 
 /// <summary>`rig run --resume`: the folder cannot be continued (not a session, closed already, another rig).</summary>
-public sealed class SessionResumeException(string path, string reason)
-    : Exception($"cannot resume session '{path}': {reason}")
+public sealed class SessionResumeException(string path, string reason, Exception? inner = null)
+    : Exception($"cannot resume session '{path}': {reason}", inner)
 {
     public string Path { get; } = path;
 }

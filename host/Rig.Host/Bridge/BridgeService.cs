@@ -53,10 +53,13 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
         {
             link = settings.Links.Create(new LinkOptions { ClientId = "bridge-" + settings.RigId + "-" + Environment.ProcessId });
             await link.ConnectAsync(stoppingToken);
+            var recording = new RecorderSettings(link, settings.RigId, settings.SessionFolder)
+            {
+                Info = settings.Info, Options = options, Time = time, Logger = logger, Sink = settings.Task,
+            };
             await using var recorder = settings.Resume
-                ? await SessionRecorder.ResumeAsync(link, settings.RigId, settings.SessionFolder, options, time, logger, sink: settings.Task, stoppingToken)
-                : await SessionRecorder.StartAsync(link, settings.RigId, settings.SessionFolder, settings.Info,
-                    options, time, logger, sink: settings.Task, stoppingToken);
+                ? await SessionRecorder.ResumeAsync(recording, stoppingToken)
+                : await SessionRecorder.StartAsync(recording, stoppingToken);
             state.Recorder = recorder;
             if (settings.Task is not null)
             {

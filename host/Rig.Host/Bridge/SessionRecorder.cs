@@ -1,17 +1,19 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Calibration.Run;
 using Rig.Host.Decoding;
 using Rig.Host.Journal;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.Protocol;
 
 namespace Rig.Host.Bridge;
@@ -53,8 +55,28 @@ public sealed record BridgeOptions
 }
 
 /// <summary>What the session header records about where the session came from, and the water calibration in use (if any).</summary>
+/// <param name="Subject">Whose session it is (mouse, day, block), kept in session.json for the derivation and the exports.</param>
 public sealed record SessionStartInfo(string Broker, string Software, string? TaskProtocol = null, string? CommandLine = null,
-    CalibrationProvenance? Calibration = null);
+    CalibrationProvenance? Calibration = null, SessionSubject? Subject = null);
+
+/// <summary>Everything one recorder needs, in one object: the connected link, the rig, the folder and how to record.</summary>
+/// <param name="Link">A connected link to the broker the rig publishes on.</param>
+/// <param name="Folder">The session folder: created by <see cref="SessionRecorder.StartAsync"/>, continued by <see cref="SessionRecorder.ResumeAsync"/>.</param>
+public sealed record RecorderSettings(IRigLink Link, string RigId, string Folder)
+{
+    /// <summary>What session.json records about where the session came from (a resumed session keeps its own header).</summary>
+    public SessionStartInfo Info { get; init; } = new("", "");
+
+    public BridgeOptions Options { get; init; } = new();
+
+    /// <summary>The host clock every journal record is stamped with.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Receives every decoded event once (a task, a live display); for a resumed session, the events read back first.</summary>
+    public IEventSink? Sink { get; init; }
+}
 
 /// <summary>The outcome of a recorded session.</summary>
 /// <param name="ReceiveToJournal">From the link taking a message off the wire to its journal append, for links that stamp receipt.</param>
@@ -68,18 +90,6 @@ public sealed record SessionResult(string Folder, SessionCounts Counts, long Jou
 /// </summary>
 public sealed class SessionRecorder : IAsyncDisposable
 {
-    public const string HeaderFile = "session.json";
-    public const string JournalFile = "journal.rigj";
-    public const string SummaryFile = "summary.json";
-
-
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-    };
-
     private readonly IRigLink _link;
     private readonly RigTopics _topics;
     private readonly BridgeOptions _options;
@@ -94,7 +104,7 @@ public sealed class SessionRecorder : IAsyncDisposable
     private readonly ByteReader _ackReader = new([], 0, 0);
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LatencyHistogram _receiveToJournal = new();
-    private int _journalSegment = 1;
+    private readonly int _journalSegment;
     private uint? _lastBoot;
     private Task _receiveLoop = Task.CompletedTask;
     private Task _housekeeping = Task.CompletedTask;
@@ -106,21 +116,25 @@ public sealed class SessionRecorder : IAsyncDisposable
     private uint _ackedThrough;
     private bool _stopped;
 
-    private SessionRecorder(IRigLink link, RigTopics topics, string folder, BridgeOptions options, TimeProvider time,
-        ILogger logger, JournalWriter journal, SessionDecoder decoder)
+    private readonly SessionFolder _folder;
+    private readonly SessionLock _lock;
+
+    private SessionRecorder(RecorderSettings settings, SessionFolder folder, SessionLock folderLock, int segment, SessionDecoder decoder)
     {
-        _link = link;
-        _topics = topics;
-        Folder = folder;
-        _options = options;
-        _time = time;
-        _logger = logger;
-        _journal = journal;
+        _link = settings.Link;
+        _topics = new RigTopics(settings.RigId);
+        _folder = folder;
+        _lock = folderLock;
+        _options = settings.Options;
+        _time = settings.Time;
+        _logger = settings.Logger;
+        _journalSegment = segment;
+        _journal = JournalWriter.Create(folder.SegmentPath(segment), settings.Time, settings.Options.Journal);
         _decoder = decoder;
         _nextCommandId = Random.Shared.Next(1, 1 << 20);
     }
 
-    public string Folder { get; }
+    public string Folder => _folder.Path;
 
     /// <summary>
     /// Completes, with the cause, if recording stopped by itself (the journal could not be written): the session
@@ -141,24 +155,22 @@ public sealed class SessionRecorder : IAsyncDisposable
     }
 
     /// <summary>
-    /// Subscribes to the rig's topics, waits for its status, creates the session folder (never an existing one),
-    /// writes the header and starts recording. The link must be connected.
+    /// Subscribes to the rig's topics, waits for its status, creates the session folder (never an existing one), writes the
+    /// header, takes the folder's recording lock and starts recording. The link must be connected.
     /// </summary>
-    public static async Task<SessionRecorder> StartAsync(IRigLink link, string rigId, string folder, SessionStartInfo info,
-        BridgeOptions options, TimeProvider time, ILogger logger, IEventSink? sink, CancellationToken cancellationToken)
+    public static async Task<SessionRecorder> StartAsync(RecorderSettings settings, CancellationToken cancellationToken)
     {
-        var topics = new RigTopics(rigId);
-        folder = Path.GetFullPath(folder);
-        if (Directory.Exists(folder) || File.Exists(folder))
+        ArgumentNullException.ThrowIfNull(settings);
+        var (link, time, options, info) = (settings.Link, settings.Time, settings.Options, settings.Info);
+        var topics = new RigTopics(settings.RigId);
+        string path = Path.GetFullPath(settings.Folder);
+        if (Directory.Exists(path) || File.Exists(path))
         {
-            throw new SessionFolderExistsException(folder);
+            // Said before waiting for the device, so a mistyped --out fails at once.
+            throw new SessionFolderExistsException(path);
         }
 
-        // Subscribe before anything is published or awaited, so no reply and no batch can slip past.
-        foreach (string topic in new[] { topics.Status, topics.Events, topics.Ack, topics.Sync })
-        {
-            await link.SubscribeAsync(topic, cancellationToken);
-        }
+        await SubscribeAsync(link, topics, cancellationToken);
 
         // Ask for a fresh status as well as relying on the retained one: a retained message published while we
         // subscribe can be missed by a broker, and one that restarted without persistence has none.
@@ -187,50 +199,34 @@ public sealed class SessionRecorder : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new DeviceNotFoundException(rigId, info.Broker, options.DeviceWaitTimeout);
+                throw new DeviceNotFoundException(settings.RigId, info.Broker, options.DeviceWaitTimeout);
             }
         }
 
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
-            // CreateDirectory succeeds on an existing folder, so the check above is repeated atomically by creating
-            // the header with CreateNew: a concurrent session in the same folder fails here instead of mixing files.
-            Directory.CreateDirectory(folder);
-            var header = new SessionHeader(
-                Format: "rig-session/1",
-                SessionId: Guid.NewGuid().ToString("N"),
-                RigId: rigId,
-                BootId: status.Value.BootId,
-                FirmwareVersion: status.Value.FirmwareVersion,
-                StartedUtc: time.GetUtcNow(),
-                HostMonotonicStartNanos: JournalWriter.HostNanos(time),
-                WireFormats: new Dictionary<string, int>
-                {
-                    ["event_batch"] = FormatVersion.EventBatch,
-                    ["command"] = FormatVersion.Command,
-                    ["ack"] = FormatVersion.Ack,
-                    ["status"] = FormatVersion.Status,
-                    ["sync_reply"] = FormatVersion.SyncReply,
-                },
-                Broker: info.Broker,
-                Software: info.Software,
-                TaskProtocol: info.TaskProtocol,
-                CommandLine: info.CommandLine,
-                Calibration: info.Calibration);
-            using (var stream = new FileStream(Path.Combine(folder, HeaderFile), FileMode.CreateNew, FileAccess.Write))
+        var folder = SessionFolder.Create(path, new SessionHeader(
+            Format: "rig-session/1",
+            SessionId: Guid.NewGuid().ToString("N"),
+            RigId: settings.RigId,
+            BootId: status.Value.BootId,
+            FirmwareVersion: status.Value.FirmwareVersion,
+            StartedUtc: time.GetUtcNow(),
+            HostMonotonicStartNanos: JournalWriter.HostNanos(time),
+            WireFormats: new Dictionary<string, int>
             {
-                JsonSerializer.Serialize(stream, header, Json);
-            }
-        }
-        catch (IOException e) when (File.Exists(Path.Combine(folder, HeaderFile)))
-        {
-            throw new SessionFolderExistsException(folder + " (" + e.Message + ")");
-        }
-
-        var journal = JournalWriter.Create(Path.Combine(folder, JournalFile), time, options.Journal);
-        var decoder = new SessionDecoder(rigId, sink, RewardVolumes.For(info.Calibration));
-        var recorder = new SessionRecorder(link, topics, folder, options, time, logger, journal, decoder);
+                ["event_batch"] = FormatVersion.EventBatch,
+                ["command"] = FormatVersion.Command,
+                ["ack"] = FormatVersion.Ack,
+                ["status"] = FormatVersion.Status,
+                ["sync_reply"] = FormatVersion.SyncReply,
+            },
+            Broker: info.Broker,
+            Software: info.Software,
+            TaskProtocol: info.TaskProtocol,
+            CommandLine: info.CommandLine,
+            Calibration: info.Calibration,
+            Subject: info.Subject));
+        var recorder = new SessionRecorder(settings, folder, folder.Lock("the recorder of rig " + settings.RigId), 1,
+            new SessionDecoder(settings.RigId, settings.Sink, RewardVolumes.For(info.Calibration)));
         recorder.Mark("session_start");
         lock (recorder._gate)
         {
@@ -242,116 +238,101 @@ public sealed class SessionRecorder : IAsyncDisposable
             recorder.OnMessage(message, hostNanos);
         }
 
-        recorder._startedTimestamp = time.GetTimestamp();
-        recorder._nextSyncTimestamp = recorder._startedTimestamp;
-        recorder._receiveLoop = Task.Run(recorder.ReceiveLoopAsync, CancellationToken.None);
-        recorder._housekeeping = Task.Run(recorder.HousekeepingLoopAsync, CancellationToken.None);
-        logger.LogInformation("recording rig {Rig} (boot {Boot:x8}, firmware {Firmware}) into {Folder}", rigId,
-            status.Value.BootId, status.Value.FirmwareVersion, folder);
+        recorder.StartLoops();
+        settings.Logger.LogInformation("recording rig {Rig} (boot {Boot:x8}, firmware {Firmware}) into {Folder}", settings.RigId,
+            status.Value.BootId, status.Value.FirmwareVersion, folder.Path);
         return recorder;
     }
 
     /// <summary>
-    /// The journal segments of a session folder in recording order: journal.rigj, then journal.2.rigj, journal.3.rigj, ...
-    /// (one per `rig run --resume`). journal.rigj is listed even when missing, so readers report it by name.
+    /// Continues a session whose bridge stopped without closing it (killed, crashed, power cut): takes the folder's recording
+    /// lock (a folder another recorder holds is refused), reads every journal segment back into the decoder (a torn tail is
+    /// reported, everything before it kept), opens the next segment (nothing already written is touched), marks the
+    /// resumption with what the previous segments ended with, and records on. The device resends whatever the previous run
+    /// never acknowledged. A session closed with a summary is not resumed.
     /// </summary>
-    public static IReadOnlyList<string> JournalSegments(string folder)
+    public static async Task<SessionRecorder> ResumeAsync(RecorderSettings settings, CancellationToken cancellationToken)
     {
-        var segments = new List<string> { Path.Combine(folder, JournalFile) };
-        for (int n = 2; File.Exists(Path.Combine(folder, SegmentName(n))); n++)
+        ArgumentNullException.ThrowIfNull(settings);
+        SessionFolder folder;
+        try
         {
-            segments.Add(Path.Combine(folder, SegmentName(n)));
+            folder = SessionFolder.Open(settings.Folder);
+        }
+        catch (NotASessionFolderException e)
+        {
+            throw new SessionResumeException(Path.GetFullPath(settings.Folder), $"it is not a session folder ({SessionFolder.HeaderFile} is missing)", e);
         }
 
-        return segments;
-    }
-
-    private static string SegmentName(int n) => n == 1 ? JournalFile : "journal." + n.ToString(CultureInfo.InvariantCulture) + ".rigj";
-
-    /// <summary>
-    /// Continues a session whose bridge stopped without closing it (killed, crashed, power cut): reads every journal segment
-    /// back into the decoder (a torn tail is reported, everything before it kept), opens the next segment (nothing already
-    /// written is touched), marks the resumption with what the previous segment ended with, and records on. The device
-    /// resends whatever the previous run never acknowledged. A session closed with a summary is not resumed.
-    /// </summary>
-    public static async Task<SessionRecorder> ResumeAsync(IRigLink link, string rigId, string folder, BridgeOptions options,
-        TimeProvider time, ILogger logger, IEventSink? sink, CancellationToken cancellationToken)
-    {
-        folder = Path.GetFullPath(folder);
-        if (!File.Exists(Path.Combine(folder, HeaderFile)))
+        var folderLock = folder.Lock("the recorder of rig " + settings.RigId + " (resumed)");
+        try
         {
-            throw new SessionResumeException(folder, $"it is not a session folder ({HeaderFile} is missing)");
-        }
-
-        if (File.Exists(Path.Combine(folder, SummaryFile)))
-        {
-            throw new SessionResumeException(folder, $"the session was closed ({SummaryFile} exists); sessions are never reopened or overwritten");
-        }
-
-        var header = SessionReplay.ReadHeader(folder);
-        if (!string.Equals(header.RigId, rigId, StringComparison.Ordinal))
-        {
-            throw new SessionResumeException(folder, $"it records rig '{header.RigId}', not '{rigId}'");
-        }
-
-        var decoder = new SessionDecoder(rigId, sink, RewardVolumes.For(header.Calibration));
-        var segments = JournalSegments(folder);
-        long records = 0;
-        long lastHostNanos = -1;
-        var endings = new List<object>();
-        foreach (string segment in segments)
-        {
-            using var reader = JournalReader.Open(segment);
-            while (reader.TryRead(out var record))
+            if (folder.IsClosed)
             {
-                decoder.Process(record);
-                lastHostNanos = record.HostNanos;
-                records++;
+                throw new SessionResumeException(folder.Path, $"the session was closed ({SessionFolder.SummaryFile} exists); sessions are never reopened or overwritten");
             }
 
-            endings.Add(new
+            if (!string.Equals(folder.Header.RigId, settings.RigId, StringComparison.Ordinal))
             {
-                segment = Path.GetFileName(segment),
-                records = reader.RecordCount,
-                torn_tail_bytes = reader.TornTailBytes,
-                corruption_offset = reader.CorruptionOffset,
-                corruption = reader.CorruptionReason,
-            });
-        }
+                throw new SessionResumeException(folder.Path, $"it records rig '{folder.Header.RigId}', not '{settings.RigId}'");
+            }
 
-        var topics = new RigTopics(rigId);
+            var replay = settings.Sink is null ? folder.Replay() : folder.Replay(settings.Sink);
+            await SubscribeAsync(settings.Link, new RigTopics(settings.RigId), cancellationToken);
+            int number = replay.Result.JournalSegments + 1;
+            var recorder = new SessionRecorder(settings, folder, folderLock, number, replay.Decoder);
+            long now = JournalWriter.HostNanos(settings.Time);
+            lock (recorder._gate)
+            {
+                recorder._lastBoot = replay.Decoder.CurrentBootId;
+                recorder.MarkJson(JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    marker = "session_resume",
+                    segment = number,
+                    records_before = replay.Result.JournalRecords,
+                    host_gap_seconds = replay.Result.LastHostNanos is { } last ? (now - last) / 1e9 : (double?)null,
+                    previous_segments = replay.Result.Segments.Select(e => new
+                    {
+                        segment = e.Segment,
+                        records = e.Records,
+                        torn_tail_bytes = e.TornTailBytes,
+                        corruption_offset = e.CorruptionOffset,
+                        corruption = e.Corruption,
+                    }).ToList(),
+                }));
+            }
+
+            recorder.StartLoops();
+
+            // The device's batch count tells what was published while no bridge was listening; those are asked for again.
+            await recorder.PublishCommandAsync(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = recorder.NextCommandId() }, cancellationToken);
+            settings.Logger.LogInformation("resumed session of rig {Rig} in {Folder}: {Records} records in {Segments} segment(s) read back, writing {Segment}",
+                settings.RigId, folder.Path, replay.Result.JournalRecords, replay.Result.JournalSegments, Path.GetFileName(folder.SegmentPath(number)));
+            return recorder;
+        }
+        catch
+        {
+            // Refused or failed before recording started: the folder is left as it was, for the next attempt.
+            folderLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task SubscribeAsync(IRigLink link, RigTopics topics, CancellationToken cancellationToken)
+    {
+        // Subscribe before anything is published or awaited, so no reply and no batch can slip past.
         foreach (string topic in new[] { topics.Status, topics.Events, topics.Ack, topics.Sync })
         {
             await link.SubscribeAsync(topic, cancellationToken);
         }
+    }
 
-        int number = segments.Count + 1;
-        var journal = JournalWriter.Create(Path.Combine(folder, SegmentName(number)), time, options.Journal);
-        var recorder = new SessionRecorder(link, topics, folder, options, time, logger, journal, decoder) { _journalSegment = number };
-        long now = JournalWriter.HostNanos(time);
-        lock (recorder._gate)
-        {
-            recorder._lastBoot = decoder.CurrentBootId;
-            recorder.MarkJson(JsonSerializer.SerializeToUtf8Bytes(new
-            {
-                marker = "session_resume",
-                segment = number,
-                records_before = records,
-                host_gap_seconds = lastHostNanos < 0 ? (double?)null : (now - lastHostNanos) / 1e9,
-                previous_segments = endings,
-            }));
-        }
-
-        recorder._startedTimestamp = time.GetTimestamp();
-        recorder._nextSyncTimestamp = recorder._startedTimestamp;
-        recorder._receiveLoop = Task.Run(recorder.ReceiveLoopAsync, CancellationToken.None);
-        recorder._housekeeping = Task.Run(recorder.HousekeepingLoopAsync, CancellationToken.None);
-
-        // The device's batch count tells what was published while no bridge was listening; those are asked for again.
-        await recorder.PublishCommandAsync(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = recorder.NextCommandId() }, cancellationToken);
-        logger.LogInformation("resumed session of rig {Rig} in {Folder}: {Records} records in {Segments} segment(s) read back, writing {Segment}",
-            rigId, folder, records, segments.Count, SegmentName(number));
-        return recorder;
+    private void StartLoops()
+    {
+        _startedTimestamp = _time.GetTimestamp();
+        _nextSyncTimestamp = _startedTimestamp;
+        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        _housekeeping = Task.Run(HousekeepingLoopAsync, CancellationToken.None);
     }
 
     /// <summary>What has been recorded so far.</summary>
@@ -484,11 +465,7 @@ public sealed class SessionRecorder : IAsyncDisposable
             latency = _receiveToJournal.Summarize();
         }
 
-        var summary = new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment);
-        using (var stream = new FileStream(Path.Combine(Folder, SummaryFile), FileMode.CreateNew, FileAccess.Write))
-        {
-            await JsonSerializer.SerializeAsync(stream, summary, Json, cancellationToken);
-        }
+        _folder.WriteSummary(new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment));
 
         return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency);
     }
@@ -503,6 +480,7 @@ public sealed class SessionRecorder : IAsyncDisposable
 
         await _journal.DisposeAsync();
         _stop.Dispose();
+        _lock.Dispose();
     }
 
     private static bool TryReadStatus(ReadOnlyMemory<byte> payload, out DeviceStatus status)
@@ -851,24 +829,3 @@ public sealed class SessionRecorder : IAsyncDisposable
         _decoder.Process(new JournalRecord(JournalRecordType.Marker, TopicKind.Unknown, hostNanos, json));
     }
 }
-
-/// <summary>The header written once at the start of a session (session.json).</summary>
-public sealed record SessionHeader(
-    string Format,
-    string SessionId,
-    string RigId,
-    uint BootId,
-    string FirmwareVersion,
-    DateTimeOffset StartedUtc,
-    long HostMonotonicStartNanos,
-    IReadOnlyDictionary<string, int> WireFormats,
-    string Broker,
-    string Software,
-    string? TaskProtocol,
-    string? CommandLine,
-    CalibrationProvenance? Calibration = null);
-
-/// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
-/// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
-public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
-    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1);

@@ -3,7 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using Rig.Host.Bridge;
+using Rig.Host.Alignment;
+using Rig.Host.Derivation;
+using Rig.Host.Journal;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 
 namespace Rig.Host.Export;
@@ -23,16 +26,17 @@ public sealed class ExportSession
     /// <summary>MATLAB datenum of 0001-01-01 (datenum counts days from year 0; 1970-01-01 is 719529).</summary>
     public const double DatenumOfDateTimeZero = 367;
 
-    public const string DerivedFolder = "derived";
-
     private static readonly Int128 NanosPerDay = (Int128)86_400L * 1_000_000_000L;
 
     private readonly (double Slope, double Intercept)? _deviceToHost;
 
-    private ExportSession(string folder, SessionHeader header, TaskSessionTables tables)
+    private readonly SessionFolder _session;
+
+    private ExportSession(SessionFolder session, TaskSessionTables tables)
     {
-        Folder = folder;
-        Header = header;
+        _session = session;
+        Folder = session.Path;
+        Header = session.Header;
         Tables = tables;
         _deviceToHost = FitDeviceToHost(tables);
     }
@@ -56,48 +60,56 @@ public sealed class ExportSession
     /// <summary>Reads session.json and derived/task.json + tables; a folder without them gets a message saying so.</summary>
     public static ExportSession Load(string folder)
     {
-        folder = Path.GetFullPath(folder);
-        if (!Directory.Exists(folder))
-        {
-            throw new ExportInputException($"'{folder}' does not exist");
-        }
-
-        string headerPath = Path.Combine(folder, SessionRecorder.HeaderFile);
-        if (!File.Exists(headerPath))
-        {
-            throw new ExportInputException($"'{folder}' is not a session folder: {SessionRecorder.HeaderFile} is missing");
-        }
-
-        SessionHeader header;
+        SessionFolder session;
         try
         {
-            using var stream = File.OpenRead(headerPath);
-            header = JsonSerializer.Deserialize<SessionHeader>(stream, SessionRecorder.Json)
-                ?? throw new ExportInputException($"{headerPath}: empty session header");
+            session = SessionFolder.Open(folder);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is NotASessionFolderException or JournalFormatException)
         {
-            throw new ExportInputException($"{headerPath}: not a valid session header: {e.Message}", e);
+            throw new ExportInputException(e.Message, e);
         }
 
-        string derived = Path.Combine(folder, DerivedFolder);
-        if (!File.Exists(Path.Combine(derived, TaskSessionTables.InfoFile)))
+        if (!File.Exists(Path.Combine(session.DerivedPath, TaskSessionTables.InfoFile)))
         {
             throw new ExportInputException(
-                $"'{folder}' has no task tables ({DerivedFolder}/{TaskSessionTables.InfoFile} is missing): the session was not run with a protocol, so there are no trials to export");
+                $"'{session.Path}' has no task tables ({SessionFolder.DerivedFolderName}/{TaskSessionTables.InfoFile} is missing): the session was not run with a protocol, so there are no trials to export");
         }
 
         TaskSessionTables tables;
         try
         {
-            tables = TaskSessionTables.Read(derived);
+            tables = TaskSessionTables.Read(session.DerivedPath);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or IOException)
         {
-            throw new ExportInputException($"'{folder}': the task tables cannot be read: {e.Message}", e);
+            throw new ExportInputException($"'{session.Path}': the task tables cannot be read: {e.Message}", e);
         }
 
-        return new ExportSession(folder, header, tables);
+        return new ExportSession(session, tables);
+    }
+
+    /// <summary>The alignment's per-event rows (derived/aligned_events.csv), or null when the session has none.</summary>
+    public IReadOnlyList<AlignedEventRow>? ReadAlignedEvents() => ReadDerived(AlignmentTables.EventsTable);
+
+    /// <summary>The alignment's per-frame rows (derived/frames.csv), or null when the session has none.</summary>
+    public IReadOnlyList<FrameRow>? ReadAlignedFrames() => ReadDerived(AlignmentTables.FramesTable);
+
+    private List<T>? ReadDerived<T>(CsvTable<T> table)
+    {
+        if (!File.Exists(Path.Combine(_session.DerivedPath, table.FileName)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return table.Read(_session.DerivedPath);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ExportInputException(e.Message, e);
+        }
     }
 
     /// <summary>Host monotonic ns to MATLAB datenum days (UTC wall clock), with one rounding.</summary>

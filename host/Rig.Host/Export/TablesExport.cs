@@ -5,6 +5,8 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Rig.Host.Alignment;
+using Rig.Host.Derivation;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 
 namespace Rig.Host.Export;
@@ -68,7 +70,7 @@ public static class TablesExport
         string N<T>(T? v) where T : struct, IFormattable => v is { } x ? x.ToString(null, c) : "";
         string B(bool v) => v ? "True" : "False";
 
-        File.Copy(Path.Combine(s.Folder, ExportSession.DerivedFolder, TaskSessionTables.InfoFile), Path.Combine(folder, TaskSessionTables.InfoFile));
+        File.Copy(Path.Combine(s.Folder, SessionFolder.DerivedFolderName, TaskSessionTables.InfoFile), Path.Combine(folder, TaskSessionTables.InfoFile));
         Lines(Path.Combine(folder, TrialsFile),
             "session,trial,wall,rewarded,probe,complete,start_s,gray_s,end_s,cue_s,cue_position_dm,reward_s,reward_position_dm,reward_zone_start_dm,licks,cue_frame,start_device_us,gray_device_us,end_device_us,cue_device_us,reward_device_us",
             s.Tables.Trials.Select(t => string.Join(',', key, t.Trial.ToString(c), t.Wall, B(t.Rewarded), B(t.Probe), B(t.EndDeviceMicros is not null),
@@ -79,89 +81,52 @@ public static class TablesExport
             s.Tables.Licks.OrderBy(l => l.DeviceMicros).Select((l, i) => string.Join(',', key, i.ToString(c), Seconds(l.HostNanos), l.Trial.ToString(c),
                 D(l.PositionDm), D(l.Frame), l.DeviceMicros.ToString(c), N(l.HostNanos))));
 
-        // The per-frame behaviour of derived/frames.csv (SessionAlignment) joins the VR state by frame number.
-        var latched = ReadAlignedFrames(Path.Combine(s.Folder, ExportSession.DerivedFolder, SessionAlignment.FramesFile), notes);
+        // The per-frame behaviour of the alignment joins the VR state by frame number.
+        var latched = LatchedByFrame(s.ReadAlignedFrames(), notes);
         Lines(Path.Combine(folder, FramesFile), "session,frame,time_s,trial,wall,position_dm,speed_cm_s,licks,encoder_count,movement_counts,reward,device_us,host_ns",
             s.Tables.Frames.OrderBy(f => f.Frame).Select(f => string.Join(',', key, f.Frame.ToString(c), Seconds(f.HostNanos), f.Trial.ToString(c), f.Wall,
-                D(f.PositionDm), D(f.SpeedCmPerSecond), latched.TryGetValue(f.Frame, out string? extra) ? extra : ",,,", f.DeviceMicros.ToString(c), N(f.HostNanos))));
+                D(f.PositionDm), D(f.SpeedCmPerSecond), latched.TryGetValue(f.Frame, out var row) ? Latched(row) : ",,,", f.DeviceMicros.ToString(c), N(f.HostNanos))));
 
         long events = 0;
-        string eventsPath = Path.Combine(s.Folder, ExportSession.DerivedFolder, SessionAlignment.EventsFile);
-        if (File.Exists(eventsPath))
+        if (s.ReadAlignedEvents() is { } aligned)
         {
-            events = CopyEvents(eventsPath, Path.Combine(folder, EventsFile), key, s);
+            Lines(Path.Combine(folder, EventsFile), "session,time_s," + AlignmentTables.EventsTable.Header,
+                aligned.Select(e => key + "," + Seconds(e.HostNanos) + "," + AlignmentTables.EventsTable.Format(e)));
+            events = aligned.Count;
         }
         else
         {
-            notes.Add($"no {ExportSession.DerivedFolder}/{SessionAlignment.EventsFile} (run `rig decode SESSION --export DIR` to derive it): {EventsFile} not written");
+            notes.Add($"no {SessionFolder.DerivedFolderName}/{AlignmentTables.EventsFile} (run `rig decode SESSION --export DIR` to derive it): {EventsFile} not written");
         }
 
         return new TablesSession(key, folder, s.Tables.Trials.Count, s.Tables.Licks.Count, s.Tables.Frames.Count, events, notes);
     }
 
-    private static Dictionary<long, string> ReadAlignedFrames(string path, List<string> notes)
+    private static string Latched(FrameRow f) =>
+        string.Join(',', CsvCell.Of(f.Licks), CsvCell.Of(f.EncoderCount), CsvCell.Of(f.MovementCounts), CsvCell.Of(f.Reward));
+
+    private static Dictionary<long, FrameRow> LatchedByFrame(IReadOnlyList<FrameRow>? rows, List<string> notes)
     {
-        var byFrame = new Dictionary<long, string>();
-        if (!File.Exists(path))
+        var byFrame = new Dictionary<long, FrameRow>();
+        if (rows is null)
         {
-            notes.Add($"no {ExportSession.DerivedFolder}/{SessionAlignment.FramesFile}: the licks, encoder and reward columns of {FramesFile} are empty");
+            notes.Add($"no {SessionFolder.DerivedFolderName}/{AlignmentTables.FramesFile}: the licks, encoder and reward columns of {FramesFile} are empty");
             return byFrame;
         }
 
-        const string Header = "boot_id,frame,acquisition,device_us,host_ns,licks,encoder_count,movement_counts,reward";
-        using var input = new StreamReader(path, Encoding.UTF8);
-        if (input.ReadLine() != Header)
-        {
-            throw new ExportInputException($"{path}:1: expected the header '{Header}'");
-        }
-
-        var boots = new HashSet<string>();
-        int line = 1;
-        while (input.ReadLine() is { } text)
-        {
-            line++;
-            var cells = text.Split(',');
-            if (cells.Length != 9 || !long.TryParse(cells[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long frame))
-            {
-                throw new ExportInputException($"{path}:{line}: expected 9 columns with a frame number, found '{text}'");
-            }
-
-            boots.Add(cells[0]);
-            byFrame[frame] = string.Join(',', cells[5], cells[6], cells[7], cells[8]);
-        }
-
-        if (boots.Count > 1)
+        if (rows.Select(r => r.BootId).Distinct().Count() > 1)
         {
             // Frame numbers restart per boot there; the task tables number frames across the session.
-            notes.Add($"{SessionAlignment.FramesFile} spans {boots.Count} device boots: its columns are not joined");
-            byFrame.Clear();
+            notes.Add($"{AlignmentTables.FramesFile} spans {rows.Select(r => r.BootId).Distinct().Count()} device boots: its columns are not joined");
+            return byFrame;
+        }
+
+        foreach (var row in rows)
+        {
+            byFrame[row.Frame] = row;
         }
 
         return byFrame;
-    }
-
-    private static long CopyEvents(string from, string to, string key, ExportSession s)
-    {
-        const string Header = "boot_id,seq,kind,channel,value,device_us,host_ns,host_uncertainty_us,frame,frame_fraction";
-        using var input = new StreamReader(from, Encoding.UTF8);
-        if (input.ReadLine() != Header)
-        {
-            throw new ExportInputException($"{from}:1: expected the header '{Header}'");
-        }
-
-        using var output = new StreamWriter(new FileStream(to, FileMode.CreateNew), new UTF8Encoding(false));
-        output.WriteLine("session,time_s," + Header);
-        long rows = 0;
-        while (input.ReadLine() is { } text)
-        {
-            var cells = text.Split(',');
-            string seconds = cells.Length > 6 && long.TryParse(cells[6], NumberStyles.Integer, CultureInfo.InvariantCulture, out long host)
-                ? s.SecondsSinceStart(host).ToString("0.######", CultureInfo.InvariantCulture) : "";
-            output.WriteLine(key + "," + seconds + "," + text);
-            rows++;
-        }
-
-        return rows;
     }
 
     private static void Lines(string path, string header, IEnumerable<string> rows)

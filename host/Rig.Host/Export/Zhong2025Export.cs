@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 
 namespace Rig.Host.Export;
@@ -116,7 +117,7 @@ public static class Zhong2025Export
     {
         ArgumentNullException.ThrowIfNull(session);
         var info = session.Info;
-        string where = Path.Combine(session.Folder, ExportSession.DerivedFolder);
+        string where = Path.Combine(session.Folder, SessionFolder.DerivedFolderName);
         if (info.ExperimentType.Length == 0 || info.ExperimentType.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
         {
             throw new ExportInputException($"{where}/{TaskSessionTables.InfoFile}: experiment_type '{info.ExperimentType}' must be letters, digits, _ or - (it names the file Beh_<type>.npy)");

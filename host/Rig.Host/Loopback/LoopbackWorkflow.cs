@@ -1,11 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Host.Bridge;
 using Rig.Host.Decoding;
+using Rig.Host.Sessions;
 
 namespace Rig.Host.Loopback;
 
@@ -57,10 +57,6 @@ public static class LoopbackWorkflow
     /// <summary>The firmware version the device announced, as the bridge wrote it into session.json.</summary>
     public static string ReadFirmwareVersion(string sessionFolder)
     {
-        string path = Path.Combine(sessionFolder, SessionRecorder.HeaderFile);
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        return doc.RootElement.TryGetProperty("firmware_version", out var v) && v.GetString() is { } s
-            ? s
-            : throw new InvalidDataException($"'{path}' has no firmware_version");
+        return SessionFolder.Open(sessionFolder).Header.FirmwareVersion;
     }
 }

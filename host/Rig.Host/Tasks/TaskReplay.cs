@@ -1,84 +1,49 @@
 using System;
-using System.IO;
-using System.Text.Json;
-using Rig.Host.Bridge;
 using Rig.Host.Decoding;
 using Rig.Host.Journal;
+using Rig.Host.Sessions;
 using Rig.Protocol;
 
 namespace Rig.Host.Tasks;
 
 /// <summary>
-/// Rebuilds a session's task tables from its journal alone: the task markers the engine journaled and the events the
-/// device sent, through the same <see cref="TaskTableBuilder"/> the live engine fed.
+/// Rebuilds a session's task tables from its journal alone, as a consumer of the one replay pass: the task markers the
+/// engine journaled and the events the device sent go through the same <see cref="TaskTableBuilder"/> the live engine fed.
 /// </summary>
-public static class TaskReplay
+public sealed class TaskReplay : IEventSink, IRecordConsumer
 {
-    /// <summary>True when the journal of <paramref name="sessionFolder"/> holds a task plan (the session ran a protocol).</summary>
-    public static bool HasTask(string sessionFolder)
-    {
-        using var reader = JournalReader.Open(Path.Combine(sessionFolder, SessionRecorder.JournalFile));
-        while (reader.TryRead(out var record))
-        {
-            if (record.Type == JournalRecordType.Marker && TaskMarker.TryParse(record.Payload.Span) is { Event: TaskMarker.Plan })
-            {
-                return true;
-            }
-        }
+    private readonly TaskTableBuilder _builder = new();
+    private uint? _boot;
 
-        return false;
+    /// <summary>True once the pass has met a task plan (the session ran a protocol).</summary>
+    public bool HasPlan => _builder.PlanMarker is not null;
+
+    public void OnRecord(in JournalRecord record)
+    {
+        if (record.Type == JournalRecordType.Marker && TaskMarker.TryParse(record.Payload.Span) is { } marker)
+        {
+            _builder.OnMarker(marker);
+        }
     }
 
-    /// <summary>Reads the journal and builds the tables; host times come from the boot's clock map.</summary>
-    public static TaskSessionTables Rebuild(string sessionFolder, string mouse, DateOnly sessionDate, int block)
+    public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
     {
-        sessionFolder = Path.GetFullPath(sessionFolder);
-        string headerPath = Path.Combine(sessionFolder, SessionRecorder.HeaderFile);
-        if (!File.Exists(headerPath))
-        {
-            throw new FileNotFoundException($"'{sessionFolder}' is not a session folder: {SessionRecorder.HeaderFile} is missing", headerPath);
-        }
-
-        SessionHeader header;
-        using (var stream = File.OpenRead(headerPath))
-        {
-            header = JsonSerializer.Deserialize<SessionHeader>(stream, SessionRecorder.Json)
-                ?? throw new JournalFormatException($"{headerPath}: empty session header");
-        }
-
-        var builder = new TaskTableBuilder();
-        var sink = new BuilderSink(builder);
-        var decoder = new SessionDecoder(header.RigId, sink, RewardVolumes.For(header.Calibration));
-        using (var reader = JournalReader.Open(Path.Combine(sessionFolder, SessionRecorder.JournalFile)))
-        {
-            while (reader.TryRead(out var record))
-            {
-                if (record.Type == JournalRecordType.Marker && TaskMarker.TryParse(record.Payload.Span) is { } marker)
-                {
-                    builder.OnMarker(marker);
-                }
-
-                decoder.Process(record);
-            }
-        }
-
-        if (builder.PlanMarker is null)
-        {
-            throw new InvalidDataException($"{sessionFolder}: the journal holds no task plan (the session was not run with a protocol)");
-        }
-
-        var clock = sink.Boot is { } boot ? decoder.ClockOf(boot) : null;
-        return builder.Build(mouse, sessionDate, block, micros => clock?.ToHost(micros) is { } h ? (long)Math.Round(h.HostNanos) : null);
+        _boot ??= bootId;
+        _builder.OnEvents(bootId, records);
     }
 
-    private sealed class BuilderSink(TaskTableBuilder builder) : IEventSink
+    /// <summary>The tables, once the pass is over; host times come from the clock map of the boot the task ran on.</summary>
+    public TaskSessionTables Build(SessionSubject subject, SessionDecoder decoder)
     {
-        public uint? Boot { get; private set; }
-
-        public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(decoder);
+        if (!HasPlan)
         {
-            Boot ??= bootId;
-            builder.OnEvents(bootId, records);
+            throw new InvalidOperationException("the journal holds no task plan (the session was not run with a protocol)");
         }
+
+        var clock = _boot is { } boot ? decoder.ClockOf(boot) : null;
+        return _builder.Build(subject.Mouse, subject.SessionDate, subject.Block,
+            micros => clock?.ToHost(micros) is { } h ? (long)Math.Round(h.HostNanos) : null);
     }
 }

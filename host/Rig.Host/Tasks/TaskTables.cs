@@ -1,10 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Rig.Host.Derivation;
 
 namespace Rig.Host.Tasks;
 
@@ -89,16 +88,43 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
     public const string LicksFile = "licks.csv";
     public const string FramesFile = "frame_positions.csv";
 
-    private const string TrialsHeader = "trial,wall,rewarded,probe,start_device_us,gray_device_us,end_device_us,cue_device_us,cue_position_dm,reward_device_us,reward_position_dm,reward_zone_start_dm,licks,start_host_ns,gray_host_ns,end_host_ns,cue_host_ns,reward_host_ns,cue_frame";
-    private const string LicksHeader = "device_us,host_ns,trial,position_dm,frame";
-    private const string FramesHeader = "frame,device_us,host_ns,trial,wall,position_dm,speed_cm_s";
-
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
+
+    public static CsvTable<TrialRow> TrialsTable { get; } = new(TrialsFile,
+    [
+        new("trial", t => CsvCell.Of(t.Trial)), new("wall", t => t.Wall), new("rewarded", t => CsvCell.Of(t.Rewarded)),
+        new("probe", t => CsvCell.Of(t.Probe)), new("start_device_us", t => CsvCell.Of(t.StartDeviceMicros)),
+        new("gray_device_us", t => CsvCell.Of(t.GrayDeviceMicros)), new("end_device_us", t => CsvCell.Of(t.EndDeviceMicros)),
+        new("cue_device_us", t => CsvCell.Of(t.CueDeviceMicros)), new("cue_position_dm", t => CsvCell.Of(t.CuePositionDm)),
+        new("reward_device_us", t => CsvCell.Of(t.RewardDeviceMicros)), new("reward_position_dm", t => CsvCell.Of(t.RewardPositionDm)),
+        new("reward_zone_start_dm", t => CsvCell.Of(t.RewardZoneStartDm)), new("licks", t => CsvCell.Of(t.Licks)),
+        new("start_host_ns", t => CsvCell.Of(t.StartHostNanos)), new("gray_host_ns", t => CsvCell.Of(t.GrayHostNanos)),
+        new("end_host_ns", t => CsvCell.Of(t.EndHostNanos)), new("cue_host_ns", t => CsvCell.Of(t.CueHostNanos)),
+        new("reward_host_ns", t => CsvCell.Of(t.RewardHostNanos)), new("cue_frame", t => CsvCell.Of(t.CueFrame)),
+    ], r => new TrialRow(r.Int("trial"), r.Text("wall"), r.Bool("rewarded"), r.Bool("probe"), r.ULong("start_device_us"),
+        r.ULongOrNull("gray_device_us"), r.ULongOrNull("end_device_us"), r.ULongOrNull("cue_device_us"), r.DoubleOrNull("cue_position_dm"),
+        r.ULongOrNull("reward_device_us"), r.DoubleOrNull("reward_position_dm"), r.DoubleOrNull("reward_zone_start_dm"), r.Int("licks"),
+        r.LongOrNull("start_host_ns"), r.LongOrNull("gray_host_ns"), r.LongOrNull("end_host_ns"), r.LongOrNull("cue_host_ns"),
+        r.LongOrNull("reward_host_ns"), r.DoubleOrNull("cue_frame")));
+
+    public static CsvTable<LickRow> LicksTable { get; } = new(LicksFile,
+    [
+        new("device_us", l => CsvCell.Of(l.DeviceMicros)), new("host_ns", l => CsvCell.Of(l.HostNanos)), new("trial", l => CsvCell.Of(l.Trial)),
+        new("position_dm", l => CsvCell.Of(l.PositionDm)), new("frame", l => CsvCell.Of(l.Frame)),
+    ], r => new LickRow(r.ULong("device_us"), r.LongOrNull("host_ns"), r.Int("trial"), r.Double("position_dm"), r.DoubleOrNull("frame")));
+
+    public static CsvTable<FramePositionRow> FramesTable { get; } = new(FramesFile,
+    [
+        new("frame", f => CsvCell.Of(f.Frame)), new("device_us", f => CsvCell.Of(f.DeviceMicros)), new("host_ns", f => CsvCell.Of(f.HostNanos)),
+        new("trial", f => CsvCell.Of(f.Trial)), new("wall", f => f.Wall), new("position_dm", f => CsvCell.Of(f.PositionDm)),
+        new("speed_cm_s", f => CsvCell.Of(f.SpeedCmPerSecond)),
+    ], r => new FramePositionRow(r.Long("frame"), r.ULong("device_us"), r.LongOrNull("host_ns"), r.Int("trial"), r.Text("wall"),
+        r.Double("position_dm"), r.Double("speed_cm_s")));
 
     /// <summary>Writes the four files into <paramref name="folder"/> (created if missing); never over existing files.</summary>
     public void Write(string folder)
@@ -109,17 +135,9 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
             JsonSerializer.Serialize(info, Info, Json);
         }
 
-        var c = CultureInfo.InvariantCulture;
-        WriteCsv(Path.Combine(folder, TrialsFile), TrialsHeader, Trials, t => string.Join(',',
-            t.Trial.ToString(c), Text(t.Wall), t.Rewarded ? "1" : "0", t.Probe ? "1" : "0", t.StartDeviceMicros.ToString(c),
-            N(t.GrayDeviceMicros), N(t.EndDeviceMicros), N(t.CueDeviceMicros), N(t.CuePositionDm), N(t.RewardDeviceMicros),
-            N(t.RewardPositionDm), N(t.RewardZoneStartDm), t.Licks.ToString(c), N(t.StartHostNanos), N(t.GrayHostNanos),
-            N(t.EndHostNanos), N(t.CueHostNanos), N(t.RewardHostNanos), N(t.CueFrame)));
-        WriteCsv(Path.Combine(folder, LicksFile), LicksHeader, Licks, l => string.Join(',',
-            l.DeviceMicros.ToString(c), N(l.HostNanos), l.Trial.ToString(c), D(l.PositionDm), N(l.Frame)));
-        WriteCsv(Path.Combine(folder, FramesFile), FramesHeader, Frames, f => string.Join(',',
-            f.Frame.ToString(c), f.DeviceMicros.ToString(c), N(f.HostNanos), f.Trial.ToString(c), Text(f.Wall), D(f.PositionDm),
-            D(f.SpeedCmPerSecond)));
+        TrialsTable.Write(folder, Trials);
+        LicksTable.Write(folder, Licks);
+        FramesTable.Write(folder, Frames);
     }
 
     /// <summary>Reads the tables <see cref="Write"/> wrote; a malformed file names the file, line and column.</summary>
@@ -138,92 +156,6 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
                 ?? throw new InvalidDataException($"{infoPath}: empty");
         }
 
-        var trials = ReadCsv(Path.Combine(folder, TrialsFile), TrialsHeader, f => new TrialRow(
-            f.Int(0), f.Text(1), f.Bool(2), f.Bool(3), f.ULong(4), f.ULongOrNull(5), f.ULongOrNull(6), f.ULongOrNull(7),
-            f.DoubleOrNull(8), f.ULongOrNull(9), f.DoubleOrNull(10), f.DoubleOrNull(11), f.Int(12), f.LongOrNull(13),
-            f.LongOrNull(14), f.LongOrNull(15), f.LongOrNull(16), f.LongOrNull(17), f.DoubleOrNull(18)));
-        var licks = ReadCsv(Path.Combine(folder, LicksFile), LicksHeader, f => new LickRow(
-            f.ULong(0), f.LongOrNull(1), f.Int(2), f.Double(3), f.DoubleOrNull(4)));
-        var frames = ReadCsv(Path.Combine(folder, FramesFile), FramesHeader, f => new FramePositionRow(
-            f.Long(0), f.ULong(1), f.LongOrNull(2), f.Int(3), f.Text(4), f.Double(5), f.Double(6)));
-        return new TaskSessionTables(info, trials, licks, frames);
-    }
-
-    private static void WriteCsv<T>(string path, string header, IReadOnlyList<T> rows, Func<T, string> line)
-    {
-        using var output = new StreamWriter(new FileStream(path, FileMode.CreateNew), new UTF8Encoding(false));
-        output.WriteLine(header);
-        foreach (var row in rows)
-        {
-            output.WriteLine(line(row));
-        }
-    }
-
-    private static List<T> ReadCsv<T>(string path, string header, Func<Fields, T> parse)
-    {
-        using var input = new StreamReader(path, Encoding.UTF8);
-        string? first = input.ReadLine();
-        if (first != header)
-        {
-            throw new InvalidDataException($"{path}:1: expected the header '{header}', found '{first}'");
-        }
-
-        var rows = new List<T>();
-        int lineNumber = 1;
-        int columns = header.Split(',').Length;
-        while (input.ReadLine() is { } line)
-        {
-            lineNumber++;
-            var cells = line.Split(',');
-            if (cells.Length != columns)
-            {
-                throw new InvalidDataException($"{path}:{lineNumber}: {cells.Length} columns, expected {columns}");
-            }
-
-            rows.Add(parse(new Fields(path, lineNumber, header.Split(','), cells)));
-        }
-
-        return rows;
-    }
-
-    // Wall names are plain identifiers (protocol validation rejects commas and quotes), so no CSV quoting is needed.
-    private static string Text(string value) => value;
-
-    private static string D(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string N(double? value) => value is { } v ? D(v) : "";
-
-    private static string N(ulong? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
-
-    private static string N(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
-
-    private readonly record struct Fields(string Path, int Line, string[] Names, string[] Cells)
-    {
-        public string Text(int i) => Cells[i];
-
-        public bool Bool(int i) => Cells[i] switch
-        {
-            "1" => true,
-            "0" => false,
-            _ => throw Bad(i, "0 or 1"),
-        };
-
-        public int Int(int i) => int.TryParse(Cells[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(i, "an integer");
-
-        public long Long(int i) => long.TryParse(Cells[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(i, "an integer");
-
-        public ulong ULong(int i) => ulong.TryParse(Cells[i], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(i, "a non-negative integer");
-
-        public double Double(int i) => Cells[i].Length == 0 ? double.NaN
-            : double.TryParse(Cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(i, "a number");
-
-        public long? LongOrNull(int i) => Cells[i].Length == 0 ? null : Long(i);
-
-        public ulong? ULongOrNull(int i) => Cells[i].Length == 0 ? null : ULong(i);
-
-        public double? DoubleOrNull(int i) => Cells[i].Length == 0 ? null : Double(i);
-
-        private InvalidDataException Bad(int i, string expected) =>
-            new($"{Path}:{Line}: column '{Names[i]}' is '{Cells[i]}', expected {expected}");
+        return new TaskSessionTables(info, TrialsTable.Read(folder), LicksTable.Read(folder), FramesTable.Read(folder));
     }
 }

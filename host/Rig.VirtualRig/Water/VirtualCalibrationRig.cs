@@ -56,7 +56,10 @@ public sealed class VirtualCalibrationRig : IAsyncDisposable
             rig = await VirtualRig.ConnectAsync(links, rigOptions, cancellationToken);
             var running = rig;
             loop = Task.Run(() => running.RunUntilCancelledAsync(null, stop.Token), CancellationToken.None);
-            var recorder = await SessionRecorder.StartAsync(bridgeLink, rigOptions.RigId, folder, info, bridgeOptions, time, logger, sink, cancellationToken);
+            var recorder = await SessionRecorder.StartAsync(new RecorderSettings(bridgeLink, rigOptions.RigId, folder)
+            {
+                Info = info, Options = bridgeOptions, Time = time, Logger = logger, Sink = sink,
+            }, cancellationToken);
             return new VirtualCalibrationRig(bridgeLink, rig, recorder, stop, loop);
         }
         catch

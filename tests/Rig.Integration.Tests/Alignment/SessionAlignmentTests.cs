@@ -6,7 +6,9 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Alignment;
 using Rig.Host.Bridge;
+using Rig.Host.Derivation;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.TestSupport;
 using Rig.VirtualRig;
 using Xunit;
@@ -26,9 +28,9 @@ public sealed class SessionAlignmentTests
             NullLogger.Instance, progress: null, TestContext.Current.CancellationToken);
         Assert.True(result.Complete);
 
-        var summary = SessionAlignment.Export(folder, dir.Combine("derived"));
-        var events = File.ReadAllLines(Path.Combine(summary.Folder, SessionAlignment.EventsFile)).Skip(1).Select(l => l.Split(',')).ToList();
-        var frames = File.ReadAllLines(Path.Combine(summary.Folder, SessionAlignment.FramesFile)).Skip(1).Select(l => l.Split(',')).ToList();
+        var summary = result.Derived.Alignment.Summary;
+        var events = File.ReadAllLines(Path.Combine(summary.Folder, AlignmentTables.EventsFile)).Skip(1).Select(l => l.Split(',')).ToList();
+        var frames = File.ReadAllLines(Path.Combine(summary.Folder, AlignmentTables.FramesFile)).Skip(1).Select(l => l.Split(',')).ToList();
 
         // Every recorded event, once.
         Assert.Equal(result.Session.Counts.EventsTotal, events.Count);
@@ -62,7 +64,7 @@ public sealed class SessionAlignmentTests
         string derived = dir.Combine("derived");
         Directory.CreateDirectory(derived);
         File.WriteAllText(Path.Combine(derived, "frames.csv"), "keep");
-        Assert.Throws<IOException>(() => SessionAlignment.Export(folder, derived));
+        Assert.Throws<IOException>(() => SessionDerivation.Derive(SessionFolder.Open(folder), derived));
         Assert.Equal("keep", File.ReadAllText(Path.Combine(derived, "frames.csv")));
     }
 }

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Bridge;
 using Rig.Host.Calibration;
 using Rig.Host.Calibration.Run;
-using Rig.Host.Decoding;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.TestSupport;
 using Rig.VirtualRig;
 using Xunit;
@@ -32,7 +32,7 @@ public sealed class ProvenanceTests
         var result = await VirtualSession.RecordAsync(links, links, new VirtualRigOptions { RigId = "prov", Speed = 0 }, new BridgeOptions(), dir.Combine("session"),
             TimeSpan.FromSeconds(20), new SessionStartInfo("in-memory", "tests", Calibration: provenance), TimeProvider.System, NullLogger.Instance, null, ct);
 
-        using (var header = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(result.Session.Folder, SessionRecorder.HeaderFile))))
+        using (var header = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(result.Session.Folder, SessionFolder.HeaderFile))))
         {
             var c = header.RootElement.GetProperty("calibration");
             Assert.Equal(history.FileSha256, c.GetProperty("sha256").GetString());

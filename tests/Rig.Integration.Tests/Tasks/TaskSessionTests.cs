@@ -4,7 +4,9 @@ using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Bridge;
+using Rig.Host.Derivation;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 using Rig.TestSupport;
 using Rig.VirtualRig;
@@ -95,7 +97,7 @@ public sealed class TaskSessionTests
     {
         using var dir = new TempDirectory();
         var outcome = await RunAsync("reward-zone-behaviour", dir, 1);
-        var again = TaskReplay.Rebuild(outcome.Recording.Session.Folder, "m1", new DateOnly(2025, 1, 6), 1);
+        var again = SessionDerivation.Compute(SessionFolder.Open(outcome.Recording.Session.Folder), new SessionSubject("m1", new DateOnly(2025, 1, 6), 1)).Task!;
         again.Write(dir.Combine("again"));
         foreach (string file in new[] { TaskSessionTables.TrialsFile, TaskSessionTables.LicksFile, TaskSessionTables.FramesFile })
         {

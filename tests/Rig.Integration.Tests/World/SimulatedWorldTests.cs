@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Host.Bridge;
 using Rig.Host.Decoding;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.Host.Sync;
 using Rig.Protocol;
 using Rig.TestSupport;
@@ -201,8 +202,8 @@ public sealed class SimulatedWorldTests
         var result = await VirtualSession.RecordAsync(links, links, options, bridge ?? new BridgeOptions(), folder, duration,
             new SessionStartInfo(links.Description, "tests"), hostTime ?? TimeProvider.System, NullLogger.Instance, progress: null,
             TestContext.Current.CancellationToken);
-        SessionReplay.Decode(folder, sink, out var decoder);
-        return (result, decoder);
+        var session = SessionFolder.Open(folder);
+        return (result, (sink is null ? session.Replay() : session.Replay(sink)).Decoder);
     }
 
     private static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);

@@ -4,7 +4,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +12,9 @@ using Rig.Host.Bridge;
 using Rig.Host.Broker;
 using Rig.Host.Calibration;
 using Rig.Host.Calibration.Run;
+using Rig.Host.Journal;
 using Rig.Host.Link;
+using Rig.Host.Sessions;
 using Rig.VirtualRig;
 using Rig.VirtualRig.Water;
 using Command = System.CommandLine.Command;
@@ -402,8 +403,11 @@ internal static class CalibrateCommand
                 var link = new MqttLinkFactory(address).Create(new LinkOptions { ClientId = "calibrate-" + a.RigId });
                 owned.Add(link);
                 await link.ConnectAsync(ct);
-                var recorder = await SessionRecorder.StartAsync(link, a.RigId, folder,
-                    new SessionStartInfo(address.ToString(), CommonOptions.Software, "calibrate", Environment.CommandLine, current), bridgeOptions, time, logger, sink: null, ct);
+                var recorder = await SessionRecorder.StartAsync(new RecorderSettings(link, a.RigId, folder)
+                {
+                    Info = new SessionStartInfo(address.ToString(), CommonOptions.Software, "calibrate", Environment.CommandLine, current),
+                    Options = bridgeOptions, Time = time, Logger = logger,
+                }, ct);
                 owned.Insert(0, recorder);
                 var realScale = a.ScalePort is null ? new TerminalScale(Console.In, Console.Error) : await OpenSerialScaleAsync(a, owned, time);
                 return new RigConnection { Recorder = recorder, Scale = realScale, Wait = new WallClockIntervalWait(time), FirmwareVersion = ReadFirmware(folder), _stop = () => recorder.StopAsync(CancellationToken.None) }.Own(owned, app);
@@ -468,10 +472,9 @@ internal static class CalibrateCommand
         {
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, SessionRecorder.HeaderFile)));
-                return doc.RootElement.TryGetProperty("firmware_version", out var v) ? v.GetString() : null;
+                return SessionFolder.Open(folder).Header.FirmwareVersion;
             }
-            catch (Exception e) when (e is IOException or JsonException)
+            catch (Exception e) when (e is IOException or JournalFormatException)
             {
                 return null;
             }

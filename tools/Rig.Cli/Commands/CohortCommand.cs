@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Bridge;
+using Rig.Host.Sessions;
 using Rig.Host.Broker;
 using Rig.Host.Link;
 using Rig.Host.Tasks;

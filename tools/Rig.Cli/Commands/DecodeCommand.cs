@@ -4,8 +4,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Alignment;
-using Rig.Host.Decoding;
+using Rig.Host.Derivation;
+using Rig.Host.Sessions;
 
 namespace Rig.Cli.Commands;
 
@@ -18,7 +18,7 @@ internal static class DecodeCommand
         var json = CommonOptions.Json();
         var export = new Option<string?>("--export")
         {
-            Description = "Also write the derived tables (aligned_events.csv, frames.csv) into this new folder",
+            Description = "Also write the derived tables (aligned_events.csv, frames.csv, and the task tables of a protocol session) into this new folder",
         };
         var command = new Command("decode", "Re-decode a recorded session from its journal and print its counts") { session, json };
         command.Add(export);
@@ -30,8 +30,11 @@ internal static class DecodeCommand
     {
         try
         {
-            var result = await Task.Run(() => SessionReplay.Decode(folder), ct);
-            var derived = exportFolder is null ? null : await Task.Run(() => SessionAlignment.Export(folder, exportFolder), ct);
+            var session = SessionFolder.Open(folder);
+            // With --export, the one derivation pass is also the decode; without it, the decode alone.
+            var derivation = exportFolder is null ? null : await Task.Run(() => SessionDerivation.Derive(session, exportFolder), ct);
+            var result = derivation?.Replay ?? await Task.Run(() => session.Replay().Result, ct);
+            var derived = derivation?.Alignment.Summary;
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new
@@ -53,7 +56,8 @@ internal static class DecodeCommand
                     ("journal records", result.JournalRecords.ToString("N0", c)),
                     ("torn tail", result.TornTailBytes == 0 ? "none" : $"{result.TornTailBytes} bytes (a crash mid-write; earlier records intact)"),
                     ("corruption", result.CorruptionOffset is { } at ? $"at byte {at}: {result.CorruptionReason}" : "none"),
-                    ("derived tables", derived is null ? "not written (--export DIR writes them)" : $"{derived.Folder}: {derived.Events:N0} events, {derived.Frames:N0} frames"),
+                    ("derived tables", derived is null ? "not written (--export DIR writes them)" : $"{derived.Folder}: {derived.Events:N0} events, {derived.Frames:N0} frames"
+                        + (derivation?.Task is { } t ? $", task tables ({t.Trials.Count} trials, mouse {t.Info.Mouse})" : "")),
                 });
             }
 

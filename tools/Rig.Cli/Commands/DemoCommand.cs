@@ -7,8 +7,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Alignment;
 using Rig.Host.Bridge;
+using Rig.Host.Sessions;
 using Rig.Host.Broker;
 using Rig.Host.Link;
 using Rig.Protocol;
@@ -105,9 +105,9 @@ internal static class DemoCommand
             bool same = result.RedecodeMatches;
             bool complete = result.Complete;
 
-            // Derived tables, rebuilt from the journal alone: every event on the host and imaging timelines, and the
-            // behaviour latched per imaging frame.
-            var aligned = SessionAlignment.Export(session.Folder, Path.Combine(session.Folder, "derived"));
+            // Derived tables, rebuilt from the journal alone (VirtualSession derived them): every event on the host and
+            // imaging timelines, and the behaviour latched per imaging frame.
+            var aligned = result.Derived.Alignment.Summary;
             var c = CultureInfo.InvariantCulture;
             if (args.Json)
             {

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rig.Host.Bridge;
+using Rig.Host.Sessions;
 using Rig.Host.Link;
 using Rig.Protocol;
 using Command = System.CommandLine.Command;
@@ -132,8 +133,10 @@ internal static class FleetCommand
                     }
 
                     await link.ConnectAsync(ct);
-                    recorders[i] = await SessionRecorder.StartAsync(link, id, Path.Combine(folder, id), info, options, time,
-                        loggers.CreateLogger("Rig.Fleet." + id), sink: null, ct);
+                    recorders[i] = await SessionRecorder.StartAsync(new RecorderSettings(link, id, Path.Combine(folder, id))
+                    {
+                        Info = info, Options = options, Time = time, Logger = loggers.CreateLogger("Rig.Fleet." + id),
+                    }, ct);
                 }));
                 await Console.Error.WriteLineAsync($"rig fleet run: recording {ids.Length} rigs from {address} into {folder}; Ctrl-C ends the sessions");
                 try

@@ -203,8 +203,11 @@ internal static class LoopbackCommand
             try
             {
                 await link.ConnectAsync(token);
-                var recorder = await SessionRecorder.StartAsync(link, rigId, folder,
-                    new SessionStartInfo(address.ToString(), CommonOptions.Software, "loopback", Environment.CommandLine), bridge, TimeProvider.System, logger, sink, token);
+                var recorder = await SessionRecorder.StartAsync(new RecorderSettings(link, rigId, folder)
+                {
+                    Info = new SessionStartInfo(address.ToString(), CommonOptions.Software, "loopback", Environment.CommandLine),
+                    Options = bridge, Logger = logger, Sink = sink,
+                }, token);
                 return new LoopbackConnection(recorder, new Owned(recorder, link));
             }
             catch

@@ -7,8 +7,9 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Alignment;
 using Rig.Host.Bridge;
+using Rig.Host.Derivation;
+using Rig.Host.Sessions;
 using Rig.Host.Tasks;
 using Rig.Host.Vr;
 using Rig.Host.Link;
@@ -61,32 +62,76 @@ internal static class RunCommand
                 result.AddError("give exactly one of --out (a new session) and --resume (a session to continue)");
             }
         });
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration),
-            parse.GetValue(protocol), parse.GetValue(mouse)!, parse.GetValue(countsPerCm),
-            parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick", parse.GetValue(skipPreflight), parse.GetValue(credentials), parse.GetValue(caFile),
-            parse.GetValue(vr) || parse.GetValue(gimbl), parse.GetValue(gimbl), ct));
+        command.SetAction((parse, ct) => RunAsync(new RunArgs(parse.GetValue(rig)!, parse.GetValue(broker)!,
+            parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null)
+        {
+            Minutes = parse.GetValue(minutes),
+            Json = parse.GetValue(json),
+            Verbose = parse.GetValue(verbose),
+            CalibrationFile = parse.GetValue(calibration),
+            Protocol = parse.GetValue(protocol),
+            Mouse = parse.GetValue(mouse)!,
+            CountsPerCm = parse.GetValue(countsPerCm),
+            PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
+            SkipPreflightFailure = parse.GetValue(skipPreflight),
+            CredentialsFile = parse.GetValue(credentials),
+            CaFile = parse.GetValue(caFile),
+            PublishScene = parse.GetValue(vr) || parse.GetValue(gimbl),
+            Gimbl = parse.GetValue(gimbl),
+        }, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigId, string brokerUrl, string output, bool resume, double minutes, bool json, bool verbose, string? calibrationFile,
-        string? protocolName, string mouse, double countsPerCm, string? preflightScenario, bool skipPreflightFailure,
-        string? credentialsFile, string? caFile, bool publishScene, bool gimbl, CancellationToken ct)
+    /// <summary>The options of one `rig run`, bound once from the command line.</summary>
+    /// <param name="Folder">The session folder to create, or with <paramref name="Resume"/> to continue.</param>
+    internal sealed record RunArgs(string RigId, string Broker, string Folder, bool Resume)
     {
+        public double Minutes { get; init; }
+
+        public bool Json { get; init; }
+
+        public bool Verbose { get; init; }
+
+        public string? CalibrationFile { get; init; }
+
+        public string? Protocol { get; init; }
+
+        public string Mouse { get; init; } = "mouse1";
+
+        public double CountsPerCm { get; init; }
+
+        public string? PreflightScenario { get; init; }
+
+        public bool SkipPreflightFailure { get; init; }
+
+        public string? CredentialsFile { get; init; }
+
+        public string? CaFile { get; init; }
+
+        public bool PublishScene { get; init; }
+
+        public bool Gimbl { get; init; }
+    }
+
+    private static async Task<int> RunAsync(RunArgs args, CancellationToken ct)
+    {
+        var (rigId, resume, minutes, json, verbose, mouse, countsPerCm, publishScene, gimbl) =
+            (args.RigId, args.Resume, args.Minutes, args.Json, args.Verbose, args.Mouse, args.CountsPerCm, args.PublishScene, args.Gimbl);
         try
         {
             // The protocol is checked before anything starts: an invalid one records nothing.
-            var protocol = protocolName is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
-            var address = BrokerAddress.Parse(brokerUrl);
-            var login = SecurityOptions.Resolve(credentialsFile, caFile);
-            string folder = Path.GetFullPath(output);
+            var protocol = args.Protocol is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(args.Protocol));
+            var address = BrokerAddress.Parse(args.Broker);
+            var login = SecurityOptions.Resolve(args.CredentialsFile, args.CaFile);
+            string folder = Path.GetFullPath(args.Folder);
             if (!resume && (Directory.Exists(folder) || File.Exists(folder)))
             {
                 throw new SessionFolderExistsException(folder);
             }
 
-            var calibration = await CalibrateCommand.ResolveProvenanceAsync(calibrationFile, rigId, "run", TimeProvider.System);
-            var preflight = preflightScenario is null ? default : await LoopbackCommand.PreflightAsync(rigId, address, preflightScenario, skipPreflightFailure, login, ct);
+            var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.CalibrationFile, rigId, "run", TimeProvider.System);
+            var preflight = args.PreflightScenario is null ? default
+                : await LoopbackCommand.PreflightAsync(rigId, address, args.PreflightScenario, args.SkipPreflightFailure, login, ct);
             if (preflight.Refuse is { } refused)
             {
                 return refused;
@@ -105,7 +150,8 @@ internal static class RunCommand
             var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
-                    CommandLine: Environment.CommandLine, Calibration: calibration), task, resume));
+                    CommandLine: Environment.CommandLine, Calibration: calibration,
+                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume));
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
             using var app = builder.Build();
@@ -117,7 +163,7 @@ internal static class RunCommand
             {
                 if (preflight.Outcome is not null)
                 {
-                    LoopbackCommand.RecordPreflight(folder, preflight.Outcome, skipPreflightFailure);
+                    LoopbackCommand.RecordPreflight(folder, preflight.Outcome, args.SkipPreflightFailure);
                 }
 
                 await Console.Error.WriteLineAsync($"rig run: recording rig '{rigId}' from {address} into {folder}; Ctrl-C ends the session");
@@ -150,27 +196,26 @@ internal static class RunCommand
             var result = state.Result ?? throw new InvalidOperationException("the bridge stopped without a session result");
             var extra = new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()), ("rewards", DemoCommand.SummaryRewards(result.Counts)) };
             IReadOnlyList<string> differences = [];
-            TaskSessionTables? tables = null;
-            if (task is not null && protocol is not null)
+            // Derived tables from the journal alone (every segment of a resumed session), in one pass, into derived/.
+            var derived = SessionDerivation.Derive(SessionFolder.Open(result.Folder));
+            extra.Add(("derived tables", $"{derived.WrittenTo}: {derived.Alignment.Summary.Events:N0} events, {derived.Alignment.Summary.Frames:N0} frames"));
+            var tables = derived.Task;
+            if (task is not null && protocol is not null && tables is not null)
             {
-                // Derived tables from the journal alone, then the task tables into the same derived/ folder.
-                string derived = Path.Combine(result.Folder, "derived");
-                SessionAlignment.Export(result.Folder, derived);
-                var date = DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime);
-                tables = TaskReplay.Rebuild(result.Folder, mouse, date, 1);
-                tables.Write(derived);
-                differences = TaskTableComparison.Differences(task.BuildLive(mouse, date, 1), tables);
+                // A resumed run's live engine saw only this run's part of the session; the rebuilt table covers all of it.
+                differences = resume ? [] : TaskTableComparison.Differences(task.BuildLive(tables.Info.Mouse, tables.Info.SessionDate, tables.Info.Block), tables);
                 extra.Add(("protocol", $"{protocol.Name} ({protocol.Reward.Mode})"));
                 extra.Add(("task commands", $"{task.CommandsSent} sent and acknowledged, {task.CommandsRefused} refused, {task.CommandsTimedOut} timed out"));
-                extra.Add(("task table from journal", differences.Count == 0 ? "same as live" : "DIFFERENT: " + string.Join("; ", differences)));
-                extra.Add(("task tables", $"{derived}: {tables.Trials.Count} trials, {tables.Licks.Count} licks"));
+                extra.Add(("task table from journal", resume ? $"rebuilt from all {derived.Replay.JournalSegments} journal segments (the live engine saw only this run)"
+                    : differences.Count == 0 ? "same as live" : "DIFFERENT: " + string.Join("; ", differences)));
+                extra.Add(("task tables", $"{derived.WrittenTo}: {tables.Trials.Count} trials, {tables.Licks.Count} licks"));
                 extra.AddRange(TaskCli.MetricRows(tables.Info.Metrics));
             }
 
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
-                    task = tables is null ? null : new { protocol = tables.Info.Protocol, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task!.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
+                    task = tables is null || task is null ? null : new { protocol = tables.Info.Protocol, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
             }
             else
             {
