@@ -138,6 +138,99 @@ namespace Rig.Protocol
             return (long)(raw >> 1) ^ -(long)(raw & 1);
         }
 
+        /// <summary>
+        /// A string written by <see cref="ByteWriter.WriteUtf8String"/>: a u16 byte count, then that many bytes of UTF-8.
+        /// A count above <paramref name="maxBytes"/> is refused with <see cref="ProtocolError.CountOutOfRange"/> before
+        /// anything is allocated; bytes that are not well-formed UTF-8 with <see cref="ProtocolError.InvalidField"/>.
+        /// </summary>
+        public string ReadUtf8String(int maxBytes, string field)
+        {
+            int at = Position;
+            int count = ReadUInt16(field);
+            if (count > maxBytes)
+            {
+                throw new ProtocolException(ProtocolError.CountOutOfRange, field, at,
+                    count.ToString() + " bytes, at most " + maxBytes.ToString());
+            }
+
+            Need(count, field);
+            if (!IsWellFormedUtf8(_buffer, _position, count))
+            {
+                throw new ProtocolException(ProtocolError.InvalidField, field, at, "not well-formed UTF-8");
+            }
+
+            string value = count == 0 ? string.Empty : System.Text.Encoding.UTF8.GetString(_buffer, _position, count);
+            _position += count;
+            return value;
+        }
+
+        /// <summary>
+        /// True when the bytes are UTF-8 as RFC 3629 defines it: no stray continuation byte, no overlong form, no surrogate,
+        /// nothing past U+10FFFF. Checked here so that the device and the host, whose decoders treat bad bytes differently,
+        /// refuse the same input.
+        /// </summary>
+        public static bool IsWellFormedUtf8(byte[] buffer, int offset, int count)
+        {
+            int end = offset + count;
+            int i = offset;
+            while (i < end)
+            {
+                int b = buffer[i];
+                int extra;
+                int min2 = 0x80;
+                int max2 = 0xBF;
+                if (b < 0x80)
+                {
+                    i++;
+                    continue;
+                }
+                else if (b >= 0xC2 && b <= 0xDF)
+                {
+                    extra = 1;
+                }
+                else if (b >= 0xE0 && b <= 0xEF)
+                {
+                    extra = 2;
+                    if (b == 0xE0) min2 = 0xA0;
+                    if (b == 0xED) max2 = 0x9F;
+                }
+                else if (b >= 0xF0 && b <= 0xF4)
+                {
+                    extra = 3;
+                    if (b == 0xF0) min2 = 0x90;
+                    if (b == 0xF4) max2 = 0x8F;
+                }
+                else
+                {
+                    return false;
+                }
+
+                if (end - i <= extra)
+                {
+                    return false;
+                }
+
+                int second = buffer[i + 1];
+                if (second < min2 || second > max2)
+                {
+                    return false;
+                }
+
+                for (int k = 2; k <= extra; k++)
+                {
+                    int c = buffer[i + k];
+                    if (c < 0x80 || c > 0xBF)
+                    {
+                        return false;
+                    }
+                }
+
+                i += extra + 1;
+            }
+
+            return true;
+        }
+
         /// <summary>Refuses bytes left over after the last field.</summary>
         public void ExpectEnd(string message)
         {

@@ -108,6 +108,28 @@ namespace Rig.Protocol
             WriteVarUInt64(ZigZag(value));
         }
 
+        /// <summary>
+        /// A string as a u16 byte count and that many bytes of UTF-8. Refuses (<see cref="ProtocolError.CountOutOfRange"/>)
+        /// a string whose UTF-8 is longer than <paramref name="maxBytes"/>, so nothing is written that the reader would refuse.
+        /// Allocates the encoded bytes: for settings and set-up, not for the per-event path.
+        /// </summary>
+        public void WriteUtf8String(string value, int maxBytes, string field)
+        {
+            byte[] bytes = value.Length == 0 ? new byte[0] : System.Text.Encoding.UTF8.GetBytes(value);
+            if (bytes.Length > maxBytes || bytes.Length > 65535)
+            {
+                throw new ProtocolException(ProtocolError.CountOutOfRange, field, Position,
+                    bytes.Length.ToString() + " bytes of UTF-8, at most " + maxBytes.ToString());
+            }
+
+            Need(2 + bytes.Length, field);
+            WriteUInt16((ushort)bytes.Length);
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                _buffer[_position++] = bytes[i];
+            }
+        }
+
         /// <summary>Overwrites a u16 already written at <paramref name="position"/> (slice-relative).</summary>
         public void PatchUInt16(int position, ushort value)
         {

@@ -46,6 +46,15 @@ namespace Rig.Protocol
             Offset = offset;
         }
 
+        /// <summary>As above, with <paramref name="detail"/> saying what was found and what is allowed (the settings record uses it).</summary>
+        public ProtocolException(ProtocolError error, string field, int offset, string detail)
+            : base(Describe(error, field, offset) + ": " + detail)
+        {
+            Error = error;
+            Field = field;
+            Offset = offset;
+        }
+
         public ProtocolException()
             : this(ProtocolError.None, string.Empty, 0)
         {

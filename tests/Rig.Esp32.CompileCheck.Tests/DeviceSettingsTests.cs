@@ -3,51 +3,49 @@ using System;
 using Rig.Firmware.Esp32.Settings;
 using Rig.Host.Flashing;
 using Rig.Host.Link;
+using Rig.Protocol;
 using Xunit;
 
 namespace Rig.Esp32.CompileCheck.Tests;
 
 /// <summary>
-/// The device's reader of I:\rig-config.json, compiled for .NET from the same source the device runs: it reads what
-/// `rig flash` writes (the real writer, Rig.Host.Flashing.DeviceConfiguration, produces the input here) and refuses,
-/// with a reason, anything it cannot run with.
+/// The device's reader of I:\rig-config.bin, compiled for .NET from the same source the device runs: it reads what
+/// `rig flash` writes (the real writer, Rig.Host.Flashing.DeviceConfiguration, produces the input here) through the
+/// shared settings codec and refuses, with a reason, anything it cannot run with. Never throws.
 /// </summary>
 public sealed class DeviceSettingsTests
 {
     [Fact]
     public void Reads_the_configuration_rig_flash_writes_for_an_anonymous_broker()
     {
-        string json = Written("rig-07", "mqtt://192.168.10.2:1884", null);
-
-        DeviceSettings settings = DeviceSettings.Parse(json);
+        DeviceSettings settings = Read(Written("rig-07", "mqtt://192.168.10.2:1884", null));
 
         Assert.True(settings.IsValid, settings.Problem);
         Assert.Equal("rig-07", settings.RigId);
         Assert.Equal("192.168.10.2", settings.BrokerHost);
         Assert.Equal(1884, settings.BrokerPort);
+        Assert.False(settings.UseTls);
         Assert.Equal(string.Empty, settings.Username);
         Assert.Equal(string.Empty, settings.Password);
         Assert.Equal(Rig.Firmware.Esp32.PinMap.PinCount, settings.PinEntries);
     }
 
     [Fact]
-    public void Reads_the_login_rig_flash_writes_including_characters_json_escapes()
+    public void Reads_the_login_rig_flash_writes_including_quotes_backslashes_and_non_ascii()
     {
-        string json = Written("rig_A", "mqtt://broker.lab", new MqttCredentials("user\"1", "pä\\ss/wörd\n"));
-
-        DeviceSettings settings = DeviceSettings.Parse(json);
+        DeviceSettings settings = Read(Written("rig_A", "mqtt://broker.lab", new MqttCredentials("user\"1", "pä\\ss/wörd\n\U0001F42D")));
 
         Assert.True(settings.IsValid, settings.Problem);
         Assert.Equal("broker.lab", settings.BrokerHost);
         Assert.Equal(1883, settings.BrokerPort);
         Assert.Equal("user\"1", settings.Username);
-        Assert.Equal("pä\\ss/wörd\n", settings.Password);
+        Assert.Equal("pä\\ss/wörd\n\U0001F42D", settings.Password);
     }
 
     [Fact]
     public void A_login_without_password_reads_as_an_empty_password()
     {
-        DeviceSettings settings = DeviceSettings.Parse(Written("rig-1", "mqtt://h", new MqttCredentials("only-user", null)));
+        DeviceSettings settings = Read(Written("rig-1", "mqtt://h", new MqttCredentials("only-user", null)));
 
         Assert.True(settings.IsValid, settings.Problem);
         Assert.Equal("only-user", settings.Username);
@@ -55,84 +53,48 @@ public sealed class DeviceSettingsTests
     }
 
     [Fact]
-    public void Unicode_escapes_are_decoded()
+    public void The_pin_entries_are_those_of_the_repository_pin_map()
     {
-        DeviceSettings settings = DeviceSettings.Parse(Minimal().Replace("\"secret\"", "\"\\u0041\\u00e9\\t\"", StringComparison.Ordinal));
+        DeviceSettings settings = Read(Written("rig-1", "mqtt://h", null));
 
         Assert.True(settings.IsValid, settings.Problem);
-        Assert.Equal("A\u00e9\t", settings.Password);
+        for (int i = 0; i < settings.PinEntries; i++)
+        {
+            Assert.Equal(Rig.Firmware.Esp32.PinMap.GpioOf(settings.PinFunction(i), settings.PinChannel(i)), settings.PinGpio(i));
+        }
     }
 
     [Fact]
-    public void A_configuration_without_a_pin_map_is_accepted()
+    public void Reads_an_mqtts_broker_with_the_ca_rig_flash_writes_and_refuses_one_without()
     {
-        DeviceSettings settings = DeviceSettings.Parse(Minimal());
+        const string pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+        PinMap pins = RepositoryPins();
+        byte[] withCa = new DeviceConfiguration("rig-tls", BrokerAddress.Parse("mqtts://broker.lab"), new MqttCredentials("rig-tls", "pw"), pins, "test", pem).ToBytes();
+        byte[] withoutCa = new DeviceConfiguration("rig-tls", BrokerAddress.Parse("mqtts://broker.lab"), null, pins, "test").ToBytes();
+
+        DeviceSettings settings = Read(withCa);
+        DeviceSettings refused = Read(withoutCa);
 
         Assert.True(settings.IsValid, settings.Problem);
-        Assert.Equal("rig-9", settings.RigId);
-        Assert.Equal("secret", settings.Password);
-        Assert.Equal(0, settings.PinEntries);
-    }
-
-    [Theory]
-    [InlineData("\"format\": 1", "\"format\": 2", "\"format\" must be 1")]
-    [InlineData("\"format\": 1,", "", "\"format\" must be 1")]
-    [InlineData("\"rig-9\"", "\"rig/9\"", "\"rig_id\"")]
-    [InlineData("\"tls\": false", "\"tls\": true", "TLS")]
-    [InlineData("\"host\": \"10.0.0.5\",", "", "\"host\" is missing")]
-    [InlineData("\"port\": 1883", "\"port\": 0", "1 to 65535")]
-    [InlineData("\"port\": 1883", "\"port\": \"1883\"", "\"port\" must not be a string")]
-    [InlineData("\"port\": 1883", "\"port\": 1883.5", "\"port\" must be a whole number")]
-    [InlineData("\"rig_id\": \"rig-9\"", "\"rig_id\": null", "\"rig_id\" must not be null")]
-    public void A_configuration_the_device_cannot_use_is_refused_with_the_reason(string original, string replacement, string reason)
-    {
-        string json = Minimal();
-        Assert.Contains(original, json, StringComparison.Ordinal);
-
-        DeviceSettings settings = DeviceSettings.Parse(json.Replace(original, replacement, StringComparison.Ordinal));
-
-        Assert.False(settings.IsValid);
-        Assert.Contains(reason, settings.Problem, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("[]")]
-    [InlineData("{\"format\": 1,}")]
-    [InlineData("{\"rig_id\": \"abc}")]
-    [InlineData("{\"rig_id\" \"abc\"}")]
-    [InlineData("{\"a\": [1, 2}")]
-    [InlineData("{\"a\": tru}")]
-    [InlineData("{\"a\": \"\\x\"}")]
-    [InlineData("{} trailing")]
-    [InlineData("{\"a\": -}")]
-    public void Malformed_json_is_refused_as_such(string json)
-    {
-        DeviceSettings settings = DeviceSettings.Parse(json);
-
-        Assert.False(settings.IsValid);
-        Assert.StartsWith("device configuration is not valid JSON", settings.Problem, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Deeply_nested_input_is_refused_without_exhausting_the_stack()
-    {
-        string json = "{\"a\": " + new string('[', 5000) + new string(']', 5000) + "}";
-
-        DeviceSettings settings = DeviceSettings.Parse(json);
-
-        Assert.False(settings.IsValid);
-        Assert.Contains("nested too deeply", settings.Problem, StringComparison.Ordinal);
+        Assert.True(settings.UseTls);
+        Assert.Equal(8883, settings.BrokerPort);
+        Assert.Equal(pem, settings.CaPem);
+        Assert.False(refused.IsValid);
+        Assert.Contains("mqtts:// (TLS) but the configuration holds no PEM certificate", refused.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_pin_map_that_differs_from_the_firmware_is_refused()
     {
-        string json = Written("rig-1", "mqtt://h", null);
-        string original = "\"gpio\": " + Rig.Firmware.Esp32.PinMap.Lick0.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",";
-        Assert.Contains(original, json, StringComparison.Ordinal);
+        DeviceSettingsRecord record = new DeviceConfiguration("rig-1", BrokerAddress.Parse("mqtt://h"), null, RepositoryPins(), "test").ToRecord();
+        var moved = new DeviceSettingsRecord { RigId = record.RigId, BrokerHost = record.BrokerHost, BrokerPort = record.BrokerPort };
+        for (int i = 0; i < record.PinCount; i++)
+        {
+            bool lick0 = record.PinFunction(i) == "lick" && record.PinChannel(i) == 0;
+            moved.AddPin(lick0 ? 13 : record.PinGpio(i), record.PinChannel(i), record.PinFunction(i));
+        }
 
-        DeviceSettings settings = DeviceSettings.Parse(json.Replace(original, "\"gpio\": 13,", StringComparison.Ordinal));
+        DeviceSettings settings = Read(Encode(moved));
 
         Assert.False(settings.IsValid);
         Assert.Contains("lick channel 0 is GPIO 13 in the file", settings.Problem, StringComparison.Ordinal);
@@ -141,15 +103,72 @@ public sealed class DeviceSettingsTests
     [Fact]
     public void A_pin_map_missing_a_pin_of_the_firmware_is_refused()
     {
-        string json = Minimal().Replace(
-            "\"written_by\"",
-            "\"pinmap\": {\"board\": \"b\", \"pins\": [{\"gpio\": 34, \"function\": \"lick\", \"channel\": 0, \"direction\": \"input\"}]}, \"written_by\"",
-            StringComparison.Ordinal);
+        var record = new DeviceSettingsRecord { RigId = "rig-1", BrokerHost = "h", BrokerPort = 1883 };
+        record.AddPin(Rig.Firmware.Esp32.PinMap.Lick0, 0, "lick");
 
-        DeviceSettings settings = DeviceSettings.Parse(json);
+        DeviceSettings settings = Read(Encode(record));
 
         Assert.False(settings.IsValid);
         Assert.Contains("has 1 pins and this firmware uses", settings.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_old_json_configuration_is_refused_as_not_a_settings_record()
+    {
+        byte[] json = System.Text.Encoding.UTF8.GetBytes("{\n  \"format\": 1,\n  \"rig_id\": \"rig-9\"\n}\n");
+
+        DeviceSettings settings = Read(json);
+
+        Assert.False(settings.IsValid);
+        Assert.StartsWith("device configuration cannot be read (protocol error UnknownMessageType at byte 0 (field magic)", settings.Problem, StringComparison.Ordinal);
+        Assert.Contains("re-run `rig flash`", settings.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_format_version_is_refused_naming_both_versions()
+    {
+        byte[] bytes = Written("rig-1", "mqtt://h", null);
+        bytes[4] = 2;
+
+        DeviceSettings settings = Read(bytes);
+
+        Assert.False(settings.IsValid);
+        Assert.Contains("format version 2, this build reads version 1", settings.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_truncated_file_is_refused_with_a_reason_and_never_throws()
+    {
+        byte[] bytes = Written("rig-1", "mqtt://h", new MqttCredentials("user", "pw"));
+
+        for (int length = 0; length < bytes.Length; length++)
+        {
+            DeviceSettings settings = DeviceSettings.Read(bytes, 0, length);
+            Assert.False(settings.IsValid, $"cut at {length}");
+            Assert.Contains("Truncated", settings.Problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void An_over_long_field_is_refused_naming_it()
+    {
+        byte[] bytes = Written("rig-1", "mqtt://h", null);
+        // rig_id's length prefix is at byte 8: claim 200 bytes.
+        bytes[8] = 200;
+
+        DeviceSettings settings = Read(bytes);
+
+        Assert.False(settings.IsValid);
+        Assert.Contains("CountOutOfRange at byte 8 (field rig_id): 200 bytes, at most 32", settings.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_slice_outside_the_buffer_is_refused_without_throwing()
+    {
+        DeviceSettings settings = DeviceSettings.Read(new byte[4], 2, 8);
+
+        Assert.False(settings.IsValid);
+        Assert.Contains("Truncated", settings.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -159,43 +178,22 @@ public sealed class DeviceSettingsTests
 
         Assert.False(settings.IsValid);
         Assert.Equal("no file", settings.Problem);
+        Assert.Equal(string.Empty, settings.RigId);
     }
 
-    [Fact]
-    public void Reads_an_mqtts_broker_with_the_ca_rig_flash_writes_and_refuses_one_without()
-    {
-        const string pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
-        PinMap pins = PinMap.Load(RepositoryRoot.Combine("hardware", "pinmap.json"));
-        string withCa = new DeviceConfiguration("rig-tls", BrokerAddress.Parse("mqtts://broker.lab"), new MqttCredentials("rig-tls", "pw"), pins, "test", pem)
-            .ToJson(maskCredentials: false);
-        string withoutCa = new DeviceConfiguration("rig-tls", BrokerAddress.Parse("mqtts://broker.lab"), null, pins, "test").ToJson(maskCredentials: false);
-
-        DeviceSettings settings = DeviceSettings.Parse(withCa);
-        DeviceSettings refused = DeviceSettings.Parse(withoutCa);
-
-        Assert.True(settings.IsValid, settings.Problem);
-        Assert.True(settings.UseTls);
-        Assert.Equal(8883, settings.BrokerPort);
-        Assert.Equal(pem, settings.CaPem);
-        Assert.False(refused.IsValid);
-        Assert.Contains("ca_pem", refused.Problem, StringComparison.Ordinal);
-    }
+    private static DeviceSettings Read(byte[] bytes) => DeviceSettings.Read(bytes, 0, bytes.Length);
 
     /// <summary>What `rig flash` writes, from the repository's real pin map.</summary>
-    private static string Written(string rigId, string brokerUrl, MqttCredentials? credentials)
-    {
-        PinMap pins = PinMap.Load(RepositoryRoot.Combine("hardware", "pinmap.json"));
-        return new DeviceConfiguration(rigId, BrokerAddress.Parse(brokerUrl), credentials, pins, "test").ToJson(maskCredentials: false);
-    }
+    private static byte[] Written(string rigId, string brokerUrl, MqttCredentials? credentials) =>
+        new DeviceConfiguration(rigId, BrokerAddress.Parse(brokerUrl), credentials, RepositoryPins(), "test").ToBytes();
 
-    /// <summary>A hand-written format-1 configuration with every field the device reads and no pin map.</summary>
-    private static string Minimal() => """
-        {
-          "format": 1,
-          "rig_id": "rig-9",
-          "broker": { "url": "mqtt://10.0.0.5:1883", "host": "10.0.0.5", "port": 1883, "tls": false },
-          "mqtt": { "username": "rig", "password": "secret" },
-          "written_by": "hand"
-        }
-        """;
+    private static PinMap RepositoryPins() => PinMap.Load(RepositoryRoot.Combine("hardware", "pinmap.json"));
+
+    private static byte[] Encode(DeviceSettingsRecord record)
+    {
+        var buffer = new byte[DeviceSettingsRecord.MaxBytes];
+        var writer = new ByteWriter(buffer, 0, buffer.Length);
+        record.Write(writer);
+        return buffer[..writer.Position];
+    }
 }

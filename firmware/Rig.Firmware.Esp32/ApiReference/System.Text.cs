@@ -1,5 +1,6 @@
 // Reference declaration, compile check only (see CoreLibrary.cs). System.Text.Encoding as nanoFramework has it:
-// Encoding.UTF8 and GetString(byte[], int, int), exercised in github.com/nanoframework/System.Text,
+// Encoding.UTF8, GetBytes(string) (nanoFramework CoreLibrary's own tests, UTF8EncodingTests.GetBytes1:
+// "_encoding.GetBytes(\"nanoFramework\")" with _encoding = Encoding.UTF8) and GetString(byte[], int, int), exercised in github.com/nanoframework/System.Text,
 // Tests/NFUnitTestEncoding/EncodingTests.cs ("Encoding.UTF8.GetString(input, 0, input.Length)").
 #nullable disable
 
@@ -13,6 +14,8 @@ namespace System.Text
         {
             get { throw new NotImplementedException(); }
         }
+
+        public virtual byte[] GetBytes(string s) { throw new NotImplementedException(); }
 
         public virtual string GetString(byte[] bytes, int index, int count) { throw new NotImplementedException(); }
     }

@@ -2,16 +2,16 @@ namespace Rig.Firmware.Esp32.Settings
 {
     using System;
     using System.IO;
-    using System.Text;
+    using Rig.Protocol;
 
     /// <summary>Reads the device configuration from the ESP32's internal storage (the nanoFramework I: drive).</summary>
     public static class SettingsFile
     {
         /// <summary>Where <c>rig flash</c> deploys it (Rig.Host.Flashing.NanoffCommands.DeviceConfigPath).</summary>
-        public const string DefaultPath = @"I:\rig-config.json";
+        public const string DefaultPath = @"I:\rig-config.bin";
 
-        /// <summary>A configuration with a full pin map is about 3 KiB; anything past this is not ours.</summary>
-        public const int MaxBytes = 16384;
+        /// <summary>The largest record the codec's limits allow (a typical one is under 2 KiB); anything past this is not ours.</summary>
+        public const int MaxBytes = DeviceSettingsRecord.MaxBytes;
 
         public static DeviceSettings Load(string path)
         {
@@ -56,7 +56,7 @@ namespace Rig.Firmware.Esp32.Settings
                 return DeviceSettings.Unavailable(path + " cannot be read: " + e.Message);
             }
 
-            return DeviceSettings.Parse(Encoding.UTF8.GetString(bytes, 0, bytes.Length));
+            return DeviceSettings.Read(bytes, 0, bytes.Length);
         }
     }
 }

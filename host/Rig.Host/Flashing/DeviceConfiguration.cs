@@ -10,14 +10,19 @@ namespace Rig.Host.Flashing;
 
 /// <summary>
 /// What the ESP32 application reads at boot from <see cref="NanoffCommands.DeviceConfigPath"/>: its rig id, the broker, the
-/// MQTT login and the pin map. The JSON layout is documented in docs/cli.md ("The device configuration file") and versioned
-/// by <see cref="Format"/>.
+/// MQTT login, the broker's CA and the pin map, as one binary <see cref="DeviceSettingsRecord"/> written with the codec the
+/// device reads it with (docs/protocol.md, "Device settings record"; docs/cli.md, "The device configuration file").
+/// <see cref="Describe"/> is the readable form <c>rig flash</c> prints, always with the login masked.
 /// </summary>
 public sealed class DeviceConfiguration
 {
-    public const int Format = 1;
+    /// <summary>The settings record's layout version.</summary>
+    public const int Format = DeviceSettingsRecord.Version;
+
+    private readonly byte[] _bytes;
 
     /// <param name="caPem">PEM of the CA that signed an mqtts:// broker's certificate (the device has no trust store of its own); null without TLS.</param>
+    /// <exception cref="FlashInputException">A field is longer than the record allows (the message gives sizes, never content).</exception>
     public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy, string? caPem = null)
     {
         if (!RigTopics.IsValidRigId(rigId))
@@ -31,9 +36,18 @@ public sealed class DeviceConfiguration
         PinMap = pinMap ?? throw new ArgumentNullException(nameof(pinMap));
         WrittenBy = writtenBy ?? "";
         CaPem = caPem;
+        try
+        {
+            // Encoded once here, so a configuration the device would refuse is refused before anything runs.
+            _bytes = Encode(ToRecord());
+        }
+        catch (ProtocolException e)
+        {
+            throw new FlashInputException("device configuration", $"the device configuration cannot be written: {e.Message}");
+        }
     }
 
-    /// <summary>The broker's CA for TLS (PEM), written as "broker"."ca_pem"; null for a plain broker.</summary>
+    /// <summary>The broker's CA for TLS (PEM); null for a plain broker.</summary>
     public string? CaPem { get; }
 
     public string RigId { get; }
@@ -45,20 +59,46 @@ public sealed class DeviceConfiguration
 
     public PinMap PinMap { get; }
 
+    /// <summary>The <c>rig</c> version that made it (not stored on the device).</summary>
     public string WrittenBy { get; }
 
+    /// <summary>The device file: the settings record's bytes, with the real login. Never printed.</summary>
+    public byte[] ToBytes() => (byte[])_bytes.Clone();
+
+    /// <summary>The record the device file holds (pins as gpio, channel and function; the rest of the pin map stays on the host).</summary>
+    public DeviceSettingsRecord ToRecord()
+    {
+        var record = new DeviceSettingsRecord
+        {
+            RigId = RigId,
+            BrokerHost = Broker.Host,
+            BrokerPort = Broker.Port,
+            UseTls = Broker.UseTls,
+            Username = Credentials?.Username ?? "",
+            Password = Credentials?.Password ?? "",
+            CaPem = CaPem ?? "",
+        };
+        foreach (var pin in PinMap.Pins)
+        {
+            record.AddPin(pin.Gpio, pin.Channel, pin.Function);
+        }
+
+        return record;
+    }
+
     /// <summary>
-    /// The file content. With <paramref name="maskCredentials"/> the user name and password read <see cref="MqttCredentials.Mask"/>:
-    /// that form is the only one ever printed.
+    /// What the device file holds, as indented JSON for people and for <c>rig flash --json</c>. The user name and password
+    /// always read <see cref="MqttCredentials.Mask"/>: there is no unmasked form.
     /// </summary>
-    public string ToJson(bool maskCredentials)
+    public string Describe()
     {
         using var buffer = new MemoryStream();
-        // UnsafeRelaxedJsonEscaping keeps '+', '<' and non-ASCII readable; the file is data for the device, never HTML.
+        // UnsafeRelaxedJsonEscaping keeps '+', '<' and non-ASCII readable; the text is for a terminal, never HTML.
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteNumber("format", Format);
+            json.WriteNumber("bytes", _bytes.Length);
             json.WriteString("rig_id", RigId);
             json.WriteStartObject("broker");
             json.WriteString("url", Broker.ToString());
@@ -78,21 +118,19 @@ public sealed class DeviceConfiguration
             else
             {
                 json.WriteStartObject("mqtt");
-                json.WriteString("username", maskCredentials ? MqttCredentials.Mask : Credentials.Username);
+                json.WriteString("username", MqttCredentials.Mask);
                 if (Credentials.Password is null)
                 {
                     json.WriteNull("password");
                 }
                 else
                 {
-                    json.WriteString("password", maskCredentials ? MqttCredentials.Mask : Credentials.Password);
+                    json.WriteString("password", MqttCredentials.Mask);
                 }
 
                 json.WriteEndObject();
             }
 
-            json.WriteStartObject("pinmap");
-            json.WriteString("board", PinMap.Board);
             json.WriteStartArray("pins");
             foreach (var pin in PinMap.Pins)
             {
@@ -100,28 +138,22 @@ public sealed class DeviceConfiguration
                 json.WriteNumber("gpio", pin.Gpio);
                 json.WriteString("function", pin.Function);
                 json.WriteNumber("channel", pin.Channel);
-                json.WriteString("direction", pin.Direction);
-                WriteOptional(json, "level", pin.Level);
-                WriteOptional(json, "net", pin.Net);
-                WriteOptional(json, "note", pin.Note);
                 json.WriteEndObject();
             }
 
             json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteString("written_by", WrittenBy);
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
+    private static byte[] Encode(DeviceSettingsRecord record)
     {
-        if (value is not null)
-        {
-            json.WriteString(name, value);
-        }
+        var buffer = new byte[DeviceSettingsRecord.MaxBytes];
+        var writer = new ByteWriter(buffer, 0, buffer.Length);
+        record.Write(writer);
+        return buffer[..writer.Position];
     }
 }
 

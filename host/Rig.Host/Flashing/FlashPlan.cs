@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
 
 namespace Rig.Host.Flashing;
 
@@ -91,7 +92,7 @@ public static class FlashPlan
 /// </summary>
 public sealed class FlashWorkspace : IDisposable
 {
-    public const string ConfigFileName = "rig-config.json";
+    public const string ConfigFileName = "rig-config.bin";
     public const string DescriptorFileName = "nanoff-files.json";
     public const string NetworkFileName = "nanoff-network.json";
 
@@ -131,7 +132,7 @@ public sealed class FlashWorkspace : IDisposable
         {
             if (request.Configuration is not null)
             {
-                WritePrivate(workspace.ConfigFile, request.Configuration.ToJson(maskCredentials: false));
+                WritePrivate(workspace.ConfigFile, request.Configuration.ToBytes());
                 WritePrivate(workspace.DescriptorFile, FileDeploymentDescriptor.ToJson(request.Port, workspace.ConfigFile, NanoffCommands.DeviceConfigPath));
             }
 
@@ -168,7 +169,9 @@ public sealed class FlashWorkspace : IDisposable
         }
     }
 
-    private static void WritePrivate(string path, string content)
+    private static void WritePrivate(string path, string content) => WritePrivate(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content));
+
+    private static void WritePrivate(string path, byte[] content)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
@@ -177,7 +180,6 @@ public sealed class FlashWorkspace : IDisposable
         }
 
         using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
+        stream.Write(content);
     }
 }

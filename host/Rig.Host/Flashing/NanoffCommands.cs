@@ -67,7 +67,7 @@ public static partial class NanoffCommands
     public const string Platform = "esp32";
 
     /// <summary>Where the device configuration lands in the device's internal storage (the I: drive of nanoFramework on ESP32).</summary>
-    public const string DeviceConfigPath = @"I:\rig-config.json";
+    public const string DeviceConfigPath = @"I:\rig-config.bin";
 
     /// <summary><c>nanoff --version</c>: accepted by both grammars (CommandLineParser's built-in version screen).</summary>
     public static IReadOnlyList<string> Version() => ["--version"];

@@ -109,7 +109,7 @@ public sealed class FlashRunnerTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(workspace.NetworkFile));
             Assert.Contains("wifi-pass-123", File.ReadAllText(workspace.NetworkFile), StringComparison.Ordinal);
             Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(folder) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute));
-            Assert.Equal(config.ToJson(maskCredentials: false), File.ReadAllText(workspace.ConfigFile));
+            Assert.Equal(config.ToBytes(), File.ReadAllBytes(workspace.ConfigFile));
             Assert.Contains(workspace.ConfigFile.Replace("\\", "\\\\", StringComparison.Ordinal), File.ReadAllText(workspace.DescriptorFile), StringComparison.Ordinal);
         }
 

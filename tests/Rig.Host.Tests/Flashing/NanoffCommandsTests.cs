@@ -178,7 +178,7 @@ public sealed class NanoffCommandsTests
         Assert.Equal(["--networkdeployment", "/tmp/w/nanoff-network.json"], steps[1].Arguments);
         Assert.Equal("store the Wi-Fi network 'lab-rigs' in the device's wireless configuration", steps[1].Title);
         Assert.Equal(["--filedeployment", "/tmp/w/nanoff-files.json"], steps[2].Arguments);
-        Assert.Equal("write the device configuration (rig 'rig-7') to I:\\rig-config.json", steps[2].Title);
+        Assert.Equal("write the device configuration (rig 'rig-7') to I:\\rig-config.bin", steps[2].Title);
     }
 
     [Fact]
@@ -222,13 +222,13 @@ public sealed class NanoffCommandsTests
     [Fact]
     public void The_file_deployment_description_spells_nanoffs_property_names_exactly()
     {
-        string json = FileDeploymentDescriptor.ToJson("COM3", "/tmp/w/rig-config.json", NanoffCommands.DeviceConfigPath);
+        string json = FileDeploymentDescriptor.ToJson("COM3", "/tmp/w/rig-config.bin", NanoffCommands.DeviceConfigPath);
 
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         Assert.Equal("COM3", doc.RootElement.GetProperty("SerialPort").GetString());
         var file = doc.RootElement.GetProperty("Files")[0];
-        Assert.Equal(@"I:\rig-config.json", file.GetProperty("DestinationFilePath").GetString());
-        Assert.Equal("/tmp/w/rig-config.json", file.GetProperty("SourceFilePath").GetString());
+        Assert.Equal(@"I:\rig-config.bin", file.GetProperty("DestinationFilePath").GetString());
+        Assert.Equal("/tmp/w/rig-config.bin", file.GetProperty("SourceFilePath").GetString());
     }
 
     [Theory]
@@ -257,6 +257,7 @@ public sealed class NanoffCommandsTests
     {
         var config = new DeviceConfiguration("rig-7", BrokerAddress.Parse("mqtts://Broker.Lab"), null, PinMapTests.ValidMap(), "rig test");
 
-        Assert.Contains("\"url\": \"mqtts://broker.lab:8883\"", config.ToJson(maskCredentials: false), StringComparison.Ordinal);
+        Assert.Contains("\"url\": \"mqtts://broker.lab:8883\"", config.Describe(), StringComparison.Ordinal);
+        Assert.Equal("broker.lab", config.ToRecord().BrokerHost);
     }
 }

@@ -3,6 +3,7 @@ using System.IO;
 using System.Text.Json.Nodes;
 using Rig.Host.Flashing;
 using Rig.Host.Link;
+using Rig.Protocol;
 using Rig.TestSupport;
 using Xunit;
 
@@ -181,38 +182,61 @@ public sealed class PinMapTests
     }
 
     [Fact]
-    public void The_configuration_embeds_the_pin_map_rig_id_broker_and_login()
+    public void The_device_file_is_the_settings_record_with_the_pin_map_rig_id_broker_and_login()
+    {
+        var config = Configuration(new MqttCredentials("rig-user", "s3cret-pw"));
+        byte[] bytes = config.ToBytes();
+
+        var reader = new ByteReader(bytes, 0, bytes.Length);
+        var record = DeviceSettingsRecord.Read(reader);
+
+        Assert.Equal(bytes.Length, reader.Position);
+        Assert.Equal(("rig-7", "broker.lab", 1883, false), (record.RigId, record.BrokerHost, record.BrokerPort, record.UseTls));
+        Assert.Equal(("rig-user", "s3cret-pw", ""), (record.Username, record.Password, record.CaPem));
+        Assert.Equal(6, record.PinCount);
+        Assert.Equal((34, 0, "lick"), (record.PinGpio(0), record.PinChannel(0), record.PinFunction(0)));
+    }
+
+    [Fact]
+    public void The_description_shows_what_the_file_holds_with_the_login_masked()
     {
         var config = Configuration(new MqttCredentials("rig-user", "s3cret-pw"));
 
-        var json = JsonNode.Parse(config.ToJson(maskCredentials: false))!;
+        string described = config.Describe();
+        var json = JsonNode.Parse(described)!;
 
-        Assert.Equal(1, (int)json["format"]!);
+        Assert.DoesNotContain("rig-user", described, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", described, StringComparison.Ordinal);
+        Assert.Equal("***", (string?)json["mqtt"]!["username"]);
+        Assert.Equal("***", (string?)json["mqtt"]!["password"]);
+        Assert.Equal(DeviceSettingsRecord.Version, (int)json["format"]!);
+        Assert.Equal(config.ToBytes().Length, (int)json["bytes"]!);
         Assert.Equal("rig-7", (string?)json["rig_id"]);
         Assert.Equal("mqtt://broker.lab:1883", (string?)json["broker"]!["url"]);
-        Assert.Equal("rig-user", (string?)json["mqtt"]!["username"]);
-        Assert.Equal("s3cret-pw", (string?)json["mqtt"]!["password"]);
-        Assert.Equal("ESP32-DevKitC-32E", (string?)json["pinmap"]!["board"]);
-        Assert.Equal(6, json["pinmap"]!["pins"]!.AsArray().Count);
-        Assert.Equal("comparator output", (string?)json["pinmap"]!["pins"]![0]!["note"]);
-        Assert.Null(json["pinmap"]!["pins"]![2]!["note"]);
-        Assert.Equal("rig test", (string?)json["written_by"]);
+        Assert.Equal(6, json["pins"]!.AsArray().Count);
+        Assert.Equal("lick", (string?)json["pins"]![0]!["function"]);
     }
 
     [Fact]
-    public void The_masked_configuration_holds_neither_the_user_name_nor_the_password()
+    public void A_configuration_without_login_writes_an_empty_login_and_describes_mqtt_null()
     {
-        string masked = Configuration(new MqttCredentials("rig-user", "s3cret-pw")).ToJson(maskCredentials: true);
+        var config = Configuration();
+        byte[] bytes = config.ToBytes();
+        var record = DeviceSettingsRecord.Read(new ByteReader(bytes, 0, bytes.Length));
 
-        Assert.DoesNotContain("rig-user", masked, StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret-pw", masked, StringComparison.Ordinal);
-        Assert.Equal("***", (string?)JsonNode.Parse(masked)!["mqtt"]!["password"]);
+        Assert.Equal(("", ""), (record.Username, record.Password));
+        Assert.Null(JsonNode.Parse(config.Describe())!["mqtt"]);
     }
 
     [Fact]
-    public void A_configuration_without_login_writes_mqtt_null()
+    public void A_login_too_long_for_the_device_is_refused_before_anything_runs_without_quoting_it()
     {
-        Assert.Null(JsonNode.Parse(Configuration().ToJson(maskCredentials: false))!["mqtt"]);
+        string password = new string('x', DeviceSettingsRecord.MaxPasswordBytes + 1);
+
+        var e = Assert.Throws<FlashInputException>(() => Configuration(new MqttCredentials("rig-user", password)));
+
+        Assert.Contains("(field password): 257 bytes of UTF-8, at most 256", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, e.Message, StringComparison.Ordinal);
     }
 
     private static PinMapException Invalid(Action<JsonArray> edit) =>

@@ -7,6 +7,7 @@ using System.Runtime.Versioning;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using Rig.Protocol;
 using Rig.TestSupport;
 using Xunit;
 
@@ -186,30 +187,20 @@ public sealed class FlashCommandTests : IDisposable
         {
             Assert.Equal(Port, files.RootElement.GetProperty("SerialPort").GetString());
             var file = Assert.Single(files.RootElement.GetProperty("Files").EnumerateArray().ToList());
-            Assert.Equal(@"I:\rig-config.json", file.GetProperty("DestinationFilePath").GetString());
-            Assert.Equal(Path.Combine(Path.GetDirectoryName(descriptor)!, "rig-config.json"), file.GetProperty("SourceFilePath").GetString());
+            Assert.Equal(@"I:\rig-config.bin", file.GetProperty("DestinationFilePath").GetString());
+            Assert.Equal(Path.Combine(Path.GetDirectoryName(descriptor)!, "rig-config.bin"), file.GetProperty("SourceFilePath").GetString());
         }
 
-        string configPath = Path.Combine(copy, "rig-config.json");
+        string configPath = Path.Combine(copy, "rig-config.bin");
         Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(configPath) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead));
-        using (var config = JsonDocument.Parse(File.ReadAllText(configPath)))
-        {
-            var root = config.RootElement;
-            Assert.Equal(1, root.GetProperty("format").GetInt32());
-            Assert.Equal("rig-7", root.GetProperty("rig_id").GetString());
-            Assert.Equal("mqtt://broker.lab:1883", root.GetProperty("broker").GetProperty("url").GetString());
-            Assert.Equal("broker.lab", root.GetProperty("broker").GetProperty("host").GetString());
-            Assert.Equal(1883, root.GetProperty("broker").GetProperty("port").GetInt32());
-            Assert.False(root.GetProperty("broker").GetProperty("tls").GetBoolean());
-            Assert.Equal(User, root.GetProperty("mqtt").GetProperty("username").GetString());
-            Assert.Equal(Password, root.GetProperty("mqtt").GetProperty("password").GetString());
-            Assert.Equal("ESP32-DevKitC-32E (test bench)", root.GetProperty("pinmap").GetProperty("board").GetString());
-            var pins = root.GetProperty("pinmap").GetProperty("pins").EnumerateArray().ToList();
-            Assert.Equal(7, pins.Count);
-            Assert.Equal(25, pins[4].GetProperty("gpio").GetInt32());
-            Assert.Equal("valve", pins[4].GetProperty("function").GetString());
-            Assert.Equal("3.3 V to MOSFET gate", pins[4].GetProperty("level").GetString());
-        }
+        byte[] bytes = File.ReadAllBytes(configPath);
+        var reader = new ByteReader(bytes, 0, bytes.Length);
+        var config = DeviceSettingsRecord.Read(reader);
+        Assert.Equal(bytes.Length, reader.Position);
+        Assert.Equal(("rig-7", "broker.lab", 1883, false), (config.RigId, config.BrokerHost, config.BrokerPort, config.UseTls));
+        Assert.Equal((User, Password), (config.Username, config.Password));
+        Assert.Equal(7, config.PinCount);
+        Assert.Equal((25, 0, "valve"), (config.PinGpio(4), config.PinChannel(4), config.PinFunction(4)));
 
         AssertNoCredentials(stdout + stderr + File.ReadAllText(nanoff.LogPath));
     }
@@ -380,9 +371,10 @@ public sealed class FlashCommandTests : IDisposable
         Assert.True(code == 0, $"exit {code}\n{stderr}");
         Assert.Equal(["deploy", "--file"], nanoff.Calls[1].Take(2));
         Assert.Equal(["--serialport", Port], nanoff.Calls[1].Skip(3));
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(Assert.Single(nanoff.DeployedFolders), "rig-config.json")));
-        Assert.Equal(JsonValueKind.Null, config.RootElement.GetProperty("mqtt").ValueKind);
-        Assert.Equal("mqtt://10.0.0.5:1884", config.RootElement.GetProperty("broker").GetProperty("url").GetString());
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Assert.Single(nanoff.DeployedFolders), "rig-config.bin"));
+        var config = DeviceSettingsRecord.Read(new ByteReader(bytes, 0, bytes.Length));
+        Assert.Equal(("", ""), (config.Username, config.Password));
+        Assert.Equal(("10.0.0.5", 1884), (config.BrokerHost, config.BrokerPort));
     }
 
     [Fact]

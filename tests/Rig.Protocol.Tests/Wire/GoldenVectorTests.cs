@@ -20,7 +20,7 @@ public sealed class GoldenVectorTests
         var valid = GoldenVectors.Names(".").Select(GoldenVectors.Load).ToList();
         var invalid = GoldenVectors.Names("invalid").Select(GoldenVectors.Load).ToList();
         Assert.Equal(
-            new[] { "ack", "command", "event_batch", "offline_will", "status", "sync_reply" },
+            new[] { "ack", "command", "device_settings", "event_batch", "offline_will", "status", "sync_reply" },
             valid.Select(v => v.Message).Distinct().Order(StringComparer.Ordinal));
         var opcodes = valid.Where(v => v.Message == "command").Select(v => (CommandOpcode)v.Bytes[2]).ToHashSet();
         Assert.Equal(Enum.GetValues<CommandOpcode>().ToHashSet(), opcodes);
@@ -71,6 +71,9 @@ public sealed class GoldenVectorTests
                 break;
             case "sync_reply":
                 encoded = Encode(SyncReply.Read(reader), static (s, w) => s.Write(w), vector.Bytes.Length);
+                break;
+            case "device_settings":
+                encoded = Encode(DeviceSettingsRecord.Read(reader), static (s, w) => s.Write(w), vector.Bytes.Length);
                 break;
             default:
                 throw new InvalidOperationException($"{name}: unknown message '{vector.Message}'");
@@ -175,6 +178,23 @@ public sealed class GoldenVectorTests
             (reply.CommandId, reply.BootId, reply.HostTime, reply.DeviceReceiveMicros, reply.DeviceReplyMicros));
     }
 
+    [Fact]
+    public void The_device_settings_vectors_decode_to_their_documented_fields()
+    {
+        var plain = GoldenVectors.Load("device_settings.hex");
+        var record = DeviceSettingsRecord.Read(new ByteReader(plain.Bytes, 0, plain.Bytes.Length));
+        Assert.Equal(("rig-7", "10.0.0.5", 1883, false, "rig", "pw", ""),
+            (record.RigId, record.BrokerHost, record.BrokerPort, record.UseTls, record.Username, record.Password, record.CaPem));
+        Assert.Equal(2, record.PinCount);
+        Assert.Equal((34, 0, "lick"), (record.PinGpio(0), record.PinChannel(0), record.PinFunction(0)));
+        Assert.Equal((25, 0, "valve"), (record.PinGpio(1), record.PinChannel(1), record.PinFunction(1)));
+
+        var tls = GoldenVectors.Load("device_settings_tls.hex");
+        var secure = DeviceSettingsRecord.Read(new ByteReader(tls.Bytes, 0, tls.Bytes.Length));
+        Assert.Equal(("r1", "broker.lab", 8883, true, "u", "p\u00e4", "PEM\n", 0),
+            (secure.RigId, secure.BrokerHost, secure.BrokerPort, secure.UseTls, secure.Username, secure.Password, secure.CaPem, secure.PinCount));
+    }
+
     [Theory]
     [InlineData("offline a1b2c3d")]
     [InlineData("offline a1b2c3d45")]
@@ -218,6 +238,7 @@ public sealed class GoldenVectorTests
             case "ack": Ack.Read(reader); break;
             case "status": DeviceStatus.Read(reader); break;
             case "sync_reply": SyncReply.Read(reader); break;
+            case "device_settings": DeviceSettingsRecord.Read(reader); break;
             default: throw new InvalidOperationException("unknown message " + message);
         }
     }

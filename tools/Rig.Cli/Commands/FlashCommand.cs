@@ -438,7 +438,7 @@ internal static class FlashCommand
             if (configuration is not null)
             {
                 await Console.Error.WriteLineAsync($"{Tag} device configuration for {NanoffCommands.DeviceConfigPath} (pin map {pinMapPath}; credentials masked{(credentialsAskedLater ? ", asked on the terminal at run time" : "")}):");
-                await Console.Error.WriteLineAsync(masker.Mask(configuration.ToJson(maskCredentials: true)).TrimEnd());
+                await Console.Error.WriteLineAsync(masker.Mask(configuration.Describe()).TrimEnd());
             }
 
             if (args.Json)
@@ -548,7 +548,7 @@ internal static class FlashCommand
 
         private void Print(List<object> steps, NanoffSyntax? syntax, string? version, string? failedStep, int exitCode)
         {
-            using var config = configuration is null ? null : JsonDocument.Parse(masker.Mask(configuration.ToJson(maskCredentials: true)));
+            using var config = configuration is null ? null : JsonDocument.Parse(masker.Mask(configuration.Describe()));
             SummaryPrinter.PrintJson(Console.Out, new
             {
                 dry_run = args.DryRun,
