@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -73,7 +74,7 @@ internal static class ProtocolSchema
                 {
                     if (value.ValueKind == JsonValueKind.Object && !value.TryGetProperty(name, out _))
                     {
-                        var declared = schemas.LastOrDefault(s => s.TryGetProperty("properties", out var p) && p.TryGetProperty(name, out _));
+                        var declared = schemas.LastOrDefault(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("properties", out var p) && p.TryGetProperty(name, out _));
                         string hint = declared.ValueKind == JsonValueKind.Object ? $" ({Expect(declared.GetProperty("properties").GetProperty(name))})" : "";
                         yield return (Join(field, name), "is missing" + hint);
                     }
@@ -169,7 +170,20 @@ internal static class ProtocolSchema
         foreach (string segment in path)
         {
             var current = nodes[^1];
-            nodes.Add(segment == "$ref" ? Deref(current) : current.ValueKind == JsonValueKind.Array ? current[int.Parse(segment, System.Globalization.CultureInfo.InvariantCulture)] : current.GetProperty(segment));
+            if (segment == "$ref")
+            {
+                nodes.Add(Deref(current));
+            }
+            else if (current.ValueKind == JsonValueKind.Array)
+            {
+                nodes.Add(current[int.Parse(segment, CultureInfo.InvariantCulture)]);
+            }
+            else if (current.TryGetProperty(segment, out var child))
+            {
+                nodes.Add(child);
+            }
+
+            // Otherwise a segment the schema does not have: JsonSchema.Net 8 writes "items/items" for one "items".
         }
 
         return nodes;
@@ -196,7 +210,7 @@ internal static class ProtocolSchema
             if (value.ValueKind == JsonValueKind.Array)
             {
                 field += $"[{segment}]";
-                value = value[int.Parse(segment, System.Globalization.CultureInfo.InvariantCulture)];
+                value = value[int.Parse(segment, CultureInfo.InvariantCulture)];
             }
             else
             {
