@@ -290,3 +290,69 @@ public static class ProtocolLoader
         private static string Text(double? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
     }
 }
+
+/// <summary>Where each field of a protocol file starts (its 1-based line), by field path; a missing field is found at its parent.</summary>
+internal sealed class ProtocolLineMap
+{
+    private readonly List<int> _lineStarts = [0];
+    private readonly Dictionary<string, long> _offsets = new(StringComparer.Ordinal);
+
+    public ProtocolLineMap(byte[] utf8)
+    {
+        for (int i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] == (byte)'\n')
+            {
+                _lineStarts.Add(i + 1);
+            }
+        }
+
+        // Runs on a document that parsed already. A property is found at its name, an array element at its first token.
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var containers = new Stack<(string Path, bool IsArray, int Next)>();
+        string? property = null;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    property = ProtocolSchema.Join(containers.Peek().Path, reader.GetString()!);
+                    _offsets.TryAdd(property, reader.TokenStartIndex);
+                    continue;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    containers.Pop();
+                    continue;
+            }
+
+            string path = "";
+            if (containers.TryPop(out var parent))
+            {
+                path = parent.IsArray ? $"{parent.Path}[{parent.Next}]" : property ?? parent.Path;
+                containers.Push(parent with { Next = parent.Next + 1 });
+                _offsets.TryAdd(path, reader.TokenStartIndex);
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                containers.Push((path, reader.TokenType == JsonTokenType.StartArray, 0));
+            }
+        }
+    }
+
+    public int LineOf(string field)
+    {
+        for (string current = field; ; current = current[..Math.Max(current.LastIndexOf('.'), current.LastIndexOf('['))])
+        {
+            if (_offsets.TryGetValue(current, out long offset))
+            {
+                int index = _lineStarts.BinarySearch((int)offset);
+                return (index >= 0 ? index : ~index - 1) + 1;
+            }
+
+            if (current.LastIndexOf('.') <= 0 && current.LastIndexOf('[') <= 0)
+            {
+                return 1;
+            }
+        }
+    }
+}

@@ -257,4 +257,13 @@ public sealed class ProtocolLoaderTests
         string text = Valid.Replace("\"volume_ul\": 2.5", "\"volume_ul\": 0");
         Assert.Equal("must be above 0 when a corridor is rewarded", OnlyError(text, "reward.volume_ul").Message);
     }
+
+    [Fact]
+    public void The_loader_validates_against_the_schema_file_in_protocols_built_into_the_assembly()
+    {
+        using var embedded = typeof(ProtocolLoader).Assembly.GetManifestResourceStream("Rig.Host.Tasks.protocol-schema.json");
+        Assert.NotNull(embedded);
+        using var reader = new StreamReader(embedded);
+        Assert.Equal(File.ReadAllText(RepositoryRoot.Combine("protocols", "schema.json")), reader.ReadToEnd());
+    }
 }
