@@ -39,8 +39,6 @@ public static class ProtocolLoader
     /// <summary>The folder of the shipped protocols, relative to the repository root.</summary>
     public const string ProtocolsFolder = "protocols";
 
-    public static readonly IReadOnlyList<string> RewardModes = [BehaviourMetricsCalculator.Passive, BehaviourMetricsCalculator.ActiveAfterCue, BehaviourMetricsCalculator.RewardZone];
-
     /// <summary>
     /// Resolves a protocol argument: an existing file path, or the name of a shipped protocol (NAME.json in
     /// <paramref name="protocolsFolder"/>, or in a protocols/ folder above the working directory or the program).
