@@ -1,11 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Rig.Host.Tasks;
 
@@ -31,22 +30,14 @@ public sealed class ProtocolFileException : Exception
 }
 
 /// <summary>
-/// Reads and validates protocol files (protocols/schema.json is the published form of these rules). Every error names
+/// Reads and validates protocol files: protocols/schema.json (embedded, see <see cref="ProtocolSchema"/>) states the
+/// structure, and <see cref="CrossChecks"/> the few rules between sections that a schema cannot state. Every error names
 /// the file, the line and the field; all errors of a file are reported at once.
 /// </summary>
-public static partial class ProtocolLoader
+public static class ProtocolLoader
 {
     /// <summary>The folder of the shipped protocols, relative to the repository root.</summary>
     public const string ProtocolsFolder = "protocols";
-
-    public static readonly IReadOnlyList<string> RewardModes = [BehaviourMetricsCalculator.Passive, BehaviourMetricsCalculator.ActiveAfterCue, BehaviourMetricsCalculator.RewardZone];
-
-    // Wall ids end up in CSV cells and NumPy unicode arrays: plain identifiers only (no commas or quotes).
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,31}$")]
-    private static partial Regex WallPattern();
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    private static partial Regex NamePattern();
 
     /// <summary>
     /// Resolves a protocol argument: an existing file path, or the name of a shipped protocol (NAME.json in
@@ -123,556 +114,243 @@ public static partial class ProtocolLoader
 
         using (document)
         {
-            var lines = LineMap.Build(utf8);
-            var v = new Validator(file, lines);
-            var protocol = Read(v, document.RootElement, Hash(utf8));
-            if (v.Errors.Count > 0 || protocol is null)
+            var lines = new ProtocolLineMap(utf8);
+            var root = document.RootElement;
+            var errors = ProtocolSchema.Validate(root, file, lines);
+            var checks = new CrossChecks(root, errors.Select(e => e.Field).ToHashSet(StringComparer.Ordinal));
+            checks.Run();
+            errors.AddRange(checks.Errors.Select(e => new ProtocolFileError(file, lines.LineOf(e.Field), e.Field, e.Message)));
+            if (errors.Count > 0)
             {
-                throw new ProtocolFileException(file, v.Errors);
+                throw new ProtocolFileException(file, [.. errors.OrderBy(e => e.Line)]);
             }
 
-            return protocol;
+            return Build(root, Hash(utf8));
         }
     }
 
     private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static TaskProtocol? Read(Validator v, JsonElement root, string sha)
+    /// <summary>The protocol of a file that passed every check; absent optional fields take their documented defaults.</summary>
+    private static TaskProtocol Build(JsonElement root, string sha)
     {
-        if (!v.Object(root, "(root)"))
+        var corridors = root.GetProperty("corridors").EnumerateArray()
+            .Select(c => new CorridorSpec(c.GetProperty("wall").GetString()!, c.GetProperty("rewarded").GetBoolean(), c.GetProperty("proportion").GetDouble()))
+            .ToList();
+        var probes = root.TryGetProperty("probes", out var p) ? p.EnumerateArray().Select(x => x.GetString()!).ToList() : [];
+        var seq = root.GetProperty("sequence");
+        var sequence = new SequenceSpec(seq.GetProperty("rule").GetString() == "blocks" ? SequenceRule.Blocks : SequenceRule.Random,
+            (int)Number(seq, "block_size", 0), Number(seq, "probe_fraction", 0), (int)seq.GetProperty("seed").GetDouble());
+        var geometry = root.GetProperty("geometry");
+        double texture = geometry.GetProperty("texture_length_dm").GetDouble();
+        var move = root.GetProperty("movement");
+        var movement = move.GetProperty("mode").GetString() == "proportional"
+            ? new MovementSpec(MovementMode.Proportional, Number(move, "gain_dm_per_cm", 0.1), 0, 0)
+            : new MovementSpec(MovementMode.RunGated, 0, Number(move, "speed_cm_per_s", 60), Number(move, "threshold_cm_per_s", 6));
+        CueSpec? cue = null;
+        if (root.TryGetProperty("cue", out var c) && c.ValueKind == JsonValueKind.Object)
         {
-            return null;
+            cue = new CueSpec(Range(c.GetProperty("position_dm")), (int)c.GetProperty("tone_frequency_hz").GetDouble(), c.GetProperty("tone_duration_ms").GetDouble());
         }
 
-        v.Known(root, "", "$schema", "name", "experiment_type", "description", "corridors", "probes", "sequence", "geometry", "movement", "cue",
-            "reward", "limits");
-        string name = v.String(root, "", "name", NamePattern(), "1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit") ?? "";
-        string type = v.String(root, "", "experiment_type", NamePattern(), "a short identifier such as supervised") ?? "";
-        string description = v.OptionalString(root, "", "description") ?? "";
+        var rew = root.GetProperty("reward");
+        string mode = rew.GetProperty("mode").GetString()!;
+        var reward = new RewardSpec(mode, Number(rew, "delay_ms", mode == BehaviourMetricsCalculator.Passive ? 1000 : 0),
+            rew.TryGetProperty("zone_start_dm", out var zone) ? Range(zone) : null, Number(rew, "zone_end_dm", texture),
+            rew.GetProperty("volume_ul").GetDouble(), rew.GetProperty("valve_open_ms").GetDouble());
+        var limits = root.GetProperty("limits");
+        return new TaskProtocol(root.GetProperty("name").GetString()!, root.GetProperty("experiment_type").GetString()!,
+            root.TryGetProperty("description", out var d) ? d.GetString()! : "", corridors, probes, sequence, texture,
+            geometry.GetProperty("gray_length_dm").GetDouble(), movement, cue, reward, limits.GetProperty("max_minutes").GetDouble(),
+            (int)limits.GetProperty("max_trials").GetDouble(), sha);
 
-        var corridors = new List<CorridorSpec>();
-        var walls = new HashSet<string>(StringComparer.Ordinal);
-        if (v.Array(root, "", "corridors", out var corridorArray))
+        static double Number(JsonElement obj, string name, double fallback) => obj.TryGetProperty(name, out var e) ? e.GetDouble() : fallback;
+
+        static UniformRange Range(JsonElement e) => new(e.GetProperty("min").GetDouble(), e.GetProperty("max").GetDouble());
+    }
+
+    /// <summary>
+    /// The rules that relate values in different places of a file. JSON Schema cannot state most of them: it has no
+    /// arithmetic (sums), cannot compare one value with another (bounds set by texture_length_dm, max above min) and
+    /// cannot ask for one field to be unique across the items of two lists. The rest (probes and probe_fraction, cue and
+    /// water for rewarded corridors) it could state only as conditionals over the whole document, whose failures would
+    /// name a place but not the reason, so they stay here with their own messages. Values the schema already refused
+    /// are skipped, so that one mistake gives one error.
+    /// </summary>
+    private sealed class CrossChecks(JsonElement root, HashSet<string> refused)
+    {
+        public List<(string Field, string Message)> Errors { get; } = [];
+
+        public void Run()
         {
-            if (corridorArray.GetArrayLength() == 0)
+            var corridors = Items("corridors");
+            var probes = Items("probes");
+            var walls = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (path, element) in corridors.Select(c => (c.Path + ".wall", Get(c.Element, "wall"))).Concat(probes))
             {
-                v.Error("corridors", "needs at least one corridor");
-            }
-
-            int i = 0;
-            foreach (var c in corridorArray.EnumerateArray())
-            {
-                string path = $"corridors[{i++}]";
-                if (!v.Object(c, path))
+                if (Usable(path, element, JsonValueKind.String) && !walls.Add(element.GetString()!))
                 {
-                    continue;
-                }
-
-                v.Known(c, path, "wall", "rewarded", "proportion");
-                string? wall = v.String(c, path, "wall", WallPattern(), "a texture id such as leaf1 (letters, digits, _)");
-                bool rewarded = v.Bool(c, path, "rewarded") ?? false;
-                double proportion = v.Number(c, path, "proportion", 0, 1, exclusiveMin: true) ?? 0;
-                if (wall is not null && !walls.Add(wall))
-                {
-                    v.Error(path + ".wall", $"'{wall}' is listed twice");
-                }
-
-                corridors.Add(new CorridorSpec(wall ?? "", rewarded, proportion));
-            }
-
-            double sum = corridors.Sum(c => c.Proportion);
-            if (corridors.Count > 0 && corridors.All(c => c.Proportion > 0) && Math.Abs(sum - 1) > 1e-6)
-            {
-                v.Error("corridors", $"proportions add up to {sum:0.###}, not 1");
-            }
-        }
-
-        var probes = new List<string>();
-        if (root.TryGetProperty("probes", out var probeArray))
-        {
-            if (probeArray.ValueKind != JsonValueKind.Array)
-            {
-                v.Error("probes", "must be a list of wall ids");
-            }
-            else
-            {
-                int i = 0;
-                foreach (var p in probeArray.EnumerateArray())
-                {
-                    string path = $"probes[{i++}]";
-                    if (p.ValueKind != JsonValueKind.String || !WallPattern().IsMatch(p.GetString()!))
-                    {
-                        v.Error(path, "must be a texture id such as leaf2 (letters, digits, _)");
-                        continue;
-                    }
-
-                    if (!walls.Add(p.GetString()!))
-                    {
-                        v.Error(path, $"'{p.GetString()}' is already a corridor or probe");
-                    }
-
-                    probes.Add(p.GetString()!);
+                    Errors.Add((path, $"'{element.GetString()}' is already a corridor or probe"));
                 }
             }
-        }
 
-        SequenceSpec sequence = new(SequenceRule.Random, 0, 0, 1);
-        if (v.Child(root, "", "sequence", out var seq))
-        {
-            v.Known(seq, "sequence", "rule", "block_size", "probe_fraction", "seed");
-            string? rule = v.Enum(seq, "sequence", "rule", "random", "blocks");
-            int blockSize = (int)(v.Integer(seq, "sequence", "block_size", 1, 10_000, required: rule == "blocks") ?? 0);
-            double probeFraction = v.Number(seq, "sequence", "probe_fraction", 0, 1, required: false) ?? 0;
-            int seed = (int)(v.Integer(seq, "sequence", "seed", 0, int.MaxValue) ?? 1);
+            var proportions = corridors.Select(c => Num(c.Path + ".proportion", Get(c.Element, "proportion"))).ToList();
+            if (proportions.Count > 0 && proportions.All(x => x is not null) && Math.Abs(proportions.Sum()!.Value - 1) > 1e-6)
+            {
+                Errors.Add(("corridors", $"proportions add up to {proportions.Sum()!.Value.ToString("0.###", CultureInfo.InvariantCulture)}, not 1"));
+            }
+
+            var fraction = Get(Get(root, "sequence"), "probe_fraction");
+            double? probeFraction = fraction.ValueKind == JsonValueKind.Undefined ? 0 : Num("sequence.probe_fraction", fraction);
             if (probeFraction > 0 && probes.Count == 0)
             {
-                v.Error("sequence.probe_fraction", "is above 0 but the protocol lists no probes");
+                Errors.Add(("sequence.probe_fraction", "is above 0 but the protocol lists no probes"));
             }
 
             if (probes.Count > 0 && probeFraction == 0)
             {
-                v.Error("sequence.probe_fraction", "the protocol lists probes, so probe_fraction must be above 0");
+                Errors.Add(("sequence.probe_fraction", "the protocol lists probes, so probe_fraction must be above 0"));
             }
 
-            sequence = new SequenceSpec(rule == "blocks" ? SequenceRule.Blocks : SequenceRule.Random, blockSize, probeFraction, seed);
-        }
-
-        double texture = 40, gray = 20;
-        if (v.Child(root, "", "geometry", out var geometry))
-        {
-            v.Known(geometry, "geometry", "texture_length_dm", "gray_length_dm");
-            texture = v.Number(geometry, "geometry", "texture_length_dm", 0, 1000, exclusiveMin: true) ?? 40;
-            gray = v.Number(geometry, "geometry", "gray_length_dm", 0, 1000) ?? 20;
-        }
-
-        var movement = new MovementSpec(MovementMode.RunGated, 0, 60, 6);
-        if (v.Child(root, "", "movement", out var move))
-        {
-            v.Known(move, "movement", "mode", "gain_dm_per_cm", "speed_cm_per_s", "threshold_cm_per_s");
-            string? mode = v.Enum(move, "movement", "mode", "proportional", "run_gated");
-            if (mode == "proportional")
+            double? texture = Num("geometry.texture_length_dm", Get(Get(root, "geometry"), "texture_length_dm"));
+            var cue = Get(root, "cue");
+            WithinTexture("cue.position_dm", Get(cue, "position_dm"), texture);
+            var reward = Get(root, "reward");
+            var zoneMax = WithinTexture("reward.zone_start_dm", Get(reward, "zone_start_dm"), texture);
+            double? zoneEnd = Num("reward.zone_end_dm", Get(reward, "zone_end_dm"));
+            if (zoneEnd > texture)
             {
-                double gain = v.Number(move, "movement", "gain_dm_per_cm", 0, 100, exclusiveMin: true) ?? 0.1;
-                v.Absent(move, "movement", "speed_cm_per_s", "only run_gated movement has a constant speed");
-                movement = new MovementSpec(MovementMode.Proportional, gain, 0, 0);
+                Errors.Add(("reward.zone_end_dm", $"{Text(zoneEnd)} is beyond the texture ({Text(texture)} dm, geometry.texture_length_dm)"));
             }
-            else if (mode == "run_gated")
+            else if (zoneEnd <= zoneMax)
             {
-                double speed = v.Number(move, "movement", "speed_cm_per_s", 0, 1000, exclusiveMin: true) ?? 60;
-                double threshold = v.Number(move, "movement", "threshold_cm_per_s", 0, 1000) ?? 6;
-                v.Absent(move, "movement", "gain_dm_per_cm", "only proportional movement has a gain");
-                movement = new MovementSpec(MovementMode.RunGated, 0, speed, threshold);
+                Errors.Add(("reward.zone_end_dm", $"{Text(zoneEnd)} must be beyond the latest zone start ({Text(zoneMax)})"));
             }
-        }
 
-        CueSpec? cue = null;
-        if (root.TryGetProperty("cue", out var cueElement) && cueElement.ValueKind != JsonValueKind.Null)
-        {
-            if (v.Object(cueElement, "cue"))
+            bool anyRewarded = corridors.Any(c => Get(c.Element, "rewarded").ValueKind == JsonValueKind.True);
+            var mode = Get(reward, "mode");
+            if (anyRewarded && mode.ValueKind == JsonValueKind.String && mode.GetString() is BehaviourMetricsCalculator.Passive or BehaviourMetricsCalculator.ActiveAfterCue
+                && cue.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
             {
-                v.Known(cueElement, "cue", "position_dm", "tone_frequency_hz", "tone_duration_ms");
-                var position = v.Range(cueElement, "cue", "position_dm", 0, texture);
-                int frequency = (int)(v.Integer(cueElement, "cue", "tone_frequency_hz", 20, 20_000) ?? 0);
-                double duration = v.Number(cueElement, "cue", "tone_duration_ms", 0, 10_000, exclusiveMin: true) ?? 0;
-                cue = new CueSpec(position ?? new UniformRange(0, 0), frequency, duration);
+                Errors.Add(("reward.mode", $"'{mode.GetString()}' rewards follow the cue, but the protocol has no cue"));
+            }
+
+            double? volume = Num("reward.volume_ul", Get(reward, "volume_ul"));
+            double? valveMs = Num("reward.valve_open_ms", Get(reward, "valve_open_ms"));
+            if (anyRewarded && (volume == 0 || valveMs == 0))
+            {
+                Errors.Add((volume == 0 ? "reward.volume_ul" : "reward.valve_open_ms", "must be above 0 when a corridor is rewarded"));
             }
         }
 
-        RewardSpec reward = new(BehaviourMetricsCalculator.ActiveAfterCue, 0, null, texture, 0, 0);
-        if (v.Child(root, "", "reward", out var rew))
+        /// <summary>Checks a {min, max} range against the texture length; returns its max when the range is usable.</summary>
+        private double? WithinTexture(string path, JsonElement range, double? texture)
         {
-            v.Known(rew, "reward", "mode", "delay_ms", "zone_start_dm", "zone_end_dm", "volume_ul", "valve_open_ms");
-            string? mode = v.Enum(rew, "reward", "mode", [.. RewardModes]);
-            double delay = 0;
-            UniformRange? zone = null;
-            double zoneEnd = texture;
-            if (mode == BehaviourMetricsCalculator.Passive)
+            double? min = Num(path + ".min", Get(range, "min"));
+            double? max = Num(path + ".max", Get(range, "max"));
+            bool inside = true;
+            foreach (var (name, value) in new[] { ("min", min), ("max", max) })
             {
-                delay = v.Number(rew, "reward", "delay_ms", 0, 60_000) ?? 1000;
-            }
-            else
-            {
-                v.Absent(rew, "reward", "delay_ms", "only Passive rewards have a delay");
-            }
-
-            if (mode == BehaviourMetricsCalculator.RewardZone)
-            {
-                zone = v.Range(rew, "reward", "zone_start_dm", 0, texture);
-                zoneEnd = v.Number(rew, "reward", "zone_end_dm", 0, texture, exclusiveMin: true, required: false) ?? texture;
-                if (zone is not null && zoneEnd <= zone.Max)
+                if (value > texture)
                 {
-                    v.Error("reward.zone_end_dm", $"{zoneEnd} must be beyond the latest zone start ({zone.Max})");
+                    Errors.Add(($"{path}.{name}", $"{Text(value)} is beyond the texture ({Text(texture)} dm, geometry.texture_length_dm)"));
+                    inside = false;
                 }
             }
-            else
+
+            if (!inside)
             {
-                v.Absent(rew, "reward", "zone_start_dm", "only Reward zone protocols have a zone");
-                v.Absent(rew, "reward", "zone_end_dm", "only Reward zone protocols have a zone");
+                return null;
             }
 
-            if (mode is BehaviourMetricsCalculator.Passive or BehaviourMetricsCalculator.ActiveAfterCue && cue is null
-                && corridors.Any(c => c.Rewarded))
+            if (max < min)
             {
-                v.Error("reward.mode", $"'{mode}' rewards follow the cue, but the protocol has no cue");
+                Errors.Add((path + ".max", $"{Text(max)} is below min ({Text(min)})"));
+                return null;
             }
 
-            double volume = v.Number(rew, "reward", "volume_ul", 0, 100) ?? 0;
-            double valveMs = v.Number(rew, "reward", "valve_open_ms", 0, 500) ?? 0;
-            if (corridors.Any(c => c.Rewarded) && (volume <= 0 || valveMs <= 0))
-            {
-                v.Error(volume <= 0 ? "reward.volume_ul" : "reward.valve_open_ms", "must be above 0 when a corridor is rewarded");
-            }
-
-            reward = new RewardSpec(mode ?? BehaviourMetricsCalculator.ActiveAfterCue, delay, zone, zoneEnd, volume, valveMs);
+            return max;
         }
 
-        double maxMinutes = 60;
-        int maxTrials = 1000;
-        if (v.Child(root, "", "limits", out var limits))
+        private List<(string Path, JsonElement Element)> Items(string name)
         {
-            v.Known(limits, "limits", "max_minutes", "max_trials");
-            maxMinutes = v.Number(limits, "limits", "max_minutes", 0, 24 * 60, exclusiveMin: true) ?? 60;
-            maxTrials = (int)(v.Integer(limits, "limits", "max_trials", 1, 1_000_000) ?? 1000);
+            var list = Get(root, name);
+            return list.ValueKind != JsonValueKind.Array ? [] : [.. list.EnumerateArray().Select((e, i) => ($"{name}[{i}]", e))];
         }
 
-        return new TaskProtocol(name, type, description, corridors, probes, sequence, texture, gray, movement, cue, reward, maxMinutes, maxTrials, sha);
+        private static JsonElement Get(JsonElement obj, string name) =>
+            obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var child) ? child : default;
+
+        private bool Usable(string path, JsonElement e, JsonValueKind kind) => e.ValueKind == kind && !refused.Contains(path);
+
+        private double? Num(string path, JsonElement e) => Usable(path, e, JsonValueKind.Number) ? e.GetDouble() : null;
+
+        private static string Text(double? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
     }
+}
 
-    /// <summary>Byte offsets of each line start, and the byte offset of every property by its path.</summary>
-    private sealed class LineMap
+/// <summary>Where each field of a protocol file starts (its 1-based line), by field path; a missing field is found at its parent.</summary>
+internal sealed class ProtocolLineMap
+{
+    private readonly List<int> _lineStarts = [0];
+    private readonly Dictionary<string, long> _offsets = new(StringComparer.Ordinal);
+
+    public ProtocolLineMap(byte[] utf8)
     {
-        private readonly List<int> _lineStarts = [0];
-        private readonly Dictionary<string, long> _propertyOffsets = new(StringComparer.Ordinal);
-
-        public static LineMap Build(byte[] utf8)
+        for (int i = 0; i < utf8.Length; i++)
         {
-            var map = new LineMap();
-            for (int i = 0; i < utf8.Length; i++)
+            if (utf8[i] == (byte)'\n')
             {
-                if (utf8[i] == (byte)'\n')
-                {
-                    map._lineStarts.Add(i + 1);
-                }
-            }
-
-            // The document parsed already, so this walk cannot fail; it records where each property name starts.
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            var path = new List<string>();
-            var arrayIndex = new Stack<int>();
-            var containers = new Stack<bool>();
-            string? pendingProperty = null;
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        pendingProperty = reader.GetString();
-                        string full = Join(path, pendingProperty!);
-                        map._propertyOffsets.TryAdd(full, reader.TokenStartIndex);
-                        break;
-                    case JsonTokenType.StartObject:
-                    case JsonTokenType.StartArray:
-                        path.Add(ElementName(containers, arrayIndex, ref pendingProperty, reader.TokenStartIndex, map, path));
-                        containers.Push(reader.TokenType == JsonTokenType.StartArray);
-                        arrayIndex.Push(0);
-                        break;
-                    case JsonTokenType.EndObject:
-                    case JsonTokenType.EndArray:
-                        containers.Pop();
-                        arrayIndex.Pop();
-                        path.RemoveAt(path.Count - 1);
-                        break;
-                    default:
-                        ElementName(containers, arrayIndex, ref pendingProperty, reader.TokenStartIndex, map, path);
-                        break;
-                }
-            }
-
-            return map;
-        }
-
-        public int LineOf(string field)
-        {
-            // A missing field is reported at its parent: walk up the path until something is known.
-            string current = field;
-            while (true)
-            {
-                if (_propertyOffsets.TryGetValue(current, out long offset))
-                {
-                    return LineAt(offset);
-                }
-
-                int cut = Math.Max(current.LastIndexOf('.'), current.LastIndexOf('['));
-                if (cut <= 0)
-                {
-                    return 1;
-                }
-
-                current = current[..cut];
+                _lineStarts.Add(i + 1);
             }
         }
 
-        private int LineAt(long offset)
+        // Runs on a document that parsed already. A property is found at its name, an array element at its first token.
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var containers = new Stack<(string Path, bool IsArray, int Next)>();
+        string? property = null;
+        while (reader.Read())
         {
-            int index = _lineStarts.BinarySearch((int)offset);
-            return (index >= 0 ? index : ~index - 1) + 1;
-        }
-
-        // The name of the value about to start: the pending property, or the next index of the enclosing array
-        // (an array element's own position is recorded as its path, so errors in it name its line).
-        private static string ElementName(Stack<bool> containers, Stack<int> arrayIndex, ref string? pendingProperty, long offset,
-            LineMap map, List<string> path)
-        {
-            if (containers.Count > 0 && containers.Peek())
+            switch (reader.TokenType)
             {
-                int index = arrayIndex.Pop();
-                arrayIndex.Push(index + 1);
-                string name = $"[{index}]";
-                map._propertyOffsets.TryAdd(Join(path, name), offset);
-                return name;
-            }
-
-            string result = pendingProperty ?? "";
-            pendingProperty = null;
-            return result;
-        }
-
-        private static string Join(List<string> path, string name)
-        {
-            var sb = new StringBuilder();
-            foreach (string part in path.Skip(1).Append(name))
-            {
-                if (part.Length == 0)
-                {
+                case JsonTokenType.PropertyName:
+                    property = ProtocolSchema.Join(containers.Peek().Path, reader.GetString()!);
+                    _offsets.TryAdd(property, reader.TokenStartIndex);
                     continue;
-                }
-
-                if (sb.Length > 0 && !part.StartsWith('['))
-                {
-                    sb.Append('.');
-                }
-
-                sb.Append(part);
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    containers.Pop();
+                    continue;
             }
 
-            return sb.ToString();
+            string path = "";
+            if (containers.TryPop(out var parent))
+            {
+                path = parent.IsArray ? $"{parent.Path}[{parent.Next}]" : property ?? parent.Path;
+                containers.Push(parent with { Next = parent.Next + 1 });
+                _offsets.TryAdd(path, reader.TokenStartIndex);
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                containers.Push((path, reader.TokenType == JsonTokenType.StartArray, 0));
+            }
         }
     }
 
-    private sealed class Validator(string file, LineMap lines)
+    public int LineOf(string field)
     {
-        public List<ProtocolFileError> Errors { get; } = [];
-
-        public void Error(string field, string message) => Errors.Add(new ProtocolFileError(file, lines.LineOf(field), field, message));
-
-        public bool Object(JsonElement e, string path)
+        for (string current = field; ; current = current[..Math.Max(current.LastIndexOf('.'), current.LastIndexOf('['))])
         {
-            if (e.ValueKind == JsonValueKind.Object)
+            if (_offsets.TryGetValue(current, out long offset))
             {
-                return true;
+                int index = _lineStarts.BinarySearch((int)offset);
+                return (index >= 0 ? index : ~index - 1) + 1;
             }
 
-            Error(path, $"must be an object, not {Describe(e)}");
-            return false;
-        }
-
-        public void Known(JsonElement obj, string path, params string[] names)
-        {
-            foreach (var p in obj.EnumerateObject())
+            if (current.LastIndexOf('.') <= 0 && current.LastIndexOf('[') <= 0)
             {
-                if (!names.Contains(p.Name, StringComparer.Ordinal))
-                {
-                    Error(Field(path, p.Name), $"unknown field (expected one of: {string.Join(", ", names.Where(n => n != "$schema"))})");
-                }
+                return 1;
             }
         }
-
-        public bool Child(JsonElement obj, string path, string name, out JsonElement child)
-        {
-            if (!obj.TryGetProperty(name, out child))
-            {
-                Error(Field(path, name), "is missing");
-                return false;
-            }
-
-            return Object(child, Field(path, name));
-        }
-
-        public bool Array(JsonElement obj, string path, string name, out JsonElement array)
-        {
-            if (!obj.TryGetProperty(name, out array))
-            {
-                Error(Field(path, name), "is missing");
-                return false;
-            }
-
-            if (array.ValueKind != JsonValueKind.Array)
-            {
-                Error(Field(path, name), $"must be a list, not {Describe(array)}");
-                return false;
-            }
-
-            return true;
-        }
-
-        public void Absent(JsonElement obj, string path, string name, string why)
-        {
-            if (obj.TryGetProperty(name, out _))
-            {
-                Error(Field(path, name), "does not apply here: " + why);
-            }
-        }
-
-        public string? String(JsonElement obj, string path, string name, Regex pattern, string expected)
-        {
-            if (!obj.TryGetProperty(name, out var e))
-            {
-                Error(Field(path, name), "is missing");
-                return null;
-            }
-
-            if (e.ValueKind != JsonValueKind.String || !pattern.IsMatch(e.GetString()!))
-            {
-                Error(Field(path, name), $"must be {expected}, not {Describe(e)}");
-                return null;
-            }
-
-            return e.GetString();
-        }
-
-        public string? OptionalString(JsonElement obj, string path, string name)
-        {
-            if (!obj.TryGetProperty(name, out var e))
-            {
-                return null;
-            }
-
-            if (e.ValueKind != JsonValueKind.String)
-            {
-                Error(Field(path, name), $"must be text, not {Describe(e)}");
-                return null;
-            }
-
-            return e.GetString();
-        }
-
-        public string? Enum(JsonElement obj, string path, string name, params string[] allowed)
-        {
-            if (!obj.TryGetProperty(name, out var e))
-            {
-                Error(Field(path, name), $"is missing (one of: {Quoted(allowed)})");
-                return null;
-            }
-
-            if (e.ValueKind != JsonValueKind.String || !allowed.Contains(e.GetString(), StringComparer.Ordinal))
-            {
-                Error(Field(path, name), $"must be exactly one of {Quoted(allowed)}, not {Describe(e)}");
-                return null;
-            }
-
-            return e.GetString();
-        }
-
-        public bool? Bool(JsonElement obj, string path, string name)
-        {
-            if (!obj.TryGetProperty(name, out var e))
-            {
-                Error(Field(path, name), "is missing (true or false)");
-                return null;
-            }
-
-            if (e.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            {
-                Error(Field(path, name), $"must be true or false, not {Describe(e)}");
-                return null;
-            }
-
-            return e.GetBoolean();
-        }
-
-        public double? Number(JsonElement obj, string path, string name, double min, double max, bool exclusiveMin = false, bool required = true)
-        {
-            if (!obj.TryGetProperty(name, out var e))
-            {
-                if (required)
-                {
-                    Error(Field(path, name), "is missing");
-                }
-
-                return null;
-            }
-
-            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out double value))
-            {
-                Error(Field(path, name), $"must be a number, not {Describe(e)}");
-                return null;
-            }
-
-            if (value < min || value > max || (exclusiveMin && value == min))
-            {
-                Error(Field(path, name), $"{value} is out of range: must be {(exclusiveMin ? "above" : "at least")} {min} and at most {max}");
-                return null;
-            }
-
-            return value;
-        }
-
-        public long? Integer(JsonElement obj, string path, string name, long min, long max, bool required = true)
-        {
-            double? value = Number(obj, path, name, min, max, required: required);
-            if (value is { } v && v != Math.Floor(v))
-            {
-                Error(Field(path, name), $"{v} must be a whole number");
-                return null;
-            }
-
-            return value is null ? null : (long)value.Value;
-        }
-
-        public UniformRange? Range(JsonElement obj, string path, string name, double min, double max)
-        {
-            string field = Field(path, name);
-            if (!obj.TryGetProperty(name, out var e))
-            {
-                Error(field, "is missing ({\"min\": …, \"max\": …})");
-                return null;
-            }
-
-            if (!Object(e, field))
-            {
-                return null;
-            }
-
-            Known(e, field, "min", "max");
-            double? lo = Number(e, field, "min", min, max);
-            double? hi = Number(e, field, "max", min, max);
-            if (lo is null || hi is null)
-            {
-                return null;
-            }
-
-            if (hi < lo)
-            {
-                Error(field + ".max", $"{hi} is below min ({lo})");
-                return null;
-            }
-
-            return new UniformRange(lo.Value, hi.Value);
-        }
-
-        private static string Field(string path, string name) => path.Length == 0 ? name : path + "." + name;
-
-        private static string Quoted(IEnumerable<string> values) => string.Join(", ", values.Select(x => "'" + x + "'"));
-
-        private static string Describe(JsonElement e) => e.ValueKind switch
-        {
-            JsonValueKind.String => "'" + e.GetString() + "'",
-            JsonValueKind.Number => e.GetRawText(),
-            JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
-            JsonValueKind.Null => "null",
-            JsonValueKind.Array => "a list",
-            JsonValueKind.Object => "an object",
-            _ => e.ValueKind.ToString(),
-        };
     }
 }

@@ -142,4 +142,128 @@ public sealed class ProtocolLoaderTests
             }
         }
     }
+
+    private static ProtocolFileError OnlyError(string text, string field)
+    {
+        var error = Assert.Single(Fails(text).Errors);
+        Assert.Equal(field, error.Field);
+        return error;
+    }
+
+    [Fact]
+    public void A_blocks_sequence_without_a_block_size_is_refused()
+    {
+        string text = Valid.Replace("\"rule\": \"random\"", "\"rule\": \"blocks\"");
+        var error = OnlyError(text, "sequence.block_size");
+        Assert.Equal("is missing (a whole number at least 1 and at most 10000)", error.Message);
+        Assert.Equal(LineOf(text, "\"sequence\""), error.Line);
+    }
+
+    [Fact]
+    public void A_field_of_another_movement_mode_does_not_apply()
+    {
+        string gain = Valid.Replace("\"speed_cm_per_s\": 60,", "\"speed_cm_per_s\": 60, \"gain_dm_per_cm\": 1,");
+        Assert.Equal("does not apply here: only proportional movement has a gain", OnlyError(gain, "movement.gain_dm_per_cm").Message);
+        string threshold = Valid.Replace("\"mode\": \"run_gated\", \"speed_cm_per_s\": 60, ", "\"mode\": \"proportional\", ");
+        Assert.Equal("does not apply here: only run_gated movement has a constant speed and a threshold",
+            OnlyError(threshold, "movement.threshold_cm_per_s").Message);
+    }
+
+    [Fact]
+    public void Reward_fields_of_another_reward_mode_do_not_apply_and_a_reward_zone_needs_its_zone()
+    {
+        string delay = Valid.Replace("\"mode\": \"Active after cue\",", "\"mode\": \"Active after cue\", \"delay_ms\": 500,");
+        Assert.Equal("does not apply here: only Passive rewards have a delay", OnlyError(delay, "reward.delay_ms").Message);
+        string zone = Valid.Replace("\"mode\": \"Active after cue\",", "\"mode\": \"Active after cue\", \"zone_end_dm\": 30,");
+        Assert.Equal("does not apply here: only Reward zone protocols have a zone", OnlyError(zone, "reward.zone_end_dm").Message);
+        string missing = Valid.Replace("\"mode\": \"Active after cue\"", "\"mode\": \"Reward zone\"");
+        Assert.Equal("is missing (an object with min, max)", OnlyError(missing, "reward.zone_start_dm").Message);
+    }
+
+    [Fact]
+    public void Numbers_name_their_bounds_and_whole_numbers_refuse_fractions()
+    {
+        string seed = Valid.Replace("\"seed\": 1", "\"seed\": 2147483648");
+        Assert.Equal("2147483648 is out of range: must be at least 0 and at most 2147483647", OnlyError(seed, "sequence.seed").Message);
+        string trials = Valid.Replace("\"max_trials\": 500", "\"max_trials\": 2.5");
+        Assert.Equal("must be a whole number at least 1 and at most 1000000, not 2.5", OnlyError(trials, "limits.max_trials").Message);
+        string whole = Valid.Replace("\"max_trials\": 500", "\"max_trials\": 500.0");
+        Assert.Equal(500, ProtocolLoader.Parse(Encoding.UTF8.GetBytes(whole), "whole.json").MaxTrials);
+    }
+
+    [Fact]
+    public void Types_lists_and_unknown_fields_say_what_is_expected()
+    {
+        Assert.Equal("must be an object with name, experiment_type, corridors, sequence, geometry, movement, reward, limits, not a list",
+            OnlyError("[]", "(root)").Message);
+        string rewarded = Valid.Replace("\"rewarded\": true", "\"rewarded\": \"yes\"");
+        Assert.Equal("must be true or false, not 'yes'", OnlyError(rewarded, "corridors[0].rewarded").Message);
+        string unknown = Valid.Replace("\"max_trials\": 500", "\"max_trials\": 500, \"max_licks\": 3");
+        var error = OnlyError(unknown, "limits.max_licks");
+        Assert.Equal("unknown field (expected one of: max_minutes, max_trials)", error.Message);
+        Assert.Equal(LineOf(unknown, "\"max_licks\""), error.Line);
+    }
+
+    [Fact]
+    public void A_protocol_without_corridors_is_refused()
+    {
+        int start = Valid.IndexOf("\"corridors\"", System.StringComparison.Ordinal);
+        int end = Valid.IndexOf("],", start, System.StringComparison.Ordinal);
+        string text = Valid[..start] + "\"corridors\": [" + Valid[end..];
+        Assert.Equal("needs at least 1 entry", OnlyError(text, "corridors").Message);
+    }
+
+    [Fact]
+    public void Corridor_proportions_must_add_up_to_one()
+    {
+        string text = Valid.Replace("\"proportion\": 0.5 }\n  ]", "\"proportion\": 0.25 }\n  ]");
+        var error = OnlyError(text, "corridors");
+        Assert.Equal("proportions add up to 0.75, not 1", error.Message);
+        Assert.Equal(LineOf(text, "\"corridors\""), error.Line);
+    }
+
+    [Fact]
+    public void A_wall_is_listed_once_among_corridors_and_probes()
+    {
+        string text = Valid.Replace("\"sequence\": { \"rule\": \"random\", \"seed\": 1 }",
+            "\"probes\": [\"circle2\", \"leaf1\"],\n  \"sequence\": { \"rule\": \"random\", \"probe_fraction\": 0.2, \"seed\": 1 }");
+        var error = OnlyError(text, "probes[1]");
+        Assert.Equal("'leaf1' is already a corridor or probe", error.Message);
+        Assert.Equal(LineOf(text, "\"probes\""), error.Line);
+    }
+
+    [Fact]
+    public void Probes_and_probe_fraction_go_together()
+    {
+        string fraction = Valid.Replace("\"rule\": \"random\",", "\"rule\": \"random\", \"probe_fraction\": 0.2,");
+        Assert.Equal("is above 0 but the protocol lists no probes", OnlyError(fraction, "sequence.probe_fraction").Message);
+        string probes = Valid.Replace("\"sequence\":", "\"probes\": [\"leaf2\"],\n  \"sequence\":");
+        Assert.Equal("the protocol lists probes, so probe_fraction must be above 0", OnlyError(probes, "sequence.probe_fraction").Message);
+    }
+
+    [Fact]
+    public void Cue_and_reward_zone_stay_within_the_texture()
+    {
+        string cue = Valid.Replace("\"min\": 5, \"max\": 35", "\"min\": 5, \"max\": 45");
+        Assert.Equal("45 is beyond the texture (40 dm, geometry.texture_length_dm)", OnlyError(cue, "cue.position_dm.max").Message);
+        string zone = Valid.Replace("\"mode\": \"Active after cue\"",
+            "\"mode\": \"Reward zone\", \"zone_start_dm\": { \"min\": 20, \"max\": 30 }, \"zone_end_dm\": 25");
+        Assert.Equal("25 must be beyond the latest zone start (30)", OnlyError(zone, "reward.zone_end_dm").Message);
+    }
+
+    [Fact]
+    public void A_rewarded_corridor_needs_water()
+    {
+        string text = Valid.Replace("\"volume_ul\": 2.5", "\"volume_ul\": 0");
+        Assert.Equal("must be above 0 when a corridor is rewarded", OnlyError(text, "reward.volume_ul").Message);
+    }
+
+    [Fact]
+    public void The_loader_validates_against_the_schema_file_in_protocols_built_into_the_assembly()
+    {
+        using var embedded = typeof(ProtocolLoader).Assembly.GetManifestResourceStream("Rig.Host.Tasks.protocol-schema.json");
+        Assert.NotNull(embedded);
+        using var reader = new StreamReader(embedded);
+        Assert.Equal(File.ReadAllText(RepositoryRoot.Combine("protocols", "schema.json")), reader.ReadToEnd());
+    }
 }
