@@ -45,16 +45,9 @@ namespace Rig.Host.Journal;
 /// <see cref="JournalWriteException"/> carrying it, and Dispose throws it if nothing has reported it yet.
 /// </para>
 /// </remarks>
-public sealed class JournalWriter : IDisposable, IAsyncDisposable
+public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
 {
     private const long NanosPerSecond = 1_000_000_000;
-
-    private enum SyncMode
-    {
-        None,
-        IfDue,
-        Always,
-    }
 
     private readonly Stream _stream;
     private readonly TimeProvider _timeProvider;
@@ -412,93 +405,6 @@ public sealed class JournalWriter : IDisposable, IAsyncDisposable
         {
             _failureReported = true;
             throw JournalWriteException.For(Path, _failure);
-        }
-    }
-
-    /// <summary>Never throws: a failure is recorded for the callers' threads to throw, because the timer thread must not.</summary>
-    private void WritePending(SyncMode mode)
-    {
-        lock (_writeLock)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            ArrayBufferWriter<byte> batch;
-            bool syncDue;
-            lock (_gate)
-            {
-                if (_failure is not null)
-                {
-                    return;
-                }
-
-                // Swapped so appends continue into the other buffer while this one is written.
-                batch = _pending;
-                _pending = _spare;
-                _spare = batch;
-                syncDue = mode == SyncMode.Always
-                    || (mode == SyncMode.IfDue
-                        && _timeProvider.GetElapsedTime(_lastSyncTimestamp) + _options.FlushInterval > _options.SyncInterval);
-            }
-
-            try
-            {
-                int count = batch.WrittenCount;
-                if (count > 0)
-                {
-                    _stream.Write(batch.WrittenSpan);
-                    batch.ResetWrittenCount();
-                    long now = HostNanos(_timeProvider);
-                    lock (_gate)
-                    {
-                        _bytesFlushed += count;
-                        _lastFlushHostNanos = now;
-                    }
-                }
-
-                long flushed;
-                lock (_gate)
-                {
-                    flushed = _bytesFlushed;
-                    syncDue &= _bytesSynced < flushed;
-                }
-
-                if (syncDue)
-                {
-                    SyncStream();
-                    long timestamp = _timeProvider.GetTimestamp();
-                    long now = HostNanos(_timeProvider);
-                    lock (_gate)
-                    {
-                        _bytesSynced = flushed;
-                        _lastSyncHostNanos = now;
-                        _lastSyncTimestamp = timestamp;
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                // Not swallowed: kept and thrown as JournalWriteException by the next Append, Flush or Dispose. Catching
-                // everything is deliberate: this runs on a timer thread, where an escaping exception would kill the bridge.
-                lock (_gate)
-                {
-                    _failure ??= ex;
-                }
-            }
-        }
-    }
-
-    private void SyncStream()
-    {
-        if (_stream is FileStream file)
-        {
-            file.Flush(flushToDisk: true);
-        }
-        else
-        {
-            _stream.Flush();
         }
     }
 }

@@ -1,0 +1,156 @@
+namespace Rig.Firmware.Capture
+{
+    using Rig.Firmware.Events;
+    using Rig.Firmware.Hardware;
+    using Rig.Firmware.Valve;
+    using Rig.Protocol;
+
+    /// <summary>
+    /// Turns the capture source's records into numbered events: lick edges through a debouncing detector per
+    /// channel, frame-clock edges into frame numbers, encoder samples thinned to changes and keep-alives, monitor
+    /// edges as they come. Every buffer is allocated at construction: nothing is allocated per record.
+    /// </summary>
+    public sealed class CaptureRouter
+    {
+        private const int Channels = 16;
+
+        private readonly ICaptureSource _capture;
+        private readonly EventRing _ring;
+        private readonly ValveController _valve;
+        private readonly DeviceConfig _config;
+        private readonly LickDetector[] _lickDetectors;
+        private readonly FrameCounter[] _frameCounters;
+        private readonly CaptureRecord[] _captureBuffer;
+        private readonly long[] _lastEncoderSample;
+        private readonly ulong[] _lastEncoderReportMicros;
+        private readonly bool[] _encoderReported;
+        private uint _invalidCaptures;
+
+        public CaptureRouter(DeviceConfig config, ICaptureSource capture, EventRing ring, ValveController valve)
+        {
+            _capture = capture;
+            _ring = ring;
+            _valve = valve;
+            _config = config;
+            _lickDetectors = new LickDetector[Channels];
+            _frameCounters = new FrameCounter[Channels];
+            for (int i = 0; i < Channels; i++)
+            {
+                _lickDetectors[i] = new LickDetector(config.LickDebounceMicros, config.MinInterLickMicros);
+                _frameCounters[i] = new FrameCounter();
+            }
+
+            _lastEncoderSample = new long[Channels];
+            _lastEncoderReportMicros = new ulong[Channels];
+            _encoderReported = new bool[Channels];
+            _captureBuffer = new CaptureRecord[config.CaptureDrainBatch];
+        }
+
+        /// <summary>Captured records with a channel outside 0-15: dropped, since the wire carries 4-bit channels.</summary>
+        public uint InvalidCaptures
+        {
+            get { return _invalidCaptures; }
+        }
+
+        /// <summary>
+        /// Drains the capture source until it runs dry. <paramref name="toneFrequencyHz"/> is the last commanded
+        /// tone: a tone monitor edge reports it, since the line itself only says on or off.
+        /// </summary>
+        public void Drain(ushort toneFrequencyHz)
+        {
+            while (true)
+            {
+                int n = _capture.Drain(_captureBuffer);
+                for (int i = 0; i < n; i++)
+                {
+                    OnCapture(ref _captureBuffer[i], toneFrequencyHz);
+                }
+
+                if (n < _captureBuffer.Length)
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Reports the licks whose debounce time has passed by <paramref name="nowMicros"/>.</summary>
+        public void SettleLicks(ulong nowMicros)
+        {
+            for (int ch = 0; ch < Channels; ch++)
+            {
+                LickDetector detector = _lickDetectors[ch];
+                if (detector.HasPending)
+                {
+                    ulong at;
+                    int lick = detector.Settle(nowMicros, out at);
+                    if (lick != LickDetector.None)
+                    {
+                        _ring.Push(EventKind.Lick, (byte)ch, lick, at);
+                    }
+                }
+            }
+        }
+
+        private void OnCapture(ref CaptureRecord r, ushort toneFrequencyHz)
+        {
+            if (r.Channel >= Channels)
+            {
+                _invalidCaptures++;
+                return;
+            }
+
+            byte ch = r.Channel;
+            switch (r.Line)
+            {
+                case CaptureLine.Lick:
+                    ulong at;
+                    int lick = _lickDetectors[ch].OnEdge(r.DeviceMicros, r.Level, out at);
+                    if (lick != LickDetector.None)
+                    {
+                        _ring.Push(EventKind.Lick, ch, lick, at);
+                    }
+
+                    break;
+                case CaptureLine.FrameClock:
+                    long frame = _frameCounters[ch].OnEdge(r.Level);
+                    if (frame != FrameCounter.None)
+                    {
+                        _ring.Push(EventKind.Frame, ch, frame, r.DeviceMicros);
+                    }
+
+                    break;
+                case CaptureLine.Photodiode:
+                    _ring.Push(EventKind.Photodiode, ch, r.Level, r.DeviceMicros);
+                    break;
+                case CaptureLine.Ttl:
+                    _ring.Push(EventKind.Ttl, ch, r.Level, r.DeviceMicros);
+                    break;
+                case CaptureLine.ValveMonitor:
+                    _valve.OnValveEdge(ch, r.Level, r.DeviceMicros);
+                    _ring.Push(EventKind.Valve, ch, r.Level != 0 ? (long)_valve.LastCommandedMicros(ch) : 0, r.DeviceMicros);
+                    break;
+                case CaptureLine.EncoderSample:
+                    // Same rule as the main-loop sampler: report a change at once, an unchanged count only as a
+                    // keep-alive, so a still wheel does not cost 1000 events a second.
+                    if (!_encoderReported[ch] || r.Value != _lastEncoderSample[ch]
+                        || r.DeviceMicros - _lastEncoderReportMicros[ch] >= _config.EncoderKeepAliveMicros)
+                    {
+                        _encoderReported[ch] = true;
+                        _lastEncoderSample[ch] = r.Value;
+                        _lastEncoderReportMicros[ch] = r.DeviceMicros;
+                        _ring.Push(EventKind.Encoder, ch, r.Value, r.DeviceMicros);
+                    }
+
+                    break;
+                case CaptureLine.ToneMonitor:
+                    _ring.Push(EventKind.Tone, ch, r.Level != 0 ? (long)toneFrequencyHz : 0, r.DeviceMicros);
+                    break;
+                case CaptureLine.SyncMonitor:
+                    _ring.Push(EventKind.SyncOut, ch, r.Level, r.DeviceMicros);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+}
