@@ -3,8 +3,10 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Threading.Tasks;
+using Rig.Host.Derivation;
 using Rig.Host.Journal;
 using Rig.Host.Sessions;
+using Rig.Host.Tasks;
 using Rig.Integration.Tests;
 using Rig.TestSupport;
 using Xunit;
@@ -96,4 +98,68 @@ public sealed class HostCrashTests
         Assert.Contains("not a session folder", other.Stderr, StringComparison.Ordinal);
         await sim.InterruptAsync();
     }
+
+    [Fact]
+    public async Task A_protocol_session_killed_and_resumed_derives_its_task_tables_from_every_segment_and_a_second_recorder_is_refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var mosquitto = await MosquittoBroker.StartAsync(ct);
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("s");
+        string url = mosquitto.Address.ToString();
+        string[] task = ["--protocol", "supervised-leaf1-circle1", "--mouse", "m1"];
+        await using var sim = await Sessions.StartSimAsync(url, "task-crash", ["--speed", "1", "--minutes", "0.75", "--json"], ct);
+
+        var first = await Sessions.StartBridgeAsync(url, "task-crash", folder, resume: false, ct, task);
+        await Sessions.WaitForJournalGrowthAsync(folder, 30_000, "the bridge to record before it is killed", ct);
+
+        // A second recorder on the folder in use is refused, naming the holder, and writes nothing.
+        var second = await RigProcess.RunAsync(["run", "--rig", "task-crash", "--broker", url, "--resume", folder, .. task],
+            Sessions.ProcessTimeout, cancellationToken: ct);
+        Assert.True(second.ExitCode == 25, $"exit {second.ExitCode}\n{second.Stderr}");
+        Assert.Contains("is being recorded by the recorder of rig task-crash, process " + first.Id, second.Stderr, StringComparison.Ordinal);
+        Assert.Equal([SessionFolder.JournalFile], SessionFolder.Open(folder).JournalSegments.Select(Path.GetFileName));
+
+        System.Diagnostics.Process.GetProcessById(first.Id).Kill();
+        await first.WaitAsync(Sessions.ProcessTimeout, ct);
+        await first.DisposeAsync();
+        await using var resumed = await Sessions.StartBridgeAsync(url, "task-crash", folder, resume: true, ct, task);
+        var device = await Sessions.FinishSimAsync(sim, ct);
+        var (code, summary) = await Sessions.StopBridgeAsync(resumed, ct);
+        Assert.True(code == 0, $"{resumed.Stderr}\n{summary}\n{device}");
+
+        // The uninterrupted run of the same recorded data: every record of both segments in one journal.
+        string merged = dir.Combine("merged");
+        Directory.CreateDirectory(merged);
+        File.Copy(Path.Combine(folder, SessionFolder.HeaderFile), Path.Combine(merged, SessionFolder.HeaderFile));
+        using (var writer = JournalWriter.Create(Path.Combine(merged, SessionFolder.JournalFile), TimeProvider.System))
+        {
+            foreach (string segment in SessionFolder.Open(folder).JournalSegments)
+            {
+                foreach (var record in JournalReader.Read(segment).Records)
+                {
+                    writer.Append(record.Type, record.Topic, record.HostNanos, record.Payload.Span);
+                }
+            }
+        }
+
+        var whole = SessionDerivation.Compute(SessionFolder.Open(merged)).Task!;
+        var written = TaskSessionTables.Read(SessionFolder.Open(folder).DerivedPath);
+        Assert.NotEmpty(written.Trials);
+        Assert.Equal(DeviceFields(whole), DeviceFields(written));
+        Assert.Equal(whole.Licks.Select(l => (l.DeviceMicros, l.Trial)), written.Licks.Select(l => (l.DeviceMicros, l.Trial)));
+        Assert.Equal(whole.Frames.Select(f => (f.Frame, f.DeviceMicros, f.Trial)), written.Frames.Select(f => (f.Frame, f.DeviceMicros, f.Trial)));
+
+        // The tables hold what was recorded after the crash, which only journal.2.rigj has: the first segment alone (all the
+        // derivation used to read) ends before the last trial starts.
+        string firstOnly = dir.Combine("first-only");
+        Directory.CreateDirectory(firstOnly);
+        File.Copy(Path.Combine(folder, SessionFolder.HeaderFile), Path.Combine(firstOnly, SessionFolder.HeaderFile));
+        File.Copy(Path.Combine(folder, SessionFolder.JournalFile), Path.Combine(firstOnly, SessionFolder.JournalFile));
+        var beforeCrash = SessionDerivation.Compute(SessionFolder.Open(firstOnly)).Alignment.Events;
+        Assert.True(written.Trials.Max(t => t.StartDeviceMicros) > beforeCrash.Max(e => e.DeviceMicros));
+    }
+
+    private static string[] DeviceFields(TaskSessionTables tables) => [.. tables.Trials.Select(t => string.Join(',', t.Trial, t.Wall, t.Rewarded,
+        t.StartDeviceMicros, t.GrayDeviceMicros, t.EndDeviceMicros, t.CueDeviceMicros, t.RewardDeviceMicros, t.Licks))];
 }

@@ -27,9 +27,10 @@ internal static class Sessions
     }
 
     /// <summary>Starts `rig run --verbose` and waits until it records (its journal exists).</summary>
-    public static async Task<RigProcess> StartBridgeAsync(string url, string rig, string folder, bool resume, CancellationToken ct)
+    public static async Task<RigProcess> StartBridgeAsync(string url, string rig, string folder, bool resume, CancellationToken ct,
+        IEnumerable<string>? extra = null)
     {
-        var run = RigProcess.Start(["run", "--rig", rig, "--broker", url, resume ? "--resume" : "--out", folder, "--verbose", "--json"]);
+        var run = RigProcess.Start(["run", "--rig", rig, "--broker", url, resume ? "--resume" : "--out", folder, "--verbose", "--json", .. extra ?? []]);
         await Eventually.WaitUntil(() => run.Stderr.Contains("recording rig", StringComparison.Ordinal) || run.HasExited,
             TimeSpan.FromSeconds(60), $"the bridge to start recording {rig}", ct);
         Assert.False(run.HasExited, run.Stderr);
