@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Rig.Host.Link;
-using Rig.Protocol;
 
 namespace Rig.Host.Flashing;
 
@@ -20,9 +19,9 @@ public sealed class DeviceConfiguration
     /// <param name="caPem">PEM of the CA that signed an mqtts:// broker's certificate (the device has no trust store of its own); null without TLS.</param>
     public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy, string? caPem = null)
     {
-        if (!RigTopics.IsValidRigId(rigId))
+        if (!Rig.Protocol.RigId.IsValid(rigId))
         {
-            throw new ArgumentException($"invalid rig id '{rigId}'", nameof(rigId));
+            throw new ArgumentException(Rig.Protocol.RigId.Problem(rigId), nameof(rigId));
         }
 
         RigId = rigId;

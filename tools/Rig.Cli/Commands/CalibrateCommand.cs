@@ -79,7 +79,7 @@ internal static class CalibrateCommand
         else
         {
             var store = new CalibrationStore("calibrations");
-            if (!RigTopicsSafe(rigId) || !File.Exists(store.PathFor(rigId, 0)))
+            if (!Rig.Protocol.RigId.IsValid(rigId) || !File.Exists(store.PathFor(rigId, 0)))
             {
                 return null;
             }
@@ -115,8 +115,6 @@ internal static class CalibrateCommand
         await Console.Error.WriteLineAsync($"rig {command}: rewards in µL by the calibration of {provenance.Date:yyyy-MM-dd} in {provenance.File}");
         return provenance;
     }
-
-    private static bool RigTopicsSafe(string rigId) => Rig.Protocol.RigTopics.IsValidRigId(rigId);
 
     private sealed record Common(string RigId, string? Broker, int Valve, double IntervalMs, double MinRefillMs, uint HardMaxMicros,
         string? ScalePort, string ScaleCommand, double Density, string Store, bool Force, string? SessionOut, bool Virtual,

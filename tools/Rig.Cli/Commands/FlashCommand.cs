@@ -52,13 +52,13 @@ internal static class FlashCommand
                 r.AddError("--address: " + problem);
             }
         });
-        var rig = new Option<string?>("--rig") { Description = "Rig id written into the device configuration: 1-32 characters of A-Z a-z 0-9 _ -" };
+        var rig = new Option<string?>("--rig") { Description = "Rig id written into the device configuration: " + RigId.Rule };
         rig.Validators.Add(r =>
         {
             string? value = r.GetValueOrDefault<string?>();
-            if (value is null || !RigTopics.IsValidRigId(value))
+            if (value is null || !RigId.IsValid(value))
             {
-                r.AddError($"invalid rig id '{value}': use 1-32 characters of A-Z a-z 0-9 _ -");
+                r.AddError(RigId.Problem(value ?? ""));
             }
         });
         var broker = new Option<string?>("--broker") { Description = "Broker URL written into the device configuration: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]" };
