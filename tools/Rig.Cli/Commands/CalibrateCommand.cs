@@ -1,7 +1,6 @@
 using System;
 using System.CommandLine;
 using System.Globalization;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,58 +58,9 @@ internal static class CalibrateCommand
         Description = "Water calibration file to record in session.json and to turn rewards into µL (default: calibrations/<rig>-valve0.calibration.json when it exists)",
     };
 
-    /// <summary>
-    /// The calibration a session records: the file given, else the rig's valve 0 file in ./calibrations when there is one.
-    /// A given file that cannot be used is an error; an implicit one only a warning. An old curve is warned about.
-    /// </summary>
-    public static async Task<CalibrationProvenance?> ResolveProvenanceAsync(string? file, string rigId, string command, TimeProvider time)
-    {
-        ArgumentNullException.ThrowIfNull(time);
-        CalibrationHistory history;
-        int valve = 0;
-        if (file is not null)
-        {
-            history = CalibrationProvenance.LoadFile(file, out valve);
-        }
-        else
-        {
-            var store = new CalibrationStore("calibrations");
-            if (!Rig.Protocol.RigId.IsValid(rigId) || !File.Exists(store.PathFor(rigId, 0)))
-            {
-                return null;
-            }
-
-            try
-            {
-                history = store.Load(rigId, 0);
-            }
-            catch (CalibrationFileException e)
-            {
-                await Console.Error.WriteLineAsync($"rig {command}: warning: not using the calibration: {e.Message}");
-                return null;
-            }
-        }
-
-        var provenance = CalibrationProvenance.From(history, valve);
-        if (provenance is null)
-        {
-            if (file is not null)
-            {
-                throw new CalibrationInputException($"'{file}' holds no fitted calibration curve");
-            }
-
-            return null;
-        }
-
-        var age = DriftCheck.CheckAge(history, time.GetUtcNow(), DriftCheck.DefaultMaxAge);
-        if (age.Warn)
-        {
-            await Console.Error.WriteLineAsync($"rig {command}: warning: {age.Message}");
-        }
-
-        await Console.Error.WriteLineAsync($"rig {command}: rewards in µL by the calibration of {provenance.Date:yyyy-MM-dd} in {provenance.File}");
-        return provenance;
-    }
+    /// <summary>The calibration a session records (<see cref="CalibrationProvenance.ResolveAsync"/>); messages go to stderr.</summary>
+    public static Task<CalibrationProvenance?> ResolveProvenanceAsync(string? file, string rigId, string command, TimeProvider time) =>
+        CalibrationProvenance.ResolveAsync(file, rigId, command, Console.Error, time);
 
     private sealed class SharedOptions
     {
