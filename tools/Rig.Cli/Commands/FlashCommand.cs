@@ -148,7 +148,8 @@ internal static class FlashCommand
             {
                 FlashStatus.Done or FlashStatus.Planned => ExitCodes.Ok,
                 FlashStatus.PortMissing or FlashStatus.NoTerminal => ExitCodes.Usage,
-                _ => ExitCodes.FlashStepFailed,
+                FlashStatus.VersionUnknown or FlashStatus.StepFailed => ExitCodes.FlashStepFailed,
+                _ => throw new InvalidOperationException($"rig flash: no exit code for the outcome {result.Status}"),
             };
             if (result.Problem is not null)
             {
@@ -191,5 +192,4 @@ internal static class FlashCommand
         });
         return option;
     }
-
 }
