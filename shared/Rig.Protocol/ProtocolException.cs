@@ -55,6 +55,14 @@ namespace Rig.Protocol
             Offset = offset;
         }
 
+        /// <summary>A refusal with its own message, for input that is not a message at all (a rig id typed by a person).</summary>
+        public ProtocolException(ProtocolError error, string field, string message)
+            : base(message)
+        {
+            Error = error;
+            Field = field;
+        }
+
         public ProtocolException()
             : this(ProtocolError.None, string.Empty, 0)
         {

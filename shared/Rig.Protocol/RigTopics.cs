@@ -76,28 +76,10 @@ namespace Rig.Protocol
             return TopicKind.Unknown;
         }
 
-        /// <summary>
-        /// A rig id is 1 to 32 characters of [A-Za-z0-9_-]: it becomes a topic level and a folder name,
-        /// so MQTT wildcards, separators and path characters are refused.
-        /// </summary>
+        /// <summary>Whether <paramref name="rigId"/> is a rig id (<see cref="Rig.Protocol.RigId.IsValid"/>).</summary>
         public static bool IsValidRigId(string rigId)
         {
-            if (rigId == null || rigId.Length == 0 || rigId.Length > WireLimits.MaxRigIdLength)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < rigId.Length; i++)
-            {
-                char c = rigId[i];
-                bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-                if (!ok)
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return Rig.Protocol.RigId.IsValid(rigId);
         }
 
         public static void ValidateRigId(string rigId)

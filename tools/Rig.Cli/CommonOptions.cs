@@ -13,7 +13,7 @@ internal static class CommonOptions
     {
         var option = new Option<string>("--rig")
         {
-            Description = "Rig id: 1-32 characters of A-Z a-z 0-9 _ - (it names MQTT topics and folders)",
+            Description = "Rig id: " + RigId.Rule + " (it names MQTT topics and folders)",
             Required = required,
         };
         if (!required)
@@ -24,9 +24,9 @@ internal static class CommonOptions
         option.Validators.Add(result =>
         {
             string? value = result.GetValueOrDefault<string>();
-            if (value is not null && !RigTopics.IsValidRigId(value))
+            if (value is not null && !RigId.IsValid(value))
             {
-                result.AddError($"invalid rig id '{value}': use 1-32 characters of A-Z a-z 0-9 _ -");
+                result.AddError(RigId.Problem(value));
             }
         });
         return option;

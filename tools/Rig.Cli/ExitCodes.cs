@@ -51,7 +51,7 @@ public static class ExitCodes
     /// <summary>`rig flash`: the pin map or the credentials file is missing or invalid; the message names the file and the entry.</summary>
     public const int InvalidInputFile = 11;
 
-    /// <summary>`rig calibrate`: a bad input (duration above the hard maximum, zero pulses, a volume outside the calibrated range, a bad mass); nothing was sent or written.</summary>
+    /// <summary>`rig calibrate`: a bad input (duration above the hard maximum, zero pulses, a volume outside the calibrated range, a bad mass, a balance port that cannot be opened or a bad framing); nothing was sent or written.</summary>
     public const int CalibrationInput = 12;
 
     /// <summary>`rig calibrate`: the valve's calibration file cannot be read or is not valid; it was left unchanged.</summary>

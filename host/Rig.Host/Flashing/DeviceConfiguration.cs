@@ -25,9 +25,9 @@ public sealed class DeviceConfiguration
     /// <exception cref="FlashInputException">A field is longer than the record allows (the message gives sizes, never content).</exception>
     public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy, string? caPem = null)
     {
-        if (!RigTopics.IsValidRigId(rigId))
+        if (!Rig.Protocol.RigId.IsValid(rigId))
         {
-            throw new ArgumentException($"invalid rig id '{rigId}'", nameof(rigId));
+            throw new ArgumentException(Rig.Protocol.RigId.Problem(rigId), nameof(rigId));
         }
 
         RigId = rigId;

@@ -42,9 +42,9 @@ public sealed class LoopbackHistory
     /// <summary>The folder of one run (not created here).</summary>
     public string RunFolder(string rigId, string scenario, DateTimeOffset dateUtc)
     {
-        if (!RigTopics.IsValidRigId(rigId))
+        if (!RigId.IsValid(rigId))
         {
-            throw new LoopbackInputException($"invalid rig id '{rigId}'");
+            throw new LoopbackInputException(RigId.Problem(rigId));
         }
 
         return Path.Combine(Root, rigId, dateUtc.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + scenario);

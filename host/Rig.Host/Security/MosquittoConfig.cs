@@ -174,15 +174,15 @@ public static class MosquittoConfig
 
         foreach (var rig in plan.RigIds)
         {
-            if (!RigTopics.IsValidRigId(rig))
+            if (!RigId.IsValid(rig))
             {
-                throw new SecurityConfigException("--rigs", $"invalid rig id '{rig}': use 1-32 characters of A-Z a-z 0-9 _ -");
+                throw new SecurityConfigException("--rigs", RigId.Problem(rig));
             }
         }
 
-        if (!RigTopics.IsValidRigId(plan.BridgeUser))
+        if (!RigId.IsValid(plan.BridgeUser))
         {
-            throw new SecurityConfigException("--bridge-user", $"invalid bridge user name '{plan.BridgeUser}': use 1-32 characters of A-Z a-z 0-9 _ -");
+            throw new SecurityConfigException("--bridge-user", RigId.Problem(plan.BridgeUser, "bridge user name"));
         }
 
         var duplicate = plan.RigIds.Append(plan.BridgeUser).GroupBy(u => u, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);

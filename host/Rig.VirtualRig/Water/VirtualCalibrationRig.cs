@@ -13,7 +13,7 @@ namespace Rig.VirtualRig.Water;
 /// <see cref="Recorder"/>, intervals pass on the rig's virtual clock (<see cref="IntervalWait"/>), and the water is
 /// weighed by its simulated scale. `rig calibrate sim` and the calibration tests use it.
 /// </summary>
-public sealed class VirtualCalibrationRig : IAsyncDisposable
+public sealed class VirtualCalibrationRig : ICalibrationRig
 {
     private readonly IRigLink _bridgeLink;
     private readonly CancellationTokenSource _stopDevice;

@@ -83,8 +83,8 @@ internal static class FleetCommand
     private static string[]? ParseRigs(string list, string command)
     {
         string[] ids = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string? error = ids.FirstOrDefault(id => !RigTopics.IsValidRigId(id)) is { } bad
-            ? $"invalid rig id '{bad}' in --rigs: use 1-32 characters of A-Z a-z 0-9 _ -"
+        string? error = ids.FirstOrDefault(id => !RigId.IsValid(id)) is { } bad
+            ? RigId.Problem(bad, "rig id in --rigs")
             : ids.Length == 0 || ids.Distinct(StringComparer.Ordinal).Count() != ids.Length
                 ? "--rigs must name at least one rig, each once"
                 : null;

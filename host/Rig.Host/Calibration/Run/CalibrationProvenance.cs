@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.RegularExpressions;
+using System.Threading.Tasks;
 
 namespace Rig.Host.Calibration.Run;
 
@@ -65,5 +66,60 @@ public sealed record CalibrationProvenance(
         valve = int.Parse(match.Groups["valve"].Value, System.Globalization.CultureInfo.InvariantCulture);
         string directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
         return new CalibrationStore(directory).Load(match.Groups["rig"].Value, valve);
+    }
+
+    /// <summary>
+    /// The calibration a session records: the file given, else the rig's valve 0 file in ./calibrations when there is one.
+    /// A given file that cannot be used is an error; an implicit one only a warning. An old curve is warned about.
+    /// Messages and warnings go to <paramref name="log"/>, each starting "rig <paramref name="command"/>:".
+    /// </summary>
+    public static async Task<CalibrationProvenance?> ResolveAsync(string? file, string rigId, string command, TextWriter log, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(time);
+        CalibrationHistory history;
+        int valve = 0;
+        if (file is not null)
+        {
+            history = LoadFile(file, out valve);
+        }
+        else
+        {
+            var store = new CalibrationStore("calibrations");
+            if (!Rig.Protocol.RigId.IsValid(rigId) || !System.IO.File.Exists(store.PathFor(rigId, 0)))
+            {
+                return null;
+            }
+
+            try
+            {
+                history = store.Load(rigId, 0);
+            }
+            catch (CalibrationFileException e)
+            {
+                await log.WriteLineAsync($"rig {command}: warning: not using the calibration: {e.Message}");
+                return null;
+            }
+        }
+
+        var provenance = From(history, valve);
+        if (provenance is null)
+        {
+            if (file is not null)
+            {
+                throw new CalibrationInputException($"'{file}' holds no fitted calibration curve");
+            }
+
+            return null;
+        }
+
+        var age = DriftCheck.CheckAge(history, time.GetUtcNow(), DriftCheck.DefaultMaxAge);
+        if (age.Warn)
+        {
+            await log.WriteLineAsync($"rig {command}: warning: {age.Message}");
+        }
+
+        await log.WriteLineAsync($"rig {command}: rewards in µL by the calibration of {provenance.Date:yyyy-MM-dd} in {provenance.File}");
+        return provenance;
     }
 }
