@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Alignment;
-using Rig.Host.Sync;
+using Rig.Experiment.Alignment;
+using Rig.Recording.Sync;
 using Rig.VirtualRig.World;
 
 namespace Rig.Bench;

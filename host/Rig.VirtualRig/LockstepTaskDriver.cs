@@ -1,10 +1,10 @@
 using System;
 using Rig.Firmware;
-using Rig.Host.Bridge;
-using Rig.Host.Decoding;
-using Rig.Host.Journal;
-using Rig.Host.Tasks;
-using Rig.Host.Vr;
+using Rig.Recording.Bridge;
+using Rig.Recording.Decoding;
+using Rig.Recording.Journal;
+using Rig.Experiment.Tasks;
+using Rig.Experiment.Vr;
 using Rig.Protocol;
 
 namespace Rig.VirtualRig;

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using System.Threading.Tasks;
 using Rig.Firmware;
 using Rig.Firmware.Hardware;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Rig.Protocol;
 using Rig.VirtualRig.Peripherals;
 using Rig.VirtualRig.World;

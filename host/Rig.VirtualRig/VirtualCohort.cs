@@ -4,9 +4,9 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Bridge;
-using Rig.Host.Link;
-using Rig.Host.Tasks;
+using Rig.Recording.Bridge;
+using Rig.Recording.Link;
+using Rig.Experiment.Tasks;
 using Rig.VirtualRig.Models;
 
 using Rig.VirtualRig.World;

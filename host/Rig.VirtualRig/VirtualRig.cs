@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Rig.Firmware;
 using Rig.Firmware.Hardware;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Rig.Protocol;
 using Rig.VirtualRig.Models;
 using Rig.VirtualRig.Peripherals;

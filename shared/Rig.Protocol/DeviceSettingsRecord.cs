@@ -3,7 +3,7 @@ namespace Rig.Protocol
     /// <summary>
     /// The device settings record: the file <c>rig flash</c> writes to the ESP32's internal storage and the application
     /// reads at boot (docs/protocol.md, "Device settings record"): rig id, broker, MQTT login, the broker's CA and the pin
-    /// map the configuration was made from. The one codec for both ends: the host writes it (Rig.Host.Flashing.DeviceConfiguration)
+    /// map the configuration was made from. The one codec for both ends: the host writes it (Rig.Provisioning.Flashing.DeviceConfiguration)
     /// and the device reads it (firmware/Rig.Firmware.Esp32/Settings/DeviceSettings.cs). <see cref="Write"/> refuses what
     /// <see cref="Read"/> would refuse, so the host never writes a file the device cannot read. Whether the settings suit
     /// this firmware (TLS with a CA, the same pin map as PinMap.cs) is the device's check, not the codec's.

@@ -1,8 +1,8 @@
 using Rig.TestSupport;
 using System;
 using Rig.Firmware.Esp32.Settings;
-using Rig.Host.Flashing;
-using Rig.Host.Link;
+using Rig.Provisioning.Flashing;
+using Rig.Recording.Link;
 using Rig.Protocol;
 using Xunit;
 
@@ -10,7 +10,7 @@ namespace Rig.Esp32.CompileCheck.Tests;
 
 /// <summary>
 /// The device's reader of I:\rig-config.bin, compiled for .NET from the same source the device runs: it reads what
-/// `rig flash` writes (the real writer, Rig.Host.Flashing.DeviceConfiguration, produces the input here) through the
+/// `rig flash` writes (the real writer, Rig.Provisioning.Flashing.DeviceConfiguration, produces the input here) through the
 /// shared settings codec and refuses, with a reason, anything it cannot run with. Never throws.
 /// </summary>
 public sealed class DeviceSettingsTests

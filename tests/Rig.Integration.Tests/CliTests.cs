@@ -127,11 +127,11 @@ public sealed class CliTests
         await Eventually.WaitUntil(() => broker.Stdout.Contains("mqtt://", StringComparison.Ordinal) || broker.HasExited,
             TimeSpan.FromSeconds(30), "the broker to print its URL", ct);
         Assert.False(broker.HasExited, broker.Stderr);
-        var address = Rig.Host.Link.BrokerAddress.Parse(broker.Stdout.Trim());
+        var address = Rig.Recording.Link.BrokerAddress.Parse(broker.Stdout.Trim());
 
-        var links = new Rig.Host.Link.MqttLinkFactory(address);
-        await using var a = links.Create(new Rig.Host.Link.LinkOptions { ClientId = "a" });
-        await using var b = links.Create(new Rig.Host.Link.LinkOptions { ClientId = "b" });
+        var links = new Rig.Recording.Link.MqttLinkFactory(address);
+        await using var a = links.Create(new Rig.Recording.Link.LinkOptions { ClientId = "a" });
+        await using var b = links.Create(new Rig.Recording.Link.LinkOptions { ClientId = "b" });
         await a.ConnectAsync(ct);
         await b.ConnectAsync(ct);
         await b.SubscribeAsync("rig/v1/x/status", ct);

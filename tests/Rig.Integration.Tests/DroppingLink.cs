@@ -2,7 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 
 namespace Rig.Integration.Tests;
 

@@ -7,7 +7,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 
 namespace Rig.TestSupport;
 

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Rig.Host.Alignment;
-using Rig.Host.Sessions;
-using Rig.Host.Tasks;
+using Rig.Experiment.Alignment;
+using Rig.Recording.Sessions;
+using Rig.Experiment.Tasks;
 
 namespace Rig.TestSupport;
 

@@ -1,14 +1,13 @@
 using System;
 using System.IO;
-using Rig.Host.Bridge;
-using Rig.Host.Sessions;
-using Rig.Host.Calibration;
-using Rig.Host.Calibration.Run;
-using Rig.Host.Export;
-using Rig.Host.Flashing;
-using Rig.Host.Journal;
-using Rig.Host.Link;
-using Rig.Host.Security;
+using Rig.Recording.Bridge;
+using Rig.Recording.Sessions;
+using Rig.Recording.Calibration;
+using Rig.Provisioning.Calibration.Run;
+using Rig.Analysis.Export;
+using Rig.Provisioning.Flashing;
+using Rig.Recording.Journal;
+using Rig.Recording.Link;
 using Rig.Protocol;
 
 namespace Rig.Cli;
@@ -110,11 +109,11 @@ public static class ExitCodes
         DeviceNotFoundException => DeviceNotFound,
         JournalFormatException or NotASessionFolderException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
-        Rig.Host.Loopback.LoopbackInputException => Usage,
-        Rig.Host.Loopback.LoopbackRefusedException => LoopbackFailed,
+        Rig.Provisioning.Loopback.LoopbackInputException => Usage,
+        Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,
-        Rig.Host.Tasks.ProtocolFileException => ProtocolInvalid,
+        Rig.Experiment.Tasks.ProtocolFileException => ProtocolInvalid,
         _ => Failure,
     };
 }

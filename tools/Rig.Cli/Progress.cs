@@ -1,6 +1,6 @@
 using System;
 using System.Globalization;
-using Rig.Host.Decoding;
+using Rig.Recording.Decoding;
 using Rig.VirtualRig;
 
 namespace Rig.Cli;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
-using Rig.Host.Bridge;
+using Rig.Recording.Bridge;
 
 namespace Rig.Cli;
 

@@ -1,6 +1,6 @@
 using System;
 using System.CommandLine;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 
 namespace Rig.Cli;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Text;
-using Rig.Host.Flashing;
+using Rig.Provisioning.Flashing;
+using Rig.Recording.Link;
 
 namespace Rig.Cli;
 

@@ -7,11 +7,11 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Rig.Host.Bridge;
-using Rig.Host.Decoding;
-using Rig.Host.Journal;
-using Rig.Host.Link;
+using Rig.Recording.Bridge;
+using Rig.Recording.Decoding;
+using Rig.Recording.Journal;
 using Rig.Protocol;
+using Rig.TestSupport;
 using Rig.VirtualRig;
 
 namespace Rig.Bench.Perf;

@@ -5,10 +5,10 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Bridge;
-using Rig.Host.Decoding;
-using Rig.Host.Journal;
-using Rig.Host.Link;
+using Rig.Recording.Bridge;
+using Rig.Recording.Decoding;
+using Rig.Recording.Journal;
+using Rig.Recording.Link;
 using Rig.Protocol;
 
 namespace Rig.Bench.Perf;
@@ -249,7 +249,7 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
             Directory.CreateDirectory(folder);
             var sink = align ? new AligningSink(stream.ClockMap(0)) : null;
             var decoder = new SessionDecoder("inproc", sink);
-            using var writer = journal ? JournalWriter.Create(Path.Combine(folder, Rig.Host.Sessions.SessionFolder.JournalFile), TimeProvider.System) : null;
+            using var writer = journal ? JournalWriter.Create(Path.Combine(folder, Rig.Recording.Sessions.SessionFolder.JournalFile), TimeProvider.System) : null;
             byte[] status = OnlineStatus();
             decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Status, 0, status));
             var gate = new object();

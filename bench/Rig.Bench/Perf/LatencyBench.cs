@@ -6,9 +6,9 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Bridge;
-using Rig.Host.Journal;
-using Rig.Host.Link;
+using Rig.Recording.Bridge;
+using Rig.Recording.Journal;
+using Rig.Recording.Link;
 using Rig.Protocol;
 
 namespace Rig.Bench.Perf;
@@ -65,7 +65,7 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
                 }, cancellationToken);
                 recorders.Add(recorder);
                 tracker.Recorder = recorder;
-                time.Watch(Path.Combine(root, rigId, Rig.Host.Sessions.SessionFolder.JournalFile), tracker);
+                time.Watch(Path.Combine(root, rigId, Rig.Recording.Sessions.SessionFolder.JournalFile), tracker);
             }
 
             var topics = new byte[rigs][];

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using Rig.Host.Decoding;
-using Rig.Host.Sync;
+using Rig.Recording.Decoding;
+using Rig.Recording.Sync;
 using Rig.Protocol;
 
 namespace Rig.Bench.Perf;

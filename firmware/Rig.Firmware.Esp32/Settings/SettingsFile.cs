@@ -7,7 +7,7 @@ namespace Rig.Firmware.Esp32.Settings
     /// <summary>Reads the device configuration from the ESP32's internal storage (the nanoFramework I: drive).</summary>
     public static class SettingsFile
     {
-        /// <summary>Where <c>rig flash</c> deploys it (Rig.Host.Flashing.NanoffCommands.DeviceConfigPath).</summary>
+        /// <summary>Where <c>rig flash</c> deploys it (Rig.Provisioning.Flashing.NanoffCommands.DeviceConfigPath).</summary>
         public const string DefaultPath = @"I:\rig-config.bin";
 
         /// <summary>The largest record the codec's limits allow (a typical one is under 2 KiB); anything past this is not ours.</summary>

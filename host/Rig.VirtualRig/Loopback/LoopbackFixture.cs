@@ -1,6 +1,6 @@
 using System;
 using Rig.Firmware.Hardware;
-using Rig.Host.Loopback;
+using Rig.Provisioning.Loopback;
 using Rig.Protocol;
 using Rig.VirtualRig.Peripherals;
 
@@ -74,8 +74,8 @@ public static class LoopbackFixture
 /// <summary>Connects <see cref="LoopbackWorkflow"/> to a virtual rig: the rig on its own loop and a bridge recording it.</summary>
 public static class VirtualLoopback
 {
-    public static Func<string, Rig.Host.Decoding.IEventSink, System.Threading.CancellationToken, System.Threading.Tasks.Task<LoopbackConnection>> Connector(
-        Rig.Host.Link.ILinkFactory links, VirtualRigOptions options, Rig.Host.Bridge.BridgeOptions bridge, Rig.Host.Bridge.SessionStartInfo info,
+    public static Func<string, Rig.Recording.Decoding.IEventSink, System.Threading.CancellationToken, System.Threading.Tasks.Task<LoopbackConnection>> Connector(
+        Rig.Recording.Link.ILinkFactory links, VirtualRigOptions options, Rig.Recording.Bridge.BridgeOptions bridge, Rig.Recording.Bridge.SessionStartInfo info,
         TimeProvider time, Microsoft.Extensions.Logging.ILogger logger) =>
         async (folder, sink, ct) =>
         {

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
-using Rig.Host.Vr;
+using Rig.Experiment.Vr;
 
 namespace Rig.VirtualRig.Models;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Calibration.Run;
+using Rig.Provisioning.Calibration.Run;
 
 namespace Rig.VirtualRig.Water;
 

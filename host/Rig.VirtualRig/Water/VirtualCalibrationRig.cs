@@ -2,9 +2,9 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Bridge;
-using Rig.Host.Calibration.Run;
-using Rig.Host.Link;
+using Rig.Recording.Bridge;
+using Rig.Provisioning.Calibration.Run;
+using Rig.Recording.Link;
 
 namespace Rig.VirtualRig.Water;
 
@@ -42,7 +42,7 @@ public sealed class VirtualCalibrationRig : ICalibrationRig
     /// <summary>Connects a virtual rig and a bridge, starts the rig's loop at its configured speed and starts recording into <paramref name="folder"/>.</summary>
     /// <param name="sink">Receives every decoded event (rig loopback collects its edges here); null for none.</param>
     public static async Task<VirtualCalibrationRig> StartAsync(ILinkFactory links, VirtualRigOptions rigOptions, BridgeOptions bridgeOptions,
-        string folder, SessionStartInfo info, TimeProvider time, ILogger logger, CancellationToken cancellationToken, Rig.Host.Decoding.IEventSink? sink = null)
+        string folder, SessionStartInfo info, TimeProvider time, ILogger logger, CancellationToken cancellationToken, Rig.Recording.Decoding.IEventSink? sink = null)
     {
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(rigOptions);

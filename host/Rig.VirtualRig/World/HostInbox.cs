@@ -5,7 +5,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 
 namespace Rig.VirtualRig.World;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Alignment;
+using Rig.Experiment.Alignment;
 using Xunit;
 
 namespace Rig.Host.Tests.Alignment;

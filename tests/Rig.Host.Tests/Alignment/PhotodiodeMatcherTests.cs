@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Rig.Host.Alignment;
+using Rig.Experiment.Alignment;
 using Xunit;
 
 namespace Rig.Host.Tests.Alignment;

@@ -1,4 +1,4 @@
-using Rig.Host.Bridge;
+using Rig.Recording.Bridge;
 using Xunit;
 
 namespace Rig.Host.Tests.Bridge;

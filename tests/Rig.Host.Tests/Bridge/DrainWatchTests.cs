@@ -1,5 +1,5 @@
 using System;
-using Rig.Host.Bridge;
+using Rig.Recording.Bridge;
 using Rig.Host.Tests.Journal;
 using Xunit;
 

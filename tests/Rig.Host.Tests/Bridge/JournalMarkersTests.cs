@@ -1,6 +1,6 @@
 using System;
 using System.Text;
-using Rig.Host.Bridge;
+using Rig.Recording.Bridge;
 using Xunit;
 
 namespace Rig.Host.Tests.Bridge;

@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Bridge;
+using Rig.Recording.Bridge;
 using Rig.Host.Tests.Journal;
 using Rig.Protocol;
 using Xunit;

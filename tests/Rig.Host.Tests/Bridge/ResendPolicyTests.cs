@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using Rig.Host.Bridge;
-using Rig.Host.Decoding;
+using Rig.Recording.Bridge;
+using Rig.Recording.Decoding;
 using Xunit;
 
 namespace Rig.Host.Tests.Bridge;

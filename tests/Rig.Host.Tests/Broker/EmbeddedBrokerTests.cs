@@ -3,8 +3,8 @@ using System.IO;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
-using Rig.Host.Broker;
-using Rig.Host.Link;
+using Rig.Recording.Broker;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System;
-using Rig.Host.Calibration;
+using Rig.Recording.Calibration;
 using Xunit;
 
 namespace Rig.Host.Tests.Calibration;

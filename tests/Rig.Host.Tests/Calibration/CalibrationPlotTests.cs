@@ -1,6 +1,7 @@
 using System;
 using System.IO;
-using Rig.Host.Calibration;
+using Rig.Provisioning.Calibration;
+using Rig.Recording.Calibration;
 using Rig.TestSupport;
 using Xunit;
 

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Rig.Host.Calibration;
+using Rig.Recording.Calibration;
 using Rig.TestSupport;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Calibration;
+using Rig.Recording.Calibration;
 using Xunit;
 
 namespace Rig.Host.Tests.Calibration;

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Rig.Host.Calibration;
+using Rig.Recording.Calibration;
 using Xunit;
 
 namespace Rig.Host.Tests.Calibration;

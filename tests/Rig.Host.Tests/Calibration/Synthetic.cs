@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Rig.Host.Calibration;
+using Rig.Recording.Calibration;
 
 namespace Rig.Host.Tests.Calibration;
 

@@ -2,8 +2,8 @@ using System;
 using System.IO;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Rig.Host.Bridge;
-using Rig.Host.Calibration.Run;
+using Rig.Recording.Bridge;
+using Rig.Provisioning.Calibration.Run;
 using Rig.TestSupport;
 using Xunit;
 

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Bridge;
-using Rig.Host.Calibration.Run;
+using Rig.Recording.Bridge;
+using Rig.Provisioning.Calibration.Run;
 using Rig.Protocol;
 using Xunit;
 

@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.Ports;
 using System.Text;
 using System.Threading.Tasks;
-using Rig.Host.Calibration.Run;
+using Rig.Provisioning.Calibration.Run;
 using Rig.TestSupport;
 using Xunit;
 

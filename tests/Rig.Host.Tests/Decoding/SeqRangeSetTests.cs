@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Decoding;
+using Rig.Recording.Decoding;
 using Xunit;
 
 namespace Rig.Host.Tests.Decoding;

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Decoding;
-using Rig.Host.Journal;
+using Rig.Recording.Decoding;
+using Rig.Recording.Journal;
 using Rig.Protocol;
 using Xunit;
 

@@ -2,9 +2,9 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Linq;
-using Rig.Host.Export;
-using Rig.Host.Reports;
-using Rig.Host.Tasks;
+using Rig.Analysis.Export;
+using Rig.Analysis.Reports;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using Rig.Host.Tasks;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 
 namespace Rig.Host.Tests.Export;

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Threading.Tasks;
-using Rig.Host.Export;
+using Rig.Analysis.Export;
 using Rig.TestSupport;
 using Xunit;
 

@@ -2,8 +2,8 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using Rig.Host.Export;
-using Rig.Host.Tasks;
+using Rig.Analysis.Export;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 using Xunit;
 

@@ -3,8 +3,8 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
-using Rig.Host.Export;
-using Rig.Host.Tasks;
+using Rig.Analysis.Export;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 using Xunit;
 

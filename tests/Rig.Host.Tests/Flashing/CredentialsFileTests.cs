@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.Versioning;
 using System.Text;
-using Rig.Host.Flashing;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

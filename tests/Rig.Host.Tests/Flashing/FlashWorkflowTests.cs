@@ -4,7 +4,8 @@ using System.Linq;
 using System.Runtime.Versioning;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Flashing;
+using Rig.Provisioning.Flashing;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
-using Rig.Host.Flashing;
-using Rig.Host.Link;
+using Rig.Provisioning.Flashing;
+using Rig.Recording.Link;
 using Xunit;
 
 namespace Rig.Host.Tests.Flashing;

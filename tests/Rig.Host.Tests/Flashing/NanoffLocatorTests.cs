@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.Versioning;
-using Rig.Host.Flashing;
+using Rig.Provisioning.Flashing;
 using Rig.TestSupport;
 using Xunit;
 

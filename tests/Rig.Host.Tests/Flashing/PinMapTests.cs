@@ -1,8 +1,8 @@
 using System;
 using System.IO;
 using System.Text.Json.Nodes;
-using Rig.Host.Flashing;
-using Rig.Host.Link;
+using Rig.Provisioning.Flashing;
+using Rig.Recording.Link;
 using Rig.Protocol;
 using Rig.TestSupport;
 using Xunit;

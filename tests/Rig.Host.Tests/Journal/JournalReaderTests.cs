@@ -2,7 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
-using Rig.Host.Journal;
+using Rig.Recording.Journal;
 using Rig.Protocol;
 using Rig.TestSupport;
 using Xunit;

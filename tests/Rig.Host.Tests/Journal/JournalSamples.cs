@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using Rig.Host.Journal;
+using Rig.Recording.Journal;
 using Rig.Protocol;
 using Xunit;
 

@@ -6,7 +6,7 @@ using System.IO;
 using System.Numerics;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Journal;
+using Rig.Recording.Journal;
 using Rig.Protocol;
 using Rig.TestSupport;
 using Xunit;

@@ -1,5 +1,5 @@
 using System;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Xunit;
 
 namespace Rig.Host.Tests.Link;

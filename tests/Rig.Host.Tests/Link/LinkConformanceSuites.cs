@@ -1,7 +1,7 @@
 using System.Net;
 using System.Threading.Tasks;
-using Rig.Host.Broker;
-using Rig.Host.Link;
+using Rig.Recording.Broker;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

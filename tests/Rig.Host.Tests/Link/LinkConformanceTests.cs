@@ -7,7 +7,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

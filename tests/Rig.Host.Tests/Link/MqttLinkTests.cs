@@ -4,7 +4,7 @@ using System.Net;
 using System.Threading.Tasks;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

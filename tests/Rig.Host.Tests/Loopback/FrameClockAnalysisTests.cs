@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Loopback;
+using Rig.Provisioning.Loopback;
 using Xunit;
 
 namespace Rig.Host.Tests.Loopback;

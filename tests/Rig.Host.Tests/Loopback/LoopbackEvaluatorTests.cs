@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Rig.Host.Loopback;
+using Rig.Provisioning.Loopback;
 using Rig.TestSupport;
 using Xunit;
 

@@ -5,9 +5,8 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Flashing;
-using Rig.Host.Link;
-using Rig.Host.Security;
+using Rig.Recording.Link;
+using Rig.Provisioning.Security;
 using Rig.TestSupport;
 using Xunit;
 

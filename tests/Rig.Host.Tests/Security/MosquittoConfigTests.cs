@@ -1,6 +1,7 @@
 using System;
 using System.IO;
-using Rig.Host.Security;
+using Rig.Provisioning.Security;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 
@@ -42,8 +43,8 @@ public sealed class MosquittoConfigTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files.PasswordFile));
         }
 
-        var rig1 = Rig.Host.Flashing.CredentialsFile.Read(files.CredentialFiles["rig1"]);
-        var rig2 = Rig.Host.Flashing.CredentialsFile.Read(files.CredentialFiles["rig2"]);
+        var rig1 = CredentialsFile.Read(files.CredentialFiles["rig1"]);
+        var rig2 = CredentialsFile.Read(files.CredentialFiles["rig2"]);
         Assert.NotEqual(rig1.Password, rig2.Password);
         Assert.DoesNotContain(rig1.Password!, File.ReadAllText(files.PasswordFile), StringComparison.Ordinal);
     }

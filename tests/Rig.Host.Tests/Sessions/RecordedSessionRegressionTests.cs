@@ -4,9 +4,9 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Security.Cryptography;
-using Rig.Host.Derivation;
-using Rig.Host.Export;
-using Rig.Host.Sessions;
+using Rig.Analysis.Derivation;
+using Rig.Analysis.Export;
+using Rig.Recording.Sessions;
 using Rig.TestSupport;
 using Xunit;
 

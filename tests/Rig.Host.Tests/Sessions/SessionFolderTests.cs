@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Rig.Host.Journal;
-using Rig.Host.Sessions;
+using Rig.Recording.Journal;
+using Rig.Recording.Sessions;
 using Rig.TestSupport;
 using Xunit;
 
@@ -88,7 +88,7 @@ public sealed class SessionFolderTests
         var folder = SessionFolder.Create(dir.Combine("s"), Header());
         Assert.False(folder.IsClosed);
         Assert.Null(folder.ReadSummary());
-        var summary = new SessionSummaryFile(new Rig.Host.Decoding.SessionDecoder("rig-f").Summarize(), 3, 100, true);
+        var summary = new SessionSummaryFile(new Rig.Recording.Decoding.SessionDecoder("rig-f").Summarize(), 3, 100, true);
         folder.WriteSummary(summary);
         Assert.True(folder.IsClosed);
         Assert.Equal(3, folder.ReadSummary()!.JournalRecords);

@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using Rig.Host.Sync;
+using Rig.Recording.Sync;
 using Xunit;
 
 namespace Rig.Host.Tests.Sync;

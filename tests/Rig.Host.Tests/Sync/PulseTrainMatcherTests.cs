@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Sync;
+using Rig.Recording.Sync;
 using Xunit;
 
 namespace Rig.Host.Tests.Sync;

@@ -1,7 +1,7 @@
 using System.IO;
 using System.Linq;
 using System.Text;
-using Rig.Host.Tasks;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 using Xunit;
 
@@ -261,7 +261,7 @@ public sealed class ProtocolLoaderTests
     [Fact]
     public void The_loader_validates_against_the_schema_file_in_protocols_built_into_the_assembly()
     {
-        using var embedded = typeof(ProtocolLoader).Assembly.GetManifestResourceStream("Rig.Host.Tasks.protocol-schema.json");
+        using var embedded = typeof(ProtocolLoader).Assembly.GetManifestResourceStream("Rig.Experiment.Tasks.protocol-schema.json");
         Assert.NotNull(embedded);
         using var reader = new StreamReader(embedded);
         Assert.Equal(File.ReadAllText(RepositoryRoot.Combine("protocols", "schema.json")), reader.ReadToEnd());

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using Rig.Host.Tasks;
+using Rig.Experiment.Tasks;
 using Rig.Protocol;
 using Rig.TestSupport;
 using Xunit;

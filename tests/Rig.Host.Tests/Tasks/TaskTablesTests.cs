@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Rig.Host.Tasks;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System.Linq;
-using Rig.Host.Tasks;
+using Rig.Experiment.Tasks;
 using Rig.TestSupport;
 using Xunit;
 

@@ -6,8 +6,8 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Rig.Host.Link;
-using Rig.Host.Vr;
+using Rig.Recording.Link;
+using Rig.Experiment.Vr;
 using Rig.TestSupport;
 using Xunit;
 

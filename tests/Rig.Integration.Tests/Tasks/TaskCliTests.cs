@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
 

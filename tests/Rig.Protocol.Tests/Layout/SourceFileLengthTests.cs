@@ -8,25 +8,12 @@ namespace Rig.Protocol.Tests.Layout;
 
 public sealed class SourceFileLengthTests
 {
-    /// <summary>
-    /// Files being split in parallel branches: exempt here only until those branches are merged, then this list is emptied.
-    /// </summary>
-    private static readonly string[] TemporarilyExemptBeingSplitInParallelBranches =
-    [
-        "firmware/Rig.Firmware.Esp32/Settings/DeviceSettings.cs",
-        "host/Rig.Host/Bridge/SessionRecorder.cs",
-        "host/Rig.Host/Tasks/ProtocolLoader.cs",
-        "tools/Rig.Cli/Commands/FlashCommand.cs",
-    ];
-
     [Fact]
     public void No_product_source_file_is_over_500_lines_unless_a_Long_comment_near_its_top_says_why()
     {
         string root = RepositoryRoot.Find();
 
-        var offenders = SourceFileLength.Offenders(root)
-            .Where(o => !TemporarilyExemptBeingSplitInParallelBranches.Contains(o.Path))
-            .ToArray();
+        var offenders = SourceFileLength.Offenders(root).ToArray();
 
         Assert.True(
             offenders.Length == 0,

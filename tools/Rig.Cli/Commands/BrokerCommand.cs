@@ -3,7 +3,7 @@ using System.CommandLine;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Broker;
+using Rig.Recording.Broker;
 
 namespace Rig.Cli.Commands;
 

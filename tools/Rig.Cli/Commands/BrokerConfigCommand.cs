@@ -2,7 +2,8 @@ using System;
 using System.CommandLine;
 using System.Linq;
 using System.Threading.Tasks;
-using Rig.Host.Security;
+using Rig.Provisioning.Security;
+using Rig.Recording.Link;
 
 namespace Rig.Cli.Commands;
 

@@ -6,10 +6,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Sessions;
-using Rig.Host.Broker;
-using Rig.Host.Link;
-using Rig.Host.Tasks;
+using Rig.Recording.Sessions;
+using Rig.Recording.Broker;
+using Rig.Recording.Link;
+using Rig.Experiment.Tasks;
 using Rig.VirtualRig;
 using Command = System.CommandLine.Command;
 

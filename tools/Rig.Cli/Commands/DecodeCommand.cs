@@ -4,8 +4,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Derivation;
-using Rig.Host.Sessions;
+using Rig.Analysis.Derivation;
+using Rig.Recording.Sessions;
 
 namespace Rig.Cli.Commands;
 

@@ -7,10 +7,10 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Bridge;
-using Rig.Host.Sessions;
-using Rig.Host.Broker;
-using Rig.Host.Link;
+using Rig.Recording.Bridge;
+using Rig.Recording.Sessions;
+using Rig.Recording.Broker;
+using Rig.Recording.Link;
 using Rig.Protocol;
 using Command = System.CommandLine.Command;
 using Rig.VirtualRig;
@@ -56,7 +56,7 @@ internal static class DemoCommand
     internal sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration);
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
-    internal static string SummaryRewards(Rig.Host.Decoding.SessionCounts counts)
+    internal static string SummaryRewards(Rig.Recording.Decoding.SessionCounts counts)
     {
         var r = counts.Rewards;
         if (r is null || r.Count == 0)

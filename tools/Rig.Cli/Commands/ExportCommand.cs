@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Export;
+using Rig.Analysis.Export;
 
 namespace Rig.Cli.Commands;
 

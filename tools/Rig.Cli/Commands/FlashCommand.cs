@@ -3,7 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Flashing;
+using Rig.Provisioning.Flashing;
 using Rig.Protocol;
 using Command = System.CommandLine.Command;
 

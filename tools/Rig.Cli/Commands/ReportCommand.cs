@@ -2,7 +2,7 @@ using System;
 using System.CommandLine;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Reports;
+using Rig.Analysis.Reports;
 
 namespace Rig.Cli.Commands;
 

@@ -7,12 +7,12 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Rig.Host.Bridge;
-using Rig.Host.Derivation;
-using Rig.Host.Sessions;
-using Rig.Host.Tasks;
-using Rig.Host.Vr;
-using Rig.Host.Link;
+using Rig.Recording.Bridge;
+using Rig.Analysis.Derivation;
+using Rig.Recording.Sessions;
+using Rig.Experiment.Tasks;
+using Rig.Experiment.Vr;
+using Rig.Recording.Link;
 
 namespace Rig.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System;
 using System.CommandLine;
 using System.Threading;
 using System.Threading.Tasks;
-using Rig.Host.Link;
+using Rig.Recording.Link;
 using Rig.VirtualRig;
 
 namespace Rig.Cli.Commands;
@@ -67,7 +67,7 @@ internal static class SimCommand
             if (loopback is not null)
             {
                 bool connected = !loopback.StartsWith("none:", StringComparison.Ordinal);
-                var scenario = Rig.Host.Loopback.LoopbackScenario.Find(connected ? loopback : loopback["none:".Length..]);
+                var scenario = Rig.Provisioning.Loopback.LoopbackScenario.Find(connected ? loopback : loopback["none:".Length..]);
                 options = Rig.VirtualRig.Loopback.LoopbackFixture.ForScenario(options, scenario, 7, 2, connected).Options;
             }
 

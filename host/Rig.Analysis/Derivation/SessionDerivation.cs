@@ -1,0 +1,70 @@
+using System;
+using System.IO;
+using Rig.Experiment.Alignment;
+using Rig.Recording.Sessions;
+using Rig.Experiment.Tasks;
+
+namespace Rig.Analysis.Derivation;
+
+/// <summary>Everything derived from one session's journal in one pass.</summary>
+/// <param name="Task">The task tables, for a session that ran a protocol; else null.</param>
+/// <param name="WrittenTo">The folder the tables were written into, or null while they are only in memory.</param>
+public sealed record DerivedSession(SessionFolder Folder, ReplayResult Replay, AlignmentTables Alignment, TaskSessionTables? Task, string? WrittenTo);
+
+/// <summary>
+/// The one derivation of a session: its journal segments are read once, through the decoder the live bridge ran, into
+/// every table builder (alignment, task tables); the typed rows are then written with their one CSV schema each. `rig run`,
+/// `rig demo`, `rig decode --export` and the virtual sessions all come through here.
+/// </summary>
+public static class SessionDerivation
+{
+    /// <summary>The mouse name given to sessions that recorded no subject (sessions recorded before session.json kept one).</summary>
+    public const string UnknownMouse = "unknown";
+
+    /// <summary>Derives <paramref name="folder"/> into its own derived/ folder, which must not exist yet.</summary>
+    /// <param name="subject">Whose session it is, when session.json does not say (older sessions); overrides the header when given.</param>
+    public static DerivedSession Derive(SessionFolder folder, SessionSubject? subject = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        return Derive(folder, folder.DerivedPath, subject);
+    }
+
+    /// <summary>Derives <paramref name="folder"/> into <paramref name="outputFolder"/>, which must not exist: derived tables are never written over earlier ones.</summary>
+    public static DerivedSession Derive(SessionFolder folder, string outputFolder, SessionSubject? subject = null)
+    {
+        outputFolder = Path.GetFullPath(outputFolder);
+        if (Directory.Exists(outputFolder) || File.Exists(outputFolder))
+        {
+            throw new IOException($"'{outputFolder}' already exists; derived tables are written into a new folder and never over earlier ones");
+        }
+
+        var derived = Compute(folder, subject);
+        Directory.CreateDirectory(outputFolder);
+        derived.Alignment.Write(outputFolder);
+        derived.Task?.Write(outputFolder);
+        return derived with
+        {
+            Alignment = derived.Alignment with { Summary = derived.Alignment.Summary with { Folder = outputFolder } },
+            WrittenTo = outputFolder,
+        };
+    }
+
+    /// <summary>The one pass, in memory: nothing is written.</summary>
+    public static DerivedSession Compute(SessionFolder folder, SessionSubject? subject = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var alignment = new SessionAlignment();
+        var task = new TaskReplay();
+        var replay = folder.Replay(alignment, task);
+        var tables = alignment.Build(replay.Decoder);
+        var taskTables = task.HasPlan ? task.Build(SubjectOf(folder.Header, subject), replay.Decoder) : null;
+        return new DerivedSession(folder, replay.Result, tables, taskTables, null);
+    }
+
+    /// <summary>Whose session it is: the one given, else the header's, else an unknown mouse on the session's start day (UTC), block 1.</summary>
+    public static SessionSubject SubjectOf(SessionHeader header, SessionSubject? given = null)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return given ?? header.Subject ?? new SessionSubject(UnknownMouse, DateOnly.FromDateTime(header.StartedUtc.UtcDateTime), 1);
+    }
+}

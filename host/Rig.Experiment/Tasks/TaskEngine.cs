@@ -1,0 +1,302 @@
+using System;
+using System.Collections.Generic;
+using Rig.Experiment.Vr;
+using Rig.Protocol;
+
+namespace Rig.Experiment.Tasks;
+
+/// <summary>Where the engine's decisions go on the record (the session journal's Marker records).</summary>
+public interface ITaskJournal
+{
+    void Mark(TaskMarker marker);
+}
+
+/// <summary>A command the engine wants sent, with why (for logs and the journal).</summary>
+public readonly record struct TaskCommand(Command Command, string Reason, int Trial);
+
+/// <summary>
+/// The task engine: a hardware-free state machine driven by device-time inputs (encoder samples, licks, tone and valve
+/// events, and the device clock as it advances) that emits device commands (PlayTone for the cue, ArmReward windows so
+/// the device opens the valve on the first lick, PulseValve for Passive rewards, Disarm at the grey space) and
+/// journals each decision as a task marker. It never waits on anything: whoever drives it delivers the commands (over
+/// the link in `rig run`, in lockstep with the simulation in the virtual rig; docs/task.md).
+/// </summary>
+public sealed class TaskEngine
+{
+    /// <summary>An armed window lasts at most this long, µs; the engine disarms at the grey space well before (a corridor takes seconds).</summary>
+    public const ulong MaxArmWindowMicros = 120_000_000;
+
+    private readonly TaskProtocol _protocol;
+    private readonly double _countsPerCm;
+    private readonly ITaskJournal _journal;
+    private readonly IVrSceneSink? _scene;
+    private readonly IReadOnlyList<PlannedTrial> _plan;
+    private readonly CorridorModel _model;
+    private readonly List<TaskCommand> _outbox = [];
+    private readonly byte _valveChannel;
+    private ulong _nowMicros;
+    private bool _started;
+    private bool _stopped;
+    private ulong _cueActiveUntil;
+    private ulong _startMicros;
+    private ulong _lastEncoderMicros;
+    private bool _haveEncoder;
+
+    // Per-trial state.
+    private bool _cueCommanded;
+    private bool _armed;
+    private bool _rewarded;
+    private ulong? _passiveDueMicros;
+
+    public TaskEngine(TaskProtocol protocol, double encoderCountsPerCm, ITaskJournal journal, IVrSceneSink? scene = null, byte valveChannel = 0)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(journal);
+        _protocol = protocol;
+        _countsPerCm = encoderCountsPerCm;
+        _journal = journal;
+        _scene = scene;
+        _valveChannel = valveChannel;
+        _plan = TrialPlan.Create(protocol);
+        _model = new CorridorModel(protocol, encoderCountsPerCm, _plan.Count);
+        Tables = new TaskTableBuilder();
+    }
+
+    public TaskProtocol Protocol => _protocol;
+
+    /// <summary>The live task tables: fed the same markers and events the journal holds.</summary>
+    public TaskTableBuilder Tables { get; }
+
+    public int Trial => _model.Trial;
+
+    public int TrialsStarted => _model.TrialsStarted;
+
+    public int TrialsCompleted { get; private set; }
+
+    public int CommandsIssued { get; private set; }
+
+    /// <summary>Encoder samples that arrived after a later one (a resent batch) and were not used live.</summary>
+    public long LateEncoderSamples { get; private set; }
+
+    /// <summary>Journals the plan and starts the first trial at the next encoder sample.</summary>
+    public void Start(ulong deviceMicros)
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("the task already started");
+        }
+
+        _started = true;
+        _nowMicros = deviceMicros;
+        _startMicros = deviceMicros;
+        Mark(new TaskMarker
+        {
+            Event = TaskMarker.Plan,
+            DeviceMicros = deviceMicros,
+            Protocol = _protocol,
+            EncoderCountsPerCm = _countsPerCm,
+            Trials = _plan,
+        });
+        Mark(new TaskMarker { Event = TaskMarker.Start, DeviceMicros = deviceMicros });
+        _model.Start(deviceMicros);
+    }
+
+    /// <summary>Ends the task: no further trial starts, an armed reward is cancelled.</summary>
+    public void Stop(ulong deviceMicros)
+    {
+        if (!_started || _stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        _model.StopStartingTrials(deviceMicros);
+        if (_armed)
+        {
+            DisarmNow("session stop");
+        }
+
+        Mark(new TaskMarker { Event = TaskMarker.Stop, DeviceMicros = deviceMicros, Trial = _model.Trial });
+    }
+
+    /// <summary>Feeds device events (one batch, in sequence order).</summary>
+    public void OnEvents(uint bootId, ReadOnlySpan<EventRecord> records)
+    {
+        Tables.OnEvents(bootId, records);
+        if (!_started)
+        {
+            return;
+        }
+
+        foreach (var r in records)
+        {
+            if (r.DeviceMicros < _startMicros)
+            {
+                // From before the task (a batch resent from the session's start): not the task's business.
+                continue;
+            }
+
+            switch (r.Kind)
+            {
+                case EventKind.Encoder when r.Channel == 0:
+                    if (_haveEncoder && r.DeviceMicros <= _lastEncoderMicros)
+                    {
+                        // A late sample (its batch was resent): the corridor has moved on; counted, and the offline
+                        // rebuild, which sorts, will show the difference.
+                        LateEncoderSamples++;
+                        break;
+                    }
+
+                    _haveEncoder = true;
+                    _lastEncoderMicros = r.DeviceMicros;
+                    OnEncoder(r.DeviceMicros, r.Value);
+                    break;
+                case EventKind.Tone when r.Value > 0:
+                    // The cue as the device played it: a Passive reward is timed from here, not from the command.
+                    _cueActiveUntil = r.DeviceMicros + (ulong)((_protocol.Cue?.ToneDurationMs ?? 0) * 1000);
+                    if (_protocol.Reward.Mode == BehaviourMetricsCalculator.Passive && CurrentRewarded && _passiveDueMicros is null && !_rewarded)
+                    {
+                        _passiveDueMicros = r.DeviceMicros + (ulong)Math.Round(_protocol.Reward.DelayMs * 1000);
+                    }
+
+                    break;
+                case EventKind.Valve when r.Channel == _valveChannel && r.Value > 0:
+                    _rewarded = true;
+                    _armed = false;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The device clock has reached <paramref name="deviceNowMicros"/>: time-driven decisions (a Passive reward's delay).</summary>
+    public void Advance(ulong deviceNowMicros)
+    {
+        _nowMicros = Math.Max(_nowMicros, deviceNowMicros);
+        if (_passiveDueMicros is { } due && deviceNowMicros >= due && !_rewarded && !_stopped)
+        {
+            _passiveDueMicros = null;
+            _rewarded = true;
+            Issue(new Command { Opcode = CommandOpcode.PulseValve, Channel = _valveChannel, DurationMicros = ValveMicros }, TaskMarker.Pulse,
+                "passive reward");
+        }
+    }
+
+    /// <summary>Commands decided since the last call, in order.</summary>
+    public IReadOnlyList<TaskCommand> TakeCommands()
+    {
+        var commands = _outbox.ToArray();
+        _outbox.Clear();
+        return commands;
+    }
+
+    private bool CurrentRewarded => _model.Trial >= 0 && _plan[_model.Trial].Rewarded;
+
+    private uint ValveMicros => (uint)Math.Round(_protocol.Reward.ValveOpenMs * 1000);
+
+    private void OnEncoder(ulong micros, long count)
+    {
+        _nowMicros = Math.Max(_nowMicros, micros);
+        var step = _model.OnEncoder(micros, count);
+        if (step.Gray >= 0)
+        {
+            Mark(new TaskMarker { Event = TaskMarker.Gray, DeviceMicros = micros, Trial = step.Gray });
+            if (_armed)
+            {
+                DisarmNow("grey space");
+            }
+        }
+
+        if (step.Ended >= 0)
+        {
+            TrialsCompleted++;
+            Mark(new TaskMarker { Event = TaskMarker.TrialEnd, DeviceMicros = micros, Trial = step.Ended });
+            if (_armed)
+            {
+                DisarmNow("trial end");
+            }
+        }
+
+        if (step.Started >= 0)
+        {
+            _cueCommanded = false;
+            _armed = false;
+            _rewarded = false;
+            _passiveDueMicros = null;
+            var p = _plan[step.Started];
+            Mark(new TaskMarker { Event = TaskMarker.TrialStart, DeviceMicros = micros, Trial = step.Started, Detail = p.Wall });
+        }
+
+        if (_model.Trial >= 0 && !_model.InGray && !_stopped)
+        {
+            Decide(micros);
+        }
+
+        _scene?.OnScene(new Vr.VrSceneState(micros, _model.Trial, _model.Trial >= 0 ? _plan[_model.Trial].Wall : "", _model.PositionDm,
+            _model.InGray, micros < _cueActiveUntil, _model.SpeedCmPerSecond, _model.LastMovementCounts));
+    }
+
+    private void Decide(ulong micros)
+    {
+        var p = _plan[_model.Trial];
+        double position = _model.PositionDm;
+        if (_protocol.Cue is { } cue && p.CueDm is { } cueDm && !_cueCommanded && position >= cueDm)
+        {
+            _cueCommanded = true;
+            Issue(new Command
+            {
+                Opcode = CommandOpcode.PlayTone,
+                FrequencyHz = (ushort)cue.ToneFrequencyHz,
+                DurationMicros = (uint)Math.Round(cue.ToneDurationMs * 1000),
+            }, TaskMarker.Cue, $"cue planned at {cueDm:0.0} dm");
+            if (p.Rewarded && _protocol.Reward.Mode == BehaviourMetricsCalculator.ActiveAfterCue)
+            {
+                Arm(micros, "first lick after the cue");
+            }
+        }
+
+        if (p.Rewarded && _protocol.Reward.Mode == BehaviourMetricsCalculator.RewardZone && p.ZoneStartDm is { } zone && !_armed && !_rewarded
+            && position >= zone && position < _protocol.Reward.ZoneEndDm)
+        {
+            Arm(micros, $"reward zone from {zone:0.0} dm");
+        }
+
+        if (_armed && _protocol.Reward.Mode == BehaviourMetricsCalculator.RewardZone && position >= _protocol.Reward.ZoneEndDm)
+        {
+            DisarmNow("end of the reward zone");
+        }
+    }
+
+    private void Arm(ulong micros, string why)
+    {
+        _armed = true;
+        Issue(new Command
+        {
+            Opcode = CommandOpcode.ArmReward,
+            Channel = _valveChannel,
+            DurationMicros = ValveMicros,
+            WindowStartMicros = micros,
+            WindowEndMicros = micros + MaxArmWindowMicros,
+        }, TaskMarker.Arm, why);
+    }
+
+    private void DisarmNow(string why)
+    {
+        _armed = false;
+        Issue(new Command { Opcode = CommandOpcode.Disarm }, TaskMarker.Disarm, why);
+    }
+
+    private void Issue(Command command, string marker, string why)
+    {
+        CommandsIssued++;
+        _outbox.Add(new TaskCommand(command, why, _model.Trial));
+        Mark(new TaskMarker { Event = marker, DeviceMicros = _nowMicros, Trial = _model.Trial, PositionDm = Finite(_model.PositionDm), Detail = why });
+    }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private void Mark(TaskMarker marker)
+    {
+        _journal.Mark(marker);
+        Tables.OnMarker(marker);
+    }
+}

@@ -1,0 +1,135 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using MQTTnet.Server;
+using Rig.Recording.Link;
+
+namespace Rig.Recording.Broker;
+
+/// <summary>How to run the <see cref="EmbeddedBroker"/>.</summary>
+public sealed record EmbeddedBrokerOptions
+{
+    /// <summary>TCP port; 0 lets the operating system pick a free one (see <see cref="EmbeddedBroker.Port"/>).</summary>
+    public int Port { get; init; } = BrokerAddress.DefaultPlainPort;
+
+    /// <summary>The address to listen on; loopback keeps the broker private to this machine.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// Messages the broker queues for one slow subscriber before it drops the oldest (counted in
+    /// <see cref="EmbeddedBroker.DroppedMessages"/>). Generous, so a simulator publishing flat out does not overflow it.
+    /// </summary>
+    public int MaxPendingMessagesPerClient { get; init; } = 1_000_000;
+}
+
+/// <summary>An MQTT broker inside the host process (MQTTnet.Server), for running without Mosquitto. Logs nothing.</summary>
+public sealed class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly MqttServerFactory _factory;
+    private readonly MqttServer _server;
+    private long _dropped;
+    private int _disposed;
+
+    private EmbeddedBroker(MqttServerFactory factory, MqttServer server, int port, IPAddress bindAddress)
+    {
+        _factory = factory;
+        _server = server;
+        Port = port;
+
+        // A wildcard bind accepts loopback connections, and clients cannot connect to 0.0.0.0 or :: themselves.
+        var connectTo = bindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : bindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : bindAddress;
+        Address = BrokerAddress.For(connectTo, port);
+        _server.ApplicationMessageEnqueuedOrDroppedAsync += args =>
+        {
+            if (args.IsDropped)
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+
+            return Task.CompletedTask;
+        };
+
+        // With the default overflow strategy the broker drops the OLDEST queued message to make room, which it reports here.
+        _server.QueuedApplicationMessageOverwrittenAsync += _ =>
+        {
+            Interlocked.Increment(ref _dropped);
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>The port the broker listens on (the one the OS picked when the options said 0).</summary>
+    public int Port { get; }
+
+    /// <summary>Where clients connect, e.g. <c>mqtt://127.0.0.1:1883</c>.</summary>
+    public BrokerAddress Address { get; }
+
+    /// <summary>Messages the broker dropped because a subscriber fell too far behind; should stay 0.</summary>
+    public long DroppedMessages => Interlocked.Read(ref _dropped);
+
+    /// <summary>Starts listening; throws <see cref="IOException"/> naming the port when it is already in use.</summary>
+    public static async Task<EmbeddedBroker> StartAsync(EmbeddedBrokerOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.BindAddress);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPendingMessagesPerClient, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var isV6 = options.BindAddress.AddressFamily == AddressFamily.InterNetworkV6;
+        var factory = new MqttServerFactory();
+        var serverOptions = factory.CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(options.Port)
+
+            // One listener, on the requested address only: MQTTnet otherwise also listens on every IPv6 interface.
+            .WithDefaultEndpointBoundIPAddress(isV6 ? IPAddress.None : options.BindAddress)
+            .WithDefaultEndpointBoundIPV6Address(isV6 ? options.BindAddress : IPAddress.None)
+            .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
+            .Build();
+        var server = factory.CreateMqttServer(serverOptions);
+        try
+        {
+            await server.StartAsync();
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            server.Dispose();
+            throw new IOException(
+                $"cannot start the embedded MQTT broker: port {options.Port} on {options.BindAddress} is already in use " +
+                "(is Mosquitto or another rig host running?); stop it, choose another port, or use port 0 for a free one",
+                ex);
+        }
+        catch (SocketException ex)
+        {
+            server.Dispose();
+            throw new IOException($"cannot start the embedded MQTT broker on {options.BindAddress} port {options.Port}: {ex.Message}", ex);
+        }
+
+        // MQTTnet writes the port the OS picked back into the endpoint options when the requested port was 0.
+        return new EmbeddedBroker(factory, server, serverOptions.DefaultEndpointOptions.Port, options.BindAddress);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await _server.StopAsync(_factory.CreateMqttServerStopOptionsBuilder().Build());
+        }
+        finally
+        {
+            _server.Dispose();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+using Rig.Recording.Bridge;
+using Rig.Recording.Calibration;
+using Rig.Recording.Decoding;
+
+namespace Rig.Recording.Sessions;
+
+/// <summary>The header written once at the start of a session (session.json); <see cref="SessionFolder"/> is its one reader and writer.</summary>
+/// <param name="Subject">Whose session it is (mouse, the day the session belongs to, block); null in sessions recorded before it was kept here.</param>
+public sealed record SessionHeader(
+    string Format,
+    string SessionId,
+    string RigId,
+    uint BootId,
+    string FirmwareVersion,
+    DateTimeOffset StartedUtc,
+    long HostMonotonicStartNanos,
+    IReadOnlyDictionary<string, int> WireFormats,
+    string Broker,
+    string Software,
+    string? TaskProtocol,
+    string? CommandLine,
+    CalibrationProvenance? Calibration = null,
+    SessionSubject? Subject = null);
+
+/// <summary>Whose session it is: the key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt; of the exports.</summary>
+/// <param name="SessionDate">The calendar day the session belongs to (a simulated cohort advances it per day).</param>
+public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Block);
+
+/// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
+/// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
+public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
+    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1);
+
+/// <summary>The JSON settings of the session folder's own files (session.json, summary.json): snake_case, indented.</summary>
+public static class SessionJson
+{
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+    };
+}
