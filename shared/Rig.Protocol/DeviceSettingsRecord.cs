@@ -130,7 +130,7 @@ namespace Rig.Protocol
         {
             if (!RigTopics.IsValidRigId(RigId))
             {
-                throw new ProtocolException(ProtocolError.InvalidRigId, "rig_id", HeaderBytes, "1 to 32 characters of A-Z a-z 0-9 _ -");
+                throw new ProtocolException(ProtocolError.InvalidRigId, "rig_id", HeaderBytes, Rig.Protocol.RigId.Rule);
             }
 
             CheckPort(BrokerPort, 6);
@@ -187,7 +187,7 @@ namespace Rig.Protocol
             record.RigId = reader.ReadUtf8String(WireLimits.MaxRigIdLength, "rig_id");
             if (!RigTopics.IsValidRigId(record.RigId))
             {
-                throw new ProtocolException(ProtocolError.InvalidRigId, "rig_id", at, "1 to 32 characters of A-Z a-z 0-9 _ -");
+                throw new ProtocolException(ProtocolError.InvalidRigId, "rig_id", at, Rig.Protocol.RigId.Rule);
             }
 
             at = reader.Position;

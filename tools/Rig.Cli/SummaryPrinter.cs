@@ -3,23 +3,15 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Rig.Recording.Decoding;
+using Rig.Recording;
 
 namespace Rig.Cli;
 
 /// <summary>The summary a command prints: a table for people, or JSON (--json) for scripts.</summary>
 internal static class SummaryPrinter
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-
-        // Behaviour metrics are NaN where undefined (no completed trial, no unrewarded corridor): written as "NaN".
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public static JsonSerializerOptions Json => RigJson.Files;
 
     public static void PrintJson(TextWriter output, object summary) => output.WriteLine(JsonSerializer.Serialize(summary, Json));
 

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Rig.Recording.Sessions;
+using Rig.Recording;
 
 namespace Rig.Experiment.Tasks;
 
@@ -88,13 +88,6 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
     public const string LicksFile = "licks.csv";
     public const string FramesFile = "frame_positions.csv";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public static CsvTable<TrialRow> TrialsTable { get; } = new(TrialsFile,
     [
         new("trial", t => CsvCell.Of(t.Trial)), new("wall", t => t.Wall), new("rewarded", t => CsvCell.Of(t.Rewarded)),
@@ -132,7 +125,7 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
         Directory.CreateDirectory(folder);
         using (var info = new FileStream(Path.Combine(folder, InfoFile), FileMode.CreateNew))
         {
-            JsonSerializer.Serialize(info, Info, Json);
+            JsonSerializer.Serialize(info, Info, RigJson.Files);
         }
 
         TrialsTable.Write(folder, Trials);
@@ -152,7 +145,7 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
         TaskSessionInfo info;
         using (var stream = File.OpenRead(infoPath))
         {
-            info = JsonSerializer.Deserialize<TaskSessionInfo>(stream, Json)
+            info = JsonSerializer.Deserialize<TaskSessionInfo>(stream, RigJson.Files)
                 ?? throw new InvalidDataException($"{infoPath}: empty");
         }
 

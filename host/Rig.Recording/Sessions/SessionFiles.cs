@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Text.Json;
 using Rig.Recording.Bridge;
 using Rig.Recording.Calibration;
 using Rig.Recording.Decoding;
@@ -33,14 +32,3 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
 public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
     LatencySummary? ReceiveToJournal = null, int JournalSegments = 1);
-
-/// <summary>The JSON settings of the session folder's own files (session.json, summary.json): snake_case, indented.</summary>
-public static class SessionJson
-{
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-    };
-}

@@ -78,7 +78,7 @@ public sealed class SessionFolder
             // header with CreateNew: a concurrent session in the same folder fails here instead of mixing files.
             Directory.CreateDirectory(path);
             using var stream = new FileStream(headerPath, FileMode.CreateNew, FileAccess.Write);
-            JsonSerializer.Serialize(stream, header, SessionJson.Options);
+            JsonSerializer.Serialize(stream, header, RigJson.Files);
         }
         catch (IOException e) when (File.Exists(headerPath))
         {
@@ -121,7 +121,7 @@ public sealed class SessionFolder
     public void WriteSummary(SessionSummaryFile summary)
     {
         using var stream = new FileStream(SummaryPath, FileMode.CreateNew, FileAccess.Write);
-        JsonSerializer.Serialize(stream, summary, SessionJson.Options);
+        JsonSerializer.Serialize(stream, summary, RigJson.Files);
     }
 
     /// <summary>Reads summary.json, or null while the session is open (or was never closed).</summary>
@@ -135,7 +135,7 @@ public sealed class SessionFolder
         try
         {
             using var stream = File.OpenRead(SummaryPath);
-            return JsonSerializer.Deserialize<SessionSummaryFile>(stream, SessionJson.Options)
+            return JsonSerializer.Deserialize<SessionSummaryFile>(stream, RigJson.Files)
                 ?? throw new JournalFormatException($"'{SummaryPath}' is not a valid session summary: it is JSON null");
         }
         catch (JsonException e)
@@ -173,7 +173,7 @@ public sealed class SessionFolder
         try
         {
             using var stream = File.OpenRead(headerPath);
-            header = JsonSerializer.Deserialize<SessionHeader>(stream, SessionJson.Options);
+            header = JsonSerializer.Deserialize<SessionHeader>(stream, RigJson.Files);
         }
         catch (JsonException e)
         {
@@ -188,9 +188,9 @@ public sealed class SessionFolder
             throw new JournalFormatException($"'{headerPath}' is not a valid session header: it is JSON null");
         }
 
-        if (!RigTopics.IsValidRigId(header.RigId))
+        if (!RigId.IsValid(header.RigId))
         {
-            throw new JournalFormatException($"'{headerPath}' is not a valid session header: the field 'rig_id' is missing or not a rig id (1-32 characters of A-Z a-z 0-9 _ -)");
+            throw new JournalFormatException($"'{headerPath}' is not a valid session header: the field 'rig_id' is missing or not a rig id (" + RigId.Rule + ")");
         }
 
         return header;

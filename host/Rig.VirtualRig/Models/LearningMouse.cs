@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 using Rig.Experiment.Vr;
+using Rig.Recording;
 
 namespace Rig.VirtualRig.Models;
 
@@ -43,8 +44,6 @@ public sealed record MouseLearningState
     /// <summary>Wall → familiarity from exposure (0 to 1).</summary>
     public Dictionary<string, double> Familiarity { get; init; } = [];
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <summary>Loads the state of <paramref name="mouse"/> from <paramref name="path"/>, or a naive mouse if the file does not exist.</summary>
     public static MouseLearningState LoadOrNew(string path, string mouse)
     {
@@ -56,7 +55,7 @@ public sealed record MouseLearningState
         try
         {
             using var stream = File.OpenRead(path);
-            var state = JsonSerializer.Deserialize<MouseLearningState>(stream, Json) ?? throw new InvalidDataException("empty");
+            var state = JsonSerializer.Deserialize<MouseLearningState>(stream, RigJson.Files) ?? throw new InvalidDataException("empty");
             return state.Mouse == mouse ? state
                 : throw new InvalidDataException($"it belongs to mouse '{state.Mouse}', not '{mouse}'");
         }
@@ -74,7 +73,7 @@ public sealed record MouseLearningState
         string temp = full + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(stream, this, Json);
+            JsonSerializer.Serialize(stream, this, RigJson.Files);
         }
 
         File.Move(temp, full, overwrite: true);

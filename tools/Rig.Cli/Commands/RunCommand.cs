@@ -6,7 +6,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
 using Rig.Analysis.Derivation;
 using Rig.Recording.Sessions;
@@ -137,8 +136,9 @@ internal static class RunCommand
                 return refused;
             }
 
-            var builder = RigApp.CreateBuilder(verbose);
-            using var loggers = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            // One logging setup: the task and the scene need loggers before the host is built, so the host takes this factory.
+            using var loggers = RigApp.CreateLoggers(verbose);
+            var builder = RigApp.CreateBuilder(verbose, loggers);
             // The scene goes out on its own connection, so a slow renderer never delays the bridge's acknowledgements.
             await using var vrLink = publishScene ? new MqttLinkFactory(address, login).Create(new LinkOptions { ClientId = "vr-" + rigId + "-" + Environment.ProcessId }) : null;
             if (vrLink is not null)
