@@ -88,6 +88,18 @@ public sealed class ExportSession
         return new ExportSession(session, tables);
     }
 
+    /// <summary>Loads every folder in order, reporting each; none at all is refused with "no session to <paramref name="purpose"/>".</summary>
+    public static List<ExportSession> LoadAll(IEnumerable<string> folders, string purpose, IProgress<string>? progress)
+    {
+        ArgumentNullException.ThrowIfNull(folders);
+        var sessions = folders.Select(f =>
+        {
+            progress?.Report($"reading {f}");
+            return Load(f);
+        }).ToList();
+        return sessions.Count > 0 ? sessions : throw new ExportInputException("no session to " + purpose);
+    }
+
     /// <summary>The alignment's per-event rows (derived/aligned_events.csv), or null when the session has none.</summary>
     public IReadOnlyList<AlignedEventRow>? ReadAlignedEvents() => ReadDerived(AlignmentTables.EventsTable);
 

@@ -25,16 +25,7 @@ public static class TablesExport
 
     public static IReadOnlyList<TablesSession> Write(IEnumerable<string> sessionFolders, string outputFolder, IProgress<string>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(sessionFolders);
-        var sessions = sessionFolders.Select(f =>
-        {
-            progress?.Report($"reading {f}");
-            return ExportSession.Load(f);
-        }).ToList();
-        if (sessions.Count == 0)
-        {
-            throw new ExportInputException("no session to export");
-        }
+        var sessions = ExportSession.LoadAll(sessionFolders, "export", progress);
 
         foreach (var clash in sessions.GroupBy(s => s.Key).Where(g => g.Count() > 1))
         {

@@ -46,16 +46,7 @@ public static class BehaviourReport
 
     public static ReportResult Write(IEnumerable<string> sessionFolders, string outputFolder, IProgress<string>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(sessionFolders);
-        var sessions = sessionFolders.Select(f =>
-        {
-            progress?.Report($"reading {f}");
-            return ExportSession.Load(f);
-        }).ToList();
-        if (sessions.Count == 0)
-        {
-            throw new ExportInputException("no session to report");
-        }
+        var sessions = ExportSession.LoadAll(sessionFolders, "report", progress);
 
         var rasters = new List<(string, LickRaster)>();
         var histograms = new List<(string, FirstLickHistogram)>();

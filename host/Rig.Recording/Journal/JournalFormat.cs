@@ -6,9 +6,6 @@ namespace Rig.Recording.Journal;
 /// <summary>Constants of the journal file format; the layout itself is documented on <see cref="JournalWriter"/>.</summary>
 public static class JournalFormat
 {
-    /// <summary>The journal's name inside a session folder.</summary>
-    public const string FileName = "journal.rigj";
-
     public const ushort Version = 1;
 
     public const int FileHeaderLength = 16;

@@ -10,7 +10,7 @@ using Rig.Protocol;
 namespace Rig.Recording.Journal;
 
 /// <summary>
-/// Appends records to a session journal (<see cref="JournalFormat.FileName"/>), the raw record of a session that everything
+/// Appends records to a session journal (a session folder's journal segments, <see cref="Sessions.SessionFolder"/>), the raw record of a session that everything
 /// else is derived from.
 /// </summary>
 /// <remarks>

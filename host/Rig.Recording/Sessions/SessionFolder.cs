@@ -23,7 +23,7 @@ public sealed class SessionFolder
     public const string LockFile = "recording.lock";
 
     /// <summary>The first journal segment; later ones are journal.N.rigj.</summary>
-    public const string JournalFile = JournalFormat.FileName;
+    public const string JournalFile = "journal.rigj";
 
     private SessionFolder(string path, SessionHeader header)
     {

@@ -116,7 +116,7 @@ public sealed class DecoderFuzzTests
     public void The_journal_reader_throws_only_its_format_exception_and_keeps_every_record_before_the_damage()
     {
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
         var records = JournalSamples.EveryKind(rounds: 1).GetRange(0, 60);
         long[] offsets = JournalSamples.Write(path, records);
         byte[] journal = File.ReadAllBytes(path);

@@ -22,7 +22,7 @@ public sealed class JournalReaderTests
     public void Records_of_every_type_and_topic_round_trip_with_exact_bytes_and_times()
     {
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
         List<JournalRecord> expected = JournalSamples.EveryKind();
 
         JournalSamples.Write(path, expected);
@@ -92,7 +92,7 @@ public sealed class JournalReaderTests
     public void An_impossible_record_length_reports_corruption_at_that_record(uint length)
     {
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
         List<JournalRecord> records = ThreeRecords();
         long middle = JournalSamples.Write(path, records)[1];
         byte[] bytes = File.ReadAllBytes(path);

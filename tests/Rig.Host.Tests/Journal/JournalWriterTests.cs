@@ -21,7 +21,7 @@ public sealed class JournalWriterTests
     public void The_file_has_exactly_the_documented_bytes()
     {
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
 
         using (JournalWriter writer = JournalWriter.Create(path, TimeProvider.System))
         {
@@ -45,7 +45,7 @@ public sealed class JournalWriterTests
     public void Counters_match_the_file_after_dispose()
     {
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
         List<JournalRecord> records = JournalSamples.EveryKind(rounds: 1);
 
         JournalWriter writer = JournalWriter.Create(path, TimeProvider.System);
@@ -68,7 +68,7 @@ public sealed class JournalWriterTests
     public void Creating_a_journal_where_a_file_exists_throws_and_leaves_that_file_byte_for_byte_unchanged()
     {
         using var dir = new TempDirectory();
-        string journal = dir.Combine(JournalFormat.FileName);
+        string journal = dir.Combine("journal.rigj");
         JournalSamples.Write(journal, JournalSamples.EveryKind(rounds: 1));
         string other = dir.Combine("other.rigj");
         File.WriteAllBytes(other, "not a journal, but still not ours to overwrite"u8.ToArray());
@@ -91,7 +91,7 @@ public sealed class JournalWriterTests
     public async Task Records_appended_without_dispose_reach_the_file_within_the_flush_interval()
     {
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
         List<JournalRecord> records = JournalSamples.EveryKind(rounds: 1)[..20];
         await using JournalWriter writer = JournalWriter.Create(path, TimeProvider.System);
         foreach (JournalRecord record in records)
@@ -159,7 +159,7 @@ public sealed class JournalWriterTests
         const int threads = 4;
         const int perThread = 5000;
         using var dir = new TempDirectory();
-        string path = dir.Combine(JournalFormat.FileName);
+        string path = dir.Combine("journal.rigj");
 
         // A tiny interval and buffer limit make the timer and the write-through path race the appenders.
         var options = new JournalWriterOptions { FlushInterval = TimeSpan.FromMilliseconds(1), BufferLimitBytes = 4096 };

@@ -110,7 +110,7 @@ internal static class TaskCli
                     ("re-decoded from journal", result.RedecodeMatches ? "same counts" : "DIFFERENT counts"),
                     ("task table from journal", outcome.LiveDifferences.Count == 0 ? "same as live" : "DIFFERENT: " + string.Join("; ", outcome.LiveDifferences)),
                     ("task commands", $"{result.Task?.CommandsDelivered ?? 0} delivered, every one journaled with its acknowledgement"),
-                    ("task tables", Path.Combine(session.Folder, "derived") + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
+                    ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
                 rows.AddRange(MetricRows(tables.Info.Metrics));
                 SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, rows);
