@@ -83,6 +83,9 @@ public sealed class HostCrashTests
         var run = await RigProcess.RunAsync(["run", "--rig", "closed-rig", "--broker", url, "--out", folder, "--minutes", "0.05"],
             Sessions.ProcessTimeout, cancellationToken: ct);
         Assert.True(run.ExitCode == 0, run.Stderr);
+        // A plain session (no protocol) is derived too when it closes.
+        Assert.True(File.Exists(Path.Combine(folder, SessionFolder.DerivedFolderName, "aligned_events.csv")), run.Stdout);
+        Assert.True(File.Exists(Path.Combine(folder, SessionFolder.DerivedFolderName, "frames.csv")), run.Stdout);
         string[] before = [.. Directory.GetFiles(folder).Order().Select(f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))))];
 
         var resumed = await RigProcess.RunAsync(["run", "--rig", "closed-rig", "--broker", url, "--resume", folder],

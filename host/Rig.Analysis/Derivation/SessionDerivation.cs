@@ -54,10 +54,11 @@ public static class SessionDerivation
     {
         ArgumentNullException.ThrowIfNull(folder);
         var alignment = new SessionAlignment();
-        var task = new TaskReplay();
-        var replay = folder.Replay(alignment, task);
+        // Only a session that ran a protocol names one in its header; the others skip the task consumer and what it keeps.
+        var task = folder.Header.TaskProtocol is null ? null : new TaskReplay();
+        var replay = task is null ? folder.Replay(alignment) : folder.Replay(alignment, task);
         var tables = alignment.Build(replay.Decoder);
-        var taskTables = task.HasPlan ? task.Build(SubjectOf(folder.Header, subject), replay.Decoder) : null;
+        var taskTables = task is { HasPlan: true } ? task.Build(SubjectOf(folder.Header, subject), replay.Decoder) : null;
         return new DerivedSession(folder, replay.Result, tables, taskTables, null);
     }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using Rig.Recording.Decoding;
 using Rig.Protocol;
 using Rig.Recording.Sessions;
+using Rig.Recording.Sync;
 
 namespace Rig.Experiment.Alignment;
 
@@ -25,8 +26,11 @@ public sealed record AlignedEventRow(uint BootId, ulong Seq, EventKind Kind, byt
 public sealed record FrameRow(uint BootId, long Frame, int Acquisition, ulong DeviceMicros, long? HostNanos, int Licks, long? EncoderCount,
     long MovementCounts, bool Reward);
 
-/// <summary>The alignment tables of a session, in memory.</summary>
-public sealed record AlignmentTables(IReadOnlyList<AlignedEventRow> Events, IReadOnlyList<FrameRow> Frames, AlignmentSummary Summary)
+/// <summary>The alignment tables of a session.</summary>
+/// <param name="Events">Every event, in boot order then device time. From <see cref="SessionAlignment.Build"/> the rows are made as
+/// they are enumerated (a session holds about 1,000 events a second; materialized rows would double the derivation's memory),
+/// the same rows each time.</param>
+public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadOnlyList<FrameRow> Frames, AlignmentSummary Summary)
 {
     public const string EventsFile = "aligned_events.csv";
     public const string FramesFile = "frames.csv";
@@ -104,9 +108,9 @@ public sealed class SessionAlignment : IEventSink
     public AlignmentTables Build(SessionDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(decoder);
-        var events = new List<AlignedEventRow>();
+        var boots = new List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)>();
         var frames = new List<FrameRow>();
-        long withHost = 0, inFrames = 0;
+        long events = 0, withHost = 0, inFrames = 0;
         int acquisitions = 0, inferred = 0, dropped = 0;
         foreach (var (boot, list) in _byBoot)
         {
@@ -116,25 +120,37 @@ public sealed class SessionAlignment : IEventSink
             acquisitions += timeline.Acquisitions.Count;
             inferred += timeline.InferredEdges;
             dropped += timeline.DroppedEdges;
+            foreach (var (_, r) in list)
+            {
+                events++;
+                withHost += clock?.ToHost(r.DeviceMicros) is null ? 0 : 1;
+                inFrames += timeline.Locate(r.DeviceMicros) is null ? 0 : 1;
+            }
+
+            boots.Add((boot, list, clock, timeline));
+            AddFrames(frames, boot, list, timeline, clock);
+        }
+
+        return new AlignmentTables(Rows(boots), frames, new AlignmentSummary("", events, frames.Count, acquisitions, inferred, dropped, withHost, inFrames));
+    }
+
+    private static IEnumerable<AlignedEventRow> Rows(List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)> boots)
+    {
+        foreach (var (boot, list, clock, timeline) in boots)
+        {
             foreach (var (seq, r) in list)
             {
                 var host = clock?.ToHost(r.DeviceMicros);
                 var frame = timeline.Locate(r.DeviceMicros);
-                withHost += host is null ? 0 : 1;
-                inFrames += frame is null ? 0 : 1;
-                events.Add(new AlignedEventRow(boot, seq, r.Kind, r.Channel, r.Value, r.DeviceMicros, WholeNanos(host?.HostNanos),
-                    Rounded(host?.UncertaintyMicros, "0.0"), frame?.Frame, Rounded(frame?.Fraction, "0.0000")));
+                yield return new AlignedEventRow(boot, seq, r.Kind, r.Channel, r.Value, r.DeviceMicros, WholeNanos(host?.HostNanos),
+                    Rounded(host?.UncertaintyMicros, "0.0"), frame?.Frame, Rounded(frame?.Fraction, "0.0000"));
             }
-
-            AddFrames(frames, boot, list, timeline, clock);
         }
-
-        return new AlignmentTables(events, frames, new AlignmentSummary("", events.Count, frames.Count, acquisitions, inferred, dropped, withHost, inFrames));
     }
 
     // One row per frame: what happened from its edge to the next (licks: onsets; reward: a valve opening), the wheel
     // count at its edge (the latest sample at or before it) and the movement since the previous frame's edge.
-    private static void AddFrames(List<FrameRow> output, uint boot, List<(ulong Seq, EventRecord Record)> events, FrameTimeline timeline, Rig.Recording.Sync.ClockMap? clock)
+    private static void AddFrames(List<FrameRow> output, uint boot, List<(ulong Seq, EventRecord Record)> events, FrameTimeline timeline, ClockMap? clock)
     {
         var all = timeline.AllFrames().ToList();
         int e = 0;
