@@ -38,28 +38,30 @@ public static class SessionDerivation
             throw new IOException($"'{outputFolder}' already exists; derived tables are written into a new folder and never over earlier ones");
         }
 
-        var derived = Compute(folder, subject);
+        var (replay, alignment, task) = Pass(folder, subject);
         Directory.CreateDirectory(outputFolder);
-        derived.Alignment.Write(outputFolder);
-        derived.Task?.Write(outputFolder);
-        return derived with
-        {
-            Alignment = derived.Alignment with { Summary = derived.Alignment.Summary with { Folder = outputFolder } },
-            WrittenTo = outputFolder,
-        };
+        var tables = alignment.Write(replay.Decoder, outputFolder);
+        task?.Write(outputFolder);
+        return new DerivedSession(folder, replay.Result, tables, task, outputFolder);
     }
 
     /// <summary>The one pass, in memory: nothing is written.</summary>
     public static DerivedSession Compute(SessionFolder folder, SessionSubject? subject = null)
+    {
+        var (replay, alignment, task) = Pass(folder, subject);
+        return new DerivedSession(folder, replay.Result, alignment.Build(replay.Decoder), task, null);
+    }
+
+    // Reads the journal once into the alignment (its rows are made later, as they are written) and, for a session that ran
+    // a protocol, the task tables.
+    private static (SessionReplay Replay, SessionAlignment Alignment, TaskSessionTables? Task) Pass(SessionFolder folder, SessionSubject? subject)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var alignment = new SessionAlignment();
         // Only a session that ran a protocol names one in its header; the others skip the task consumer and what it keeps.
         var task = folder.Header.TaskProtocol is null ? null : new TaskReplay();
         var replay = task is null ? folder.Replay(alignment) : folder.Replay(alignment, task);
-        var tables = alignment.Build(replay.Decoder);
-        var taskTables = task is { HasPlan: true } ? task.Build(SubjectOf(folder.Header, subject), replay.Decoder) : null;
-        return new DerivedSession(folder, replay.Result, tables, taskTables, null);
+        return (replay, alignment, task is { HasPlan: true } ? task.Build(SubjectOf(folder.Header, subject), replay.Decoder) : null);
     }
 
     /// <summary>Whose session it is: the one given, else the header's, else an unknown mouse on the session's start day (UTC), block 1.</summary>

@@ -100,26 +100,50 @@ public sealed class ExportSession
         return sessions.Count > 0 ? sessions : throw new ExportInputException("no session to " + purpose);
     }
 
-    /// <summary>The alignment's per-event rows (derived/aligned_events.csv), or null when the session has none.</summary>
-    public IReadOnlyList<AlignedEventRow>? ReadAlignedEvents() => ReadDerived(AlignmentTables.EventsTable);
+    /// <summary>The alignment's per-event rows (derived/aligned_events.csv) as the file is read, or null when the session has none.</summary>
+    public IEnumerable<AlignedEventRow>? ReadAlignedEvents() =>
+        HasDerived(AlignmentTables.EventsTable) ? AsExportInput(() => AlignmentTables.EventsTable.Enumerate(_session.DerivedPath)) : null;
 
     /// <summary>The alignment's per-frame rows (derived/frames.csv), or null when the session has none.</summary>
-    public IReadOnlyList<FrameRow>? ReadAlignedFrames() => ReadDerived(AlignmentTables.FramesTable);
+    public IReadOnlyList<FrameRow>? ReadAlignedFrames() =>
+        HasDerived(AlignmentTables.FramesTable) ? [.. AsExportInput(() => AlignmentTables.FramesTable.Enumerate(_session.DerivedPath))] : null;
 
-    private List<T>? ReadDerived<T>(CsvTable<T> table)
+    private bool HasDerived<T>(CsvTable<T> table) => File.Exists(Path.Combine(_session.DerivedPath, table.FileName));
+
+    // A malformed derived table is an export input error (exit 18), whether its header or a later row is wrong.
+    private static IEnumerable<T> AsExportInput<T>(Func<IEnumerable<T>> open)
     {
-        if (!File.Exists(Path.Combine(_session.DerivedPath, table.FileName)))
-        {
-            return null;
-        }
-
+        IEnumerator<T> rows;
         try
         {
-            return table.Read(_session.DerivedPath);
+            rows = open().GetEnumerator();
         }
         catch (InvalidDataException e)
         {
             throw new ExportInputException(e.Message, e);
+        }
+
+        using (rows)
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = rows.MoveNext();
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new ExportInputException(e.Message, e);
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                yield return rows.Current;
+            }
         }
     }
 

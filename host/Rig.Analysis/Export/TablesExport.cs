@@ -80,9 +80,16 @@ public static class TablesExport
         long events = 0;
         if (s.ReadAlignedEvents() is { } aligned)
         {
-            Lines(Path.Combine(folder, EventsFile), "session,time_s," + AlignmentTables.EventsTable.Header,
-                aligned.Select(e => key + "," + Seconds(e.HostNanos) + "," + AlignmentTables.EventsTable.Format(e)));
-            events = aligned.Count;
+            // A row at a time from derived/ to the export: an events table holds about 1,000 rows a second of session.
+            using var output = new StreamWriter(new FileStream(Path.Combine(folder, EventsFile), FileMode.CreateNew), new UTF8Encoding(false));
+            output.WriteLine("session,time_s," + AlignmentTables.EventsTable.Header);
+            foreach (var e in aligned)
+            {
+                output.Write(key + "," + Seconds(e.HostNanos) + ",");
+                AlignmentTables.EventsTable.WriteRow(output, e);
+                output.WriteLine();
+                events++;
+            }
         }
         else
         {

@@ -37,6 +37,10 @@ public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadO
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
+    // Built once: reading a table names a kind per row.
+    private static readonly Dictionary<string, EventKind> KindsByName = Enumerable.Range(1, EventKinds.Count)
+        .ToDictionary(k => EventKinds.Name((EventKind)k), k => (EventKind)k, StringComparer.Ordinal);
+
     public static CsvTable<AlignedEventRow> EventsTable { get; } = new(EventsFile,
     [
         new("boot_id", e => CsvCell.Of(e.BootId)), new("seq", e => CsvCell.Of(e.Seq)), new("kind", e => EventKinds.Name(e.Kind)),
@@ -58,22 +62,28 @@ public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadO
     /// <summary>Writes both tables into <paramref name="folder"/>; existing files are never overwritten.</summary>
     public void Write(string folder)
     {
-        EventsTable.Write(folder, Events);
-        FramesTable.Write(folder, Frames);
+        Counted(folder);
     }
 
     /// <summary>The event kind a table names (<see cref="EventKinds.Name"/>), or null for a name no kind has.</summary>
-    public static EventKind? KindNamed(string name)
-    {
-        for (int k = 0; k < 256; k++)
-        {
-            if (EventKinds.Name((EventKind)k) == name)
-            {
-                return (EventKind)k;
-            }
-        }
+    public static EventKind? KindNamed(string name) => KindsByName.TryGetValue(name, out var kind) ? kind : null;
 
-        return null;
+    /// <summary>
+    /// Writes both tables into <paramref name="folder"/> and returns them with the summary counted from the rows as they were
+    /// written (events, with a host time, in an imaging frame), so the rows are made once.
+    /// </summary>
+    internal AlignmentTables Counted(string folder)
+    {
+        long events = 0, withHost = 0, inFrames = 0;
+        EventsTable.Write(folder, Events.Select(e =>
+        {
+            events++;
+            withHost += e.HostNanos is null ? 0 : 1;
+            inFrames += e.Frame is null ? 0 : 1;
+            return e;
+        }));
+        FramesTable.Write(folder, Frames);
+        return this with { Summary = Summary with { Folder = folder, Events = events, EventsWithHostTime = withHost, EventsInFrames = inFrames } };
     }
 
     private static EventKind KindNamed(CsvRow row, string column) =>
@@ -104,13 +114,30 @@ public sealed class SessionAlignment : IEventSink
         }
     }
 
-    /// <summary>The tables, once the pass is over; <paramref name="decoder"/> is the pass's decoder (for the clock maps).</summary>
+    /// <summary>The tables in memory, once the pass is over; <paramref name="decoder"/> is the pass's decoder (for the clock maps).</summary>
     public AlignmentTables Build(SessionDecoder decoder)
+    {
+        var tables = Prepare(decoder);
+        long withHost = 0, inFrames = 0;
+        foreach (var e in tables.Events)
+        {
+            withHost += e.HostNanos is null ? 0 : 1;
+            inFrames += e.Frame is null ? 0 : 1;
+        }
+
+        return tables with { Summary = tables.Summary with { EventsWithHostTime = withHost, EventsInFrames = inFrames } };
+    }
+
+    /// <summary>Writes the tables into <paramref name="folder"/> once the pass is over, counting the summary as the rows are written.</summary>
+    public AlignmentTables Write(SessionDecoder decoder, string folder) => Prepare(decoder).Counted(folder);
+
+    // Sorts each boot's events and builds its frame timeline and frame rows; the event rows are made when enumerated.
+    private AlignmentTables Prepare(SessionDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         var boots = new List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)>();
         var frames = new List<FrameRow>();
-        long events = 0, withHost = 0, inFrames = 0;
+        long events = 0;
         int acquisitions = 0, inferred = 0, dropped = 0;
         foreach (var (boot, list) in _byBoot)
         {
@@ -120,18 +147,12 @@ public sealed class SessionAlignment : IEventSink
             acquisitions += timeline.Acquisitions.Count;
             inferred += timeline.InferredEdges;
             dropped += timeline.DroppedEdges;
-            foreach (var (_, r) in list)
-            {
-                events++;
-                withHost += clock?.ToHost(r.DeviceMicros) is null ? 0 : 1;
-                inFrames += timeline.Locate(r.DeviceMicros) is null ? 0 : 1;
-            }
-
+            events += list.Count;
             boots.Add((boot, list, clock, timeline));
             AddFrames(frames, boot, list, timeline, clock);
         }
 
-        return new AlignmentTables(Rows(boots), frames, new AlignmentSummary("", events, frames.Count, acquisitions, inferred, dropped, withHost, inFrames));
+        return new AlignmentTables(Rows(boots), frames, new AlignmentSummary("", events, frames.Count, acquisitions, inferred, dropped, 0, 0));
     }
 
     private static IEnumerable<AlignedEventRow> Rows(List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)> boots)
