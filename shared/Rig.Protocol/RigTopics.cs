@@ -14,6 +14,10 @@ namespace Rig.Protocol
         Ack = 4,
         /// <summary>Device to host: replies to clock-sync requests.</summary>
         Sync = 5,
+        /// <summary>Renderer to host: one JSON message per drawn frame on <c>vr/v1/{rigId}/frame</c> (journal only; not a device topic).</summary>
+        VrFrame = 6,
+        /// <summary>Gimbl to host: <c>Gimbl/Frame</c>, one message per frame Gimbl reports (journal only; not a device topic).</summary>
+        GimblFrame = 7,
     }
 
     /// <summary>

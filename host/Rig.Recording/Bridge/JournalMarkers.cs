@@ -11,6 +11,10 @@ internal static class JournalMarkers
     /// <summary>A marker that is only a name (session_start, session_stop).</summary>
     public static byte[] Named(string what) => JsonSerializer.SerializeToUtf8Bytes(new { marker = what });
 
+    /// <summary>A topic the broker would not let the bridge subscribe to (the frame topics; the device's are required).</summary>
+    public static byte[] SubscriptionRefused(string topic, string reason) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { marker = "subscription_refused", topic, reason });
+
     public static byte[] Rebooted(Reboot reboot) =>
         JsonSerializer.SerializeToUtf8Bytes(new { marker = "device_rebooted", previous_boot_id = reboot.Previous, boot_id = reboot.Current });
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using Rig.Recording.Decoding;
 using Rig.Recording.Journal;
 using Rig.Recording.Link;
 using Rig.Recording.Sessions;
@@ -15,7 +16,7 @@ namespace Rig.Recording.Bridge;
 /// journaled first) and every message that arrived while waiting, with its receipt time (to be journaled after it).
 /// </summary>
 internal sealed record NewSession(SessionFolder Folder, DeviceStatus Status, byte[] StatusRequest, long StatusRequestNanos,
-    IReadOnlyList<(LinkMessage Message, long HostNanos)> Early);
+    IReadOnlyList<(LinkMessage Message, long HostNanos)> Early, IReadOnlyList<(string Topic, string Reason)> RefusedTopics);
 
 /// <summary>What happens before recording begins: subscribing, finding the device, creating or reopening the session folder.</summary>
 internal static class SessionOpening
@@ -35,7 +36,7 @@ internal static class SessionOpening
             throw new SessionFolderExistsException(path);
         }
 
-        await SubscribeAsync(link, topics, cancellationToken);
+        var refused = await SubscribeAsync(link, topics, cancellationToken);
 
         // Ask for a fresh status as well as relying on the retained one: a retained message published while we
         // subscribe can be missed by a broker, and one that restarted without persistence has none.
@@ -90,7 +91,7 @@ internal static class SessionOpening
             CommandLine: info.CommandLine,
             Calibration: info.Calibration,
             Subject: info.Subject));
-        return new NewSession(folder, status.Value, statusRequest, statusRequestNanos, early);
+        return new NewSession(folder, status.Value, statusRequest, statusRequestNanos, early, refused);
     }
 
     /// <summary>
@@ -132,13 +133,34 @@ internal static class SessionOpening
         }
     }
 
-    public static async Task SubscribeAsync(IRigLink link, RigTopics topics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Subscribes to the device's topics (a refusal ends the start) and to the VR frame topics (a refusal is returned: the
+    /// session records without frames, and says so in a journal marker and the log).
+    /// </summary>
+    /// <returns>The frame topics the broker refused, with the reason.</returns>
+    public static async Task<IReadOnlyList<(string Topic, string Reason)>> SubscribeAsync(IRigLink link, RigTopics topics, CancellationToken cancellationToken)
     {
         // Subscribe before anything is published or awaited, so no reply and no batch can slip past.
         foreach (string topic in new[] { topics.Status, topics.Events, topics.Ack, topics.Sync })
         {
             await link.SubscribeAsync(topic, cancellationToken);
         }
+
+        var refused = new List<(string Topic, string Reason)>();
+        foreach (string topic in new[] { new RecordedTopics(topics.RigId).VrFrame, RecordedTopics.GimblFrame })
+        {
+            try
+            {
+                await link.SubscribeAsync(topic, cancellationToken);
+            }
+            catch (LinkRejectedException e)
+            {
+                // A broker whose ACL predates the VR topics (rig broker-config writes them now) must not stop a recording.
+                refused.Add((topic, e.Message));
+            }
+        }
+
+        return refused;
     }
 
     private static bool TryReadStatus(ReadOnlyMemory<byte> payload, out DeviceStatus status)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -34,6 +35,8 @@ public sealed partial class SessionRecorder
             recorder.OnMessage(message, hostNanos);
         }
 
+        recorder.NoteRefused(opened.RefusedTopics);
+
         recorder.StartLoops();
         settings.Logger.LogInformation("recording rig {Rig} (boot {Boot:x8}, firmware {Firmware}) into {Folder}", settings.RigId,
             opened.Status.BootId, opened.Status.FirmwareVersion, opened.Folder.Path);
@@ -54,7 +57,7 @@ public sealed partial class SessionRecorder
         try
         {
             var replay = settings.Sink is null ? folder.Replay() : folder.Replay(settings.Sink);
-            await SessionOpening.SubscribeAsync(settings.Link, new RigTopics(settings.RigId), cancellationToken);
+            var refused = await SessionOpening.SubscribeAsync(settings.Link, new RigTopics(settings.RigId), cancellationToken);
             int number = replay.Result.JournalSegments + 1;
             var recorder = new SessionRecorder(settings, folder, folderLock, number, replay.Decoder);
             long now = JournalWriter.HostNanos(settings.Time);
@@ -64,6 +67,7 @@ public sealed partial class SessionRecorder
                 recorder.MarkJson(JournalMarkers.Resumed(number, replay.Result, now));
             }
 
+            recorder.NoteRefused(refused);
             recorder.StartLoops();
 
             // The device's batch count tells what was published while no bridge was listening; those are asked for again.
@@ -153,6 +157,19 @@ public sealed partial class SessionRecorder
         _folder.WriteSummary(new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment));
 
         return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency);
+    }
+
+    // A frame topic the broker refused: the session records without those frames, which the journal and the log say.
+    private void NoteRefused(IReadOnlyList<(string Topic, string Reason)> refused)
+    {
+        foreach (var (topic, reason) in refused)
+        {
+            _logger.LogWarning("not recording {Topic}: {Reason}", topic, reason);
+            lock (_gate)
+            {
+                MarkJson(JournalMarkers.SubscriptionRefused(topic, reason));
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

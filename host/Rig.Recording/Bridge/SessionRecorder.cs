@@ -22,6 +22,7 @@ public sealed partial class SessionRecorder : IAsyncDisposable
 {
     private readonly IRigLink _link;
     private readonly RigTopics _topics;
+    private readonly RecordedTopics _recorded;
     private readonly BridgeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -49,7 +50,8 @@ public sealed partial class SessionRecorder : IAsyncDisposable
     private SessionRecorder(RecorderSettings settings, SessionFolder folder, SessionLock folderLock, int segment, SessionDecoder decoder)
     {
         _link = settings.Link;
-        _topics = new RigTopics(settings.RigId);
+        _recorded = new RecordedTopics(settings.RigId);
+        _topics = _recorded.Rig;
         _folder = folder;
         _lock = folderLock;
         _options = settings.Options;
@@ -182,7 +184,8 @@ public sealed partial class SessionRecorder : IAsyncDisposable
 
     private void OnMessage(LinkMessage message, long hostNanos)
     {
-        var kind = _topics.Classify(message.Topic);
+        // Device topics and the renderer's (and Gimbl's) frame topics; frame messages are journaled and decoded like the device's.
+        var kind = _recorded.Classify(message.Topic);
         AckCompletion completion = default;
         lock (_gate)
         {

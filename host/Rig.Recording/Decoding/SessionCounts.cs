@@ -92,4 +92,7 @@ public sealed record SessionCounts
 
     /// <summary>Valve openings by duration, with µL from the session's calibration curve when it has one.</summary>
     public RewardSummary? Rewards { get; init; }
+
+    /// <summary>VR frames (renderer and Gimbl) and the photodiode's verdict on each; null when the session saw none and no photodiode edge.</summary>
+    public VrFrameCounts? Vr { get; init; }
 }

@@ -1,3 +1,4 @@
+// Long: the one decoder of every journal record (device topics, commands, markers, VR frames), live and offline; its parts with their own state live in BootStream, RewardVolumes and VrFrameBook.
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -45,6 +46,7 @@ public sealed class SessionDecoder
     private readonly RigTopics _topics;
     private readonly IEventSink? _sink;
     private readonly RewardVolumes _rewards;
+    private readonly VrFrameBook _vr;
     private readonly EventRecord[] _records = new EventRecord[WireLimits.MaxRecordsPerBatch];
     private readonly long[] _lastValueByTag = new long[256];
     private readonly ByteReader _reader = new([], 0, 0);
@@ -77,6 +79,8 @@ public sealed class SessionDecoder
         _topics = new RigTopics(rigId);
         _sink = sink;
         _rewards = rewards ?? RewardVolumes.For(null);
+        // A sink that also takes VR frames (a derivation's table builder) receives each frame once it is decided.
+        _vr = new VrFrameBook(ClockOf, sink as IVrFrameSink);
     }
 
     /// <summary>Boot ids in the order they were first seen.</summary>
@@ -108,12 +112,32 @@ public sealed class SessionDecoder
                 break;
             case JournalRecordType.Marker:
                 _markers++;
+                if (record.Payload.Span.SequenceEqual(SessionStopMarker))
+                {
+                    // The recorder's last record: frames and flips still waiting are decided now, live and replayed alike.
+                    _vr.Finish(record.HostNanos);
+                }
+
                 break;
             default:
                 CountMalformed("journal record type " + (int)record.Type, "unknown journal record type");
                 break;
         }
+
+        if (_vr.Active)
+        {
+            _vr.Pump(record.HostNanos);
+        }
     }
+
+    /// <summary>The recorder's session_stop marker, byte for byte (Bridge/JournalMarkers).</summary>
+    private static readonly byte[] SessionStopMarker = "{\"marker\":\"session_stop\"}"u8.ToArray();
+
+    /// <summary>
+    /// Decides every VR frame still waiting (a session that never closed has no session_stop marker to do it); each goes to
+    /// the sink as for a closed session. Counts change only for such a session.
+    /// </summary>
+    public void FinishVrFrames() => _vr.Finish(_lastHostNanos);
 
     /// <summary>
     /// Batches not received: holes between the lowest and highest batch number of each boot, and batches the
@@ -255,11 +279,27 @@ public sealed class SessionDecoder
             Boots = boots,
             LastStatus = LastStatus is { } st ? StatusSummary.From(st) : null,
             Rewards = _rewards.Summarize(),
+            Vr = _vr.Active ? _vr.Summarize() : null,
         };
     }
 
     private void ProcessReceived(TopicKind topic, ReadOnlyMemory<byte> payload, long hostNanos)
     {
+        if (topic is TopicKind.VrFrame or TopicKind.GimblFrame)
+        {
+            // Counted, never thrown: a bad frame message must not stop recording.
+            if (topic == TopicKind.VrFrame)
+            {
+                _vr.OnFrame(payload.Span, hostNanos, CurrentBootId);
+            }
+            else
+            {
+                _vr.OnGimblFrame();
+            }
+
+            return;
+        }
+
         byte[] bytes = payload.ToArray();
         _reader.Reset(bytes, 0, bytes.Length);
         try
@@ -373,6 +413,10 @@ public sealed class SessionDecoder
             else if (r.Kind == EventKind.Valve && r.Value > 0)
             {
                 _rewards.OnValveOpened(r.Channel, r.Value);
+            }
+            else if (r.Kind == EventKind.Photodiode && r.Channel == 0)
+            {
+                _vr.OnFlip(header.BootId, r.DeviceMicros, r.Value, hostNanos);
             }
         }
 

@@ -110,8 +110,16 @@ public sealed class SessionReplay
         return new SessionReplay(folder, decoder, result);
     }
 
-    private sealed class FanOut(IReadOnlyList<IEventSink> sinks) : IEventSink
+    private sealed class FanOut(IReadOnlyList<IEventSink> sinks) : IEventSink, IVrFrameSink
     {
+        public void OnVrFrame(VrFrameOutcome frame)
+        {
+            foreach (var sink in sinks)
+            {
+                (sink as IVrFrameSink)?.OnVrFrame(frame);
+            }
+        }
+
         public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
         {
             foreach (var sink in sinks)

@@ -1,0 +1,366 @@
+using System;
+using System.Collections.Generic;
+using Rig.Recording.Sync;
+
+namespace Rig.Recording.Decoding;
+
+/// <summary>What the photodiode says about a rendered frame.</summary>
+public enum VrFrameStatus
+{
+    /// <summary>A flip of the patch showed it: its display time is known on the device clock.</summary>
+    Displayed,
+
+    /// <summary>No flip, and showing it would have flipped the patch (the last frame shown had the other colour): never shown.</summary>
+    Dropped,
+
+    /// <summary>No flip, but the patch already had its colour (a frame after a dropped one): shown or not, the photodiode cannot tell.</summary>
+    Unobservable,
+
+    /// <summary>Outside what the photodiode watched: before the first frame it showed, after the last, or with no flips at all.</summary>
+    Unverified,
+}
+
+/// <summary>A rendered frame once the matcher has decided it (each frame exactly once, in the order frames arrived).</summary>
+/// <param name="Run">The renderer run (frame ids restart at 0 when a renderer restarts), 0-based in the session.</param>
+/// <param name="ReceivedNanos">Host ns the frame message was journaled.</param>
+/// <param name="BootId">The device boot current when the frame arrived: the boot its scene <c>t_us</c> belongs to.</param>
+/// <param name="FlipBootId">The boot whose photodiode edge showed the frame (displayed frames only).</param>
+/// <param name="FlipDeviceMicros">Device µs of that edge (displayed frames only).</param>
+/// <param name="FlipHostNanos">That edge on the host clock through the boot's clock map as it was when the frame was matched.</param>
+/// <param name="Repeated">Displayed and left on screen for more refreshes than the frames after it can explain (the renderer missed a refresh).</param>
+public sealed record VrFrameOutcome(int Run, long FrameId, long RenderNanos, long ReceivedNanos, uint? BootId, long? SceneMicros, double? PosDm,
+    string Wall, int Trial, VrFrameStatus Status, uint? FlipBootId, ulong? FlipDeviceMicros, double? FlipHostNanos, bool Repeated);
+
+/// <summary>Receives every rendered frame once the live matcher has decided it (a derivation table builder).</summary>
+public interface IVrFrameSink
+{
+    void OnVrFrame(VrFrameOutcome frame);
+}
+
+/// <summary>Settings of <see cref="LivePhotodiodeMatcher"/>. The decoder uses the defaults, so live and re-decoded counts agree.</summary>
+public sealed record PhotodiodeMatchOptions
+{
+    /// <summary>
+    /// How long a frame waits for a flip, and a flip for its frames or its clock map, in host ns, before it is decided without
+    /// one. 2 s covers a Wi-Fi straggler (busy Wi-Fi scenario: 1% of messages 50–200 ms late) and a batch resent after the
+    /// bridge's 300 ms gap grace (BridgeOptions.GapGrace); a flip later than that is counted unmatched.
+    /// </summary>
+    public long HorizonNanos { get; init; } = 2_000_000_000;
+
+    /// <summary>
+    /// The display's refresh period, ns, until enough flips have measured it (60 Hz, the scene rate's default; docs/vr.md). Also
+    /// the largest distance, from the expected display time, at which a flip is taken as a frame's.
+    /// </summary>
+    public long RefreshPeriodNanos { get; init; } = 16_666_667;
+
+    /// <summary>Flips matched to the latest frame of their colour before the latency estimate takes over.</summary>
+    public int BootstrapMatches { get; init; } = 8;
+
+    /// <summary>Matched latencies (and single-frame flip intervals) the running medians are taken over.</summary>
+    public int Window { get; init; } = 63;
+}
+
+/// <summary>
+/// Matches photodiode flips to rendered frames as they arrive (the streaming sibling of Rig.Experiment's batch
+/// <c>PhotodiodeMatcher</c>), inside the <see cref="SessionDecoder"/>: live in the bridge and in the replay alike, so the
+/// counts are the same. A flip to white can only show an even frame id, to black an odd one; among the frames of that parity
+/// not yet passed, it shows the one whose render time plus the display latency (a running median) is nearest. Flip device µs
+/// are put on the host clock through the boot's clock map as it is when the flip is matched. A frame passed over by a later
+/// displayed one is dropped when showing it would have flipped the patch, unobservable when the patch already had its
+/// colour. Frames are handed on in arrival order, each once, when decided.
+/// </summary>
+public sealed class LivePhotodiodeMatcher
+{
+    private readonly PhotodiodeMatchOptions _options;
+    private readonly Func<uint, ClockMap?> _clocks;
+    private readonly Action<VrFrameOutcome>? _emit;
+    private readonly List<Pending> _frames = [];
+    private readonly Queue<Flip> _flips = new();
+    private readonly Ring _latencies;
+    private readonly Ring _periods;
+    private readonly List<double> _motionToPhoton = [];
+    private readonly List<double> _displayLatency = [];
+    private int _head;
+    private long _ordinal;
+    private long _maxRenderNanos = long.MinValue;
+    private Pending? _lastShown;
+    private bool _finishing;
+
+    /// <param name="clocks">The clock map of a boot (null for a boot without one yet).</param>
+    /// <param name="emit">Receives each frame once decided.</param>
+    public LivePhotodiodeMatcher(Func<uint, ClockMap?> clocks, Action<VrFrameOutcome>? emit = null, PhotodiodeMatchOptions? options = null)
+    {
+        _clocks = clocks ?? throw new ArgumentNullException(nameof(clocks));
+        _emit = emit;
+        _options = options ?? new PhotodiodeMatchOptions();
+        _latencies = new Ring(_options.Window);
+        _periods = new Ring(_options.Window);
+    }
+
+    public long Displayed { get; private set; }
+    public long Dropped { get; private set; }
+    public long Unobservable { get; private set; }
+    public long Unverified { get; private set; }
+    public long Repeated { get; private set; }
+
+    /// <summary>Photodiode edges (channel 0) received.</summary>
+    public long Flips { get; private set; }
+
+    /// <summary>Flips no rendered frame explains (noise on the line, a frame whose message never arrived, a flip too late to match).</summary>
+    public long UnmatchedFlips { get; private set; }
+
+    /// <summary>Frames not decided yet (waiting for a flip), and flips not matched yet.</summary>
+    public long PendingFrames => _frames.Count - _head;
+
+    public long PendingFlips => _flips.Count;
+
+    /// <summary>Flip device µs − the scene's device µs, per displayed frame whose flip and scene share a boot, µs.</summary>
+    public IReadOnlyList<double> MotionToPhotonMicros => _motionToPhoton;
+
+    /// <summary>Flip host ns − render host ns, per displayed frame, µs.</summary>
+    public IReadOnlyList<double> DisplayLatencyMicros => _displayLatency;
+
+    /// <summary>A rendered frame, in the order frames arrive.</summary>
+    public void OnFrame(int run, in VrFrameMessage frame, long receivedNanos, uint? bootId)
+    {
+        _frames.Add(new Pending(run, frame, receivedNanos, bootId, _ordinal++));
+        _maxRenderNanos = Math.Max(_maxRenderNanos, frame.RenderNanos);
+    }
+
+    /// <summary>A photodiode edge (new level 0 or 1), in the order the device numbered them.</summary>
+    public void OnFlip(uint bootId, ulong deviceMicros, long level, long receivedNanos)
+    {
+        Flips++;
+        _flips.Enqueue(new Flip(bootId, deviceMicros, level != 0, receivedNanos));
+    }
+
+    /// <summary>Matches what can be matched and decides what can be decided, as of host time <paramref name="nowNanos"/> (the latest record's).</summary>
+    public void Pump(long nowNanos)
+    {
+        while (_flips.TryPeek(out var flip))
+        {
+            bool expired = _finishing || nowNanos - flip.ReceivedNanos > _options.HorizonNanos;
+            var mapped = _clocks(flip.BootId)?.ToHost(flip.DeviceMicros);
+            if (mapped is null)
+            {
+                if (!expired)
+                {
+                    break;
+                }
+
+                _flips.Dequeue();
+                UnmatchedFlips++;
+                continue;
+            }
+
+            double t = mapped.Value.HostNanos;
+            if (_maxRenderNanos < t && !expired)
+            {
+                // Frames rendered up to the flip may still be on their way.
+                break;
+            }
+
+            _flips.Dequeue();
+            Match(flip, t);
+        }
+
+        Settle(nowNanos);
+    }
+
+    /// <summary>The session is over: every flip is matched or counted and every frame decided.</summary>
+    public void Finish(long nowNanos)
+    {
+        _finishing = true;
+        Pump(nowNanos);
+        _finishing = false;
+    }
+
+    private void Match(Flip flip, double t)
+    {
+        int parity = flip.White ? 0 : 1;
+        long passed = _lastShown?.Ordinal ?? -1;
+        Pending? best = null;
+        if (_latencies.Count < _options.BootstrapMatches)
+        {
+            // No latency known yet: the latest frame of the flip's colour rendered before it (display latency under two frames).
+            for (int i = _frames.Count - 1; i >= _head && _frames[i].Ordinal > passed; i--)
+            {
+                var p = _frames[i];
+                if (p.Status is null && Parity(p) == parity && p.Message.RenderNanos <= t)
+                {
+                    best = p;
+                    break;
+                }
+            }
+        }
+        else
+        {
+            double expected = t - _latencies.Median();
+            double bestDistance = double.MaxValue;
+            for (int i = _head; i < _frames.Count; i++)
+            {
+                var p = _frames[i];
+                if (p.Ordinal <= passed || p.Status is not null || Parity(p) != parity || p.Message.RenderNanos > t)
+                {
+                    continue;
+                }
+
+                double distance = Math.Abs(expected - p.Message.RenderNanos);
+                if (distance < bestDistance)
+                {
+                    (best, bestDistance) = (p, distance);
+                }
+            }
+
+            if (bestDistance > _options.RefreshPeriodNanos)
+            {
+                best = null;
+            }
+        }
+
+        if (best is null)
+        {
+            UnmatchedFlips++;
+            return;
+        }
+
+        for (int i = _head; i < _frames.Count && _frames[i].Ordinal < best.Ordinal; i++)
+        {
+            var p = _frames[i];
+            if (p.Ordinal > passed && p.Status is null)
+            {
+                p.Status = _lastShown is null ? VrFrameStatus.Unverified
+                    : Parity(p) == Parity(_lastShown) ? VrFrameStatus.Unobservable : VrFrameStatus.Dropped;
+            }
+        }
+
+        if (_lastShown is { FlipHostNanos: { } previous } last && last.Run == best.Run && !last.Emitted)
+        {
+            long ids = best.Message.FrameId - last.Message.FrameId;
+            double gap = t - previous;
+            double period = _periods.Count == 0 ? _options.RefreshPeriodNanos : _periods.Median();
+            // Refreshes the frames in between can fill: the last one shown plus, at most, every other frame after it (the
+            // others would have flipped the patch).
+            long explained = 1 + (ids - 1) / 2;
+            last.Repeated = Math.Round(gap / period) > explained;
+            if (ids == 1)
+            {
+                _periods.Add(gap);
+            }
+        }
+
+        best.Status = VrFrameStatus.Displayed;
+        best.FlipBootId = flip.BootId;
+        best.FlipDeviceMicros = flip.DeviceMicros;
+        best.FlipHostNanos = t;
+        _latencies.Add(t - best.Message.RenderNanos);
+        _lastShown = best;
+    }
+
+    // Hands on decided frames in arrival order. The last frame shown is held until the next is matched (which tells whether it
+    // stayed on screen longer) or the horizon passes; undecided frames past the horizon are unverified.
+    private void Settle(long nowNanos)
+    {
+        while (_head < _frames.Count)
+        {
+            var p = _frames[_head];
+            bool expired = _finishing || nowNanos - p.ReceivedNanos > _options.HorizonNanos;
+            if (p.Status is null)
+            {
+                if (!expired)
+                {
+                    return;
+                }
+
+                p.Status = VrFrameStatus.Unverified;
+            }
+            else if (ReferenceEquals(p, _lastShown) && !expired)
+            {
+                return;
+            }
+
+            Emit(p);
+            _head++;
+        }
+
+        if (_head > 4096)
+        {
+            _frames.RemoveRange(0, _head);
+            _head = 0;
+        }
+    }
+
+    private void Emit(Pending p)
+    {
+        p.Emitted = true;
+        switch (p.Status)
+        {
+            case VrFrameStatus.Displayed:
+                Displayed++;
+                Repeated += p.Repeated ? 1 : 0;
+                _displayLatency.Add((p.FlipHostNanos!.Value - p.Message.RenderNanos) / 1000);
+                if (p.Message.SceneMicros is { } scene && p.FlipBootId == p.BootId)
+                {
+                    _motionToPhoton.Add((double)p.FlipDeviceMicros!.Value - scene);
+                }
+
+                break;
+            case VrFrameStatus.Dropped:
+                Dropped++;
+                break;
+            case VrFrameStatus.Unobservable:
+                Unobservable++;
+                break;
+            default:
+                Unverified++;
+                break;
+        }
+
+        var m = p.Message;
+        _emit?.Invoke(new VrFrameOutcome(p.Run, m.FrameId, m.RenderNanos, p.ReceivedNanos, p.BootId, m.SceneMicros, m.PosDm, m.Wall, m.Trial,
+            p.Status!.Value, p.FlipBootId, p.FlipDeviceMicros, p.FlipHostNanos, p.Repeated));
+    }
+
+    private static int Parity(Pending p) => (int)(p.Message.FrameId & 1);
+
+    private sealed class Pending(int run, VrFrameMessage message, long receivedNanos, uint? bootId, long ordinal)
+    {
+        public int Run { get; } = run;
+        public VrFrameMessage Message { get; } = message;
+        public long ReceivedNanos { get; } = receivedNanos;
+        public uint? BootId { get; } = bootId;
+        public long Ordinal { get; } = ordinal;
+        public VrFrameStatus? Status { get; set; }
+        public uint? FlipBootId { get; set; }
+        public ulong? FlipDeviceMicros { get; set; }
+        public double? FlipHostNanos { get; set; }
+        public bool Repeated { get; set; }
+        public bool Emitted { get; set; }
+    }
+
+    private readonly record struct Flip(uint BootId, ulong DeviceMicros, bool White, long ReceivedNanos);
+
+    // The latest values, for a running median.
+    private sealed class Ring(int capacity)
+    {
+        private readonly double[] _values = new double[capacity];
+        private readonly double[] _sorted = new double[capacity];
+        private int _next;
+
+        public int Count { get; private set; }
+
+        public void Add(double value)
+        {
+            _values[_next] = value;
+            _next = (_next + 1) % _values.Length;
+            Count = Math.Min(Count + 1, _values.Length);
+        }
+
+        public double Median()
+        {
+            Array.Copy(_values, _sorted, Count);
+            Array.Sort(_sorted, 0, Count);
+            return _sorted[Count / 2];
+        }
+    }
+}
