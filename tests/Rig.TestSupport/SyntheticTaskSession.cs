@@ -313,7 +313,7 @@ public static class SyntheticTaskSession
                 0, value, micros, Host(micros), 12.0, frame, fraction));
         }
 
-        new AlignmentTables(rows, frames, new AlignmentSummary(derived, rows.Count, frames.Count, 1, 0, 0, rows.Count, rows.Count(r => r.Frame is not null)))
+        new AlignmentTables(rows, frames, new AlignmentSummary(derived, rows.Count, frames.Count, 1, 0, 0, rows.Count, rows.Count(r => r.Frame is not null)), [])
             .Write(derived);
     }
 }

@@ -11,27 +11,35 @@ namespace Rig.Experiment.Alignment;
 
 /// <summary>What the alignment tables hold.</summary>
 /// <param name="Folder">Where they were written (empty while they are only in memory).</param>
+/// <param name="Vr">The session's VR frames, or null when it recorded none (and no photodiode edge).</param>
 public sealed record AlignmentSummary(string Folder, long Events, long Frames, int Acquisitions, int InferredFrameEdges, int DroppedFrameEdges,
-    long EventsWithHostTime, long EventsInFrames);
+    long EventsWithHostTime, long EventsInFrames, VrFrameSummary? Vr = null);
 
 /// <summary>One device event with its host time (and uncertainty) and its imaging frame (and the fraction within it).</summary>
 /// <param name="HostNanos">Host monotonic ns through the boot's clock map, whole ns; null where the boot has no map.</param>
 /// <param name="HostUncertaintyMicros">The clock map's uncertainty there, to 0.1 µs.</param>
 /// <param name="FrameFraction">Position within the frame, 0 at its edge, to 4 decimals.</param>
+/// <param name="VrFrame">The VR frame on screen at the event (<see cref="VrScreenTimeline"/>); null before the first or without a photodiode.</param>
+/// <param name="VrFrameUncertaintyMicros">How far from the event the screen may have changed unseen, µs (<see cref="VrScreenTimeline"/>).</param>
 public sealed record AlignedEventRow(uint BootId, ulong Seq, EventKind Kind, byte Channel, long Value, ulong DeviceMicros, long? HostNanos,
-    double? HostUncertaintyMicros, long? Frame, double? FrameFraction);
+    double? HostUncertaintyMicros, long? Frame, double? FrameFraction, long? VrFrame = null, double? VrFrameUncertaintyMicros = null);
 
 /// <summary>One imaging frame with the behaviour latched in it: lick onsets and a valve opening from its edge to the next, the wheel count at its edge and the movement since the previous edge.</summary>
 /// <param name="EncoderCount">The latest wheel sample at or before the edge; null before the first sample.</param>
+/// <param name="VrFrame">The VR frame on screen at the edge (as <see cref="AlignedEventRow.VrFrame"/>).</param>
 public sealed record FrameRow(uint BootId, long Frame, int Acquisition, ulong DeviceMicros, long? HostNanos, int Licks, long? EncoderCount,
-    long MovementCounts, bool Reward);
+    long MovementCounts, bool Reward, long? VrFrame = null);
 
 /// <summary>The alignment tables of a session.</summary>
 /// <param name="Events">Every event, in boot order then device time. From <see cref="SessionAlignment.Build"/> the rows are made as
 /// they are enumerated (a session holds about 1,000 events a second; materialized rows would double the derivation's memory),
 /// the same rows each time.</param>
-public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadOnlyList<FrameRow> Frames, AlignmentSummary Summary)
+/// <param name="VrFrames">Every rendered VR frame (vr_frames.csv), in arrival order.</param>
+public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadOnlyList<FrameRow> Frames, AlignmentSummary Summary,
+    IReadOnlyList<VrFrameRow> VrFrames)
 {
+    public const string VrFramesFile = VrFrameCollector.FileName;
+
     public const string EventsFile = "aligned_events.csv";
     public const string FramesFile = "frames.csv";
 
@@ -47,19 +55,21 @@ public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadO
         new("channel", e => CsvCell.Of(e.Channel)), new("value", e => CsvCell.Of(e.Value)), new("device_us", e => CsvCell.Of(e.DeviceMicros)),
         new("host_ns", e => CsvCell.Of(e.HostNanos)), new("host_uncertainty_us", e => e.HostUncertaintyMicros?.ToString("0.0", C) ?? ""),
         new("frame", e => CsvCell.Of(e.Frame)), new("frame_fraction", e => e.FrameFraction?.ToString("0.0000", C) ?? ""),
+        new("vr_frame", e => CsvCell.Of(e.VrFrame)), new("vr_frame_uncertainty_us", e => e.VrFrameUncertaintyMicros?.ToString("0.0", C) ?? ""),
     ], r => new AlignedEventRow(r.UInt("boot_id"), r.ULong("seq"), KindNamed(r, "kind"), checked((byte)r.Int("channel")), r.Long("value"),
-        r.ULong("device_us"), r.LongOrNull("host_ns"), r.DoubleOrNull("host_uncertainty_us"), r.LongOrNull("frame"), r.DoubleOrNull("frame_fraction")));
+        r.ULong("device_us"), r.LongOrNull("host_ns"), r.DoubleOrNull("host_uncertainty_us"), r.LongOrNull("frame"), r.DoubleOrNull("frame_fraction"),
+        r.LongOrNull("vr_frame"), r.DoubleOrNull("vr_frame_uncertainty_us")));
 
     public static CsvTable<FrameRow> FramesTable { get; } = new(FramesFile,
     [
         new("boot_id", f => CsvCell.Of(f.BootId)), new("frame", f => CsvCell.Of(f.Frame)), new("acquisition", f => CsvCell.Of(f.Acquisition)),
         new("device_us", f => CsvCell.Of(f.DeviceMicros)), new("host_ns", f => CsvCell.Of(f.HostNanos)), new("licks", f => CsvCell.Of(f.Licks)),
         new("encoder_count", f => CsvCell.Of(f.EncoderCount)), new("movement_counts", f => CsvCell.Of(f.MovementCounts)),
-        new("reward", f => CsvCell.Of(f.Reward)),
+        new("reward", f => CsvCell.Of(f.Reward)), new("vr_frame", f => CsvCell.Of(f.VrFrame)),
     ], r => new FrameRow(r.UInt("boot_id"), r.Long("frame"), r.Int("acquisition"), r.ULong("device_us"), r.LongOrNull("host_ns"), r.Int("licks"),
-        r.LongOrNull("encoder_count"), r.Long("movement_counts"), r.Bool("reward")));
+        r.LongOrNull("encoder_count"), r.Long("movement_counts"), r.Bool("reward"), r.LongOrNull("vr_frame")));
 
-    /// <summary>Writes both tables into <paramref name="folder"/>; existing files are never overwritten.</summary>
+    /// <summary>Writes the three tables into <paramref name="folder"/>; existing files are never overwritten.</summary>
     public void Write(string folder)
     {
         Counted(folder);
@@ -83,6 +93,7 @@ public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadO
             return e;
         }));
         FramesTable.Write(folder, Frames);
+        VrFrameCollector.Table.Write(folder, VrFrames);
         return this with { Summary = Summary with { Folder = folder, Events = events, EventsWithHostTime = withHost, EventsInFrames = inFrames } };
     }
 
@@ -95,10 +106,13 @@ public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadO
 /// one row per imaging frame with the behaviour latched in it. Frames and events share the device clock, so frame
 /// assignment needs no clock map; host times come from the boot's clock map, read once the pass is over.
 /// </summary>
-public sealed class SessionAlignment : IEventSink
+public sealed class SessionAlignment : IEventSink, IVrFrameSink
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
     private readonly Dictionary<uint, List<(ulong Seq, EventRecord Record)>> _byBoot = [];
+    private readonly VrFrameCollector _vr = new();
+
+    public void OnVrFrame(VrFrameOutcome frame) => _vr.OnVrFrame(frame);
 
     public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
     {
@@ -135,6 +149,7 @@ public sealed class SessionAlignment : IEventSink
     private AlignmentTables Prepare(SessionDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(decoder);
+        var (vrRows, screen, vrSummary) = _vr.Build(decoder);
         var boots = new List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)>();
         var frames = new List<FrameRow>();
         long events = 0;
@@ -149,13 +164,15 @@ public sealed class SessionAlignment : IEventSink
             dropped += timeline.DroppedEdges;
             events += list.Count;
             boots.Add((boot, list, clock, timeline));
-            AddFrames(frames, boot, list, timeline, clock);
+            AddFrames(frames, boot, list, timeline, clock, screen);
         }
 
-        return new AlignmentTables(Rows(boots), frames, new AlignmentSummary("", events, frames.Count, acquisitions, inferred, dropped, 0, 0));
+        return new AlignmentTables(Rows(boots, screen), frames, new AlignmentSummary("", events, frames.Count, acquisitions, inferred, dropped, 0, 0, vrSummary),
+            vrRows);
     }
 
-    private static IEnumerable<AlignedEventRow> Rows(List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)> boots)
+    private static IEnumerable<AlignedEventRow> Rows(List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)> boots,
+        VrScreenTimeline screen)
     {
         foreach (var (boot, list, clock, timeline) in boots)
         {
@@ -163,15 +180,17 @@ public sealed class SessionAlignment : IEventSink
             {
                 var host = clock?.ToHost(r.DeviceMicros);
                 var frame = timeline.Locate(r.DeviceMicros);
+                var vr = screen.At(boot, r.DeviceMicros);
                 yield return new AlignedEventRow(boot, seq, r.Kind, r.Channel, r.Value, r.DeviceMicros, WholeNanos(host?.HostNanos),
-                    Rounded(host?.UncertaintyMicros, "0.0"), frame?.Frame, Rounded(frame?.Fraction, "0.0000"));
+                    Rounded(host?.UncertaintyMicros, "0.0"), frame?.Frame, Rounded(frame?.Fraction, "0.0000"), vr?.Frame, Rounded(vr?.UncertaintyMicros, "0.0"));
             }
         }
     }
 
     // One row per frame: what happened from its edge to the next (licks: onsets; reward: a valve opening), the wheel
     // count at its edge (the latest sample at or before it) and the movement since the previous frame's edge.
-    private static void AddFrames(List<FrameRow> output, uint boot, List<(ulong Seq, EventRecord Record)> events, FrameTimeline timeline, ClockMap? clock)
+    private static void AddFrames(List<FrameRow> output, uint boot, List<(ulong Seq, EventRecord Record)> events, FrameTimeline timeline, ClockMap? clock,
+        VrScreenTimeline screen)
     {
         var all = timeline.AllFrames().ToList();
         int e = 0;
@@ -209,7 +228,7 @@ public sealed class SessionAlignment : IEventSink
             long movement = i == 0 || all[i - 1].Acquisition != acquisition ? 0 : encoder - previousCount;
             previousCount = encoder;
             output.Add(new FrameRow(boot, frame, acquisition, edge, WholeNanos(clock?.ToHost(edge)?.HostNanos), licks, haveEncoder ? encoder : null,
-                movement, reward));
+                movement, reward, screen.At(boot, edge)?.Frame));
         }
     }
 

@@ -155,9 +155,17 @@ internal sealed class VrFrameBook
             DisplayLatencyP99Micros: P99(latency));
     }
 
-    /// <summary>The median of sorted values (the upper one of an even count), or null for none.</summary>
-    public static double? Median(double[] sorted) => sorted.Length == 0 ? null : sorted[sorted.Length / 2];
+    private static double? Median(double[] sorted) => SortedStats.Median(sorted);
 
-    /// <summary>The 99th percentile of sorted values (nearest rank below), or null for none.</summary>
-    public static double? P99(double[] sorted) => sorted.Length == 0 ? null : sorted[(int)Math.Min(sorted.Length - 1, sorted.Length * 0.99)];
+    private static double? P99(double[] sorted) => SortedStats.P99(sorted);
+}
+
+/// <summary>The statistics the VR summaries report, one definition for the live counts and the derivation.</summary>
+public static class SortedStats
+{
+    /// <summary>The median of sorted values (the upper one of an even count), or null for none.</summary>
+    public static double? Median(double[] sorted) => sorted is null || sorted.Length == 0 ? null : sorted[sorted.Length / 2];
+
+    /// <summary>The 99th percentile of sorted values (the value at rank ⌊0.99 n⌋, 0-based), or null for none.</summary>
+    public static double? P99(double[] sorted) => sorted is null || sorted.Length == 0 ? null : sorted[(int)Math.Min(sorted.Length - 1, sorted.Length * 0.99)];
 }
