@@ -43,11 +43,53 @@ internal static class SummaryPrinter
             rows.Add(("command round trip", $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms"));
         }
 
+        if (counts.Vr is { } vr)
+        {
+            AddVr(rows, vr);
+        }
+
         int width = rows.Max(r => r.Item1.Length);
         foreach (var (key, value) in rows)
         {
             output.WriteLine($"  {key.PadRight(width)}  {value}");
         }
+    }
+
+    // The VR frames and what the photodiode said about them (docs/vr.md, docs/sync.md).
+    private static void AddVr(List<(string, string)> rows, VrFrameCounts vr)
+    {
+        var c = CultureInfo.InvariantCulture;
+        rows.Add(("VR frames", $"{vr.Rendered.ToString("N0", c)} rendered: {vr.Displayed.ToString("N0", c)} displayed, {vr.Dropped.ToString(c)} dropped, "
+            + $"{vr.Unobservable.ToString(c)} unobservable, {vr.Unverified.ToString(c)} unverified, {vr.Repeated.ToString(c)} repeated"
+            + (vr.Pending > 0 ? $", {vr.Pending.ToString(c)} pending" : "")));
+        rows.Add(("VR unexplained", $"{vr.Unexplained.ToString(c)} ({vr.FrameIdGaps.ToString(c)} frame ids never received, {vr.UnmatchedFlips.ToString(c)} of "
+            + $"{vr.PhotodiodeFlips.ToString(c)} photodiode flips unmatched)"));
+        if (vr.MotionToPhotonMedianMicros is { } mtp)
+        {
+            rows.Add(("motion-to-photon", $"median {Ms(mtp)} ms, p99 {Ms(vr.MotionToPhotonP99Micros!.Value)} ms, max {Ms(vr.MotionToPhotonMaxMicros!.Value)} ms"));
+        }
+
+        if (vr.DisplayLatencyMedianMicros is { } latency)
+        {
+            rows.Add(("display latency (render to photodiode)", $"median {Ms(latency)} ms, p99 {Ms(vr.DisplayLatencyP99Micros!.Value)} ms"));
+        }
+
+        if (vr.GimblFrames > 0)
+        {
+            rows.Add(("Gimbl frames (no frame id: not matched)", vr.GimblFrames.ToString("N0", c)));
+        }
+
+        if (vr.MalformedFrames.Count > 0)
+        {
+            rows.Add(("malformed frame messages", string.Join(", ", vr.MalformedFrames.Select(m => $"{m.Key} {m.Value}"))));
+        }
+
+        if (vr.RepeatedFrameIds > 0)
+        {
+            rows.Add(("frame messages delivered twice", vr.RepeatedFrameIds.ToString(c)));
+        }
+
+        static string Ms(double micros) => (micros / 1000).ToString("0.0", CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -68,6 +110,11 @@ internal static class SummaryPrinter
             {
                 output.WriteLine($"rig {command}: boot {boot.BootId.ToString("x8", c)}: events {gap.FirstEventSeq.ToString(c)}..{(gap.FirstEventSeq + gap.Count - 1).ToString(c)} ({gap.Count.ToString(c)}) lost: {gap.Reason}");
             }
+        }
+
+        foreach (string example in counts.Vr?.MalformedExamples ?? [])
+        {
+            output.WriteLine($"rig {command}: malformed VR frame message (journaled, not decoded): {example}");
         }
 
         if (counts.MissingBatches > 0)

@@ -78,6 +78,43 @@ public sealed class RecordedSessionRegressionTests
         }
     }
 
+    /// <summary>The one vector not recorded by rig demo: a VR session written by <see cref="SyntheticVrSession"/> (README.md).</summary>
+    public const string VrVector = "vr-synthetic";
+
+    [Fact]
+    public void The_vr_vector_is_the_journal_its_helper_writes()
+    {
+        using var dir = new TempDirectory();
+        var folder = SyntheticVrSession.Create().WriteFolder(dir.Combine("fresh"));
+        string vector = RepositoryRoot.Combine("tests", "vectors", "sessions", VrVector);
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            Directory.CreateDirectory(vector);
+            File.Copy(Path.Combine(folder.Path, "session.json"), Path.Combine(vector, "session.json"), true);
+            File.Copy(Path.Combine(folder.Path, "summary.json"), Path.Combine(vector, "summary.json"), true);
+            using var output = new GZipStream(File.Create(Path.Combine(vector, "journal.rigj.gz")), CompressionLevel.SmallestSize);
+            using var journal = File.OpenRead(folder.SegmentPath(1));
+            journal.CopyTo(output);
+            return;
+        }
+
+        string unpacked = Unpack(VrVector, dir.Combine("vector"));
+        Assert.Equal(File.ReadAllBytes(folder.SegmentPath(1)), File.ReadAllBytes(Path.Combine(unpacked, "journal.rigj")));
+    }
+
+    [Fact]
+    public void The_vr_vector_counts_its_frames_and_matches_them_to_the_photodiode()
+    {
+        using var dir = new TempDirectory();
+        var derived = SessionDerivation.Compute(SessionFolder.Open(Unpack(VrVector, dir.Combine(VrVector))));
+        var vr = derived.Alignment.Summary.Vr!;
+        Assert.Equal(600, vr.Rendered);
+        Assert.Equal(vr.Rendered, vr.Displayed + vr.Dropped + vr.Unobservable + vr.Unverified);
+        Assert.True(vr.Displayed > 500 && vr.Dropped > 0 && vr.Unobservable > 0, $"{vr}");
+        Assert.Equal(0, vr.Unexplained);
+        Assert.Equal(derived.Replay.Counts.Vr!.Displayed, vr.Displayed);
+    }
+
     /// <summary>Copies the recorded session into <paramref name="target"/>, with its journal unpacked.</summary>
     internal static string Unpack(string name, string target)
     {

@@ -56,7 +56,7 @@ internal static class DecodeCommand
                     ("journal records", result.JournalRecords.ToString("N0", c)),
                     ("torn tail", result.TornTailBytes == 0 ? "none" : $"{result.TornTailBytes} bytes (a crash mid-write; earlier records intact)"),
                     ("corruption", result.CorruptionOffset is { } at ? $"at byte {at}: {result.CorruptionReason}" : "none"),
-                    ("derived tables", derived is null ? "not written (--export DIR writes them)" : $"{derived.Folder}: {derived.Events:N0} events, {derived.Frames:N0} frames"
+                    ("derived tables", derived is null ? "not written (--export DIR writes them)" : $"{derived.Folder}: {derived.Events:N0} events, {derived.Frames:N0} frames, {derivation!.Alignment.VrFrames.Count:N0} VR frames"
                         + (derivation?.Task is { } t ? $", task tables ({t.Trials.Count} trials, mouse {t.Info.Mouse})" : "")),
                 });
             }
