@@ -130,9 +130,13 @@ public sealed class SyntheticVrSession
 
         // Licks away from flips (2 ms or more) so ground truth names one frame for each.
         var licks = new List<ulong>();
+        var flipTimes = flips.Select(f => f.Micros).ToArray();
         for (ulong t = first; t < end; t += (ulong)o.LickEveryMicros)
         {
-            if (flips.All(f => (f.Micros > t ? f.Micros - t : t - f.Micros) > 2_000))
+            int i = Array.BinarySearch(flipTimes, t);
+            int next = i >= 0 ? i : ~i;
+            bool clear = i < 0 && (next == flipTimes.Length || flipTimes[next] - t > 2_000) && (next == 0 || t - flipTimes[next - 1] > 2_000);
+            if (clear)
             {
                 licks.Add(t);
             }
