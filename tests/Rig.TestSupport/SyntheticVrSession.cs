@@ -35,6 +35,9 @@ public sealed record SyntheticVrOptions
     /// <summary>Lick events, one per this many µs, placed between flips.</summary>
     public long LickEveryMicros { get; init; } = 37_000;
 
+    /// <summary>The photodiode sees the frames before this one only (its line goes dead after); null: all of them.</summary>
+    public long? PhotodiodeUntilFrame { get; init; }
+
     /// <summary>Imaging frame-clock edges one per this many µs (0: no imaging).</summary>
     public long ImagingPeriodMicros { get; init; }
 
@@ -105,9 +108,12 @@ public sealed class SyntheticVrSession
                 shown = DeviceOf(render + o.DisplayLatencyNanos);
                 if (shownParity != (int)(k & 1))
                 {
-                    flip = shown;
-                    flips.Add((shown.Value, k % 2 == 0 ? 1 : 0));
                     shownParity = (int)(k & 1);
+                    if (k < (o.PhotodiodeUntilFrame ?? long.MaxValue))
+                    {
+                        flip = shown;
+                        flips.Add((shown.Value, k % 2 == 0 ? 1 : 0));
+                    }
                 }
             }
 

@@ -133,6 +133,30 @@ public sealed class VrFrameMatchingTests
     }
 
     [Fact]
+    public void After_the_photodiode_goes_dead_frames_are_unverified_and_events_get_the_frame_from_render_time_within_one_refresh()
+    {
+        using var dir = new TempDirectory();
+        var session = SyntheticVrSession.Create(new SyntheticVrOptions { PhotodiodeUntilFrame = 450 });
+        var derived = SessionDerivation.Compute(session.WriteFolder(dir.Combine("s")));
+        var rows = derived.Alignment.VrFrames;
+        // Frame 449 made the last flip; everything drawn from 450 on is unverified, never dropped.
+        Assert.Equal(VrFrameStatus.Displayed, rows.Single(r => r.Frame == 449).Status);
+        Assert.All(rows.Where(r => r.Frame >= 450), r => Assert.Equal(VrFrameStatus.Unverified, r.Status));
+        Assert.Equal(rows.Count(r => r.Frame >= 450), derived.Alignment.Summary.Vr!.Unverified);
+        ulong lastFlip = session.Frames.Where(f => f.FlipDeviceMicros is not null).Max(f => f.FlipDeviceMicros!.Value);
+        int placed = 0;
+        foreach (var e in derived.Alignment.Events.Where(e => e.Kind == EventKind.Lick && e.DeviceMicros > lastFlip + 100_000))
+        {
+            long truth = session.OnScreen(e.DeviceMicros)!.Value;
+            Assert.InRange(e.VrFrame!.Value, truth - 1, truth + 1);
+            Assert.InRange(e.VrFrameUncertaintyMicros!.Value, 16_000, 17_000);
+            placed++;
+        }
+
+        Assert.True(placed > 50, $"{placed} licks after the photodiode went dead");
+    }
+
+    [Fact]
     public void Live_and_replayed_counts_are_identical_even_with_snapshots_taken_while_recording()
     {
         var live = new SessionDecoder(SyntheticVrSession.RigId);
