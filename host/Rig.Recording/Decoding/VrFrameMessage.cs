@@ -64,6 +64,12 @@ public sealed class VrFrameFormatException(string field, string problem)
 /// <param name="Patch">The photodiode patch drawn: 1 white (even frame ids), 0 black (odd); null when absent.</param>
 public readonly record struct VrFrameMessage(long FrameId, long RenderNanos, long? SceneMicros, double? PosDm, string Wall, int Trial, int? Patch)
 {
+    /// <summary>Largest frame message read, bytes: the contract's fields take about 150; the rest is room for a renderer's extras.</summary>
+    public const int MaxBytes = 4096;
+
+    /// <summary>Longest wall id, characters (the shipped protocols' ids are under 10; every frame row keeps one).</summary>
+    public const int MaxWallLength = 64;
+
     /// <summary>
     /// Reads one frame message (UTF-8 JSON object). <c>frame</c> and <c>render_ns</c> are required; the other fields may be
     /// absent or null; unknown fields are ignored (a renderer may send more). Throws <see cref="VrFrameFormatException"/>
@@ -71,6 +77,11 @@ public readonly record struct VrFrameMessage(long FrameId, long RenderNanos, lon
     /// </summary>
     public static VrFrameMessage Read(ReadOnlySpan<byte> utf8)
     {
+        if (utf8.Length > MaxBytes)
+        {
+            throw new VrFrameFormatException("message", $"{utf8.Length} bytes; a frame message is at most {MaxBytes}");
+        }
+
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 4 });
         long? frame = null, render = null, scene = null;
         double? pos = null;
@@ -110,6 +121,11 @@ public readonly record struct VrFrameMessage(long FrameId, long RenderNanos, lon
                             JsonTokenType.String => reader.GetString()!,
                             _ => throw Expected(name, "a string", reader.TokenType),
                         };
+                        if (wall.Length > MaxWallLength)
+                        {
+                            throw new VrFrameFormatException(name, $"{wall.Length} characters; a wall id is at most {MaxWallLength}");
+                        }
+
                         if (wall.AsSpan().IndexOfAny(",\r\n\"") >= 0)
                         {
                             // Wall ids go into CSV cells, which are never quoted.
@@ -137,6 +153,11 @@ public readonly record struct VrFrameMessage(long FrameId, long RenderNanos, lon
         catch (JsonException e)
         {
             throw new VrFrameFormatException("message", "not valid JSON (" + e.Message + ")");
+        }
+        catch (InvalidOperationException e)
+        {
+            // A string that is not valid UTF-8 (Utf8JsonReader.GetString).
+            throw new VrFrameFormatException("message", "not valid UTF-8 text (" + e.Message + ")");
         }
 
         if (frame is not { } id)

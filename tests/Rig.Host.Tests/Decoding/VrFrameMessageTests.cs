@@ -48,6 +48,17 @@ public sealed class VrFrameMessageTests
     }
 
     [Fact]
+    public void Invalid_utf8_an_oversized_message_and_a_long_wall_id_are_refused_not_thrown_past_the_reader()
+    {
+        byte[] badText = [.. "{\"frame\":1,\"render_ns\":1,\"wall\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        Assert.Equal("message", Assert.Throws<VrFrameFormatException>(() => VrFrameMessage.Read(badText)).Field);
+        byte[] large = Encoding.UTF8.GetBytes("{\"frame\":1,\"render_ns\":1,\"pad\":\"" + new string('x', VrFrameMessage.MaxBytes) + "\"}");
+        Assert.Equal("message", Assert.Throws<VrFrameFormatException>(() => VrFrameMessage.Read(large)).Field);
+        byte[] wall = Encoding.UTF8.GetBytes("{\"frame\":1,\"render_ns\":1,\"wall\":\"" + new string('w', VrFrameMessage.MaxWallLength + 1) + "\"}");
+        Assert.Equal("wall", Assert.Throws<VrFrameFormatException>(() => VrFrameMessage.Read(wall)).Field);
+    }
+
+    [Fact]
     public void Frame_topics_are_classified_beside_the_device_topics()
     {
         var topics = new RecordedTopics("rig7");

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Text;
 using CsCheck;
 using Rig.Recording.Decoding;
 using Rig.Recording.Journal;
@@ -110,6 +111,26 @@ public sealed class DecoderFuzzTests
         var counts = decoder.Summarize();
         Assert.NotEmpty(counts.MalformedMessages);
         Assert.True(counts.EventsTotal > 0, "no generated batch was accepted: the generator does not reach valid input");
+    }
+
+    [Fact]
+    public void Frame_messages_never_make_the_decoder_throw_and_every_bad_one_is_counted_by_field()
+    {
+        // Valid frame messages (any ids, times, positions, walls) and mutations of them, mixed with photodiode-bearing batches,
+        // through one decoder: the live photodiode matcher must take whatever arrives.
+        var frames = Gen.Select(Gen.Long[0, long.MaxValue], Gen.Long, Gen.Long[-5, long.MaxValue], Gen.Double, Gen.String, Gen.Int, (id, render, scene, pos, wall, trial) =>
+            Encoding.UTF8.GetBytes($"{{\"frame\":{id},\"render_ns\":{render},\"t_us\":{scene},\"pos_dm\":{(double.IsFinite(pos) ? pos.ToString("R", CultureInfo.InvariantCulture) : "null")},"
+                + $"\"wall\":{System.Text.Json.JsonSerializer.Serialize(wall)},\"trial\":{trial}}}"));
+        var decoder = new SessionDecoder("fuzz");
+        long cases = 0;
+        FuzzRun.Run("vr-frames", Gen.Select(Gen.Frequency((2, frames), (3, FuzzInputs.Mutate(frames)), (1, FuzzInputs.ValidBatch())), Gen.Bool), (bytes, asFrame) =>
+        {
+            decoder.Process(new JournalRecord(JournalRecordType.Received, asFrame ? TopicKind.VrFrame : TopicKind.Events, cases++ * 1_000_000, bytes));
+        }, input => (4L * input.Item1.Length) + (64 * 1024) + (48 * (decoder.BatchesReceived + SessionDecoder.MaxBatchSeqJump)), allowed: _ => false);
+
+        var vr = decoder.Summarize().Vr!;
+        Assert.True(vr.FramesReceived > 0, "no generated frame message was read: the generator does not reach valid input");
+        Assert.NotEmpty(vr.MalformedFrames);
     }
 
     [Fact]
