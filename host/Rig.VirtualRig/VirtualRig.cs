@@ -185,6 +185,13 @@ public sealed class VirtualRig : IAsyncDisposable
 
         deviceLink.Attach(device);
         device.Start(deviceClock.NowMicros);
+        if (display?.Renderer is { } renderer)
+        {
+            // The lockstep engine computes a scene from a batch as the device publishes it; a real bridge has it only once
+            // the network delivered it (or never, when it was lost: the engine then skips the resent, older samples).
+            renderer.HostReceiptMicros = now => deviceLink.Publishing ? deviceLink.PublishingArrivalMicros : now;
+        }
+
         var rig = new VirtualRig(options, link, deviceLink, clock, deviceClock, timeline, mouse, scanner, valve, device, water) { Display = display };
         deviceLink.Published += rig.OnPublished;
         return rig;

@@ -59,8 +59,10 @@ public sealed record VirtualDisplayOptions
     public double DisplayLatencyJitterMicros { get; init; } = 500;
 
     /// <summary>
-    /// From the task engine computing a state to the simulated renderer having it, µs (host to broker to renderer on one
-    /// machine). The engine runs in lockstep with the device, so this is the only host-side delay the scene sees.
+    /// From the bridge receiving the device batch a state was computed from to the simulated renderer having the state, µs
+    /// (decoding, and host to broker to renderer on one machine). The batch's own trip over the simulated network, when the
+    /// rig lives in a world, comes before: the lockstep engine computes the state as the device publishes, and the
+    /// renderer takes it only once the network would have delivered the batch.
     /// </summary>
     public double SceneLatencyMicros { get; init; } = 1000;
 
@@ -133,8 +135,10 @@ public readonly record struct SimulatedFrame(long FrameId, ulong RenderTrueMicro
 /// <param name="PublishFailures">Frame messages the link refused.</param>
 /// <param name="MalformedMessages">Received frame messages that were not a frame (external renderer): no flip.</param>
 /// <param name="LateFrames">Received frames that reached the simulation after their refresh had been shown: shown at the next.</param>
+/// <param name="ScenesReceived">Scene states given to the simulated renderer.</param>
+/// <param name="ScenesLost">Of those, states whose device batch the simulated network lost: never drawn.</param>
 public sealed record SimulatedDisplayResult(SimulatedFrameSource Source, double RefreshHz, IReadOnlyList<SimulatedFrame> Frames,
-    long MessagesPublished, long MessagesDropped, long PublishFailures, long MalformedMessages, long LateFrames)
+    long MessagesPublished, long MessagesDropped, long PublishFailures, long MalformedMessages, long LateFrames, long ScenesReceived, long ScenesLost)
 {
     public int Rendered => Frames.Count;
 
@@ -151,7 +155,8 @@ public sealed record SimulatedDisplayResult(SimulatedFrameSource Source, double 
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"simulated display ({(Source == SimulatedFrameSource.Simulated ? "simulated renderer" : "external renderer")}, {RefreshHz:0.##} Hz): " +
         $"{Rendered} frames, {Shown} shown ({Repeated} for two refreshes), {Dropped} dropped, {Flips} photodiode flips; " +
-        $"messages {MessagesPublished} published, {MessagesDropped} dropped, {PublishFailures} failed, {MalformedMessages} malformed, {LateFrames} late");
+        $"messages {MessagesPublished} published, {MessagesDropped} dropped, {PublishFailures} failed, {MalformedMessages} malformed, {LateFrames} late; " +
+        $"scene states {ScenesReceived} given, {ScenesLost} lost with their batch");
 
     private int Count(Func<SimulatedFrame, bool> predicate)
     {
@@ -272,7 +277,8 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
 
     /// <summary>The ground truth so far and the counts (on the simulation thread, or once the run is over).</summary>
     public SimulatedDisplayResult Snapshot() => new(_options.Source, _options.RefreshHz, _frames.ToArray(),
-        _publisher?.Published ?? 0, _publisher?.Dropped ?? 0, _publisher?.Failures ?? 0, Interlocked.Read(ref _malformed), _late);
+        _publisher?.Published ?? 0, _publisher?.Dropped ?? 0, _publisher?.Failures ?? 0, Interlocked.Read(ref _malformed), _late,
+        Renderer?.ScenesReceived ?? 0, Renderer?.ScenesLost ?? 0);
 
     /// <summary>Waits (wall time) until every frame message offered has been published or refused; false after <paramref name="timeout"/>.</summary>
     public Task<bool> WaitPublishedAsync(TimeSpan timeout, CancellationToken cancellationToken) =>

@@ -57,11 +57,29 @@ public sealed class SimRenderer : IVrSceneSink
         _nextRenderMicros = RenderTime(_callbackRefresh);
     }
 
+    /// <summary>
+    /// Scene states that never reached the renderer: the device batch they were computed from was lost on the simulated
+    /// network (a real bridge would have had its samples only from the resend, later than newer ones, and skipped them).
+    /// </summary>
+    public long ScenesLost { get; private set; }
+
+    /// <summary>
+    /// When the host has the data a state given now was computed from, true µs, given now; null when it never does.
+    /// Default: now. The virtual rig sets it to the arrival of the device batch being published through its simulated network.
+    /// </summary>
+    public Func<ulong, ulong?> HostReceiptMicros { get; set; } = now => now;
+
     public void OnScene(VrSceneState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         ScenesReceived++;
-        _scenes.Enqueue((_clock.NowMicros + (ulong)Math.Round(_options.SceneLatencyMicros), state));
+        if (HostReceiptMicros(_clock.NowMicros) is not { } receipt)
+        {
+            ScenesLost++;
+            return;
+        }
+
+        _scenes.Enqueue((receipt + (ulong)Math.Round(_options.SceneLatencyMicros), state));
     }
 
     public void OnSessionStopped(string sessionId) => _active = false;
