@@ -14,6 +14,11 @@ if (args.Length > 0 && args[0] == "perf")
     return Rig.Bench.Perf.PerfCommand.Run(args[1..]); // `-- perf [--quick]`: the table of docs/performance.md
 }
 
+if (args.Length > 0 && args[0] == "vr-frames")
+{
+    return await Rig.Bench.Perf.FrameMessageBench.RunAsync(args[1..]); // `-- vr-frames [rates ...] [--seconds S]`: docs/vr.md
+}
+
 if (args.Length == 0 || args[0] != "sync")
 {
     Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick]");
