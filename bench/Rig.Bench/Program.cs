@@ -19,6 +19,11 @@ if (args.Length > 0 && args[0] == "vr-match")
     return VrMatchBench.Run(args[1..]); // `-- vr-match [minutes]`: the live photodiode matcher's throughput (docs/sync.md)
 }
 
+if (args.Length > 0 && args[0] == "vr-frames")
+{
+    return await Rig.Bench.Perf.FrameMessageBench.RunAsync(args[1..]); // `-- vr-frames [rates ...] [--seconds S]`: docs/vr.md
+}
+
 if (args.Length == 0 || args[0] != "sync")
 {
     Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick] | Rig.Bench vr-match [minutes]");

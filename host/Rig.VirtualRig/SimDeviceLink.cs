@@ -95,17 +95,43 @@ public sealed class SimDeviceLink : IDeviceLink, IAsyncDisposable
 
         var copy = new byte[count];
         Buffer.BlockCopy(buffer, offset, copy, 0, count);
-        Published?.Invoke(topic, copy);
+        ulong? arrival = _clock.NowMicros;
         if (_network is not null)
         {
             // Accepted either way: the device cannot tell a message the network lost; it keeps batches until acknowledged.
-            _network.SendUp(new OutgoingMessage(_topics.Get(topic), copy, retain), _clock.NowMicros);
-            return true;
+            _network.SendUp(new OutgoingMessage(_topics.Get(topic), copy, retain), _clock.NowMicros, out arrival);
+        }
+        else
+        {
+            Interlocked.Increment(ref _queued);
+            if (!_outgoing.Writer.TryWrite((_topics.Get(topic), copy, retain)))
+            {
+                return false;
+            }
         }
 
-        Interlocked.Increment(ref _queued);
-        return _outgoing.Writer.TryWrite((_topics.Get(topic), copy, retain));
+        PublishingArrivalMicros = arrival;
+        Publishing = true;
+        try
+        {
+            Published?.Invoke(topic, copy);
+        }
+        finally
+        {
+            Publishing = false;
+        }
+
+        return true;
     }
+
+    /// <summary>True while <see cref="Published"/> runs (on the simulation thread).</summary>
+    public bool Publishing { get; private set; }
+
+    /// <summary>
+    /// While <see cref="Published"/> runs: the true time the message reaches the broker (after the simulated network's
+    /// delay; now without a network), or null when the network lost it.
+    /// </summary>
+    public ulong? PublishingArrivalMicros { get; private set; }
 
     /// <summary>
     /// The bridge's inbox when the bridge runs on the simulation's time (<see cref="VirtualHostTime"/>): virtual time

@@ -166,11 +166,62 @@ public sealed class VirtualRig : IAsyncDisposable
             throw;
         }
 
+        SimDisplay? display = null;
+        if (options.Display.Enabled)
+        {
+            try
+            {
+                display = await ConnectDisplayAsync(links, options, clock, timeline, cancellationToken);
+            }
+            catch
+            {
+                await deviceLink.DisposeAsync();
+                await link.DisposeAsync();
+                throw;
+            }
+
+            capture.AddInput(display);
+        }
+
         deviceLink.Attach(device);
         device.Start(deviceClock.NowMicros);
-        var rig = new VirtualRig(options, link, deviceLink, clock, deviceClock, timeline, mouse, scanner, valve, device, water);
+        if (display?.Renderer is { } renderer)
+        {
+            // The lockstep engine computes a scene from a batch as the device publishes it; a real bridge has it only once
+            // the network delivered it (or never, when it was lost: the engine then skips the resent, older samples).
+            renderer.HostReceiptMicros = now => deviceLink.Publishing ? deviceLink.PublishingArrivalMicros : now;
+        }
+
+        var rig = new VirtualRig(options, link, deviceLink, clock, deviceClock, timeline, mouse, scanner, valve, device, water) { Display = display };
         deviceLink.Published += rig.OnPublished;
         return rig;
+    }
+
+    /// <summary>The simulated display (<see cref="VirtualRigOptions.Display"/>), or null when it is off.</summary>
+    public SimDisplay? Display { get; private init; }
+
+    /// <summary>The simulated display on a link of its own (a renderer is a client of the broker like any other).</summary>
+    private static async Task<SimDisplay> ConnectDisplayAsync(ILinkFactory links, VirtualRigOptions options, VirtualClock clock,
+        DeviceTimeline timeline, CancellationToken cancellationToken)
+    {
+        var displayOptions = options.Display.Validate();
+        var link = links.Create(new LinkOptions { ClientId = "vr-sim-renderer-" + options.RigId });
+        try
+        {
+            await link.ConnectAsync(cancellationToken);
+            if (displayOptions.Source == SimulatedFrameSource.External)
+            {
+                await link.SubscribeAsync(new Rig.Experiment.Vr.VrTopics(options.RigId).Frame, cancellationToken);
+            }
+        }
+        catch
+        {
+            await link.DisposeAsync();
+            throw;
+        }
+
+        // Its own generator, so adding the display left every other simulated signal as it was for a seed.
+        return new SimDisplay(displayOptions, options.RigId, clock, timeline, options.Seed ^ 0x0D15_B1A7, link);
     }
 
     /// <summary>
@@ -253,6 +304,7 @@ public sealed class VirtualRig : IAsyncDisposable
             DownlinkSent = _deviceLink.Network?.DownlinkSent ?? 0,
             DownlinkLost = _deviceLink.Network?.DownlinkLost ?? 0,
             HostWaitTimeouts = _deviceLink.HostInbox?.Timeouts ?? 0,
+            Display = Display?.Snapshot(),
         };
     }
 
@@ -304,6 +356,10 @@ public sealed class VirtualRig : IAsyncDisposable
         {
             await _deviceLink.DisposeAsync();
             await _link.DisposeAsync();
+            if (Display is not null)
+            {
+                await Display.DisposeAsync();
+            }
         }
     }
 

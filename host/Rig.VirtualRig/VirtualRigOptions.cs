@@ -65,4 +65,10 @@ public sealed record VirtualRigOptions
     /// and messages pass without delay or loss, as before.
     /// </summary>
     public VirtualWorld? World { get; init; }
+
+    /// <summary>
+    /// The simulated display and renderer, with a photodiode on channel 0 (docs/vr.md, "The simulated display"). Off by
+    /// default; its own frame messages go out on a link of its own (client id <c>vr-sim-renderer-{rig}</c>).
+    /// </summary>
+    public VirtualDisplayOptions Display { get; init; } = new();
 }

@@ -39,4 +39,7 @@ public sealed record VirtualRigResult
 
     /// <summary>Times virtual time stopped waiting for a bridge on the simulation's time (<see cref="World.HostInbox"/>).</summary>
     public long HostWaitTimeouts { get; init; }
+
+    /// <summary>The simulated display's ground truth (every frame) and counts; null when the display was off.</summary>
+    public Peripherals.SimulatedDisplayResult? Display { get; init; }
 }

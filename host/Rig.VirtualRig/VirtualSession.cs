@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
 using Rig.Recording.Decoding;
+using Rig.Recording.Journal;
 using Rig.Analysis.Derivation;
 using Rig.Recording.Link;
 using Rig.Recording.Sessions;
@@ -36,27 +38,72 @@ public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult
 }
 
 /// <summary>A protocol for a virtual session to run, the mouse that learns in it (optional) and a renderer to show it (optional).</summary>
-public sealed record VirtualTask(TaskProtocol Protocol, LearningMouse? Mouse = null, IVrSceneSink? Scene = null);
+/// <param name="Scene">A renderer's sink (an MQTT sink for a real renderer); the rig's simulated display, when on, is given the scene too.</param>
+/// <param name="SceneRate">How often the renderers get a state (the learning mouse gets every one).</param>
+public sealed record VirtualTask(TaskProtocol Protocol, LearningMouse? Mouse = null, IVrSceneSink? Scene = null, SceneRateOptions? SceneRate = null);
 
-/// <summary>Hands each scene to the learning mouse and the renderer, whichever exist.</summary>
-internal sealed class SceneFanOut(LearningMouse? mouse, IVrSceneSink? renderer) : IVrSceneSink
+/// <summary>Hands each scene to the learning mouse (every state) and the renderers (at most one state per display frame).</summary>
+internal sealed class SceneFanOut : IVrSceneSink, IVrSceneBatchSink
 {
+    private readonly LearningMouse? _mouse;
+    private readonly SceneRateLimiter? _renderers;
+
+    public SceneFanOut(LearningMouse? mouse, IReadOnlyList<IVrSceneSink> renderers, SceneRateOptions rate)
+    {
+        _mouse = mouse;
+        _renderers = renderers.Count switch
+        {
+            0 => null,
+            1 => new SceneRateLimiter(renderers[0], rate),
+            _ => new SceneRateLimiter(new SceneTee(renderers), rate),
+        };
+    }
+
     public void OnSessionStarted(string sessionId, string protocol)
     {
-        mouse?.OnSessionStarted(sessionId, protocol);
-        renderer?.OnSessionStarted(sessionId, protocol);
+        _mouse?.OnSessionStarted(sessionId, protocol);
+        _renderers?.OnSessionStarted(sessionId, protocol);
     }
 
     public void OnScene(VrSceneState state)
     {
-        mouse?.OnScene(state);
-        renderer?.OnScene(state);
+        _mouse?.OnScene(state);
+        _renderers?.OnScene(state);
     }
+
+    public void OnSceneBatchEnd() => _renderers?.OnSceneBatchEnd();
 
     public void OnSessionStopped(string sessionId)
     {
-        mouse?.OnSessionStopped(sessionId);
-        renderer?.OnSessionStopped(sessionId);
+        _mouse?.OnSessionStopped(sessionId);
+        _renderers?.OnSessionStopped(sessionId);
+    }
+
+    private sealed class SceneTee(IReadOnlyList<IVrSceneSink> sinks) : IVrSceneSink
+    {
+        public void OnSessionStarted(string sessionId, string protocol)
+        {
+            foreach (var sink in sinks)
+            {
+                sink.OnSessionStarted(sessionId, protocol);
+            }
+        }
+
+        public void OnScene(VrSceneState state)
+        {
+            foreach (var sink in sinks)
+            {
+                sink.OnScene(state);
+            }
+        }
+
+        public void OnSessionStopped(string sessionId)
+        {
+            foreach (var sink in sinks)
+            {
+                sink.OnSessionStopped(sessionId);
+            }
+        }
     }
 }
 
@@ -129,9 +176,29 @@ public static class VirtualSession
 
         await using var recording = recorder;
         LockstepTaskDriver? driver = null;
+        if (sim.Display is { } display && time is not VirtualHostTime)
+        {
+            // The bridge's clock is the system's: a frame submitted at a true time is stamped with the host clock now,
+            // less the virtual time since, at the run's pace (a perfect clock exchange; meaningful at speed 1).
+            double pace = rigOptions.Speed > 0 ? rigOptions.Speed : 1;
+            var trueClock = sim.Clock;
+            display.HostNanos = trueMicros => JournalWriter.HostNanos(time) - (long)((trueClock.NowMicros - (double)trueMicros) * 1000 / pace);
+        }
+
         if (task is not null)
         {
-            var scenes = new SceneFanOut(task.Mouse, task.Scene);
+            var renderers = new List<IVrSceneSink>();
+            if (task.Scene is not null)
+            {
+                renderers.Add(task.Scene);
+            }
+
+            if (sim.Display?.Renderer is { } simulated)
+            {
+                renderers.Add(simulated);
+            }
+
+            var scenes = new SceneFanOut(task.Mouse, renderers, task.SceneRate ?? new SceneRateOptions());
             driver = new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes);
             sim.Hook = driver;
             sim.Mouse.Drive = task.Mouse;
@@ -140,6 +207,17 @@ public static class VirtualSession
 
         var reporter = progress is null ? null : new Progress<VirtualRigProgress>(p => progress(p, recorder.Snapshot()));
         var device = await sim.RunAsync(duration, reporter, cancellationToken);
+        if (sim.Display is { } shown)
+        {
+            // The simulated renderer's frame messages reach the broker before the bridge stops listening; the counts
+            // are then final. A renderer that cannot publish them in time is reported, not waited for.
+            if (!await shown.WaitPublishedAsync(TimeSpan.FromSeconds(30), cancellationToken))
+            {
+                logger.LogWarning("simulated display: frame messages still unpublished 30 s after the run; counted as not published");
+            }
+
+            device = device with { Display = shown.Snapshot() };
+        }
 
         // The device stays alive (in real time) while the bridge closes the session, as a real one would.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -22,7 +22,7 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
     private readonly List<TaskMarker> _pendingMarkers = [];
     private readonly Channel<TaskCommand> _commands = Channel.CreateUnbounded<TaskCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger;
-    private readonly IVrSceneSink? _scene;
+    private readonly SceneRateLimiter? _scene;
     private SessionRecorder? _recorder;
     private Task _sender = Task.CompletedTask;
     private ulong _latestDeviceMicros;
@@ -31,11 +31,12 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
     private long _timedOut;
     private long _sent;
 
-    public LiveTaskDriver(TaskProtocol protocol, double encoderCountsPerCm, ILogger logger, IVrSceneSink? scene = null)
+    /// <param name="scene">The renderer's sink; it gets at most one state per display frame (<paramref name="sceneRate"/>, default 60 Hz).</param>
+    public LiveTaskDriver(TaskProtocol protocol, double encoderCountsPerCm, ILogger logger, IVrSceneSink? scene = null, SceneRateOptions? sceneRate = null)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _scene = scene;
-        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene);
+        _scene = scene is null ? null : new SceneRateLimiter(scene, sceneRate ?? new SceneRateOptions());
+        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, _scene);
     }
 
     public TaskEngine Engine { get; }

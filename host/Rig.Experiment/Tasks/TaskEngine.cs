@@ -166,6 +166,9 @@ public sealed class TaskEngine
                     break;
             }
         }
+
+        // The batch's states all reached the sink at this one host instant: the last is the newest to show (SceneRateLimiter).
+        (_scene as IVrSceneBatchSink)?.OnSceneBatchEnd();
     }
 
     /// <summary>The device clock has reached <paramref name="deviceNowMicros"/>: time-driven decisions (a Passive reward's delay).</summary>

@@ -122,7 +122,10 @@ public sealed class SimNetwork
     }
 
     /// <summary>Sends a device message at true time <paramref name="nowMicros"/>; false when the network lost it.</summary>
-    public bool SendUp(OutgoingMessage message, ulong nowMicros)
+    public bool SendUp(OutgoingMessage message, ulong nowMicros) => SendUp(message, nowMicros, out _);
+
+    /// <summary>As <see cref="SendUp(OutgoingMessage, ulong)"/>, with the true time the message will reach the broker (null: lost).</summary>
+    public bool SendUp(OutgoingMessage message, ulong nowMicros, out ulong? dueMicros)
     {
         lock (_gate)
         {
@@ -131,11 +134,13 @@ public sealed class SimNetwork
             if (delay is null)
             {
                 UplinkLost++;
+                dueMicros = null;
                 return false;
             }
 
             _upLastDue = Math.Max(_upLastDue, nowMicros + (ulong)delay.Value);
             _uplink.Enqueue((_upLastDue, message));
+            dueMicros = _upLastDue;
             return true;
         }
     }
