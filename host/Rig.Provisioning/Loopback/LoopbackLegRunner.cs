@@ -38,13 +38,15 @@ internal sealed class LoopbackLegRunner(SessionRecorder recorder, LoopbackEventC
     /// <summary>tone-to-ttl: stop as "no edges" after this many tones with no TTL edge at all.</summary>
     public const int NoEdgeTones = 3;
 
+    public static string NoScreenMessage(LoopbackScenario scenario) =>
+        $"{scenario.Name} needs a renderer whose frame times are on the device clock: the virtual rig's simulated screen (--virtual). " +
+        "On hardware, the renderer's frame messages carry host time and the loopback does not map them to device time yet";
+
     public async Task<LoopbackReport> DisplayAsync(LoopbackRunOptions options, string rigId, string firmwareVersion, DateTimeOffset date,
         List<double> roundTrips, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var scenario = options.Scenario;
-        var screen = options.Screen ?? throw new LoopbackInputException(
-            $"{scenario.Name} needs a renderer whose frame times are on the device clock: the virtual rig's simulated screen (--virtual). " +
-            "On hardware, the renderer's frame messages carry host time and the loopback does not map them yet; use a session's photodiode matching (docs/vr.md)");
+        var screen = options.Screen ?? throw new LoopbackInputException(NoScreenMessage(scenario));
         var mark = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
         ulong start = screen.Start(mark.DeviceMicros + ScreenLeadMicros, options.Pulses);
         double period = 1e6 / screen.RefreshHz;
