@@ -33,4 +33,6 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
 /// <param name="Sections">Extra sections other parts of the run report when the session closes, by name (e.g. "vr_sink": the
 /// VR scene publisher's counts); null when none.</param>
 public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
-    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1, IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null);
+    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null);
