@@ -162,8 +162,14 @@ internal static class RunCommand
                 await vrLink.ConnectAsync(ct);
             }
 
-            // Gimbl confirms a start on its own topic; the watch reads the scene link's messages (that link only publishes otherwise).
-            await using var gimblWatch = vrLink is not null && gimbl ? new GimblSessionWatch(vrLink, TimeProvider.System) : null;
+            // Gimbl confirms a start on its own topic; the watch reads every message of its link, so it gets a link of its own.
+            await using var gimblLink = publishScene && gimbl ? new MqttLinkFactory(address, login).Create(new LinkOptions { ClientId = "gimbl-watch-" + rigId + "-" + Environment.ProcessId }) : null;
+            if (gimblLink is not null)
+            {
+                await gimblLink.ConnectAsync(ct);
+            }
+
+            await using var gimblWatch = gimblLink is null ? null : new GimblSessionWatch(gimblLink, TimeProvider.System);
             if (gimblWatch is not null)
             {
                 await gimblWatch.StartAsync(ct);
