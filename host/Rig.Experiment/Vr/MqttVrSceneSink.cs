@@ -21,13 +21,23 @@ public sealed class VrTopics(string rigId)
     /// <summary>Frames the renderer drew (renderer to host).</summary>
     public string Frame { get; } = $"vr/v1/{rigId}/frame";
 
-    /// <summary>Gimbl's session topics, as Gimbl's MQTT client and the Sun lab's sl-experiment use them.</summary>
+    /// <summary>Gimbl announces that its scene started (Gimbl's Scripts/MQTT/MQTTClient.cs; Gimbl to Rig, empty payload).</summary>
     public const string GimblSessionStart = "Gimbl/Session/Start";
 
+    /// <summary>Gimbl announces that its scene stops (Gimbl to Rig, empty payload).</summary>
     public const string GimblSessionStop = "Gimbl/Session/Stop";
 
-    /// <summary>Gimbl's linear-treadmill input: <c>{device}/Data</c> carrying <c>{"movement": …}</c>.</summary>
-    public static string GimblData(string device) => device + "/Data";
+    /// <summary>Gimbl listens here: any message starts a scene waiting for an external start (Rig to Gimbl; Gimbl ignores the payload).</summary>
+    public const string GimblForceStart = "Gimbl/Session/ForceStart";
+
+    /// <summary>Gimbl listens here: any message makes it publish Stop and leave play mode 1 s later (Rig to Gimbl).</summary>
+    public const string GimblForceStop = "Gimbl/Session/ForceStop";
+
+    /// <summary>One empty message per frame Gimbl drew, when its "send frame messages" setting is on (Gimbl to Rig).</summary>
+    public const string GimblFrame = "Gimbl/Frame";
+
+    /// <summary>Gimbl's linear-treadmill input: <c>{treadmill}/Data</c> carrying <c>{"movement": …}</c> (Rig to Gimbl).</summary>
+    public static string GimblData(string treadmill) => treadmill + "/Data";
 }
 
 /// <summary>Settings of <see cref="MqttVrSceneSink"/>.</summary>
@@ -38,15 +48,36 @@ public sealed record VrSinkOptions
     /// <summary>Messages waiting for the link before new ones are dropped (counted). At 60 states/s, about 4 s.</summary>
     public int QueueCapacity { get; init; } = 256;
 
-    /// <summary>Also speak Gimbl's conventions, so a lab's Unity/Gimbl VR can be driven unchanged.</summary>
+    /// <summary>
+    /// Also drive a lab's Unity/Gimbl VR: ForceStart/ForceStop at session start and stop, and the treadmill's movement
+    /// on <c>{GimblTreadmill}/Data</c> with every state (docs/vr.md, Gimbl).
+    /// </summary>
     public bool Gimbl { get; init; }
 
-    /// <summary>The MQTT name of the linear treadmill in the Gimbl project (its <c>deviceName</c> setting).</summary>
-    public string GimblDevice { get; init; } = "LinearTreadmill";
+    /// <summary>The linear treadmill's "MQTT Name" in the Gimbl project (its <c>deviceName</c>; Gimbl's default "LinearTreadmill").</summary>
+    public string GimblTreadmill { get; init; } = "LinearTreadmill";
 
-    /// <summary>Gimbl movement units per encoder count (Gimbl adds movement × its own gain to the actor's position).</summary>
-    public double GimblUnitsPerCount { get; init; } = 1.0;
+    /// <summary>
+    /// Unity units per cm of wheel surface. Gimbl adds movement × its gain (default 1) to the actor's distance along
+    /// the path, in Unity world units; Unity's convention is 1 unit = 1 m, so the default is 0.01. A project built
+    /// at another scale sets its own.
+    /// </summary>
+    public double GimblUnitsPerCm { get; init; } = 0.01;
+
+    /// <summary>Wheel encoder counts per cm of wheel surface (`rig run --counts-per-cm`; default 4096 counts per revolution of a 20 cm wheel).</summary>
+    public double EncoderCountsPerCm { get; init; } = 4096 / (Math.PI * 20);
+
+    /// <summary>Gimbl movement per encoder count: <see cref="GimblUnitsPerCm"/> / <see cref="EncoderCountsPerCm"/>.</summary>
+    public double GimblUnitsPerCount => GimblUnitsPerCm / EncoderCountsPerCm;
 }
+
+/// <summary>What the sink did with its messages so far.</summary>
+/// <param name="Published">Messages the link accepted.</param>
+/// <param name="Dropped">Messages dropped because the queue was full, or still queued when the stop cut the flush short.</param>
+/// <param name="PublishFailures">Messages the link refused (disconnected, not authorized); not retried.</param>
+/// <param name="Queued">Messages waiting for the link now.</param>
+/// <param name="FirstFailure">Why the first refused message was refused, or null.</param>
+public sealed record VrSinkCounts(long Published, long Dropped, long PublishFailures, long Queued, string? FirstFailure);
 
 /// <summary>
 /// Publishes the task engine's scene over MQTT (docs/vr.md) without ever blocking the engine: each call encodes the
@@ -65,10 +96,23 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
     private long _dropped;
     private long _published;
     private long _failures;
+    private string? _firstFailure;
+    private int _stopReported;
 
     public MqttVrSceneSink(IRigLink link, VrSinkOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Gimbl && !(double.IsFinite(options.GimblUnitsPerCount) && options.GimblUnitsPerCm > 0 && options.EncoderCountsPerCm > 0))
+        {
+            throw new ArgumentException(
+                $"Gimbl's movement scale needs GimblUnitsPerCm and EncoderCountsPerCm above 0 (got {options.GimblUnitsPerCm} and {options.EncoderCountsPerCm})", nameof(options));
+        }
+
+        if (options.Gimbl && string.IsNullOrWhiteSpace(options.GimblTreadmill))
+        {
+            throw new ArgumentException("GimblTreadmill (the treadmill's MQTT name in the Gimbl project) is empty", nameof(options));
+        }
+
         _link = link;
         _options = options;
         _topics = new VrTopics(options.RigId);
@@ -90,6 +134,9 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
     /// <summary>Messages the link refused (disconnected, broker gone); logged, not retried: the next state supersedes them.</summary>
     public long PublishFailures => Interlocked.Read(ref _failures);
 
+    /// <summary>The counts now, for the progress line and the session summary.</summary>
+    public VrSinkCounts Counts() => new(Published, Dropped, PublishFailures, _queue.Reader.CanCount ? _queue.Reader.Count : 0, Volatile.Read(ref _firstFailure));
+
     public void OnSessionStarted(string sessionId, string protocol)
     {
         Offer(_topics.Session, Json(w =>
@@ -100,7 +147,9 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
         }));
         if (_options.Gimbl)
         {
-            Offer(VrTopics.GimblSessionStart, Json(static _ => { }));
+            // Gimbl's start and stop topics are its own announcements; Rig asks with ForceStart. Gimbl's channel
+            // ignores the payload and its own client sends none, so neither does this.
+            Offer(VrTopics.GimblForceStart, []);
         }
     }
 
@@ -128,7 +177,7 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
         }));
         if (_options.Gimbl)
         {
-            Offer(VrTopics.GimblData(_options.GimblDevice), Json(w => w.WriteNumber("movement", state.MovementCounts * _options.GimblUnitsPerCount)));
+            Offer(VrTopics.GimblData(_options.GimblTreadmill), Json(w => w.WriteNumber("movement", state.MovementCounts * _options.GimblUnitsPerCount)));
         }
     }
 
@@ -141,7 +190,7 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
         }));
         if (_options.Gimbl)
         {
-            Offer(VrTopics.GimblSessionStop, Json(static _ => { }));
+            Offer(VrTopics.GimblForceStop, []);
         }
     }
 
@@ -155,6 +204,11 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
         }
 
         await _pump;
+        if ((PublishFailures > 0 || Dropped > 0) && Interlocked.Exchange(ref _stopReported, 1) == 0)
+        {
+            _logger.LogWarning("VR sink stopped: {Published} messages published, {Failures} refused by the link (first: {First}), {Dropped} dropped",
+                Published, PublishFailures, Volatile.Read(ref _firstFailure) ?? "none", Dropped);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -203,8 +257,13 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    Interlocked.Increment(ref _failures);
-                    _logger.LogWarning("VR message to {Topic} not published: {Message}", topic, e.Message);
+                    // Reported once: a broker that refuses one message (an ACL, a lost connection) refuses the next
+                    // sixty per second too. The rest are counted and summed up at stop.
+                    if (Interlocked.Increment(ref _failures) == 1)
+                    {
+                        Volatile.Write(ref _firstFailure, $"{topic}: {e.Message}");
+                        _logger.LogWarning("VR message to {Topic} not published: {Message}; further refusals are counted, not logged (summary at stop)", topic, e.Message);
+                    }
                 }
             }
         }

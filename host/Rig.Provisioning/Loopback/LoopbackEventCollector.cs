@@ -15,7 +15,7 @@ public sealed class LoopbackEventCollector : IEventSink
     private readonly object _gate = new();
     private readonly List<Edge> _outputs = [];
     private readonly List<Edge> _inputs = [];
-    private readonly EventKind _outputKind;
+    private readonly EventKind? _outputKind;
     private readonly byte _outputChannel;
     private readonly EventKind _inputKind;
     private readonly byte _inputChannel;

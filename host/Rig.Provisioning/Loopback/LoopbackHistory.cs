@@ -71,9 +71,12 @@ public sealed class LoopbackHistory
         written.Add(text);
 
         string Png(string name) => Path.Combine(runFolder, name);
+        var (delayName, delayAxis) = report.Display is not null ? ("display latency", "photodiode flip minus frame render time (µs, device clock)")
+            : report.Tone is not null ? ("tone onset latency", "first TTL rising edge minus tone start (µs, device clock)")
+            : ("capture delay", "captured minus commanded edge (µs, device clock)");
         if (LoopbackPlot.SaveHistogram(report.CaptureDelaysMicros.Select(x => (double)x).ToList(),
-            $"{report.RigId} {report.Settings.Scenario}: capture delay ({report.Settings.Output} -> {report.Settings.Input})", "captured minus commanded edge (µs, device clock)",
-            report.Thresholds.CaptureDelayP99Micros, Png("capture_delay.png")))
+            $"{report.RigId} {report.Settings.Scenario}: {delayName} ({report.Settings.Output} -> {report.Settings.Input})", delayAxis,
+            report.DelayLimitMicros ?? report.Thresholds.CaptureDelayP99Micros, Png("capture_delay.png")))
         {
             written.Add(Png("capture_delay.png"));
         }
@@ -82,6 +85,12 @@ public sealed class LoopbackHistory
             $"{report.RigId} {report.Settings.Scenario}: pulse width error", "captured width minus output width (µs)", report.Thresholds.PulseWidthErrorMaxMicros, Png("pulse_width_error.png")))
         {
             written.Add(Png("pulse_width_error.png"));
+        }
+
+        if (report.Tone is { } tone && LoopbackPlot.SaveHistogram(tone.DurationErrorsMicros.Select(x => (double)x).ToList(),
+            $"{report.RigId} {report.Settings.Scenario}: tone duration error", "heard minus commanded duration (µs)", report.Thresholds.ToneDurationErrorMaxMicros, Png("tone_duration_error.png")))
+        {
+            written.Add(Png("tone_duration_error.png"));
         }
 
         if (LoopbackPlot.SaveHistogram(report.RoundTripsMilliseconds, $"{report.RigId}: command round trip over MQTT", "ping to acknowledgement (ms, host clock)",

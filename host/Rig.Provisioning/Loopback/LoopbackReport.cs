@@ -107,6 +107,15 @@ public sealed record LoopbackReport
 
     public IReadOnlyList<long> FramePeriodsMicros { get; init; } = [];
 
+    /// <summary>renderer-to-photodiode: frames and display latency (its latencies are <see cref="CaptureDelaysMicros"/>); null otherwise.</summary>
+    public DisplayLegReport? Display { get; init; }
+
+    /// <summary>tone-to-ttl: tones, onset latency (its latencies are <see cref="CaptureDelaysMicros"/>) and duration error; null otherwise.</summary>
+    public ToneLegReport? Tone { get; init; }
+
+    /// <summary>The limit drawn on the delay histogram, µs: the leg's own (display latency, tone onset), else the capture delay's.</summary>
+    public double? DelayLimitMicros { get; init; }
+
     public bool Passed => Verdict == LoopbackVerdict.Pass;
 
     /// <summary>The text summary printed and saved as report.txt.</summary>
@@ -119,6 +128,13 @@ public sealed record LoopbackReport
         s.AppendLine(c, $"  {Message}");
         s.AppendLine(c, $"  date          {DateUtc:yyyy-MM-dd HH:mm:ss} UTC, firmware {FirmwareVersion}, boot {BootId:x8}, {Target}");
         s.AppendLine(c, $"  wiring        {Settings.Output} -> {Settings.Input}: {Settings.Wiring}");
+        if (Display is not null || Tone is not null)
+        {
+            LoopbackLegEvaluator.AppendText(this, s, c);
+            AppendChecks(s, c);
+            return s.ToString();
+        }
+
         if (FramePeriodMicros is not null)
         {
             s.AppendLine(c, $"  frame clock   {Frames} frames in {TrainPlannedMicros / 1e6:0.#} s{(StoppedEarly ? " (stopped early)" : "")}, {FrameRateHz:0.###} Hz, {MissingFrames} missing");

@@ -45,6 +45,9 @@ public sealed record LoopbackRunOptions
     /// <summary>Passive scenario: with no frame at all after this much device time, the run stops as "no edges".</summary>
     public TimeSpan NoFramesTime { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>renderer-to-photodiode: the renderer whose frames are watched (the virtual rig's simulated screen); null on hardware.</summary>
+    public ILoopbackScreen? Screen { get; init; }
+
     /// <summary>"hardware", or a description of the virtual rig's wire model.</summary>
     public string Target { get; init; } = "hardware";
 
@@ -122,6 +125,14 @@ public sealed class LoopbackRunner
         if (scenario.Passive)
         {
             return await ListenAsync(options, rigId, firmwareVersion, date, roundTrips, progress, cancellationToken);
+        }
+
+        if (scenario.Leg is LoopbackLeg.Display or LoopbackLeg.Tone)
+        {
+            var legs = new LoopbackLegRunner(_recorder, _events, _time);
+            return scenario.Leg == LoopbackLeg.Display
+                ? await legs.DisplayAsync(options, rigId, firmwareVersion, date, roundTrips, progress, cancellationToken)
+                : await legs.ToneAsync(options, rigId, firmwareVersion, date, roundTrips, progress, cancellationToken);
         }
 
         progress?.Report($"round trip measured ({options.Pings} pings); starting {options.Pulses} pulses on {scenario.OutputName}");

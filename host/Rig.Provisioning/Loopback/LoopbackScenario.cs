@@ -12,6 +12,22 @@ public enum InputEdges
     RisingOnly,
 }
 
+/// <summary>What a scenario drives and measures.</summary>
+public enum LoopbackLeg
+{
+    /// <summary>A PulseTrain on a valve or sync output, echoed on an input: capture delay, missed and extra edges, width error.</summary>
+    PulseTrain,
+
+    /// <summary>Listens to the scanner's frame clock: frame periods and missing frames.</summary>
+    FrameClock,
+
+    /// <summary>A renderer's frames, seen by the photodiode on its patch: display latency and dropped frames.</summary>
+    Display,
+
+    /// <summary>PlayTone commands, the tone output heard on a TTL input: onset latency and duration error.</summary>
+    Tone,
+}
+
 /// <summary>
 /// One loopback wiring (docs/loopback.md, hardware/schematics/loopback_fixture.kicad_sch): an output the device
 /// pulses and the input the fixture feeds it back into, with the pulse ranges that input can follow.
@@ -26,13 +42,27 @@ public sealed record LoopbackScenario
     /// </summary>
     public bool Passive { get; init; }
 
+    /// <summary>What is driven and measured; <see cref="Passive"/> scenarios are <see cref="LoopbackLeg.FrameClock"/>.</summary>
+    public LoopbackLeg Leg { get; init; } = LoopbackLeg.PulseTrain;
+
+    /// <summary>tone-to-ttl: the tone frequency, Hz.</summary>
+    public ushort ToneFrequencyHz { get; init; }
+
+    /// <summary>What <c>--pulses</c> counts when not given: pulses, tones, or frames.</summary>
+    public int DefaultCount { get; init; } = 1000;
+
     /// <summary><see cref="PulseTrainOutput"/>: valve or sync output (unused when passive).</summary>
     public byte Output { get; init; }
 
     public byte OutputChannel { get; init; }
 
-    /// <summary>The event kind the output's own edges are recorded as (Valve or SyncOut).</summary>
-    public EventKind OutputKind => Output == PulseTrainOutput.Valve ? EventKind.Valve : EventKind.SyncOut;
+    /// <summary>The event kind the output's own edges are recorded as (Valve, SyncOut or Tone); null when the device has no output in it (a renderer's frames).</summary>
+    public EventKind? OutputKind => Leg switch
+    {
+        LoopbackLeg.Tone => EventKind.Tone,
+        LoopbackLeg.Display or LoopbackLeg.FrameClock => null,
+        _ => Output == PulseTrainOutput.Valve ? EventKind.Valve : EventKind.SyncOut,
+    };
 
     public required EventKind InputKind { get; init; }
 
@@ -56,7 +86,13 @@ public sealed record LoopbackScenario
     /// <summary>Names the input as the report and the errors do: "lick channel 0".</summary>
     public string InputName => InputKind.ToString().ToLowerInvariant() + " channel " + InputChannel;
 
-    public string OutputName => Passive ? "the microscope" : (Output == PulseTrainOutput.Valve ? "valve" : "sync output") + " " + OutputChannel;
+    public string OutputName => Leg switch
+    {
+        LoopbackLeg.FrameClock => "the microscope",
+        LoopbackLeg.Display => "the VR renderer's patch",
+        LoopbackLeg.Tone => "tone output",
+        _ => (Output == PulseTrainOutput.Valve ? "valve" : "sync output") + " " + OutputChannel,
+    };
 
     // Lick: the firmware refuses an onset within 50 ms of the previous one (DeviceConfig.MinInterLickMicros) and
     // debounces for 1 ms (LickDebounceMicros), so pulses are 2-20 ms wide and at least 60 ms apart.
@@ -89,8 +125,22 @@ public sealed record LoopbackScenario
         },
         new()
         {
-            Name = "scanner-frame-clock", Passive = true, InputKind = EventKind.Frame, InputChannel = 0, InputEdges = InputEdges.RisingOnly,
+            Name = "scanner-frame-clock", Passive = true, Leg = LoopbackLeg.FrameClock, InputKind = EventKind.Frame, InputChannel = 0, InputEdges = InputEdges.RisingOnly,
             Wiring = "BNC tee on the scanner's frame-clock output: one leg to carrier J5 (fixture J107), one to the acquisition DAQ (J106); the microscope acquiring",
+        },
+        new()
+        {
+            // 600 frames: 10 s at 60 Hz.
+            Name = "renderer-to-photodiode", Leg = LoopbackLeg.Display, InputKind = EventKind.Photodiode, InputChannel = 0, DefaultCount = 600,
+            Wiring = "the photodiode on carrier J11 over the renderer's patch corner (shielded from room light); the renderer running full screen on the VR display",
+        },
+        new()
+        {
+            // Tone lengths like a cue's (50-200 ms), 100-200 ms apart; 2 kHz is well inside the fixture's 16 kHz low-pass and
+            // gives 4000 TTL edges per second, which the TTL input's 2 µs glitch lockout passes.
+            Name = "tone-to-ttl", Leg = LoopbackLeg.Tone, InputKind = EventKind.Ttl, InputChannel = 0, DefaultCount = 50, ToneFrequencyHz = 2_000,
+            MinIntervalMicros = 100_000, MaxIntervalMicros = 200_000, MinWidthMicros = 50_000, MaxWidthMicros = 200_000,
+            Wiring = "carrier J10 (speaker out, speaker unplugged) -> fixture J104 (R103 1k / C101 10 nF low-pass, D102, U103 PC817); collector with R104 4.7k to 5 V (carrier J7 pin 1 -> J108) -> J105 -> carrier J6 (TTL in 0)",
         },
     ];
 

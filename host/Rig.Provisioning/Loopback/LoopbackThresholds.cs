@@ -29,6 +29,25 @@ public sealed record LoopbackThresholds
     /// <summary>An input edge later than this after its output edge is not its echo (counted missed, and extra), µs.</summary>
     public uint MatchWindowMicros { get; init; } = 1_000;
 
+    /// <summary>
+    /// renderer-to-photodiode: p99 of frame render → photodiode flip, ms. 50 ms is three refreshes at 60 Hz: a frame
+    /// submitted just after a vsync waits up to one refresh, scans out during the next, and an LCD takes a few ms to
+    /// switch; more means the renderer queues frames (motion-to-photon p99 ≤ 33 ms is the goal on top of it).
+    /// </summary>
+    public double DisplayLatencyP99Milliseconds { get; init; } = 50;
+
+    /// <summary>renderer-to-photodiode: dropped frames as a percentage of the frames settled.</summary>
+    public double MaxDroppedFramesPercent { get; init; } = 1;
+
+    /// <summary>
+    /// tone-to-ttl: p99 of tone start → first TTL rising edge, µs: the fixture's R103/C101 low-pass (10 µs time
+    /// constant), the PC817's switching (tens of µs) and the amplifier (docs/hardware.md).
+    /// </summary>
+    public double ToneOnsetLatencyP99Micros { get; init; } = 1_000;
+
+    /// <summary>tone-to-ttl: largest |heard duration − commanded duration| of any tone, µs (a square wave's last edge lands up to half a period early).</summary>
+    public double ToneDurationErrorMaxMicros { get; init; } = 1_000;
+
     public static LoopbackThresholds Default { get; } = new();
 
     private static readonly JsonSerializerOptions FileJson = new()
@@ -82,5 +101,9 @@ public sealed record LoopbackThresholds
         Require(double.IsFinite(RoundTripP99Milliseconds) && RoundTripP99Milliseconds >= 0, "round_trip_p99_milliseconds", RoundTripP99Milliseconds);
         Require(MaxMissingFrames >= 0, "max_missing_frames", MaxMissingFrames);
         Require(MatchWindowMicros > 0, "match_window_micros", MatchWindowMicros);
+        Require(double.IsFinite(DisplayLatencyP99Milliseconds) && DisplayLatencyP99Milliseconds >= 0, "display_latency_p99_milliseconds", DisplayLatencyP99Milliseconds);
+        Require(double.IsFinite(MaxDroppedFramesPercent) && MaxDroppedFramesPercent >= 0, "max_dropped_frames_percent", MaxDroppedFramesPercent);
+        Require(double.IsFinite(ToneOnsetLatencyP99Micros) && ToneOnsetLatencyP99Micros >= 0, "tone_onset_latency_p99_micros", ToneOnsetLatencyP99Micros);
+        Require(double.IsFinite(ToneDurationErrorMaxMicros) && ToneDurationErrorMaxMicros >= 0, "tone_duration_error_max_micros", ToneDurationErrorMaxMicros);
     }
 }

@@ -30,6 +30,12 @@ public static class LoopbackWorkflow
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(time);
         options.Validate();
+        if (options.Scenario.Leg == LoopbackLeg.Display && options.Screen is null)
+        {
+            // Refused before anything is connected or written.
+            throw new LoopbackInputException(LoopbackLegRunner.NoScreenMessage(options.Scenario));
+        }
+
         string runFolder = history.RunFolder(rigId, options.Scenario.Name, time.GetUtcNow());
         if (Directory.Exists(runFolder))
         {

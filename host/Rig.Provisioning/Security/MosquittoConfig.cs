@@ -31,6 +31,18 @@ public sealed record MosquittoPlan
     public string ListenAddress { get; init; } = "0.0.0.0";
 
     public int EffectivePort => Port ?? (Tls is null ? 1883 : 8883);
+
+    /// <summary>
+    /// The linear treadmill's MQTT name in a lab's Gimbl project: the bridge writes <c>{GimblTreadmill}/Data</c>, the
+    /// renderer account (Gimbl logging in with it) reads it (docs/vr.md, Gimbl).
+    /// </summary>
+    public string GimblTreadmill { get; init; } = "LinearTreadmill";
+
+    /// <summary>The renderer account of a rig: its VR renderer (Rig's page, Gimbl, a Python one) logs in with it.</summary>
+    public static string RendererUser(string rigId) => rigId + "-renderer";
+
+    /// <summary>Every account: the bridge, then each rig and its renderer.</summary>
+    public IEnumerable<string> Users => RigIds.SelectMany(r => new[] { r, RendererUser(r) }).Prepend(BridgeUser);
 }
 
 /// <summary>The files written by <see cref="MosquittoConfig.Write"/>.</summary>
@@ -39,7 +51,8 @@ public sealed record MosquittoFiles(string Folder, string ConfigFile, string Acl
 /// <summary>
 /// Generates a Mosquitto 2.x configuration for a lab: anonymous clients refused; rig X may publish only
 /// rig/v1/X/{events,status,ack,sync} and read only rig/v1/X/cmd; the bridge reads every rig's topics and writes every
-/// rig's cmd. Passwords are random, stored hashed in the password file (Mosquitto's PBKDF2-SHA512 format, as
+/// rig's cmd. Rig X's renderer account (X-renderer) reads its scene, session and clock answers and writes its frames and
+/// clock pings, and speaks Gimbl's side of Gimbl's topics; the bridge speaks the other side of both (docs/vr.md). Passwords are random, stored hashed in the password file (Mosquitto's PBKDF2-SHA512 format, as
 /// mosquitto_passwd writes it) and in clear only in one credentials file per account, readable by its owner alone.
 /// </summary>
 public static class MosquittoConfig
@@ -50,6 +63,12 @@ public static class MosquittoConfig
     private const int HashBytes = 64;
     private const int PasswordBytes = 24;
 
+    // The VR and Gimbl topics (docs/vr.md; host/Rig.Experiment/Vr/MqttVrSceneSink.cs VrTopics, which this project does not reference).
+    private const string VrPrefix = "vr/v1/";
+    private const string GimblForceStart = "Gimbl/Session/ForceStart";
+    private const string GimblForceStop = "Gimbl/Session/ForceStop";
+    private const string GimblFrame = "Gimbl/Frame";
+
     /// <summary>The ACL file's text.</summary>
     public static string Acl(MosquittoPlan plan)
     {
@@ -59,6 +78,12 @@ public static class MosquittoConfig
         text.Append(CultureInfo.InvariantCulture, $"# The bridge records every rig and commands every rig.\nuser {plan.BridgeUser}\n");
         text.Append(CultureInfo.InvariantCulture, $"topic read {RigTopics.Prefix}#\n");
         text.Append(CultureInfo.InvariantCulture, $"topic write {RigTopics.Prefix}+/cmd\n");
+        text.Append("# The bridge publishes every rig's VR scene and answers its renderer's clock pings; it records the frames.\n");
+        text.Append(CultureInfo.InvariantCulture, $"topic write {VrPrefix}+/scene\ntopic write {VrPrefix}+/session\ntopic write {VrPrefix}+/clock/pong\n");
+        text.Append(CultureInfo.InvariantCulture, $"topic read {VrPrefix}+/frame\ntopic read {VrPrefix}+/clock/ping\n");
+        text.Append("# Gimbl: the bridge starts and stops Gimbl's scene, moves its treadmill, and hears Gimbl's announcements and frames.\n");
+        text.Append(CultureInfo.InvariantCulture, $"topic write {GimblForceStart}\ntopic write {GimblForceStop}\ntopic write {plan.GimblTreadmill}/Data\n");
+        text.Append(CultureInfo.InvariantCulture, $"topic read {GimblFrame}\ntopic read Gimbl/Session/#\ntopic read {plan.GimblTreadmill}/Status\n");
         foreach (var rig in plan.RigIds)
         {
             var topics = new RigTopics(rig);
@@ -69,6 +94,13 @@ public static class MosquittoConfig
             }
 
             text.Append(CultureInfo.InvariantCulture, $"topic read {topics.Command}\n");
+
+            string vr = VrPrefix + rig + "/";
+            text.Append(CultureInfo.InvariantCulture, $"\n# Rig '{rig}', its VR renderer: reads its scene, writes one frame message per drawn frame; Gimbl's side of Gimbl's topics.\nuser {MosquittoPlan.RendererUser(rig)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"topic read {vr}scene\ntopic read {vr}session\ntopic read {vr}clock/pong\n");
+            text.Append(CultureInfo.InvariantCulture, $"topic write {vr}frame\ntopic write {vr}clock/ping\n");
+            text.Append(CultureInfo.InvariantCulture, $"topic write {GimblFrame}\ntopic write Gimbl/Session/Start\ntopic write Gimbl/Session/Stop\n");
+            text.Append(CultureInfo.InvariantCulture, $"topic read {GimblForceStart}\ntopic read {GimblForceStop}\ntopic read {plan.GimblTreadmill}/Data\ntopic write {plan.GimblTreadmill}/Status\n");
         }
 
         return text.ToString();
@@ -137,7 +169,7 @@ public static class MosquittoConfig
 
         var passwordLines = new StringBuilder();
         var credentialFiles = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var user in plan.RigIds.Prepend(plan.BridgeUser))
+        foreach (var user in plan.Users)
         {
             var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(PasswordBytes)).Replace('+', '-').Replace('/', '_');
             passwordLines.Append(PasswordLine(user, password, RandomNumberGenerator.GetBytes(SaltBytes))).Append('\n');
@@ -186,10 +218,15 @@ public static class MosquittoConfig
             throw new SecurityConfigException("--bridge-user", RigId.Problem(plan.BridgeUser, "bridge user name"));
         }
 
-        var duplicate = plan.RigIds.Append(plan.BridgeUser).GroupBy(u => u, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        var duplicate = plan.Users.GroupBy(u => u, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new SecurityConfigException("--rigs", $"the account '{duplicate.Key}' is named twice (rig ids and the bridge user must all differ)");
+            throw new SecurityConfigException("--rigs", $"the account '{duplicate.Key}' is named twice (rig ids, their renderers '<rig>-renderer' and the bridge user must all differ)");
+        }
+
+        if (string.IsNullOrEmpty(plan.GimblTreadmill) || plan.GimblTreadmill.IndexOfAny(['#', '+', '/', ' ']) >= 0)
+        {
+            throw new SecurityConfigException("--gimbl-treadmill", $"'{plan.GimblTreadmill}' is not a Gimbl treadmill name: one MQTT topic level, no '#', '+', '/' or spaces");
         }
 
         if (plan.Port is < 1 or > 65535)

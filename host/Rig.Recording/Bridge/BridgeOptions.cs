@@ -67,6 +67,12 @@ public sealed record RecorderSettings(IRigLink Link, string RigId, string Folder
 
     /// <summary>Receives every decoded event once (a task, a live display); for a resumed session, the events read back first.</summary>
     public IEventSink? Sink { get; init; }
+
+    /// <summary>
+    /// Extra sections for summary.json, asked for once as the session closes (after a run's task has stopped): other
+    /// parts of the run report their own counts there (the VR scene publisher's as "vr_sink"). Null: none.
+    /// </summary>
+    public Func<System.Collections.Generic.IReadOnlyDictionary<string, System.Text.Json.JsonElement>>? SummarySections { get; init; }
 }
 
 /// <summary>The outcome of a recorded session.</summary>

@@ -11,7 +11,11 @@ namespace Rig.Recording.Bridge;
 /// <summary>What one `rig run` records, and where; <paramref name="Task"/> runs a task protocol during the session (optional).</summary>
 /// <param name="Resume">Continue <paramref name="SessionFolder"/> (a session whose bridge was killed) instead of creating it.</param>
 public sealed record BridgeRunSettings(string RigId, string SessionFolder, ILinkFactory Links, SessionStartInfo Info, IBridgeTask? Task = null,
-    bool Resume = false);
+    bool Resume = false)
+{
+    /// <summary>Extra summary.json sections (<see cref="RecorderSettings.SummarySections"/>).</summary>
+    public Func<System.Collections.Generic.IReadOnlyDictionary<string, System.Text.Json.JsonElement>>? SummarySections { get; init; }
+}
 
 /// <summary>A task run during a bridge session: it receives every event, starts once recording has, and stops before the session closes.</summary>
 public interface IBridgeTask : IEventSink
@@ -55,7 +59,7 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
             await link.ConnectAsync(stoppingToken);
             var recording = new RecorderSettings(link, settings.RigId, settings.SessionFolder)
             {
-                Info = settings.Info, Options = options, Time = time, Logger = logger, Sink = settings.Task,
+                Info = settings.Info, Options = options, Time = time, Logger = logger, Sink = settings.Task, SummarySections = settings.SummarySections,
             };
             await using var recorder = settings.Resume
                 ? await SessionRecorder.ResumeAsync(recording, stoppingToken)

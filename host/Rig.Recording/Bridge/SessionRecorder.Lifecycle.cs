@@ -154,7 +154,7 @@ public sealed partial class SessionRecorder
             latency = _receiveToJournal.Summarize();
         }
 
-        _folder.WriteSummary(new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment));
+        _folder.WriteSummary(new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment, _summarySections?.Invoke()));
 
         return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency);
     }

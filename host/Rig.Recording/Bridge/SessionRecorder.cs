@@ -46,6 +46,7 @@ public sealed partial class SessionRecorder : IAsyncDisposable
 
     private readonly SessionFolder _folder;
     private readonly SessionLock _lock;
+    private readonly Func<System.Collections.Generic.IReadOnlyDictionary<string, System.Text.Json.JsonElement>>? _summarySections;
 
     private SessionRecorder(RecorderSettings settings, SessionFolder folder, SessionLock folderLock, int segment, SessionDecoder decoder)
     {
@@ -57,6 +58,7 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         _options = settings.Options;
         _time = settings.Time;
         _logger = settings.Logger;
+        _summarySections = settings.SummarySections;
         _journalSegment = segment;
         _journal = JournalWriter.Create(folder.SegmentPath(segment), settings.Time, settings.Options.Journal);
         _decoder = decoder;

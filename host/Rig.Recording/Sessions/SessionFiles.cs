@@ -30,5 +30,9 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
 
 /// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
+/// <param name="Sections">Extra sections other parts of the run report when the session closes, by name (e.g. "vr_sink": the
+/// VR scene publisher's counts); null when none.</param>
 public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
-    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1);
+    LatencySummary? ReceiveToJournal = null, int JournalSegments = 1,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null);

@@ -460,6 +460,9 @@ public sealed class CaptureCoreModel
 
     // ---- tone, outputs, sync schedule -----------------------------------------------------------------
 
+    /// <summary>When the playing tone's timer ends it, device µs (set before the tone switches on).</summary>
+    public ulong ToneStopMicros => _toneStop;
+
     public int PlayTone(ushort frequencyHz, uint durationMicros, ulong nowMicros)
     {
         if (!_started)

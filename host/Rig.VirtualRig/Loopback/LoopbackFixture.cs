@@ -46,6 +46,11 @@ public static class LoopbackFixture
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scenario);
+        if (scenario.Leg is LoopbackLeg.Display or LoopbackLeg.Tone)
+        {
+            throw new ArgumentException($"{scenario.Name} has no wire: its simulated screen or tone path comes from LoopbackFixture.ForLeg", nameof(scenario));
+        }
+
         if (scenario.Passive)
         {
             return (options with { MouseConnected = false, ScannerConnected = connected },
@@ -56,6 +61,58 @@ public static class LoopbackFixture
         var wire = Wire(scenario, latencyMicros, jitterMicros, connected);
         return (Apply(options, wire), "wire " + wire.Describe());
     }
+
+    /// <summary>
+    /// Rig options for any scenario, with the simulated part that stands in for the fixture: a wire (pulse trains; latency
+    /// and jitter default 7 ± 2 µs), the scanner (frame clock), a <see cref="LoopbackScreen"/> on the photodiode input
+    /// (renderer-to-photodiode; latency and jitter default 25 ± 2 ms, <paramref name="dropPercent"/> of frames dropped) or a
+    /// <see cref="ToneTtlWire"/> from the tone output to TTL input 0 (tone-to-ttl; default 20 ± 5 µs per edge).
+    /// </summary>
+    public static LoopbackSimulation ForLeg(VirtualRigOptions options, LoopbackScenario scenario, double? latencyMicros, double? jitterMicros, bool connected,
+        double dropPercent = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scenario);
+        switch (scenario.Leg)
+        {
+            case LoopbackLeg.Display:
+            {
+                if (options.World is not null)
+                {
+                    throw new ArgumentException("the loopback screen works on the rig's true time, which is its device time only without a world", nameof(options));
+                }
+
+                var screenOptions = new LoopbackScreenOptions { Connected = connected, Seed = options.Seed, DropProbability = dropPercent / 100 };
+                screenOptions = screenOptions with
+                {
+                    LatencyMicros = latencyMicros ?? screenOptions.LatencyMicros,
+                    JitterMicros = jitterMicros ?? screenOptions.JitterMicros,
+                };
+                var screen = new LoopbackScreen(screenOptions);
+                return new LoopbackSimulation(Plug(options, screen), screenOptions.Describe(), screen);
+            }
+
+            case LoopbackLeg.Tone:
+            {
+                var wireOptions = new ToneTtlWireOptions { Connected = connected, Seed = options.Seed };
+                wireOptions = wireOptions with { LatencyMicros = latencyMicros ?? wireOptions.LatencyMicros, JitterMicros = jitterMicros ?? wireOptions.JitterMicros };
+                return new LoopbackSimulation(Plug(options, new ToneTtlWire(wireOptions)), wireOptions.Describe(), null);
+            }
+
+            default:
+            {
+                var (rig, description) = ForScenario(options, scenario, latencyMicros ?? 7, jitterMicros ?? 2, connected);
+                return new LoopbackSimulation(rig, description, null);
+            }
+        }
+    }
+
+    // The mouse unplugged from the spout, the simulated part on the capture module.
+    private static VirtualRigOptions Plug(VirtualRigOptions options, ISimInput input) => options with
+    {
+        MouseConnected = false,
+        Capture = options.Capture with { Inputs = [.. options.Capture.Inputs, input] },
+    };
 
     /// <summary>Rig options with the fixture plugged in: <paramref name="wire"/> added, the mouse (and, for the frame clock, the scanner) unplugged.</summary>
     public static VirtualRigOptions Apply(VirtualRigOptions options, SimWire wire)
@@ -70,6 +127,9 @@ public static class LoopbackFixture
         };
     }
 }
+
+/// <summary>The virtual rig's options for a loopback scenario, the model in words, and the simulated screen (renderer-to-photodiode only).</summary>
+public sealed record LoopbackSimulation(VirtualRigOptions Options, string Description, LoopbackScreen? Screen);
 
 /// <summary>Connects <see cref="LoopbackWorkflow"/> to a virtual rig: the rig on its own loop and a bridge recording it.</summary>
 public static class VirtualLoopback

@@ -13,6 +13,16 @@ public interface ISimInput
     void EmitUntil(ulong untilMicros, SimCaptureSource sink);
 }
 
+/// <summary>A simulated input that follows the tone output (the loopback fixture's tone-to-TTL path).</summary>
+public interface ISimToneListener
+{
+    /// <summary>
+    /// The tone output changed at <paramref name="trueMicros"/>: on at <paramref name="frequencyHz"/> until
+    /// <paramref name="plannedStopTrueMicros"/> (the module's own timer), or off (frequency 0, planned stop = now).
+    /// </summary>
+    void OnTone(ushort frequencyHz, ulong trueMicros, ulong plannedStopTrueMicros);
+}
+
 /// <summary>Settings of the simulated native capture module.</summary>
 public sealed record SimCaptureOptions
 {
@@ -49,6 +59,9 @@ public sealed record SimCaptureOptions
 
     /// <summary>Seed of the wires' latency draws.</summary>
     public int WireSeed { get; init; } = 1;
+
+    /// <summary>More simulated inputs (the loopback fixture's screen and tone path); an <see cref="ISimToneListener"/> also hears the tone output.</summary>
+    public System.Collections.Generic.IReadOnlyList<ISimInput> Inputs { get; init; } = [];
 }
 
 /// <summary>
@@ -65,6 +78,7 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
     private readonly CaptureCoreModel _core;
     private readonly PriorityQueue<CaptureRecord, (ulong Micros, long Order)> _edges = new();
     private readonly List<ISimInput> _inputs = [];
+    private readonly List<ISimToneListener> _toneListeners = [];
     private readonly byte[] _outputLevels = new byte[CaptureCoreModel.Channels];
     private readonly Random _wireRandom;
     private NativeRecord[] _drainBuffer = [];
@@ -113,6 +127,15 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
         }
 
         Check(_core.ConfigureTone());
+        foreach (var input in options.Inputs)
+        {
+            _inputs.Add(input);
+            if (input is ISimToneListener listener)
+            {
+                _toneListeners.Add(listener);
+            }
+        }
+
         Check(_core.ConfigureEncoder(options.EncoderModulus, 0));
     }
 
@@ -270,6 +293,18 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
 
     void ICaptureHardware.SetTone(ushort frequencyHz, ulong nowMicros)
     {
+        if (_toneListeners.Count == 0)
+        {
+            return;
+        }
+
+        // The module sets its stop timer before it switches the tone on, so the planned end is known now.
+        ulong trueNow = _timeline.ToTrue(nowMicros);
+        ulong plannedStop = frequencyHz == 0 ? trueNow : _timeline.ToTrue(_core.ToneStopMicros);
+        foreach (var listener in _toneListeners)
+        {
+            listener.OnTone(frequencyHz, trueNow, plannedStop);
+        }
     }
 
     int ICaptureHardware.ReadEncoder(ulong nowMicros) =>

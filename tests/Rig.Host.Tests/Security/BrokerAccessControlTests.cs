@@ -117,6 +117,41 @@ public sealed class BrokerAccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_renderer_publishes_its_frames_and_clock_pings_to_the_bridge_and_reads_its_scene_but_cannot_command_a_rig_or_forge_another_rigs_frames()
+    {
+        await StartBrokerAsync(tls: false);
+        var bridge = await ConnectAsync("bridge-vr", Login(MosquittoPlan.DefaultBridgeUser));
+        await bridge.SubscribeAsync("vr/v1/+/frame", Ct);
+        await bridge.SubscribeAsync("vr/v1/+/clock/ping", Ct);
+        await bridge.SubscribeAsync("Gimbl/Session/#", Ct);
+        var renderer = await ConnectAsync("renderer-a", Login("rigA-renderer"));
+        await renderer.SubscribeAsync("vr/v1/rigA/scene", Ct);
+        await renderer.SubscribeAsync("Gimbl/Session/ForceStart", Ct);
+        await renderer.SubscribeAsync("LinearTreadmill/Data", Ct);
+
+        await renderer.PublishAsync("vr/v1/rigA/frame", """{"frame":0}"""u8.ToArray(), retain: false, Ct);
+        await renderer.PublishAsync("vr/v1/rigA/clock/ping", """{"id":1}"""u8.ToArray(), retain: false, Ct);
+        await renderer.PublishAsync("Gimbl/Session/Start", ReadOnlyMemory<byte>.Empty, retain: false, Ct);
+        var atBridge = await ReceiveAsync(bridge, 3);
+        Assert.Equal(["vr/v1/rigA/frame", "vr/v1/rigA/clock/ping", "Gimbl/Session/Start"], atBridge.Select(m => m.Topic));
+
+        await bridge.PublishAsync("vr/v1/rigA/scene", """{"t_us":1}"""u8.ToArray(), retain: false, Ct);
+        await bridge.PublishAsync("Gimbl/Session/ForceStart", ReadOnlyMemory<byte>.Empty, retain: false, Ct);
+        await bridge.PublishAsync("LinearTreadmill/Data", """{"movement":0.01}"""u8.ToArray(), retain: false, Ct);
+        var atRenderer = await ReceiveAsync(renderer, 3);
+        Assert.Equal(["vr/v1/rigA/scene", "Gimbl/Session/ForceStart", "LinearTreadmill/Data"], atRenderer.Select(m => m.Topic));
+
+        foreach (var topic in new[] { "rig/v1/rigA/cmd", "rig/v1/rigA/events", "vr/v1/rigB/frame", "vr/v1/rigA/scene", "Gimbl/Session/ForceStop" })
+        {
+            // A fresh connection each: after a refused publish MQTTnet drops the connection (observed with Mosquitto 2.0.11).
+            await using var forger = new MqttLink(_broker!.Address, Options("renderer-forger"), Login("rigA-renderer"));
+            await forger.ConnectAsync(Ct);
+            var e = await Assert.ThrowsAsync<LinkRejectedException>(() => forger.PublishAsync(topic, "forged"u8.ToArray(), retain: false, Ct));
+            Assert.Contains("NotAuthorized", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_at_once_with_a_clear_error_that_does_not_show_the_password()
     {
         await StartBrokerAsync(tls: false);

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Rig.Provisioning.Security;
 using Rig.Recording.Link;
 using Rig.TestSupport;
@@ -18,6 +19,48 @@ public sealed class MosquittoConfigTests
     }
 
     [Fact]
+    public void The_acl_gives_each_rigs_renderer_its_own_vr_topics_and_gimbls_side_and_the_bridge_the_other_side()
+    {
+        string acl = MosquittoConfig.Acl(new MosquittoPlan { RigIds = ["rig1"], GimblTreadmill = "Wheel" });
+        var blocks = acl.Split("\nuser ", StringSplitOptions.None).Skip(1)
+            .ToDictionary(b => b[..b.IndexOf('\n', StringComparison.Ordinal)], b => b.Split('\n').Where(l => l.StartsWith("topic ", StringComparison.Ordinal)).ToList());
+
+        Assert.Equal(
+        [
+            "topic read vr/v1/rig1/scene", "topic read vr/v1/rig1/session", "topic read vr/v1/rig1/clock/pong",
+            "topic write vr/v1/rig1/frame", "topic write vr/v1/rig1/clock/ping",
+            "topic write Gimbl/Frame", "topic write Gimbl/Session/Start", "topic write Gimbl/Session/Stop",
+            "topic read Gimbl/Session/ForceStart", "topic read Gimbl/Session/ForceStop", "topic read Wheel/Data", "topic write Wheel/Status",
+        ], blocks["rig1-renderer"]);
+        Assert.Equal(
+        [
+            "topic read rig/v1/#", "topic write rig/v1/+/cmd",
+            "topic write vr/v1/+/scene", "topic write vr/v1/+/session", "topic write vr/v1/+/clock/pong",
+            "topic read vr/v1/+/frame", "topic read vr/v1/+/clock/ping",
+            "topic write Gimbl/Session/ForceStart", "topic write Gimbl/Session/ForceStop", "topic write Wheel/Data",
+            "topic read Gimbl/Frame", "topic read Gimbl/Session/#", "topic read Wheel/Status",
+        ], blocks["bridge"]);
+        Assert.DoesNotContain(blocks["rig1"], l => l.Contains("vr/", StringComparison.Ordinal) || l.Contains("Gimbl", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("Gimbl/#")]
+    [InlineData("")]
+    public void A_gimbl_treadmill_name_that_is_not_one_topic_level_is_refused_naming_the_option(string name)
+    {
+        var e = Assert.Throws<SecurityConfigException>(() => MosquittoConfig.Acl(new MosquittoPlan { RigIds = ["rig1"], GimblTreadmill = name }));
+        Assert.Contains("Gimbl treadmill name", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rig_named_like_another_rigs_renderer_is_refused()
+    {
+        var e = Assert.Throws<SecurityConfigException>(() => MosquittoConfig.Acl(new MosquittoPlan { RigIds = ["rig1", "rig1-renderer"] }));
+        Assert.Contains("'rig1-renderer' is named twice", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_password_line_is_pbkdf2_sha512_in_mosquittos_format()
     {
         // Reference line made by mosquitto_passwd 2.0.11 (-b, password "s3cret"); its salt reproduces its hash.
@@ -32,7 +75,7 @@ public sealed class MosquittoConfigTests
         using var dir = new TempDirectory();
         var files = MosquittoConfig.Write(dir.Combine("b"), new MosquittoPlan { RigIds = ["rig1", "rig2"] });
 
-        Assert.Equal(3, files.CredentialFiles.Count);
+        Assert.Equal(["bridge", "rig1", "rig1-renderer", "rig2", "rig2-renderer"], files.CredentialFiles.Keys.Order(StringComparer.Ordinal));
         if (!OperatingSystem.IsWindows())
         {
             foreach (var file in files.CredentialFiles.Values)

@@ -93,5 +93,20 @@ public sealed class SessionFolderTests
         Assert.True(folder.IsClosed);
         Assert.Equal(3, folder.ReadSummary()!.JournalRecords);
         Assert.Throws<IOException>(() => folder.WriteSummary(summary));
+        Assert.DoesNotContain("\"sections\"", File.ReadAllText(folder.SummaryPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extra_summary_sections_are_written_under_sections_by_name_and_read_back()
+    {
+        using var dir = new TempDirectory();
+        var folder = SessionFolder.Create(dir.Combine("s"), Header());
+        var section = System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["published"] = 12L, ["failed"] = 3L, ["first_failure"] = null });
+        folder.WriteSummary(new SessionSummaryFile(new Rig.Recording.Decoding.SessionDecoder("rig-f").Summarize(), 3, 100, true,
+            Sections: new Dictionary<string, System.Text.Json.JsonElement> { ["vr_sink"] = section }));
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(folder.SummaryPath));
+        Assert.Equal(3, json.RootElement.GetProperty("sections").GetProperty("vr_sink").GetProperty("failed").GetInt64());
+        Assert.Equal(12, folder.ReadSummary()!.Sections!["vr_sink"].GetProperty("published").GetInt64());
     }
 }

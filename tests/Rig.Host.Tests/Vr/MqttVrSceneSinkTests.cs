@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Recording.Link;
 using Rig.Experiment.Vr;
@@ -16,7 +17,7 @@ namespace Rig.Host.Tests.Vr;
 public sealed class MqttVrSceneSinkTests
 {
     [Fact]
-    public async Task Scene_and_session_messages_reach_a_subscriber_on_the_documented_topics_with_gimbl_alongside()
+    public async Task Scene_and_session_messages_reach_a_subscriber_on_the_documented_topics_and_gimbl_is_force_started_and_stopped_with_movement_in_unity_units()
     {
         var ct = TestContext.Current.CancellationToken;
         var links = new InMemoryBroker().CreateLinkFactory();
@@ -28,7 +29,7 @@ public sealed class MqttVrSceneSinkTests
         await using var hostLink = links.Create(new LinkOptions { ClientId = "host" });
         await hostLink.ConnectAsync(ct);
 
-        await using (var sink = new MqttVrSceneSink(hostLink, new VrSinkOptions { RigId = "r1", Gimbl = true, GimblDevice = "Treadmill", GimblUnitsPerCount = 0.5 }, NullLogger.Instance))
+        await using (var sink = new MqttVrSceneSink(hostLink, new VrSinkOptions { RigId = "r1", Gimbl = true, GimblTreadmill = "Treadmill", GimblUnitsPerCm = 0.5, EncoderCountsPerCm = 2 }, NullLogger.Instance))
         {
             sink.OnSessionStarted("s1", "leaf1-circle1");
             sink.OnScene(new VrSceneState(1_000_000, 0, "leaf1", 12.5, InGray: false, CueActive: true, 30.25, 42));
@@ -44,14 +45,15 @@ public sealed class MqttVrSceneSinkTests
         {
             while (renderer.Messages.TryRead(out var m))
             {
-                got.Add((m.Topic, JsonDocument.Parse(m.Payload).RootElement.Clone()));
+                // Gimbl's ForceStart and ForceStop carry no payload, as Gimbl's own client sends them.
+                got.Add((m.Topic, m.Payload.Length == 0 ? default : JsonDocument.Parse(m.Payload).RootElement.Clone()));
             }
 
             return got.Count == 8;
         }, TimeSpan.FromSeconds(5), "eight VR messages", ct);
 
         Assert.Equal(
-            ["vr/v1/r1/session", "Gimbl/Session/Start", "vr/v1/r1/scene", "Treadmill/Data", "vr/v1/r1/scene", "Treadmill/Data", "vr/v1/r1/session", "Gimbl/Session/Stop"],
+            ["vr/v1/r1/session", "Gimbl/Session/ForceStart", "vr/v1/r1/scene", "Treadmill/Data", "vr/v1/r1/scene", "Treadmill/Data", "vr/v1/r1/session", "Gimbl/Session/ForceStop"],
             got.Select(g => g.Topic));
         var start = got[0].Json;
         Assert.Equal(("start", "s1", "leaf1-circle1"), (start.GetProperty("event").GetString(), start.GetProperty("session").GetString(), start.GetProperty("protocol").GetString()));
@@ -64,9 +66,12 @@ public sealed class MqttVrSceneSinkTests
         Assert.True(scene.GetProperty("cue").GetBoolean());
         Assert.Equal(30.25, scene.GetProperty("speed_cm_s").GetDouble());
         Assert.Equal(42, scene.GetProperty("move").GetInt64());
-        Assert.Equal(21.0, got[3].Json.GetProperty("movement").GetDouble());
+        // 42 counts at 2 counts/cm is 21 cm; at 0.5 Unity units per cm, 10.5 units.
+        Assert.Equal(JsonValueKind.Undefined, got[1].Json.ValueKind);
+        Assert.Equal(10.5, got[3].Json.GetProperty("movement").GetDouble());
         Assert.Equal(JsonValueKind.Null, got[4].Json.GetProperty("pos_dm").ValueKind);
-        Assert.Equal(-1.5, got[5].Json.GetProperty("movement").GetDouble());
+        Assert.Equal(-0.75, got[5].Json.GetProperty("movement").GetDouble());
+        Assert.Equal(JsonValueKind.Undefined, got[7].Json.ValueKind);
         Assert.Equal("stop", got[6].Json.GetProperty("event").GetString());
     }
 
@@ -89,6 +94,129 @@ public sealed class MqttVrSceneSinkTests
         Assert.Equal(0, sink.Published);
         Assert.Equal(100, sink.Dropped);
         Assert.Equal(0, sink.PublishFailures);
+    }
+
+    [Fact]
+    public void Gimbl_movement_per_count_is_unity_units_per_cm_over_encoder_counts_per_cm_and_a_zero_scale_is_refused()
+    {
+        // The defaults: 1 Unity unit = 1 m, 4096 counts per revolution of a 20 cm wheel (65.19 counts/cm).
+        var defaults = new VrSinkOptions { RigId = "r1", Gimbl = true };
+        Assert.Equal(0.01 / (4096 / (Math.PI * 20)), defaults.GimblUnitsPerCount, 15);
+
+        var e = Assert.Throws<ArgumentException>(() => new MqttVrSceneSink(new StalledLinkFake(), defaults with { GimblUnitsPerCm = 0 }, NullLogger.Instance));
+        Assert.Contains("GimblUnitsPerCm", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_link_that_refuses_every_publish_gives_one_warning_with_the_reason_every_refusal_counted_and_one_summary_line_at_stop()
+    {
+        var link = new RefusingLinkFake();
+        var log = new ListLogger();
+        var sink = new MqttVrSceneSink(link, new VrSinkOptions { RigId = "r1" }, log);
+        for (int i = 0; i < 50; i++)
+        {
+            sink.OnScene(new VrSceneState((ulong)i, 0, "leaf1", i, false, false, 0, 1));
+        }
+
+        await Eventually.WaitUntil(() => sink.PublishFailures == 50, TimeSpan.FromSeconds(5), "all 50 publishes refused", TestContext.Current.CancellationToken);
+        var during = log.Warnings();
+        Assert.Single(during);
+        Assert.Contains("not authorized by the broker (test)", during[0], StringComparison.Ordinal);
+        Assert.Contains("vr/v1/r1/scene", during[0], StringComparison.Ordinal);
+
+        await sink.FlushAndStopAsync(TimeSpan.FromSeconds(5));
+        var counts = sink.Counts();
+        Assert.Equal((0L, 0L, 50L, 0L), (counts.Published, counts.Dropped, counts.PublishFailures, counts.Queued));
+        Assert.Contains("not authorized by the broker (test)", counts.FirstFailure, StringComparison.Ordinal);
+        var all = log.Warnings();
+        Assert.Equal(2, all.Count);
+        Assert.Contains("50 refused by the link", all[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_gimbl_session_watch_reports_a_start_only_once_gimbl_announces_it_and_then_the_stop()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var links = new InMemoryBroker().CreateLinkFactory();
+        await using var gimbl = links.Create(new LinkOptions { ClientId = "gimbl" });
+        await gimbl.ConnectAsync(ct);
+        await using var rigLink = links.Create(new LinkOptions { ClientId = "rig" });
+        await rigLink.ConnectAsync(ct);
+        await using var watch = new GimblSessionWatch(rigLink, TimeProvider.System);
+        await watch.StartAsync(ct);
+
+        // Rig's own ForceStart is not Gimbl's confirmation.
+        await rigLink.PublishAsync(VrTopics.GimblForceStart, ReadOnlyMemory<byte>.Empty, retain: false, ct);
+        Assert.False(await watch.WaitForStartAsync(TimeSpan.FromMilliseconds(200), ct));
+        Assert.False(watch.State.StartConfirmed);
+        Assert.Contains("start not confirmed", watch.State.Describe(), StringComparison.Ordinal);
+
+        // Gimbl's client publishes its announcements with no payload.
+        await gimbl.PublishAsync(VrTopics.GimblSessionStart, ReadOnlyMemory<byte>.Empty, retain: false, ct);
+        Assert.True(await watch.WaitForStartAsync(TimeSpan.FromSeconds(5), ct));
+        Assert.False(watch.State.StopConfirmed);
+        await gimbl.PublishAsync(VrTopics.GimblSessionStop, ReadOnlyMemory<byte>.Empty, retain: false, ct);
+        Assert.True(await watch.WaitForStopAsync(TimeSpan.FromSeconds(5), ct));
+        var state = watch.State;
+        Assert.Equal((1L, 1L), (state.Starts, state.Stops));
+        Assert.True(state.StopHostNanos >= state.StartHostNanos);
+        Assert.Equal("started and stopped", state.Describe());
+    }
+
+    /// <summary>Collects formatted log lines with their level.</summary>
+    private sealed class ListLogger : ILogger
+    {
+        private readonly List<(LogLevel Level, string Text)> _lines = [];
+
+        public List<string> Warnings()
+        {
+            lock (_lines)
+            {
+                return _lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Text).ToList();
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines)
+            {
+                _lines.Add((logLevel, formatter(state, exception)));
+            }
+        }
+    }
+
+    /// <summary>An in-process fake whose every publish is refused, as a broker's ACL would refuse it.</summary>
+    private sealed class RefusingLinkFake : IRigLink
+    {
+        public string ClientId => "refused";
+
+        public bool IsConnected => true;
+
+        public event Action<bool>? ConnectionChanged
+        {
+            add { }
+            remove { }
+        }
+
+        public ChannelReader<LinkMessage> Messages { get; } = Channel.CreateUnbounded<LinkMessage>().Reader;
+
+        public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken) =>
+            Task.FromException(new InvalidOperationException("not authorized by the broker (test)"));
+
+        public Task DisconnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task AbortAsync() => Task.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>An in-process fake whose publishes never complete until cancelled (a broker that stopped reading).</summary>

@@ -138,4 +138,67 @@ public sealed class VirtualLoopbackTests
         Assert.Null(r.PulseWidthErrorMicros);
         Assert.Equal(3, r.CaptureDelayMicros.Median);
     }
+
+    private static Task<LoopbackOutcome> RunLegAsync(string root, string scenarioName, int count, double? latency, double? jitter, bool connected, double dropPercent,
+        CancellationToken ct, out LoopbackScreen? screen)
+    {
+        var scenario = LoopbackScenario.Find(scenarioName);
+        var sim = LoopbackFixture.ForLeg(new VirtualRigOptions { RigId = "loop", Seed = 11, Speed = 0 }, scenario, latency, jitter, connected, dropPercent);
+        screen = sim.Screen;
+        var connect = VirtualLoopback.Connector(new InMemoryBroker().CreateLinkFactory(), sim.Options,
+            new BridgeOptions { CommandTimeout = TimeSpan.FromSeconds(20) }, new SessionStartInfo("in-memory", "tests", "loopback"), TimeProvider.System, NullLogger.Instance);
+        return LoopbackWorkflow.RunAsync(connect, new LoopbackRunOptions { Scenario = scenario, Pulses = count, Seed = 5, Pings = 5, Thresholds = Patient, Target = sim.Description, Screen = sim.Screen },
+            new LoopbackHistory(root), "loop", TimeProvider.System, null, ct);
+    }
+
+    [Fact]
+    public async Task The_renderer_to_photodiode_leg_reports_the_simulated_screens_latency_and_exactly_the_frames_it_dropped()
+    {
+        using var dir = new TempDirectory();
+        var outcome = await RunLegAsync(dir.Path, "renderer-to-photodiode", 600, 30_000, 2_000, connected: true, dropPercent: 2, TestContext.Current.CancellationToken, out var screen);
+        var r = outcome.Report;
+        var d = r.Display!;
+
+        // Ground truth from the screen: every dropped frame found, the frames after them unobservable, all others seen.
+        Assert.Equal(screen!.Dropped, d.DroppedFrameIds);
+        Assert.Equal(screen.ShownWithoutFlip.Count, d.Unobservable);
+        Assert.Equal(600 - screen.Dropped.Count - screen.ShownWithoutFlip.Count, d.Displayed);
+        Assert.True(screen.Dropped.Count > 0, "the 2 % drop model dropped nothing in 600 frames");
+        Assert.Equal((0, 0), (d.UnmatchedFlips, d.Pending));
+
+        // 30 ms ± 2 ms uniform, rounded to µs.
+        Assert.InRange(r.CaptureDelayMicros.Min, 28_000, 28_500);
+        Assert.InRange(r.CaptureDelayMicros.Max, 31_500, 32_000);
+        Assert.InRange(r.CaptureDelayMicros.Median, 29_700, 30_300);
+
+        // 2 % drops fail the 1 % budget; the latency check passes.
+        Assert.Equal(LoopbackVerdict.Fail, r.Verdict);
+        Assert.StartsWith("dropped frames is", r.Message, StringComparison.Ordinal);
+        Assert.True(r.Checks.Single(c => c.Name == "display latency p99").Passed);
+        Assert.True(File.Exists(Path.Combine(outcome.RunFolder, "capture_delay.png")));
+    }
+
+    [Fact]
+    public async Task The_tone_to_ttl_leg_reports_the_paths_onset_latency_and_passes_and_a_disconnected_path_stops_after_three_tones()
+    {
+        using var dir = new TempDirectory();
+        var r = (await RunLegAsync(dir.Path, "tone-to-ttl", 12, 20, 5, connected: true, 0, TestContext.Current.CancellationToken, out _)).Report;
+
+        Assert.True(r.Verdict == LoopbackVerdict.Pass, r.ToText());
+        Assert.Equal((12, 12, 12, 0), (r.Tone!.TonesCommanded, r.Tone.TonesPlayed, r.Tone.TonesHeard, r.Tone.ExtraEdges));
+        // 20 µs ± 5 µs per edge: the onset is one edge's delay.
+        Assert.InRange(r.CaptureDelayMicros.Min, 15, 25);
+        Assert.InRange(r.CaptureDelayMicros.Max, 15, 25);
+        Assert.Equal(2000, r.Tone.MedianFrequencyHz!.Value, 0);
+        // The last edge lands up to half a 2 kHz period (250 µs) early, give or take two edges' jitter.
+        Assert.InRange(r.Tone.DurationErrorMicros.Min, -260, 10);
+        Assert.InRange(r.Tone.DurationErrorMicros.Max, -260, 10);
+
+        using var other = new TempDirectory();
+        var cut = (await RunLegAsync(other.Path, "tone-to-ttl", 50, 20, 5, connected: false, 0, TestContext.Current.CancellationToken, out _)).Report;
+        Assert.Equal(LoopbackVerdict.NoEdges, cut.Verdict);
+        Assert.True(cut.StoppedEarly);
+        Assert.Equal(3, cut.Tone!.TonesPlayed);
+        Assert.Contains("ttl channel 0", cut.Message, StringComparison.Ordinal);
+    }
 }

@@ -125,6 +125,13 @@ public sealed class TaskCliTests
         Assert.True(scenes.Count > 100, $"only {scenes.Count} scene messages");
         Assert.True(scenes.Select(e => e.GetProperty("trial").GetInt32()).Distinct().Count() >= 2, "scenes from fewer than two trials");
 
+        // The publisher's counts are in summary.json: at least every scene the renderer saw was published, none refused.
+        using var summary = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Combine("s"), "summary.json")));
+        var sink = summary.RootElement.GetProperty("sections").GetProperty("vr_sink");
+        Assert.True(sink.GetProperty("published").GetInt64() >= scenes.Count, sink.ToString());
+        Assert.Equal(0, sink.GetProperty("failed").GetInt64());
+        Assert.Equal(JsonValueKind.Null, sink.GetProperty("first_failure").ValueKind);
+
         await sim.InterruptAsync();
         Assert.Equal(0, await sim.WaitAsync(TimeSpan.FromSeconds(30), ct));
     }

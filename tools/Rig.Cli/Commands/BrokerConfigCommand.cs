@@ -8,8 +8,8 @@ using Rig.Recording.Link;
 namespace Rig.Cli.Commands;
 
 /// <summary>
-/// `rig broker-config`: writes a Mosquitto configuration with one account per rig, a bridge account and the ACL between
-/// them (docs/security.md). Prints where the files are, never a password.
+/// `rig broker-config`: writes a Mosquitto configuration with one account per rig and per rig's VR renderer, a bridge
+/// account and the ACL between them (docs/security.md). Prints where the files are, never a password.
 /// </summary>
 internal static class BrokerConfigCommand
 {
@@ -27,17 +27,23 @@ internal static class BrokerConfigCommand
         var tlsCa = new Option<string?>("--tls-ca") { Description = "CA certificate (PEM) on the broker host; with --tls-cert and --tls-key makes a TLS listener" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "Broker certificate (PEM) on the broker host" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "Broker private key (PEM) on the broker host" };
-        var command = new Command("broker-config", "Write a Mosquitto configuration: one account per rig, a bridge account, and the ACL between them")
+        var gimblTreadmill = new Option<string>("--gimbl-treadmill")
         {
-            rigs, output, bridgeUser, port, listen, tlsCa, tlsCert, tlsKey,
+            Description = "The linear treadmill's MQTT name in a lab's Gimbl project (the bridge writes <name>/Data)",
+            DefaultValueFactory = _ => "LinearTreadmill",
+        };
+        var command = new Command("broker-config", "Write a Mosquitto configuration: one account per rig and per rig's VR renderer, a bridge account, and the ACL between them")
+        {
+            rigs, output, bridgeUser, port, listen, tlsCa, tlsCert, tlsKey, gimblTreadmill,
         };
         command.SetAction(parse => RunAsync(
             parse.GetValue(rigs)!, parse.GetValue(output)!, parse.GetValue(bridgeUser)!, parse.GetValue(port), parse.GetValue(listen)!,
-            parse.GetValue(tlsCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey)));
+            parse.GetValue(tlsCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(gimblTreadmill)!));
         return command;
     }
 
-    private static async Task<int> RunAsync(string rigs, string output, string bridgeUser, int? port, string listen, string? tlsCa, string? tlsCert, string? tlsKey)
+    private static async Task<int> RunAsync(string rigs, string output, string bridgeUser, int? port, string listen, string? tlsCa, string? tlsCert, string? tlsKey,
+        string gimblTreadmill)
     {
         try
         {
@@ -54,11 +60,12 @@ internal static class BrokerConfigCommand
                 Port = port,
                 ListenAddress = listen,
                 Tls = tlsGiven == 3 ? new MosquittoTlsFiles(tlsCa!, tlsCert!, tlsKey!) : null,
+                GimblTreadmill = gimblTreadmill,
             };
             var files = MosquittoConfig.Write(output, plan);
             await Console.Out.WriteLineAsync($"mosquitto configuration in {files.Folder}:");
             await Console.Out.WriteLineAsync($"  start the broker:  mosquitto -c {files.ConfigFile}");
-            await Console.Out.WriteLineAsync($"  accounts ({files.CredentialFiles.Count}), one login file each (owner-only; give each to its rig or the bridge, --credentials):");
+            await Console.Out.WriteLineAsync($"  accounts ({files.CredentialFiles.Count}), one login file each (owner-only; give each to its rig, its renderer or the bridge, --credentials):");
             foreach (var (user, file) in files.CredentialFiles)
             {
                 await Console.Out.WriteLineAsync($"    {user,-32} {file}");

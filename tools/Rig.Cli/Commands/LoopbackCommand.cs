@@ -39,15 +39,16 @@ internal static class LoopbackCommand
             Description = "Wiring: " + string.Join(", ", LoopbackScenario.Known.Select(s => s.Name)),
             DefaultValueFactory = _ => "valve-to-lick",
         };
-        var pulses = new Option<int>("--pulses") { Description = "Pulses in the train (1-65535)", DefaultValueFactory = _ => 1000 };
+        var pulses = new Option<int?>("--pulses") { Description = "Pulses in the train (1-65535; default 1000); tones for tone-to-ttl (default 50), frames for renderer-to-photodiode (default 600)" };
         var seed = new Option<uint>("--seed") { Description = "Seed of the device's random intervals and widths (not 0)", DefaultValueFactory = _ => 1 };
         var seconds = CommonOptions.Positive(new Option<double>("--seconds") { Description = "scanner-frame-clock: how long to listen, s of device time", DefaultValueFactory = _ => 30 });
         var pings = new Option<int>("--pings") { Description = "Pings for the command round trip", DefaultValueFactory = _ => 100 };
         var thresholds = new Option<string?>("--thresholds") { Description = "PASS/FAIL thresholds file (JSON; docs/loopback.md); default: <history>/thresholds.json when it exists, else the built-in limits" };
         var history = new Option<string>("--history") { Description = "History folder: one subfolder per rig, one per run, and history.csv", DefaultValueFactory = _ => DefaultHistory };
         var isVirtual = new Option<bool>("--virtual") { Description = "Use an in-process embedded broker and a virtual rig with the fixture's wire simulated (no hardware)" };
-        var latency = new Option<double>("--latency-us") { Description = "--virtual: the wire's mean delay, µs", DefaultValueFactory = _ => 7 };
-        var jitter = new Option<double>("--jitter-us") { Description = "--virtual: the wire's jitter, ± µs (uniform)", DefaultValueFactory = _ => 2 };
+        var latency = new Option<double?>("--latency-us") { Description = "--virtual: the wire's mean delay, µs (default 7; tone-to-ttl 20 per edge; renderer-to-photodiode the display latency, 25000)" };
+        var jitter = new Option<double?>("--jitter-us") { Description = "--virtual: the wire's jitter, ± µs, uniform (default 2; tone-to-ttl 5; renderer-to-photodiode 2000)" };
+        var dropPercent = new Option<double>("--drop-percent") { Description = "--virtual renderer-to-photodiode: frames the simulated screen drops, %", DefaultValueFactory = _ => 0.5 };
         var disconnect = new Option<bool>("--disconnect") { Description = "--virtual: leave the wire disconnected (nothing comes back)" };
         var simSeed = CommonOptions.Seed();
         // 20x: a 1000-pulse train (about 100 s of device time) takes about 5 s; as fast as possible (0) floods the
@@ -57,31 +58,37 @@ internal static class LoopbackCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var command = new Command("loopback", "Measure the rig's timing with an output wired back into an input: capture delay, missed and extra edges, pulse width, round trip; PASS or FAIL")
         {
-            rig, broker, scenario, pulses, seed, seconds, pings, thresholds, history, isVirtual, latency, jitter, disconnect, simSeed, speed, json, verbose,
+            rig, broker, scenario, pulses, seed, seconds, pings, thresholds, history, isVirtual, latency, jitter, dropPercent, disconnect, simSeed, speed, json, verbose,
         };
         command.SetAction((p, ct) => RunAsync(new Args(p.GetValue(rig)!, p.GetValue(broker), p.GetValue(scenario)!, p.GetValue(pulses), p.GetValue(seed), p.GetValue(seconds), p.GetValue(pings),
-            p.GetValue(thresholds), p.GetValue(history)!, p.GetValue(isVirtual), p.GetValue(latency), p.GetValue(jitter), p.GetValue(disconnect), p.GetValue(simSeed),
+            p.GetValue(thresholds), p.GetValue(history)!, p.GetValue(isVirtual), p.GetValue(latency), p.GetValue(jitter), p.GetValue(dropPercent), p.GetValue(disconnect), p.GetValue(simSeed),
             p.GetValue(speed), p.GetValue(json), p.GetValue(verbose)), ct));
         return command;
     }
 
-    private sealed record Args(string RigId, string? Broker, string Scenario, int Pulses, uint Seed, double Seconds, int Pings, string? Thresholds, string History,
-        bool Virtual, double LatencyMicros, double JitterMicros, bool Disconnect, int SimSeed, double Speed, bool Json, bool Verbose);
+    private sealed record Args(string RigId, string? Broker, string Scenario, int? Pulses, uint Seed, double Seconds, int Pings, string? Thresholds, string History,
+        bool Virtual, double? LatencyMicros, double? JitterMicros, double DropPercent, bool Disconnect, int SimSeed, double Speed, bool Json, bool Verbose);
 
     private static async Task<int> RunAsync(Args a, CancellationToken ct)
     {
         try
         {
-            var options = Options(a.Scenario, a.Pulses, a.Seed, a.Pings, a.Thresholds ?? DefaultThresholdsFile(a.History)) with { ListenTime = TimeSpan.FromSeconds(a.Seconds) };
+            var options = Options(a.Scenario, a.Pulses ?? LoopbackScenario.Find(a.Scenario).DefaultCount, a.Seed, a.Pings, a.Thresholds ?? DefaultThresholdsFile(a.History))
+                with { ListenTime = TimeSpan.FromSeconds(a.Seconds) };
             options.Validate();
             if (!a.Virtual && string.IsNullOrEmpty(a.Broker))
             {
                 throw new LoopbackInputException("--broker is required (or --virtual for the simulated rig)");
             }
 
-            if (!double.IsFinite(a.LatencyMicros) || a.LatencyMicros < 0 || !double.IsFinite(a.JitterMicros) || a.JitterMicros < 0)
+            if (a.LatencyMicros is { } l && (!double.IsFinite(l) || l < 0) || a.JitterMicros is { } j && (!double.IsFinite(j) || j < 0))
             {
                 throw new LoopbackInputException("--latency-us and --jitter-us must be 0 or more");
+            }
+
+            if (!double.IsFinite(a.DropPercent) || a.DropPercent is < 0 or > 100)
+            {
+                throw new LoopbackInputException($"--drop-percent must be 0 to 100, not {a.DropPercent}");
             }
 
             using var app = RigApp.CreateBuilder(a.Verbose).Build();
@@ -91,11 +98,12 @@ internal static class LoopbackCommand
             if (a.Virtual)
             {
                 await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
-                var (rigOptions, model) = LoopbackFixture.ForScenario(new VirtualRigOptions { RigId = a.RigId, Seed = a.SimSeed, Speed = a.Speed }, options.Scenario,
-                    a.LatencyMicros, a.JitterMicros, connected: !a.Disconnect);
-                var connect = VirtualLoopback.Connector(new MqttLinkFactory(broker.Address), rigOptions, bridge,
+                var sim = LoopbackFixture.ForLeg(new VirtualRigOptions { RigId = a.RigId, Seed = a.SimSeed, Speed = a.Speed }, options.Scenario,
+                    a.LatencyMicros, a.JitterMicros, connected: !a.Disconnect, a.DropPercent);
+                var connect = VirtualLoopback.Connector(new MqttLinkFactory(broker.Address), sim.Options, bridge,
                     new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, "loopback", Environment.CommandLine), TimeProvider.System, logger);
-                outcome = await RunWithProgressAsync(connect, options with { Target = "virtual rig, " + model }, a.History, a.RigId, ct);
+                string model = options.Scenario.Leg is LoopbackLeg.PulseTrain or LoopbackLeg.FrameClock ? sim.Description : sim.Description + " (simulated)";
+                outcome = await RunWithProgressAsync(connect, options with { Target = "virtual rig, " + model, Screen = sim.Screen }, a.History, a.RigId, ct);
             }
             else
             {

@@ -40,14 +40,24 @@ internal static class RunCommand
             DefaultValueFactory = _ => 4096 / (Math.PI * 20),
         });
         var vr = new Option<bool>("--vr") { Description = "With --protocol: publish the scene for a renderer under vr/v1/<rig>/ (docs/vr.md)" };
-        var gimbl = new Option<bool>("--gimbl") { Description = "With --protocol: also speak Gimbl's topics (<device>/Data movement, Gimbl/Session), for a lab's Unity/Gimbl VR" };
+        var gimbl = new Option<bool>("--gimbl") { Description = "With --protocol: also drive a lab's Unity/Gimbl VR: Gimbl/Session/ForceStart and ForceStop, movement on <treadmill>/Data (docs/vr.md)" };
+        var gimblTreadmill = new Option<string>("--gimbl-treadmill")
+        {
+            Description = "With --gimbl: the linear treadmill's MQTT name in the Gimbl project",
+            DefaultValueFactory = _ => "LinearTreadmill",
+        };
+        var gimblUnitsPerCm = CommonOptions.Positive(new Option<double>("--gimbl-units-per-cm")
+        {
+            Description = "With --gimbl: Unity units per cm of wheel travel (Gimbl adds movement x gain to the position; 0.01 when 1 unit = 1 m)",
+            DefaultValueFactory = _ => 0.01,
+        });
         var credentials = SecurityOptions.Credentials();
         var caFile = SecurityOptions.CaFile();
         var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl,
+            rig, broker, output, resume, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm,
         };
         command.Validators.Add(result =>
         {
@@ -77,6 +87,8 @@ internal static class RunCommand
             CaFile = parse.GetValue(caFile),
             PublishScene = parse.GetValue(vr) || parse.GetValue(gimbl),
             Gimbl = parse.GetValue(gimbl),
+            GimblTreadmill = parse.GetValue(gimblTreadmill)!,
+            GimblUnitsPerCm = parse.GetValue(gimblUnitsPerCm),
         }, ct));
         return command;
     }
@@ -110,6 +122,10 @@ internal static class RunCommand
         public bool PublishScene { get; init; }
 
         public bool Gimbl { get; init; }
+
+        public string GimblTreadmill { get; init; } = "LinearTreadmill";
+
+        public double GimblUnitsPerCm { get; init; } = 0.01;
     }
 
     private static async Task<int> RunAsync(RunArgs args, CancellationToken ct)
@@ -146,12 +162,31 @@ internal static class RunCommand
                 await vrLink.ConnectAsync(ct);
             }
 
-            await using var scene = vrLink is null ? null : new MqttVrSceneSink(vrLink, new VrSinkOptions { RigId = rigId, Gimbl = gimbl }, loggers.CreateLogger("Rig.Vr"));
+            // Gimbl confirms a start on its own topic; the watch reads every message of its link, so it gets a link of its own.
+            await using var gimblLink = publishScene && gimbl ? new MqttLinkFactory(address, login).Create(new LinkOptions { ClientId = "gimbl-watch-" + rigId + "-" + Environment.ProcessId }) : null;
+            if (gimblLink is not null)
+            {
+                await gimblLink.ConnectAsync(ct);
+            }
+
+            await using var gimblWatch = gimblLink is null ? null : new GimblSessionWatch(gimblLink, TimeProvider.System);
+            if (gimblWatch is not null)
+            {
+                await gimblWatch.StartAsync(ct);
+            }
+
+            await using var scene = vrLink is null ? null : new MqttVrSceneSink(vrLink, new VrSinkOptions
+            {
+                RigId = rigId, Gimbl = gimbl, GimblTreadmill = args.GimblTreadmill, GimblUnitsPerCm = args.GimblUnitsPerCm, EncoderCountsPerCm = countsPerCm,
+            }, loggers.CreateLogger("Rig.Vr"));
             var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration,
-                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume));
+                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume)
+            {
+                SummarySections = scene is null ? null : () => VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State),
+            });
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
             using var app = builder.Build();
@@ -180,7 +215,8 @@ internal static class RunCommand
                     {
                         var s = r.Snapshot();
                         progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}"
-                            + (task is null ? "" : $" | trials {task.TrialsCompleted}"));
+                            + (task is null ? "" : $" | trials {task.TrialsCompleted}")
+                            + (scene is null ? "" : " | " + VrSinkReport.Progress(scene.Counts(), gimblWatch?.State)));
                     }
                 }
 
@@ -195,6 +231,15 @@ internal static class RunCommand
 
             var result = state.Result ?? throw new InvalidOperationException("the bridge stopped without a session result");
             var extra = new List<(string, string)> { ("rig", rigId), ("broker", address.ToString()), ("rewards", DemoCommand.SummaryRewards(result.Counts)) };
+            if (scene is not null)
+            {
+                await scene.FlushAndStopAsync(TimeSpan.FromSeconds(2));
+                extra.Add(("vr scene", VrSinkReport.Describe(scene.Counts())));
+                if (gimblWatch is not null)
+                {
+                    extra.Add(("gimbl", gimblWatch.State.Describe()));
+                }
+            }
             IReadOnlyList<string> differences = [];
             // Derived tables from the journal alone (every segment of a resumed session), in one pass, into derived/.
             var derived = SessionDerivation.Derive(SessionFolder.Open(result.Folder));

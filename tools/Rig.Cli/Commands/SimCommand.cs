@@ -68,7 +68,9 @@ internal static class SimCommand
             {
                 bool connected = !loopback.StartsWith("none:", StringComparison.Ordinal);
                 var scenario = Rig.Provisioning.Loopback.LoopbackScenario.Find(connected ? loopback : loopback["none:".Length..]);
-                options = Rig.VirtualRig.Loopback.LoopbackFixture.ForScenario(options, scenario, 7, 2, connected).Options;
+                // The fixture's default model per leg (a 7 ± 2 µs wire; the tone path 20 ± 5 µs). A renderer-to-photodiode screen
+                // only draws when a loopback in this process starts it, so over a broker that leg has nothing to watch.
+                options = Rig.VirtualRig.Loopback.LoopbackFixture.ForLeg(options, scenario, null, null, connected).Options;
             }
 
             await using var sim = await VirtualRig.VirtualRig.ConnectAsync(new MqttLinkFactory(address, login), options, ct);
