@@ -46,6 +46,9 @@ public sealed record VrSinkOptions
 
     /// <summary>Gimbl movement units per encoder count (Gimbl adds movement × its own gain to the actor's position).</summary>
     public double GimblUnitsPerCount { get; init; } = 1.0;
+
+    /// <summary>The running protocol's corridor, sent in the session start message so a renderer draws its geometry.</summary>
+    public VrCorridor? Corridor { get; init; }
 }
 
 /// <summary>
@@ -97,6 +100,10 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
             w.WriteString("event", "start");
             w.WriteString("session", sessionId);
             w.WriteString("protocol", protocol);
+            if (_options.Corridor is { } corridor)
+            {
+                corridor.WriteTo(w);
+            }
         }));
         if (_options.Gimbl)
         {
