@@ -81,7 +81,7 @@ public sealed class VrClockResponder : IAsyncDisposable
     }
 
     /// <summary>Reads a ping; null (with the reason) when it is not one.</summary>
-    internal static (long Id, double PageMs)? ParsePing(ReadOnlySpan<byte> payload, out string? problem)
+    public static (long Id, double PageMs)? ParsePing(ReadOnlySpan<byte> payload, out string? problem)
     {
         problem = null;
         try
@@ -116,7 +116,7 @@ public sealed class VrClockResponder : IAsyncDisposable
         }
     }
 
-    internal static byte[] Pong(long id, double pageMs, long hostNanos)
+    public static byte[] Pong(long id, double pageMs, long hostNanos)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
         using (var w = new Utf8JsonWriter(buffer))
