@@ -42,13 +42,15 @@ let connected = false;
 let running = false;
 let pingId = 0;
 let lastError = null;
+let glName = null; // the WebGL implementation, for the operator and the benchmark (e.g. SwiftShader: software)
 
 function report(extra = {}) {
   const state = lastError ? 'error' : running ? 'running' : !warmed ? 'warming shaders'
     : !connected ? `connecting to ${cfg.mqtt.url}` : 'waiting for the clock responder';
   self.postMessage({
     rig: cfg.rig, state, ready: running, frames: frameId, wall: latest?.wall ?? '', trial: latest?.trial ?? -1,
-    rttMs: clock.best?.rttMs ?? null, clockSamples: clock.samples.length, unknownWalls: [...unknownWalls], error: lastError, ...extra,
+    rttMs: clock.best?.rttMs ?? null, clockSamples: clock.samples.length, unknownWalls: [...unknownWalls], error: lastError, gl: glName,
+    ...extra,
   });
 }
 
@@ -296,6 +298,9 @@ self.onmessage = (e) => {
       renderer = new THREE.WebGLRenderer({ canvas: msg.canvas, antialias: false, powerPreference: 'high-performance' });
       renderer.setPixelRatio(1);
       renderer.autoClear = false;
+      const gl = renderer.getContext();
+      const info = gl.getExtension('WEBGL_debug_renderer_info');
+      glName = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
       buildScene();
       resize(msg.width, msg.height, msg.dpr);
       if (typeof self.requestAnimationFrame !== 'function') {
