@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Rig needs on a Debian machine that already has the .NET 10 SDK:
-# Mosquitto (the real broker the integration tests run against), and CMake, a C/C++ compiler, make and
-# GoogleTest for the native capture core's CTest suite (firmware/native). Idempotent; needs root for apt-get.
+# Mosquitto (the real broker the integration tests run against), CMake, a C/C++ compiler, make and GoogleTest for the
+# native capture core's CTest suite (firmware/native), Node.js and npm for the renderer page's pinned packages
+# (scripts/renderer-deps.sh), and Chromium, the browser the renderer tests drive with Playwright (Playwright's own browser
+# download is not used). Idempotent; needs root for apt-get.
 set -euo pipefail
 
 need=()
@@ -19,6 +21,9 @@ have_gtest() {
   compgen -G "/usr/lib/*/cmake/GTest/GTestConfig.cmake" >/dev/null || compgen -G "/usr/lib/cmake/GTest/GTestConfig.cmake" >/dev/null
 }
 have_gtest || need+=(libgtest-dev)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[[ -x /usr/bin/chromium ]] || need+=(chromium)
 
 if (( ${#need[@]} > 0 )); then
   echo "== installing ${need[*]} (Debian packages)"
@@ -26,6 +31,8 @@ if (( ${#need[@]} > 0 )); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+"$(dirname "$0")/renderer-deps.sh"
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "the .NET 10 SDK is required (dotnet not found on PATH)" >&2

@@ -69,6 +69,9 @@ public sealed record VrSinkOptions
 
     /// <summary>Gimbl movement per encoder count: <see cref="GimblUnitsPerCm"/> / <see cref="EncoderCountsPerCm"/>.</summary>
     public double GimblUnitsPerCount => GimblUnitsPerCm / EncoderCountsPerCm;
+
+    /// <summary>The running protocol's corridor, sent in the session start message so a renderer draws its geometry.</summary>
+    public VrCorridor? Corridor { get; init; }
 }
 
 /// <summary>What the sink did with its messages so far.</summary>
@@ -144,6 +147,10 @@ public sealed class MqttVrSceneSink : IVrSceneSink, IAsyncDisposable
             w.WriteString("event", "start");
             w.WriteString("session", sessionId);
             w.WriteString("protocol", protocol);
+            if (_options.Corridor is { } corridor)
+            {
+                corridor.WriteTo(w);
+            }
         }));
         if (_options.Gimbl)
         {

@@ -1,3 +1,9 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using Rig.Experiment.Tasks;
+
 namespace Rig.Experiment.Vr;
 
 // The contract between the task engine (which decides what the mouse sees) and whatever shows it: a renderer over
@@ -23,4 +29,35 @@ public interface IVrSceneSink
     void OnScene(VrSceneState state);
 
     void OnSessionStopped(string sessionId);
+}
+
+/// <summary>
+/// The corridor a renderer draws, from the running protocol: textured walls for <paramref name="TextureDm"/>, then grey for
+/// <paramref name="GrayDm"/>; <paramref name="Walls"/> every wall id the session can show (corridors and probes), so a
+/// renderer can prepare each texture before the first trial. Sent in the session start message as
+/// <c>"corridor":{"texture_dm":40,"gray_dm":20},"walls":["leaf1","circle1"]</c>.
+/// </summary>
+public sealed record VrCorridor(double TextureDm, double GrayDm, IReadOnlyList<string> Walls)
+{
+    public static VrCorridor From(TaskProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        return new VrCorridor(protocol.TextureLengthDm, protocol.GrayLengthDm,
+            protocol.Corridors.Select(c => c.Wall).Concat(protocol.Probes).Distinct(StringComparer.Ordinal).ToList());
+    }
+
+    internal void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject("corridor");
+        w.WriteNumber("texture_dm", TextureDm);
+        w.WriteNumber("gray_dm", GrayDm);
+        w.WriteEndObject();
+        w.WriteStartArray("walls");
+        foreach (var wall in Walls)
+        {
+            w.WriteStringValue(wall);
+        }
+
+        w.WriteEndArray();
+    }
 }

@@ -4,7 +4,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using MQTTnet.AspNetCore;
 using MQTTnet.Server;
+using MQTTnet.Server.Internal.Adapter;
 using Rig.Recording.Link;
 
 namespace Rig.Recording.Broker;
@@ -23,6 +25,16 @@ public sealed record EmbeddedBrokerOptions
     /// <see cref="EmbeddedBroker.DroppedMessages"/>). Generous, so a simulator publishing flat out does not overflow it.
     /// </summary>
     public int MaxPendingMessagesPerClient { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// Also accept MQTT over WebSockets (browsers: the renderer page) on this port, at <see cref="WebSocketPath"/>, on
+    /// <see cref="BindAddress"/>; 0 picks a free port (see <see cref="EmbeddedBroker.WebSocketUrl"/>). Null: TCP only.
+    /// Same broker, same topics and retained messages as the TCP clients. 9001 is Mosquitto's customary WebSocket port.
+    /// </summary>
+    public int? WebSocketPort { get; init; }
+
+    /// <summary>The HTTP path of the WebSocket endpoint; mqtt.js and paho connect to <c>/mqtt</c> unless told otherwise.</summary>
+    public string WebSocketPath { get; init; } = "/mqtt";
 }
 
 /// <summary>An MQTT broker inside the host process (MQTTnet.Server), for running without Mosquitto. Logs nothing.</summary>
@@ -30,6 +42,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 {
     private readonly MqttServerFactory _factory;
     private readonly MqttServer _server;
+    private BrokerWebSocketHost? _webSockets;
     private long _dropped;
     private int _disposed;
 
@@ -68,6 +81,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Where clients connect, e.g. <c>mqtt://127.0.0.1:1883</c>.</summary>
     public BrokerAddress Address { get; }
 
+    /// <summary>
+    /// Where WebSocket clients connect, e.g. <c>ws://127.0.0.1:9001/mqtt</c>; null when
+    /// <see cref="EmbeddedBrokerOptions.WebSocketPort"/> was not set.
+    /// </summary>
+    public Uri? WebSocketUrl => _webSockets?.Url;
+
     /// <summary>Messages the broker dropped because a subscriber fell too far behind; should stay 0.</summary>
     public long DroppedMessages => Interlocked.Read(ref _dropped);
 
@@ -79,6 +98,18 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPendingMessagesPerClient, 1);
+        if (options.WebSocketPort is { } wsPort)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(wsPort, nameof(options.WebSocketPort));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(wsPort, 65535, nameof(options.WebSocketPort));
+            if (wsPort != 0 && wsPort == options.Port)
+            {
+                throw new ArgumentException($"the WebSocket port {wsPort} is the TCP port too: choose another (9001 is customary) or 0", nameof(options));
+            }
+
+            BrokerWebSocketHost.ValidatePath(options.WebSocketPath);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
 
         var isV6 = options.BindAddress.AddressFamily == AddressFamily.InterNetworkV6;
@@ -93,7 +124,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
             .WithPendingMessagesOverflowStrategy(MqttPendingMessagesOverflowStrategy.DropOldestQueuedMessage)
             .Build();
-        var server = factory.CreateMqttServer(serverOptions);
+        // The TCP adapter is what CreateMqttServer(options) would use alone; the WebSocket adapter is fed by Kestrel below.
+        var webSocketAdapter = options.WebSocketPort is null ? null : new MqttWebSocketServerAdapter();
+        var server = webSocketAdapter is null ? factory.CreateMqttServer(serverOptions)
+            : factory.CreateMqttServer(serverOptions, [new MqttTcpServerAdapter(), webSocketAdapter]);
         try
         {
             await server.StartAsync();
@@ -113,7 +147,22 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         // MQTTnet writes the port the OS picked back into the endpoint options when the requested port was 0.
-        return new EmbeddedBroker(factory, server, serverOptions.DefaultEndpointOptions.Port, options.BindAddress);
+        var broker = new EmbeddedBroker(factory, server, serverOptions.DefaultEndpointOptions.Port, options.BindAddress);
+        if (webSocketAdapter is not null)
+        {
+            try
+            {
+                broker._webSockets = await BrokerWebSocketHost.StartAsync(webSocketAdapter, options.BindAddress, options.WebSocketPort!.Value,
+                    options.WebSocketPath, cancellationToken);
+            }
+            catch
+            {
+                await broker.DisposeAsync();
+                throw;
+            }
+        }
+
+        return broker;
     }
 
     public async ValueTask DisposeAsync()
@@ -125,11 +174,17 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
         try
         {
+            // The server first: stopping it disconnects every client, WebSocket ones too, so Kestrel then has no open
+            // request to wait for.
             await _server.StopAsync(_factory.CreateMqttServerStopOptionsBuilder().Build());
         }
         finally
         {
             _server.Dispose();
+            if (_webSockets is not null)
+            {
+                await _webSockets.DisposeAsync();
+            }
         }
     }
 }

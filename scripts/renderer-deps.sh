@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the renderer page's npm packages (three, mqtt) exactly as pinned in host/Rig.Renderer/web/package-lock.json.
+# The build embeds three.module.js, three.core.js and mqtt's browser bundle from node_modules into Rig.Renderer, so the
+# page is served by the rig process itself (labs are often offline: no CDN). Skips npm when the pinned versions are there.
+set -euo pipefail
+web="$(cd "$(dirname "$0")/.." && pwd)/host/Rig.Renderer/web"
+
+installed() { # prints the installed version of package $1, or nothing
+  node -e "try{process.stdout.write(require('$web/node_modules/$1/package.json').version)}catch{}" 2>/dev/null || true
+}
+pinned() { # prints the version package-lock.json pins for package $1
+  node -e "process.stdout.write(require('$web/package-lock.json').packages['node_modules/$1'].version)"
+}
+
+if [[ "$(installed three)" == "$(pinned three)" && "$(installed mqtt)" == "$(pinned mqtt)" ]]; then
+  exit 0
+fi
+echo "== installing the renderer's npm packages (npm ci in host/Rig.Renderer/web)"
+(cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
