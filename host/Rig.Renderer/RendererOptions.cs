@@ -41,6 +41,13 @@ public sealed record RendererOptions
     /// <summary>TCP port; 0 lets the operating system pick a free one (see <see cref="RendererServer.Url"/>).</summary>
     public int Port { get; init; } = DefaultPort;
 
+    /// <summary>
+    /// The page publishes a <c>vr/v1/{rig}/frame</c> message per drawn frame (true: it is the session's renderer). False
+    /// makes it a viewer: it draws the scene but reports nothing, for when another renderer's frames are the record (the
+    /// virtual rig's simulated display in `rig demo`): two renderers on one frame topic would interleave their frame ids.
+    /// </summary>
+    public bool ReportFrames { get; init; } = true;
+
     /// <summary>Horizontal field of view of ONE screen, in degrees; screens side by side are turned by this much each.</summary>
     public double FieldOfViewDegrees { get; init; } = 90;
 

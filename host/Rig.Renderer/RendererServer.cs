@@ -153,6 +153,7 @@ public sealed class RendererServer : IAsyncDisposable
             w.WriteString("ping", VrClockResponder.PingTopicFor(options.RigId));
             w.WriteString("pong", VrClockResponder.PongTopicFor(options.RigId));
             w.WriteEndObject();
+            w.WriteBoolean("report_frames", options.ReportFrames);
             w.WriteNumber("fov_deg", options.FieldOfViewDegrees);
             w.WriteNumber("screens", options.Screens);
             w.WriteStartObject("photodiode");

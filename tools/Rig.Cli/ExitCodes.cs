@@ -110,6 +110,7 @@ public static class ExitCodes
         JournalFormatException or NotASessionFolderException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Provisioning.Loopback.LoopbackInputException => Usage,
+        Commands.DemoUsageException => Usage,
         Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,

@@ -41,11 +41,20 @@ public interface IVrFrameSink
 public sealed record PhotodiodeMatchOptions
 {
     /// <summary>
-    /// How long a frame waits for a flip, and a flip for its frames or its clock map, in host ns, before it is decided without
-    /// one. 2 s covers a Wi-Fi straggler (busy Wi-Fi scenario: 1% of messages 50–200 ms late) and a batch resent after the
-    /// bridge's 300 ms gap grace (BridgeOptions.GapGrace); a flip later than that is counted unmatched.
+    /// How far the other stream must have moved past a frame or a flip, in host ns, before it is decided without a partner: a
+    /// frame is unverified once flips up to its render time + this have been matched, a flip unmatched once frames rendered
+    /// this long after it have arrived. Measured on the streams, not on arrival, because frames and device batches travel
+    /// separately (a virtual rig at 60x delivers frame messages seconds of session time after the batches). 2 s covers a
+    /// Wi-Fi straggler (busy Wi-Fi scenario: 1% of messages 50–200 ms late) and a batch resent after the bridge's 300 ms
+    /// gap grace (BridgeOptions.GapGrace).
     /// </summary>
     public long HorizonNanos { get; init; } = 2_000_000_000;
+
+    /// <summary>
+    /// The longest a frame or flip waits, in host ns since it was received, when the other stream has stopped (a dead
+    /// photodiode, a renderer gone): it is then decided without a partner, so memory stays bounded.
+    /// </summary>
+    public long MaxWaitNanos { get; init; } = 30_000_000_000;
 
     /// <summary>
     /// The display's refresh period, ns, until enough flips have measured it (60 Hz, the scene rate's default; docs/vr.md). Also
@@ -83,6 +92,7 @@ public sealed class LivePhotodiodeMatcher
     private int _head;
     private long _ordinal;
     private long _maxRenderNanos = long.MinValue;
+    private double _maxFlipHostNanos = double.MinValue;
     private Pending? _lastShown;
     private bool _finishing;
 
@@ -139,11 +149,11 @@ public sealed class LivePhotodiodeMatcher
     {
         while (_flips.TryPeek(out var flip))
         {
-            bool expired = _finishing || nowNanos - flip.ReceivedNanos > _options.HorizonNanos;
+            bool waitedOut = _finishing || nowNanos - flip.ReceivedNanos > _options.MaxWaitNanos;
             var mapped = _clocks(flip.BootId)?.ToHost(flip.DeviceMicros);
             if (mapped is null)
             {
-                if (!expired)
+                if (!waitedOut)
                 {
                     break;
                 }
@@ -154,6 +164,7 @@ public sealed class LivePhotodiodeMatcher
             }
 
             double t = mapped.Value.HostNanos;
+            bool expired = waitedOut || _maxRenderNanos > t + _options.HorizonNanos;
             if (_maxRenderNanos < t && !expired)
             {
                 // Frames rendered up to the flip may still be on their way.
@@ -161,6 +172,7 @@ public sealed class LivePhotodiodeMatcher
             }
 
             _flips.Dequeue();
+            _maxFlipHostNanos = Math.Max(_maxFlipHostNanos, t);
             Match(flip, t);
         }
 
@@ -264,7 +276,8 @@ public sealed class LivePhotodiodeMatcher
         while (_head < _frames.Count)
         {
             var p = _frames[_head];
-            bool expired = _finishing || nowNanos - p.ReceivedNanos > _options.HorizonNanos;
+            bool expired = _finishing || nowNanos - p.ReceivedNanos > _options.MaxWaitNanos
+                || _maxFlipHostNanos > p.Message.RenderNanos + _options.HorizonNanos;
             if (p.Status is null)
             {
                 if (!expired)

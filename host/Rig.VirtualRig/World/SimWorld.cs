@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.Linq;
 using System.Threading;
 using Rig.Firmware.Hardware;
 using Rig.VirtualRig.Peripherals;
@@ -20,6 +22,29 @@ public sealed record VirtualWorld
 
     /// <summary>Device µs when true time is 0: the device booted long before the simulation starts.</summary>
     public double DeviceStartMicros { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// A scenario shipped with the virtual rig (host/Rig.VirtualRig/Scenarios, copied next to the assembly) by name, such as
+    /// "quiet-lan" or "busy-wifi", or a path to a scenario file.
+    /// </summary>
+    public static VirtualWorld Shipped(string nameOrPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
+        if (File.Exists(nameOrPath))
+        {
+            return FromFile(nameOrPath);
+        }
+
+        string folder = Path.Combine(AppContext.BaseDirectory, "Scenarios");
+        string path = Path.Combine(folder, nameOrPath + ".json");
+        if (!File.Exists(path))
+        {
+            var names = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Select(Path.GetFileNameWithoutExtension).Order().ToArray() : [];
+            throw new FileNotFoundException($"no world scenario '{nameOrPath}': neither a file nor one of the shipped scenarios ({string.Join(", ", names)})", path);
+        }
+
+        return FromFile(path);
+    }
 
     /// <summary>Reads a scenario file shipped in host/Rig.VirtualRig/Scenarios.</summary>
     public static VirtualWorld FromFile(string path, bool lossOnlyWhileRunning = false) =>

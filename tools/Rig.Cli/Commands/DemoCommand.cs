@@ -36,24 +36,63 @@ internal static class DemoCommand
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var calibration = CalibrateCommand.CalibrationOption();
         var protocol = TaskCli.ProtocolOption();
+        protocol.Description = "The task protocol: a shipped one's name (protocols/NAME.json) or a protocol file; 'none' records the plain device check without a task";
+        protocol.DefaultValueFactory = _ => ReferenceProtocol;
+        var noVr = new Option<bool>("--no-vr") { Description = "No renderer page and no simulated display (the task still runs)" };
+        var rendererPort = new Option<int>("--renderer-port")
+        {
+            Description = "Port of the renderer page (a free one is taken if it is in use; 0: always a free one)",
+            DefaultValueFactory = _ => Rig.Renderer.RendererOptions.DefaultPort,
+        };
+        var frameSource = new Option<DemoFrameSource>("--renderer")
+        {
+            Description = "Who draws the frames of record: 'simulated' (the virtual rig's simulated display; the page is a viewer) or 'page' (a browser on the printed URL; needs --speed 1)",
+            DefaultValueFactory = _ => DemoFrameSource.Simulated,
+        };
+        var world = new Option<string>("--world")
+        {
+            Description = "The virtual network and crystal of a task demo: a shipped world scenario (quiet-lan, busy-wifi, ...), a scenario file, or 'none' (the rig talks to the broker directly)",
+            DefaultValueFactory = _ => "quiet-lan",
+        };
         var mouse = TaskCli.MouseOption();
         var mouseState = TaskCli.MouseStateOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
-            minutes, speed, seed, rig, output, json, verbose, calibration, protocol, mouse, mouseState,
+            minutes, speed, seed, rig, output, json, verbose, calibration, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
         };
         command.SetAction((parse, ct) =>
         {
             var args = new DemoArgs(parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
                 parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration));
-            return parse.GetValue(protocol) is { } name
-                ? TaskCli.RunDemoAsync(args, name, parse.GetValue(mouse)!, parse.GetValue(mouseState), ct)
-                : RunAsync(args, ct);
+            string name = parse.GetValue(protocol) ?? ReferenceProtocol;
+            var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
+            args = args with { World = parse.GetValue(world) ?? "quiet-lan" };
+            return name == NoProtocol
+                ? RunAsync(args, ct)
+                : TaskCli.RunDemoAsync(args, name, parse.GetValue(mouse)!, parse.GetValue(mouseState), vr, ct);
         });
         return command;
     }
 
-    internal sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration);
+    /// <summary>The reference experiment (../shared/PARADIGMS.md): what `rig demo` runs with no options.</summary>
+    public const string ReferenceProtocol = "supervised-leaf1-circle1";
+
+    /// <summary>`--protocol none`: the plain device check (ping, a water pulse, an armed reward) without a task.</summary>
+    public const string NoProtocol = "none";
+
+    /// <summary>The VR side of a task demo: where the page is served and who draws the frames of record.</summary>
+    internal sealed record DemoVrArgs(int RendererPort, DemoFrameSource Source);
+
+    internal sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration)
+    {
+        /// <summary>
+        /// The world scenario of a task demo, or "none". Default quiet-lan: the simulated network holds virtual time while the
+        /// bridge stamps a clock exchange, so the clock map is as good at 60x as on a wired rig; without a world, each
+        /// exchange's wall-clock round trip is multiplied by the speed (27 ms residual seen at 60x) and photodiode flips
+        /// cannot be matched to frames.
+        /// </summary>
+        public string World { get; init; } = "none";
+    }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
     internal static string SummaryRewards(Rig.Recording.Decoding.SessionCounts counts)

@@ -16,6 +16,7 @@ using Rig.Experiment.Tasks;
 using Rig.VirtualRig;
 using Rig.VirtualRig.World;
 using Rig.VirtualRig.Models;
+using Rig.VirtualRig.Peripherals;
 
 namespace Rig.Cli.Commands;
 
@@ -38,7 +39,8 @@ internal static class TaskCli
         Description = "JSON file holding what the virtual mouse has learned; read before and written after the session (created if missing)",
     };
 
-    public static async Task<int> RunDemoAsync(DemoCommand.DemoArgs args, string protocolName, string mouseName, string? mouseState, CancellationToken ct)
+    public static async Task<int> RunDemoAsync(DemoCommand.DemoArgs args, string protocolName, string mouseName, string? mouseState,
+        DemoCommand.DemoVrArgs? vr, CancellationToken ct)
     {
         using var app = RigApp.CreateBuilder(args.Verbose).Build();
         var time = app.Services.GetRequiredService<TimeProvider>();
@@ -49,6 +51,13 @@ internal static class TaskCli
         {
             // The protocol is checked before anything starts: an invalid one creates no folder and no broker.
             var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
+            if (vr is { Source: DemoFrameSource.Page } && args.Speed != 1)
+            {
+                // The page draws in real time and stamps its frames on the host clock; a virtual rig racing ahead of it
+                // would flip its photodiode for frames of a scene long gone.
+                throw new DemoUsageException("--renderer page needs --speed 1 (the page draws in real time)");
+            }
+
             if (Directory.Exists(folder) || File.Exists(folder))
             {
                 throw new SessionFolderExistsException(folder);
@@ -56,14 +65,27 @@ internal static class TaskCli
 
             var learned = mouseState is null ? new MouseLearningState { Mouse = mouseName } : MouseLearningState.LoadOrNew(mouseState, mouseName);
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.Calibration, args.RigId, "demo", time);
-            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
+            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0, WebSocketPort = vr is null ? null : 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
+            var hostTime = VirtualHostTime.ForSpeed(args.Speed, time);
+            await using var renderer = vr is null ? null
+                : await DemoRenderer.StartAsync(links, broker.WebSocketUrl!, args.RigId, protocol, vr.RendererPort, vr.Source, hostTime, logger, ct);
+            if (renderer is not null)
+            {
+                await Console.Error.WriteLineAsync($"[rig demo] renderer: {renderer.Server.Url} " + (vr!.Source == DemoFrameSource.Page
+                    ? "(open it in a browser: its frames are the session's)"
+                    : $"(a viewer; the frames of record are the simulated display's{(args.Speed == 1 ? "" : $"; the session runs at {args.Speed.ToString(CultureInfo.InvariantCulture)}x, --speed 1 to watch in real time")})")
+                    + (renderer.PortMoved ? $" (port {vr.RendererPort} was in use)" : ""));
+            }
+
+            var display = vr is null ? new VirtualDisplayOptions()
+                : new VirtualDisplayOptions { Enabled = true, Source = vr.Source == DemoFrameSource.Page ? SimulatedFrameSource.External : SimulatedFrameSource.Simulated };
             var progress = new ProgressLine();
             var outcome = await VirtualTaskSession.RunAsync(links,
-                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse },
+                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, Display = display, World = DemoWorld(args.World) },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                VirtualHostTime.ForSpeed(args.Speed, time), logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions()),
+                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics))),
                 ct);
             progress.Done();
@@ -83,6 +105,7 @@ internal static class TaskCli
                     session = session.Folder,
                     rig = args.RigId,
                     protocol = protocol.Name,
+                    world = args.World,
                     protocol_sha256 = protocol.Sha256,
                     complete = result.Complete,
                     redecode_matches = result.RedecodeMatches,
@@ -91,6 +114,11 @@ internal static class TaskCli
                     trials = tables.Trials.Count,
                     licks = tables.Licks.Count,
                     metrics = tables.Info.Metrics,
+                    licks_by_corridor = LicksByCorridor(tables),
+                    vr = session.Counts.Vr,
+                    simulated_display = result.Device.Display,
+                    renderer_url = renderer?.Server.Url.ToString(),
+                    vr_scene = renderer?.Scene.Counts(),
                     commands_delivered = result.Task?.CommandsDelivered,
                     derived = outcome.Aligned,
                     virtual_seconds = result.Device.VirtualSeconds,
@@ -103,6 +131,7 @@ internal static class TaskCli
                 var rows = new List<(string, string)>
                 {
                     ("rig", $"{args.RigId} (virtual, boot {result.Device.BootId:x8}, seed {args.Seed})"),
+                    ("network", args.World == "none" ? "direct to the embedded broker (no simulated world)" : $"simulated world '{args.World}'"),
                     ("protocol", $"{protocol.Name} ({protocol.ExperimentType}, {protocol.Reward.Mode}; sha256 {protocol.Sha256[..12]})"),
                     ("mouse", $"{mouseName} (session {outcome.Learned.Sessions} of its learning state)"),
                     ("duration", $"{result.Device.VirtualSeconds.ToString("0.#", c)} s virtual in {result.Device.WallSeconds.ToString("0.0", c)} s wall"),
@@ -113,6 +142,22 @@ internal static class TaskCli
                     ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
                 rows.AddRange(MetricRows(tables.Info.Metrics));
+                rows.Add(("licks by corridor", string.Join(", ", LicksByCorridor(tables).Select(x => $"{x.Key} {x.Value.ToString(c)}"))));
+                if (result.Device.Display is { } shown)
+                {
+                    rows.Add(("display", shown.Describe()));
+                }
+
+                if (renderer is not null)
+                {
+                    var sent = renderer.Scene.Counts();
+                    rows.Add(("renderer page", $"{renderer.Server.Url}: scene {sent.Published.ToString(c)} sent, {sent.Dropped.ToString(c)} dropped, {sent.PublishFailures.ToString(c)} failed"));
+                }
+                else
+                {
+                    rows.Add(("VR", "off (--no-vr)"));
+                }
+
                 SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, rows);
             }
 
@@ -134,6 +179,37 @@ internal static class TaskCli
         {
             return await CliErrors.ReportAsync("demo", e);
         }
+    }
+
+    private static VirtualWorld? DemoWorld(string name)
+    {
+        if (name == "none")
+        {
+            return null;
+        }
+
+        try
+        {
+            return VirtualWorld.Shipped(name);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new DemoUsageException("--world: " + e.Message);
+        }
+    }
+
+    /// <summary>Licks per corridor (wall id), from the task tables: every lick belongs to the trial it fell in.</summary>
+    public static SortedDictionary<string, int> LicksByCorridor(TaskSessionTables tables)
+    {
+        var wallOf = tables.Trials.ToDictionary(t => t.Trial, t => t.Wall);
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var lick in tables.Licks)
+        {
+            string key = wallOf.TryGetValue(lick.Trial, out var wall) ? wall : "outside trials";
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+
+        return counts;
     }
 
     /// <summary>The live metrics on one line (progress display).</summary>

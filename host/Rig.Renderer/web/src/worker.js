@@ -186,6 +186,8 @@ function warm(ids) {
 
 function publishFrame(state, submittedMs) {
   const id = frameId++;
+  // A viewer (report_frames false) draws but stays off the record: another renderer's frames are the session's.
+  if (cfg.report_frames === false) return;
   const renderNs = clock.hostNanos(submittedMs);
   const inTrial = state != null && state.trial >= 0;
   const payload = `{"frame":${id},"render_ns":${renderNs},"t_us":${state ? state.t_us : 'null'},` +
