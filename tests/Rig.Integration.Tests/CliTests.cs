@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Rig.TestSupport;
@@ -20,7 +21,7 @@ public sealed class CliTests
         string folder = dir.Combine("demo-session");
         var started = DateTime.UtcNow;
         var (code, stdout, stderr) = await RigProcess.RunAsync(
-            ["demo", "--minutes", "1", "--speed", "60", "--json", "--out", folder], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+            ["demo", "--protocol", "none", "--minutes", "1", "--speed", "60", "--json", "--out", folder], Timeout, cancellationToken: TestContext.Current.CancellationToken);
         var elapsed = DateTime.UtcNow - started;
         Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
         Assert.True(elapsed < TimeSpan.FromMinutes(1), $"took {elapsed}");
@@ -52,6 +53,44 @@ public sealed class CliTests
         Assert.Equal(recorded.GetProperty("events_total").GetInt64(), counts.GetProperty("events_total").GetInt64());
         Assert.Equal(kinds.GetRawText(), counts.GetProperty("events_by_kind").GetRawText());
         Assert.Equal(recorded.GetProperty("licks").GetInt64(), counts.GetProperty("licks").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_default_demo_runs_the_reference_task_with_the_renderer_and_reports_vr_frames_and_motion_to_photon_that_decode_reproduces()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("reference");
+        var ct = TestContext.Current.CancellationToken;
+        var (code, stdout, stderr) = await RigProcess.RunAsync(["demo", "--minutes", "1", "--json", "--out", folder], Timeout, cancellationToken: ct);
+        Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
+        Assert.Contains("[rig demo] renderer: http://127.0.0.1:", stderr, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal("supervised-leaf1-circle1", root.GetProperty("protocol").GetString());
+        Assert.Equal("quiet-lan", root.GetProperty("world").GetString());
+        Assert.True(root.GetProperty("trials").GetInt32() > 0);
+        Assert.StartsWith("http://127.0.0.1:", root.GetProperty("renderer_url").GetString(), StringComparison.Ordinal);
+        Assert.True(root.GetProperty("licks_by_corridor").EnumerateObject().Any(), "no licks by corridor");
+
+        // The simulated display drew at 60 Hz for the virtual minute; the photodiode matched every frame it could see.
+        var vr = root.GetProperty("recorded").GetProperty("vr");
+        long rendered = vr.GetProperty("rendered").GetInt64();
+        long flips = vr.GetProperty("photodiode_flips").GetInt64();
+        TestContext.Current.TestOutputHelper?.WriteLine(vr.GetRawText());
+        Assert.InRange(rendered, 3400, 3700);
+        Assert.Equal(root.GetProperty("simulated_display").GetProperty("rendered").GetInt64(), rendered);
+        Assert.True(vr.GetProperty("unexplained").GetInt64() <= flips / 100, $"unexplained {vr.GetProperty("unexplained").GetInt64()} of {flips} flips");
+        Assert.True(vr.GetProperty("displayed").GetInt64() >= rendered * 95 / 100, "fewer than 95% of the frames were matched to a flip");
+        double mtp = vr.GetProperty("motion_to_photon_median_micros").GetDouble();
+        Assert.InRange(mtp, 16_000, 100_000); // at least one refresh plus the simulated display latency
+
+        // Re-decoding the journal gives the same VR numbers, and derived/ lists every frame.
+        var decode = await RigProcess.RunAsync(["decode", folder, "--json"], Timeout, cancellationToken: ct);
+        Assert.True(decode.ExitCode == 0, decode.Stderr);
+        using var decoded = JsonDocument.Parse(decode.Stdout);
+        Assert.Equal(vr.GetRawText(), decoded.RootElement.GetProperty("decoded").GetProperty("vr").GetRawText());
+        Assert.Equal(rendered + 1, File.ReadLines(Path.Combine(folder, "derived", "vr_frames.csv")).Count());
     }
 
     [Fact]
@@ -117,6 +156,20 @@ public sealed class CliTests
         var (code, _, stderr) = await RigProcess.RunAsync(args, Timeout, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(2, code);
         Assert.StartsWith("rig: ", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--renderer", "page", "--speed", "60")]
+    [InlineData("--world", "quiet-lan", "--speed", "0")]
+    [InlineData("--world", "no-such-world")]
+    public async Task A_demo_whose_vr_or_world_options_cannot_work_together_exits_2_naming_the_option_and_creates_no_folder(params string[] options)
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("s");
+        var (code, _, stderr) = await RigProcess.RunAsync(["demo", .. options, "--out", folder], Timeout, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Contains(options[0], stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]

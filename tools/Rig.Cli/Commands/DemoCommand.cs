@@ -51,8 +51,7 @@ internal static class DemoCommand
         };
         var world = new Option<string>("--world")
         {
-            Description = "The virtual network and crystal of a task demo: a shipped world scenario (quiet-lan, busy-wifi, ...), a scenario file, or 'none' (the rig talks to the broker directly)",
-            DefaultValueFactory = _ => "quiet-lan",
+            Description = "The virtual network and crystal of a task demo: a shipped world scenario (quiet-lan, busy-wifi, ...), a scenario file, or 'none' (the rig talks to the broker directly); default quiet-lan, or none at --speed 0",
         };
         var mouse = TaskCli.MouseOption();
         var mouseState = TaskCli.MouseStateOption();
@@ -65,8 +64,16 @@ internal static class DemoCommand
             var args = new DemoArgs(parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
                 parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration));
             string name = parse.GetValue(protocol) ?? ReferenceProtocol;
+            args = args with { World = parse.GetValue(world) ?? DefaultWorld(args.Speed) };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
-            args = args with { World = parse.GetValue(world) ?? "quiet-lan" };
+            if (vr is not null && !FrameTimesHold(args))
+            {
+                // Frame times are stamped on the host clock; without a paced clock map they would match flips to the
+                // wrong frames (negative motion-to-photon was seen at --speed 0 --world none), so there is no VR rather than a wrong one.
+                Console.Error.WriteLine("[rig demo] no VR: frame times need the simulated world or real time (--world quiet-lan at --speed > 0, or --speed 1)");
+                vr = null;
+            }
+
             return name == NoProtocol
                 ? RunAsync(args, ct)
                 : TaskCli.RunDemoAsync(args, name, parse.GetValue(mouse)!, parse.GetValue(mouseState), vr, ct);
@@ -79,6 +86,15 @@ internal static class DemoCommand
 
     /// <summary>`--protocol none`: the plain device check (ping, a water pulse, an armed reward) without a task.</summary>
     public const string NoProtocol = "none";
+
+    /// <summary>
+    /// quiet-lan, except as fast as possible (--speed 0): the world holds virtual time for the bridge at every message,
+    /// which paces a session at about real time (a 30 s session took 30 s), defeating the point of --speed 0.
+    /// </summary>
+    internal static string DefaultWorld(double speed) => speed > 0 ? "quiet-lan" : "none";
+
+    /// <summary>Frame messages and photodiode flips can be matched: a simulated world keeps the clock map, or the session runs in real time.</summary>
+    internal static bool FrameTimesHold(DemoArgs args) => args.Speed == 1 || (args.World != "none" && args.Speed > 0);
 
     /// <summary>The VR side of a task demo: where the page is served and who draws the frames of record.</summary>
     internal sealed record DemoVrArgs(int RendererPort, DemoFrameSource Source);

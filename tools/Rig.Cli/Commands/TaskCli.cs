@@ -51,11 +51,18 @@ internal static class TaskCli
         {
             // The protocol is checked before anything starts: an invalid one creates no folder and no broker.
             var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
+            var world = DemoWorld(args.World);
             if (vr is { Source: DemoFrameSource.Page } && args.Speed != 1)
             {
                 // The page draws in real time and stamps its frames on the host clock; a virtual rig racing ahead of it
                 // would flip its photodiode for frames of a scene long gone.
                 throw new DemoUsageException("--renderer page needs --speed 1 (the page draws in real time)");
+            }
+
+            if (args.Speed <= 0 && args.World != "none")
+            {
+                // The world holds virtual time for the bridge at every message: "as fast as possible" would run at about real time.
+                throw new DemoUsageException("--world needs a pace (--speed > 0); at --speed 0 use --world none");
             }
 
             if (Directory.Exists(folder) || File.Exists(folder))
@@ -82,7 +89,7 @@ internal static class TaskCli
                 : new VirtualDisplayOptions { Enabled = true, Source = vr.Source == DemoFrameSource.Page ? SimulatedFrameSource.External : SimulatedFrameSource.Simulated };
             var progress = new ProgressLine();
             var outcome = await VirtualTaskSession.RunAsync(links,
-                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, Display = display, World = DemoWorld(args.World) },
+                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, Display = display, World = world },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
                 hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene),
@@ -116,7 +123,9 @@ internal static class TaskCli
                     metrics = tables.Info.Metrics,
                     licks_by_corridor = LicksByCorridor(tables),
                     vr = session.Counts.Vr,
-                    simulated_display = result.Device.Display,
+                    simulated_display = result.Device.Display is { } d
+                        ? new { d.Source, d.RefreshHz, d.Rendered, d.Shown, d.Repeated, d.Dropped, d.Flips, d.MessagesPublished, d.MessagesDropped, d.ScenesLost, summary = d.Describe() }
+                        : null,
                     renderer_url = renderer?.Server.Url.ToString(),
                     vr_scene = renderer?.Scene.Counts(),
                     commands_delivered = result.Task?.CommandsDelivered,
