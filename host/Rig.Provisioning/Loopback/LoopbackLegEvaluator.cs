@@ -135,38 +135,8 @@ public static class LoopbackLegEvaluator
     }
 
     private static LoopbackReport Report(LoopbackRunData run, LoopbackThresholds thresholds, List<LoopbackCheck> checks, LoopbackVerdict verdict, string message,
-        DistributionStats rtt, DistributionStats delay, IReadOnlyList<long> delays) => new()
-    {
-        RigId = run.RigId,
-        FirmwareVersion = run.FirmwareVersion,
-        BootId = run.BootId,
-        DateUtc = run.DateUtc,
-        Target = run.Target,
-        Settings = run.Settings,
-        TrainStartDeviceMicros = run.TrainStartDeviceMicros,
-        TrainPlannedMicros = run.TrainPlannedMicros,
-        StoppedEarly = run.StoppedEarly,
-        PulsesPlayed = 0,
-        OutputEdges = run.OutputEdges.Count,
-        InputEdges = run.InputEdges.Count,
-        ExpectedEdges = 0,
-        MatchedEdges = 0,
-        MissedEdges = 0,
-        ExtraEdges = 0,
-        CaptureDelayMicros = delay,
-        PulseWidthErrorMicros = null,
-        PulseWidthErrorAbsMaxMicros = null,
-        RoundTripMilliseconds = rtt,
-        Thresholds = thresholds,
-        Checks = checks,
-        Verdict = verdict,
-        Message = message,
-        CaptureDelaysMicros = delays,
-        PulseWidthErrorsMicros = [],
-        RoundTripsMilliseconds = run.RoundTripsMilliseconds,
-        MissedExamples = [],
-        ExtraExamples = [],
-    };
+        DistributionStats rtt, DistributionStats delay, IReadOnlyList<long> delays) =>
+        LoopbackEvaluator.WithoutPulses(run, thresholds, checks, verdict, message, rtt, delay, delays, run.OutputEdges.Count);
 
     private static double? Nullable(double value) => double.IsNaN(value) ? null : value;
 }

@@ -301,38 +301,8 @@ public static class LoopbackEvaluator
             message = string.Create(CultureInfo.InvariantCulture, $"{frames.Frames} frames at {frames.RateHz:0.###} Hz, none missing; period p99 {frames.Periods.P99:0} µs, max {frames.Periods.Max:0} µs");
         }
 
-        var none = DistributionStats.Of(Array.Empty<double>());
-        return new LoopbackReport
+        return WithoutPulses(run, thresholds, checks, verdict, message, rtt, DistributionStats.Of(Array.Empty<double>()), [], outputEdges: 0) with
         {
-            RigId = run.RigId,
-            FirmwareVersion = run.FirmwareVersion,
-            BootId = run.BootId,
-            DateUtc = run.DateUtc,
-            Target = run.Target,
-            Settings = run.Settings,
-            TrainStartDeviceMicros = run.TrainStartDeviceMicros,
-            TrainPlannedMicros = run.TrainPlannedMicros,
-            StoppedEarly = run.StoppedEarly,
-            PulsesPlayed = 0,
-            OutputEdges = 0,
-            InputEdges = run.InputEdges.Count,
-            ExpectedEdges = 0,
-            MatchedEdges = 0,
-            MissedEdges = 0,
-            ExtraEdges = 0,
-            CaptureDelayMicros = none,
-            PulseWidthErrorMicros = null,
-            PulseWidthErrorAbsMaxMicros = null,
-            RoundTripMilliseconds = rtt,
-            Thresholds = thresholds,
-            Checks = checks,
-            Verdict = verdict,
-            Message = message,
-            CaptureDelaysMicros = [],
-            PulseWidthErrorsMicros = [],
-            RoundTripsMilliseconds = run.RoundTripsMilliseconds,
-            MissedExamples = [],
-            ExtraExamples = [],
             Frames = frames.Frames,
             FramePeriodMicros = frames.Periods,
             MissingFrames = frames.MissingFrames,
@@ -340,6 +310,44 @@ public static class LoopbackEvaluator
             FramePeriodsMicros = frames.PeriodsMicros,
         };
     }
+
+    /// <summary>
+    /// A report of a leg that plays no pulse train (frame clock, renderer frames, cue tones): the pulse fields empty, the
+    /// capture delay being the leg's own latency. Callers add their leg's fields with <c>with</c>.
+    /// </summary>
+    internal static LoopbackReport WithoutPulses(LoopbackRunData run, LoopbackThresholds thresholds, IReadOnlyList<LoopbackCheck> checks,
+        LoopbackVerdict verdict, string message, DistributionStats rtt, DistributionStats delay, IReadOnlyList<long> delays, int outputEdges) => new()
+    {
+        RigId = run.RigId,
+        FirmwareVersion = run.FirmwareVersion,
+        BootId = run.BootId,
+        DateUtc = run.DateUtc,
+        Target = run.Target,
+        Settings = run.Settings,
+        TrainStartDeviceMicros = run.TrainStartDeviceMicros,
+        TrainPlannedMicros = run.TrainPlannedMicros,
+        StoppedEarly = run.StoppedEarly,
+        PulsesPlayed = 0,
+        OutputEdges = outputEdges,
+        InputEdges = run.InputEdges.Count,
+        ExpectedEdges = 0,
+        MatchedEdges = 0,
+        MissedEdges = 0,
+        ExtraEdges = 0,
+        CaptureDelayMicros = delay,
+        PulseWidthErrorMicros = null,
+        PulseWidthErrorAbsMaxMicros = null,
+        RoundTripMilliseconds = rtt,
+        Thresholds = thresholds,
+        Checks = checks,
+        Verdict = verdict,
+        Message = message,
+        CaptureDelaysMicros = delays,
+        PulseWidthErrorsMicros = [],
+        RoundTripsMilliseconds = run.RoundTripsMilliseconds,
+        MissedExamples = [],
+        ExtraExamples = [],
+    };
 
     private static double? Nullable(double value) => double.IsNaN(value) ? null : value;
 
