@@ -37,7 +37,9 @@ public sealed class RendererSessionTests
         var output = TestContext.Current.TestOutputHelper;
         using var dir = new TempDirectory();
         await using var h = await RendererHarness.StartAsync(null, ct);
-        var page = await h.OpenPageAsync(640, 360, Wait);
+        // A small page: software GL's cost grows with the pixels, and the virtual rig shares the two cores with it.
+        const int width = 320, height = 180;
+        var page = await h.OpenPageAsync(width, height, Wait);
         await Eventually.WaitUntil(() => h.Frames().Count > 5, Wait, "the page's first frames", ct);
 
         var protocol = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", "supervised-leaf1-circle1.json"));
@@ -59,12 +61,12 @@ public sealed class RendererSessionTests
         {
             var image = Png.Decode(await page.ScreenshotAsync());
             shots++;
-            var patch = image.Mean(640 - 64 + 8, 360 - 64 + 8, 48, 48);
+            var patch = image.Mean(width - 64 + 8, height - 64 + 8, 48, 48);
             white |= patch.Min > 240 && patch.StdDev < 2;
             black |= patch.Max < 15 && patch.StdDev < 2;
 
-            // The left wall, away from the status line and the patch: a texture varies, grey does not.
-            textured |= image.Mean(10, 120, 120, 160).StdDev > 20;
+            // The left wall, below the status line and above the floor's edge: a texture varies, grey does not.
+            textured |= image.Mean(5, 35, 55, 75).StdDev > 20;
         }
 
         var outcome = await session;
@@ -86,7 +88,7 @@ public sealed class RendererSessionTests
         Assert.Empty(outcome.LiveDifferences);
         Assert.True(outcome.Tables.Trials.Count > 0, "no trial started");
 
-        // The page's frames (software GL on two shared cores: about 40 a second, 800 in 20 s seen) are on the record, and
+        // The page's frames (software GL on two shared cores: 37 to 57 a second seen) are on the record, and
         // the simulated display showed them (every page frame reached it: no message was malformed or could not be placed).
         Assert.Equal(SimulatedFrameSource.External, display.Source);
         Assert.True(vr.FramesReceived > 250, $"only {vr.FramesReceived} frame messages journaled in 18 s");
@@ -96,7 +98,7 @@ public sealed class RendererSessionTests
         Assert.Equal(0, display.MalformedMessages + display.UnplacedFrames);
 
         // The photodiode's flips are the page's frames: matched by frame id, the few the matcher cannot explain (stalls of a
-        // loaded machine; 5 to 15 seen) bounded by a tenth of the flips.
+        // loaded machine: 1 to 67 seen, up to 7 % of the flips) bounded by a tenth of the flips.
         Assert.True(vr.PhotodiodeFlips > 150, $"only {vr.PhotodiodeFlips} photodiode flips");
         Assert.True(vr.Displayed > vr.PhotodiodeFlips / 2, $"{vr.Displayed} frames displayed for {vr.PhotodiodeFlips} flips");
         Assert.True(vr.UnmatchedFlips * 10 <= vr.PhotodiodeFlips, $"{vr.UnmatchedFlips} of {vr.PhotodiodeFlips} flips unmatched");
