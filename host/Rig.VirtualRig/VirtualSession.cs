@@ -6,7 +6,6 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
 using Rig.Recording.Decoding;
-using Rig.Recording.Journal;
 using Rig.Analysis.Derivation;
 using Rig.Recording.Link;
 using Rig.Recording.Sessions;
@@ -176,15 +175,6 @@ public static class VirtualSession
 
         await using var recording = recorder;
         LockstepTaskDriver? driver = null;
-        if (sim.Display is { } display && time is not VirtualHostTime)
-        {
-            // The bridge's clock is the system's: a frame submitted at a true time is stamped with the host clock now,
-            // less the virtual time since, at the run's pace (a perfect clock exchange; meaningful at speed 1).
-            double pace = rigOptions.Speed > 0 ? rigOptions.Speed : 1;
-            var trueClock = sim.Clock;
-            display.HostNanos = trueMicros => JournalWriter.HostNanos(time) - (long)((trueClock.NowMicros - (double)trueMicros) * 1000 / pace);
-        }
-
         if (task is not null)
         {
             var renderers = new List<IVrSceneSink>();
@@ -206,6 +196,14 @@ public static class VirtualSession
         }
 
         var reporter = progress is null ? null : new Progress<VirtualRigProgress>(p => progress(p, recorder.Snapshot()));
+        if (sim.Display is { } display && time is not VirtualHostTime)
+        {
+            // The bridge's clock is the system's: true time and the host clock are related by the run's pace from here,
+            // where the paced run starts (a perfect clock exchange; meaningful at speed 1). Simulated frames are stamped
+            // with it; an external renderer's frames are placed on the true timeline by their render_ns through it.
+            display.UseHostMapping(PacedHostMapping.StartingNow(sim.Clock, time, rigOptions.Speed > 0 ? rigOptions.Speed : 1));
+        }
+
         var device = await sim.RunAsync(duration, reporter, cancellationToken);
         if (sim.Display is { } shown)
         {

@@ -18,7 +18,8 @@ public enum SimulatedFrameSource
 
     /// <summary>
     /// A real renderer (Rig's web page, Unity, Python) publishing <c>vr/v1/{rig}/frame</c>: the simulated display shows each
-    /// frame message it receives at its next refresh, and the photodiode sees it the display latency later.
+    /// frame at the first refresh after its render time (<c>render_ns</c>, once <see cref="SimDisplay.UseHostMapping"/> relates
+    /// the host clock to true time; before that, after its receipt), and the photodiode sees it the display latency later.
     /// </summary>
     External,
 }
@@ -115,8 +116,9 @@ public enum SimulatedFrameOutcome
 /// <summary>Ground truth of one frame on the simulated display.</summary>
 /// <param name="FrameId">The frame id its message carried.</param>
 /// <param name="RenderTrueMicros">
-/// Simulated renderer: true time the frame was submitted (its <c>render_ns</c>). External renderer: true time its message
-/// reached the simulated display.
+/// Simulated renderer: true time the frame was submitted (its <c>render_ns</c>). External renderer: its <c>render_ns</c> on
+/// the true timeline (<see cref="SimDisplay.UseHostMapping"/>), or the true time its message reached the simulated display
+/// when there is no mapping or the frame could not be placed.
 /// </param>
 /// <param name="RenderHostNanos">The <c>render_ns</c> its message carried (the bridge's host clock).</param>
 /// <param name="SceneDeviceMicros">The scene state it drew (<c>t_us</c>), null before the first scene.</param>
@@ -134,11 +136,19 @@ public readonly record struct SimulatedFrame(long FrameId, ulong RenderTrueMicro
 /// <param name="MessagesDropped">Frame messages dropped because the renderer's link queue was full.</param>
 /// <param name="PublishFailures">Frame messages the link refused.</param>
 /// <param name="MalformedMessages">Received frame messages that were not a frame (external renderer): no flip.</param>
-/// <param name="LateFrames">Received frames that reached the simulation after their refresh had been shown: shown at the next.</param>
+/// <param name="LateFrames">
+/// Received frames that reached the simulation after their refresh (the first after their render time) had been decided:
+/// shown at the next undecided one.
+/// </param>
 /// <param name="ScenesReceived">Scene states given to the simulated renderer.</param>
 /// <param name="ScenesLost">Of those, states whose device batch the simulated network lost: never drawn.</param>
+/// <param name="UnplacedFrames">
+/// External renderer: received frames whose render time could not be put on the true timeline (before true zero, or more
+/// than 1 s after their receipt: the renderer's clock disagrees with the host's): shown after their receipt instead.
+/// </param>
 public sealed record SimulatedDisplayResult(SimulatedFrameSource Source, double RefreshHz, IReadOnlyList<SimulatedFrame> Frames,
-    long MessagesPublished, long MessagesDropped, long PublishFailures, long MalformedMessages, long LateFrames, long ScenesReceived, long ScenesLost)
+    long MessagesPublished, long MessagesDropped, long PublishFailures, long MalformedMessages, long LateFrames, long ScenesReceived, long ScenesLost,
+    long UnplacedFrames = 0)
 {
     public int Rendered => Frames.Count;
 
@@ -155,7 +165,7 @@ public sealed record SimulatedDisplayResult(SimulatedFrameSource Source, double 
     public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"simulated display ({(Source == SimulatedFrameSource.Simulated ? "simulated renderer" : "external renderer")}, {RefreshHz:0.##} Hz): " +
         $"{Rendered} frames, {Shown} shown ({Repeated} for two refreshes), {Dropped} dropped, {Flips} photodiode flips; " +
-        $"messages {MessagesPublished} published, {MessagesDropped} dropped, {PublishFailures} failed, {MalformedMessages} malformed, {LateFrames} late; " +
+        $"messages {MessagesPublished} published, {MessagesDropped} dropped, {PublishFailures} failed, {MalformedMessages} malformed, {LateFrames} late, {UnplacedFrames} unplaced; " +
         $"scene states {ScenesReceived} given, {ScenesLost} lost with their batch");
 
     private int Count(Func<SimulatedFrame, bool> predicate)
@@ -180,6 +190,9 @@ public sealed record SimulatedDisplayResult(SimulatedFrameSource Source, double 
 /// </summary>
 public sealed class SimDisplay : ISimInput, IAsyncDisposable
 {
+    /// <summary>How far an external frame's render time may fall after its receipt on the true timeline, µs (see <see cref="PlacedAt"/>).</summary>
+    private const double MaxRenderLeadMicros = 1_000_000;
+
     private readonly VirtualDisplayOptions _options;
     private readonly VirtualClock _clock;
     private readonly DeviceTimeline _timeline;
@@ -196,6 +209,8 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
     private byte _level;
     private long _malformed;
     private long _late;
+    private long _unplaced;
+    private PacedHostMapping? _hostMapping;
 
     /// <param name="clock">The simulation's true time: refreshes and the photodiode live in it.</param>
     /// <param name="timeline">True time to the device's clock (for the ground truth's device times).</param>
@@ -242,6 +257,18 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
     /// </summary>
     public Func<ulong, long> HostNanos { get; set; } = trueMicros => (long)trueMicros * 1000;
 
+    /// <summary>
+    /// Relates the bridge's host clock (the system's) to true time for the rest of the run (<see cref="VirtualSession"/>
+    /// at speed 1): the simulated renderer stamps its frames with it, and an external renderer's frames are placed by their
+    /// <c>render_ns</c> rather than by when their message arrived.
+    /// </summary>
+    public void UseHostMapping(PacedHostMapping mapping)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        HostNanos = mapping.HostNanos;
+        Volatile.Write(ref _hostMapping, mapping);
+    }
+
     /// <summary>True time of refresh <paramref name="index"/>, µs.</summary>
     public ulong RefreshMicros(long index) => (ulong)Math.Round(_firstRefreshMicros + (index * _options.PeriodMicros));
 
@@ -278,7 +305,7 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
     /// <summary>The ground truth so far and the counts (on the simulation thread, or once the run is over).</summary>
     public SimulatedDisplayResult Snapshot() => new(_options.Source, _options.RefreshHz, _frames.ToArray(),
         _publisher?.Published ?? 0, _publisher?.Dropped ?? 0, _publisher?.Failures ?? 0, Interlocked.Read(ref _malformed), _late,
-        Renderer?.ScenesReceived ?? 0, Renderer?.ScenesLost ?? 0);
+        Renderer?.ScenesReceived ?? 0, Renderer?.ScenesLost ?? 0, _unplaced);
 
     /// <summary>Waits (wall time) until every frame message offered has been published or refused; false after <paramref name="timeout"/>.</summary>
     public Task<bool> WaitPublishedAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
@@ -342,13 +369,15 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
     }
 
     /// <summary>
-    /// External renderer: each received frame shows at the first refresh at or after its receipt; of several received
-    /// for one refresh only the last shows (the others are dropped, as a display shows one frame per refresh). A refresh
-    /// is decided once the simulation has reached it; a frame stamped before it but handed over after is late (counted)
-    /// and shows at the next.
+    /// External renderer: each received frame shows at the first refresh at or after its render time (with a host mapping;
+    /// without one, or when its render time cannot be placed, at or after its receipt); of several for one refresh only the
+    /// last shows (the others are dropped, as a display shows one frame per refresh). A refresh is decided once the
+    /// simulation is past it by the shortest display latency (its photodiode edge can be scheduled until then); a frame
+    /// handed over after its refresh was decided is late (counted) and shows at the next undecided one.
     /// </summary>
     private void ShowReceivedUntil(ulong untilMicros, SimCaptureSource sink)
     {
+        ulong grace = (ulong)Math.Floor(_options.DisplayLatencyMicros - _options.DisplayLatencyJitterMicros);
         while (true)
         {
             if (_waiting is null)
@@ -358,24 +387,26 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
                     return;
                 }
 
-                long natural = RefreshAtOrAfter(next.ReceivedMicros);
+                ulong at = PlacedAt(next.ReceivedMicros, next.Frame, count: true);
+                long natural = RefreshAtOrAfter(at);
                 if (natural < _nextExternalRefresh)
                 {
                     _late++;
                 }
 
-                _waiting = (next.ReceivedMicros, next.Frame, Math.Max(natural, _nextExternalRefresh));
+                _waiting = (at, next.Frame, Math.Max(natural, _nextExternalRefresh));
             }
 
             var (received, frame, refresh) = _waiting.Value;
-            if (RefreshMicros(refresh) > untilMicros)
+            if (RefreshMicros(refresh) + grace > untilMicros)
             {
                 // Not decided yet: a later frame may still arrive for the same refresh.
                 return;
             }
 
             _waiting = null;
-            bool superseded = _received.TryPeek(out var after) && Math.Max(RefreshAtOrAfter(after.ReceivedMicros), _nextExternalRefresh) == refresh;
+            bool superseded = _received.TryPeek(out var after)
+                && Math.Max(RefreshAtOrAfter(PlacedAt(after.ReceivedMicros, after.Frame, count: false)), _nextExternalRefresh) == refresh;
             if (superseded)
             {
                 Present(sink, frame.FrameId, received, frame.RenderHostNanos, frame.SceneDeviceMicros, -1, SimulatedFrameOutcome.Dropped);
@@ -385,6 +416,29 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
             _nextExternalRefresh = refresh + 1;
             Present(sink, frame.FrameId, received, frame.RenderHostNanos, frame.SceneDeviceMicros, refresh, SimulatedFrameOutcome.Shown);
         }
+    }
+
+    /// <summary>
+    /// The true time a received frame is placed by: its render time through the host mapping, else its receipt. A render
+    /// time after the receipt is possible while the simulation lags the wall clock (a stalled machine; it catches up), but
+    /// not by more than <see cref="MaxRenderLeadMicros"/>, nor before true zero: such a frame is unplaced, counted once.
+    /// </summary>
+    private ulong PlacedAt(ulong receivedMicros, ReceivedFrame frame, bool count)
+    {
+        var mapping = Volatile.Read(ref _hostMapping);
+        if (mapping is null)
+        {
+            return receivedMicros;
+        }
+
+        double render = mapping.TrueMicros(frame.RenderHostNanos);
+        if (!double.IsFinite(render) || render < 0 || render > receivedMicros + MaxRenderLeadMicros)
+        {
+            _unplaced += count ? 1 : 0;
+            return receivedMicros;
+        }
+
+        return (ulong)Math.Round(render);
     }
 
     private async Task ReceiveAsync()

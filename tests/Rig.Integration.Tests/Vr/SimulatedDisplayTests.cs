@@ -259,6 +259,57 @@ public sealed class SimulatedDisplayTests
         Assert.True(truthFlips.Count >= 20, $"{truthFlips.Count} flips");
     }
 
+    [Fact]
+    public async Task With_a_host_mapping_an_external_renderers_frames_show_at_the_first_refresh_after_their_render_time()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var links = new InMemoryBroker().CreateLinkFactory();
+        const string rig = "ext";
+        var options = new VirtualRigOptions
+        {
+            RigId = rig, Seed = 4, Speed = 1, DrainTimeout = TimeSpan.Zero, MouseConnected = false,
+            Display = new VirtualDisplayOptions { Enabled = true, Source = SimulatedFrameSource.External },
+        };
+        await using var sim = await Rig.VirtualRig.VirtualRig.ConnectAsync(links, options, ct);
+        var display = sim.Display!;
+        var mapping = PacedHostMapping.StartingNow(sim.Clock, TimeProvider.System, 1);
+        display.UseHostMapping(mapping);
+        var running = new FirstProgress();
+
+        // A renderer whose messages take 3 ms to arrive (render_ns 3 ms before the publish), then one stamped 5 s in the future.
+        await using var renderer = links.Create(new LinkOptions { ClientId = "renderer" });
+        await renderer.ConnectAsync(ct);
+        var rendering = Task.Run(async () =>
+        {
+            await running.Started;
+            using var frameClock = new PeriodicTimer(TimeSpan.FromMilliseconds(1000.0 / 60));
+            for (int id = 0; id < 60 && await frameClock.WaitForNextTickAsync(ct); id++)
+            {
+                byte[] payload = FrameMessage.Write(id, JournalWriter.HostNanos(TimeProvider.System) - 3_000_000, null, id % 2 == 0 ? (byte)1 : (byte)0);
+                await renderer.PublishAsync(new VrTopics(rig).Frame, payload, retain: false, ct);
+            }
+
+            byte[] future = FrameMessage.Write(60, JournalWriter.HostNanos(TimeProvider.System) + 5_000_000_000, null, 1);
+            await renderer.PublishAsync(new VrTopics(rig).Frame, future, retain: false, ct);
+        }, ct);
+
+        var result = (await sim.RunAsync(TimeSpan.FromSeconds(2.5), running, ct)).Display!;
+        await rendering;
+        Assert.Equal(Enumerable.Range(0, 61).Select(i => (long)i), result.Frames.Select(f => f.FrameId));
+        Assert.Equal(1, result.UnplacedFrames);
+
+        // Placed by render_ns through the mapping; shown at the first refresh at or after it unless it arrived after that
+        // refresh was decided (late: at the next one).
+        var placed = result.Frames.Take(60).ToList();
+        Assert.All(placed, f => Assert.Equal((ulong)Math.Round(mapping.TrueMicros(f.RenderHostNanos)), f.RenderTrueMicros));
+        var shown = placed.Where(f => f.Outcome != SimulatedFrameOutcome.Dropped).ToList();
+        Assert.True(shown.Count >= 30, $"{shown.Count} of 60 shown");
+        Assert.All(shown, f => Assert.InRange(f.DisplayTrueMicros!.Value - display.RefreshMicros(f.RefreshIndex), 4500ul, 5500ul));
+        int atTheirRefresh = shown.Count(f => f.RefreshIndex == display.RefreshAtOrAfter(f.RenderTrueMicros));
+        Assert.True(atTheirRefresh + result.LateFrames >= shown.Count, $"{atTheirRefresh} of {shown.Count} shown at their refresh, {result.LateFrames} late");
+        Assert.True(atTheirRefresh >= shown.Count * 3 / 4, $"only {atTheirRefresh} of {shown.Count} shown at the refresh after their render time");
+    }
+
     /// <summary>A display and its renderer on a capture module alone, given a scene every 20 ms as a device batch would.</summary>
     private static (List<SimulatedFrame> Frames, List<(ulong DeviceMicros, byte Level)> Edges) RunDisplayAlone(VirtualDisplayOptions options, int seed, double seconds)
     {
