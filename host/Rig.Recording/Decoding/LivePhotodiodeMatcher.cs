@@ -104,6 +104,7 @@ public sealed class LivePhotodiodeMatcher
     private long _maxRenderNanos = long.MinValue;
     private double _maxFlipHostNanos = double.MinValue;
     private int _flipHead;
+    private (uint Boot, uint Batch)? _cleared;
     private Pending? _lastShown;
     private (int Run, uint? Boot, long Scene)? _lastMeasuredScene;
     private bool _finishing;
@@ -190,7 +191,7 @@ public sealed class LivePhotodiodeMatcher
         {
             var flip = _flips[_flipHead];
             bool waitedOut = _finishing || nowNanos - flip.ReceivedNanos > _options.MaxWaitNanos;
-            if (!waitedOut && !_arrivedBefore(flip.BootId, flip.BatchSeq))
+            if (!waitedOut && !ArrivedBefore(flip))
             {
                 // An earlier batch is still missing (resent over a lossy link, it arrives after later ones): its flips come first.
                 break;
@@ -229,6 +230,24 @@ public sealed class LivePhotodiodeMatcher
         }
 
         Settle(nowNanos);
+    }
+
+    // Batches once all there stay there: a flip whose batch is at or below the last one found complete is not asked about
+    // again (the head flip waits for frames at most records, and each record pumps).
+    private bool ArrivedBefore(Flip flip)
+    {
+        if (_cleared is { } c && c.Boot == flip.BootId && c.Batch >= flip.BatchSeq)
+        {
+            return true;
+        }
+
+        if (!_arrivedBefore(flip.BootId, flip.BatchSeq))
+        {
+            return false;
+        }
+
+        _cleared = (flip.BootId, flip.BatchSeq);
+        return true;
     }
 
     /// <summary>The session is over: every flip is matched or counted and every frame decided.</summary>
