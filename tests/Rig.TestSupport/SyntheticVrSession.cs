@@ -41,6 +41,15 @@ public sealed record SyntheticVrOptions
     /// <summary>Imaging frame-clock edges one per this many µs (0: no imaging).</summary>
     public long ImagingPeriodMicros { get; init; }
 
+    /// <summary>Consecutive frames drawing one scene state (the renderer draws the newest state at each refresh; a state can outlive one).</summary>
+    public int FramesPerScene { get; init; } = 1;
+
+    /// <summary>Event batches (by number) that arrive <see cref="LateBatchNanos"/> late: lost on a lossy link and resent, after later batches.</summary>
+    public IReadOnlySet<uint> LateBatches { get; init; } = new HashSet<uint>();
+
+    /// <summary>How late a batch of <see cref="LateBatches"/> arrives: 400 ms is the bridge's 300 ms gap grace plus the resend's trip.</summary>
+    public long LateBatchNanos { get; init; } = 400_000_000;
+
 }
 
 /// <summary>One frame's ground truth.</summary>
@@ -101,7 +110,7 @@ public sealed class SyntheticVrSession
         for (long k = 0; k < o.Frames; k++)
         {
             long render = start + k * o.PeriodNanos + late + (k % 7) * 150_000;
-            long scene = (long)DeviceOf(render) - o.SceneAgeMicros;
+            long scene = k % o.FramesPerScene == 0 ? (long)DeviceOf(render) - o.SceneAgeMicros : frames[^1].SceneMicros;
             ulong? shown = null, flip = null;
             if (!o.Dropped.Contains(k))
             {
@@ -179,7 +188,8 @@ public sealed class SyntheticVrSession
 
             if (inBatch.Count > 0)
             {
-                Add(Received(TopicKind.Events, HostOf(close) + 3_000_000, EncodeBatch(batch++, seq, inBatch)));
+                bool resent = o.LateBatches.Contains(batch);
+                Add(Received(TopicKind.Events, HostOf(close) + 3_000_000 + (resent ? o.LateBatchNanos : 0), EncodeBatch(batch++, seq, inBatch)));
                 seq += (ulong)inBatch.Count;
             }
         }

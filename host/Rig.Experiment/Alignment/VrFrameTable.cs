@@ -16,7 +16,11 @@ namespace Rig.Experiment.Alignment;
 /// <param name="FlipDeviceMicros">The photodiode edge that showed it (displayed frames only), on the device clock of <paramref name="FlipBootId"/>.</param>
 /// <param name="FlipHostNanos">That edge through the boot's clock map, fitted over the whole session, whole ns.</param>
 /// <param name="DisplayLatencyMicros">Flip host − render host, µs to 0.1.</param>
-/// <param name="MotionToPhotonMicros">Flip device µs − scene device µs: the encoder sample's time to the frame's light, exact on the device clock.</param>
+/// <param name="MotionToPhotonMicros">
+/// Flip device µs − scene device µs: the encoder sample's time to the frame's light, exact on the device clock. Only on the first
+/// displayed frame of its scene state (<see cref="VrFrameOutcome.FirstShowingOfScene"/>): a later frame drawing the same state
+/// again measures how long the state stayed current, not the motion's way to the screen.
+/// </param>
 public sealed record VrFrameRow(int Run, long Frame, long RenderNanos, long? SceneMicros, double? PosDm, string Wall, int Trial, VrFrameStatus Status,
     bool Repeated, uint? FlipBootId, ulong? FlipDeviceMicros, long? FlipHostNanos, double? DisplayLatencyMicros, long? MotionToPhotonMicros);
 
@@ -171,7 +175,8 @@ public sealed class VrFrameCollector : IVrFrameSink
             long? flipHost = f is { FlipBootId: { } b, FlipDeviceMicros: { } d } && decoder.ClockOf(b)?.ToHost(d) is { } h
                 ? long.Parse(h.HostNanos.ToString("0", C), NumberStyles.Integer, C) : null;
             double? latency = flipHost is { } fh ? double.Parse(((fh - f.RenderNanos) / 1000.0).ToString("0.0", C), NumberStyles.Float, C) : null;
-            long? mtp = f is { SceneMicros: { } scene, FlipDeviceMicros: { } flip } && f.FlipBootId == f.BootId ? (long)flip - scene : null;
+            long? mtp = f is { FirstShowingOfScene: true, SceneMicros: { } scene, FlipDeviceMicros: { } flip } && f.FlipBootId == f.BootId
+                ? (long)flip - scene : null;
             rows.Add(new VrFrameRow(f.Run, f.FrameId, f.RenderNanos, f.SceneMicros, f.PosDm, f.Wall, f.Trial, f.Status, f.Repeated, f.FlipBootId,
                 f.FlipDeviceMicros, flipHost, latency, mtp));
             boots.Add(f.BootId);

@@ -28,8 +28,14 @@ public enum VrFrameStatus
 /// <param name="FlipDeviceMicros">Device µs of that edge (displayed frames only).</param>
 /// <param name="FlipHostNanos">That edge on the host clock through the boot's clock map as it was when the frame was matched.</param>
 /// <param name="Repeated">Displayed and left on screen for more refreshes than the frames after it can explain (the renderer missed a refresh).</param>
+/// <param name="FirstShowingOfScene">
+/// Displayed, and no earlier displayed frame of its run drew the same scene state: the frame whose flip measures
+/// motion-to-photon. A renderer draws the newest state at every refresh, so a state older than a refresh is drawn again; its
+/// later showings measure how long the state stayed current, not how long movement took to reach the screen.
+/// </param>
 public sealed record VrFrameOutcome(int Run, long FrameId, long RenderNanos, long ReceivedNanos, uint? BootId, long? SceneMicros, double? PosDm,
-    string Wall, int Trial, VrFrameStatus Status, uint? FlipBootId, ulong? FlipDeviceMicros, double? FlipHostNanos, bool Repeated);
+    string Wall, int Trial, VrFrameStatus Status, uint? FlipBootId, ulong? FlipDeviceMicros, double? FlipHostNanos, bool Repeated,
+    bool FirstShowingOfScene = false);
 
 /// <summary>Receives every rendered frame once the live matcher has decided it (a derivation table builder).</summary>
 public interface IVrFrameSink
@@ -72,8 +78,10 @@ public sealed record PhotodiodeMatchOptions
 /// <summary>
 /// Matches photodiode flips to rendered frames as they arrive (the streaming sibling of Rig.Experiment's batch
 /// <c>PhotodiodeMatcher</c>), inside the <see cref="SessionDecoder"/>: live in the bridge and in the replay alike, so the
-/// counts are the same. A flip to white can only show an even frame id, to black an odd one; among the frames of that parity
-/// not yet passed, it shows the one whose render time plus the display latency (a running median) is nearest. Flip device µs
+/// counts are the same. Flips are taken in the device's order (event numbers), each once every batch before its own has
+/// arrived: a batch resent over a lossy link arrives after later ones, and a flip matched out of order would pass over the
+/// frames the earlier flips showed. A flip to white can only show an even frame id, to black an odd one; among the frames of
+/// that parity not yet passed, it shows the one whose render time plus the display latency (a running median) is nearest. Flip device µs
 /// are put on the host clock through the boot's clock map as it is when the flip is matched. A frame passed over by a later
 /// displayed one is dropped when showing it would have flipped the patch, unobservable when the patch already had its
 /// colour. Frames are handed on in arrival order, each once, when decided.
@@ -82,9 +90,11 @@ public sealed class LivePhotodiodeMatcher
 {
     private readonly PhotodiodeMatchOptions _options;
     private readonly Func<uint, ClockMap?> _clocks;
+    private readonly Func<uint, uint, bool> _arrivedBefore;
     private readonly Action<VrFrameOutcome>? _emit;
     private readonly List<Pending> _frames = [];
-    private readonly Queue<Flip> _flips = new();
+    private readonly List<Flip> _flips = [];
+    private readonly Dictionary<uint, int> _bootOrder = [];
     private readonly Ring _latencies;
     private readonly Ring _periods;
     private readonly List<double> _motionToPhoton = [];
@@ -93,14 +103,23 @@ public sealed class LivePhotodiodeMatcher
     private long _ordinal;
     private long _maxRenderNanos = long.MinValue;
     private double _maxFlipHostNanos = double.MinValue;
+    private int _flipHead;
+    private (uint Boot, uint Batch)? _cleared;
     private Pending? _lastShown;
+    private (int Run, uint? Boot, long Scene)? _lastMeasuredScene;
     private bool _finishing;
 
     /// <param name="clocks">The clock map of a boot (null for a boot without one yet).</param>
     /// <param name="emit">Receives each frame once decided.</param>
-    public LivePhotodiodeMatcher(Func<uint, ClockMap?> clocks, Action<VrFrameOutcome>? emit = null, PhotodiodeMatchOptions? options = null)
+    /// <param name="arrivedBefore">
+    /// Whether every batch of a boot numbered below a batch number has arrived (or is known gone): a flip is matched only then, or
+    /// once it has waited <see cref="PhotodiodeMatchOptions.MaxWaitNanos"/>. Null: flips are matched as they arrive.
+    /// </param>
+    public LivePhotodiodeMatcher(Func<uint, ClockMap?> clocks, Action<VrFrameOutcome>? emit = null, PhotodiodeMatchOptions? options = null,
+        Func<uint, uint, bool>? arrivedBefore = null)
     {
         _clocks = clocks ?? throw new ArgumentNullException(nameof(clocks));
+        _arrivedBefore = arrivedBefore ?? ((_, _) => true);
         _emit = emit;
         _options = options ?? new PhotodiodeMatchOptions();
         _latencies = new Ring(_options.Window);
@@ -122,9 +141,12 @@ public sealed class LivePhotodiodeMatcher
     /// <summary>Frames not decided yet (waiting for a flip), and flips not matched yet.</summary>
     public long PendingFrames => _frames.Count - _head;
 
-    public long PendingFlips => _flips.Count;
+    public long PendingFlips => _flips.Count - _flipHead;
 
-    /// <summary>Flip device µs − the scene's device µs, per displayed frame whose flip and scene share a boot, µs.</summary>
+    /// <summary>
+    /// Flip device µs − the scene's device µs, µs, per displayed frame whose flip and scene share a boot and that is the first
+    /// displayed frame of its scene state (<see cref="VrFrameOutcome.FirstShowingOfScene"/>).
+    /// </summary>
     public IReadOnlyList<double> MotionToPhotonMicros => _motionToPhoton;
 
     /// <summary>Flip host ns − render host ns, per displayed frame, µs.</summary>
@@ -137,19 +159,44 @@ public sealed class LivePhotodiodeMatcher
         _maxRenderNanos = Math.Max(_maxRenderNanos, frame.RenderNanos);
     }
 
-    /// <summary>A photodiode edge (new level 0 or 1), in the order the device numbered them.</summary>
-    public void OnFlip(uint bootId, ulong deviceMicros, long level, long receivedNanos)
+    /// <summary>
+    /// A photodiode edge (new level 0 or 1), in any order: it is put among the waiting flips in the device's order, by boot (in
+    /// the order boots were first seen) and event number.
+    /// </summary>
+    /// <param name="batchSeq">The batch it came in: it waits for the boot's batches before that one.</param>
+    public void OnFlip(uint bootId, uint batchSeq, ulong eventSeq, ulong deviceMicros, long level, long receivedNanos)
     {
         Flips++;
-        _flips.Enqueue(new Flip(bootId, deviceMicros, level != 0, receivedNanos));
+        if (!_bootOrder.TryGetValue(bootId, out int boot))
+        {
+            boot = _bootOrder.Count;
+            _bootOrder[bootId] = boot;
+        }
+
+        var flip = new Flip(bootId, boot, batchSeq, eventSeq, deviceMicros, level != 0, receivedNanos);
+        int i = _flips.Count;
+        while (i > _flipHead && flip.Before(_flips[i - 1]))
+        {
+            // Late flips (a resent batch) are few and close to the end: a walk back beats a search.
+            i--;
+        }
+
+        _flips.Insert(i, flip);
     }
 
     /// <summary>Matches what can be matched and decides what can be decided, as of host time <paramref name="nowNanos"/> (the latest record's).</summary>
     public void Pump(long nowNanos)
     {
-        while (_flips.TryPeek(out var flip))
+        while (_flipHead < _flips.Count)
         {
+            var flip = _flips[_flipHead];
             bool waitedOut = _finishing || nowNanos - flip.ReceivedNanos > _options.MaxWaitNanos;
+            if (!waitedOut && !ArrivedBefore(flip))
+            {
+                // An earlier batch is still missing (resent over a lossy link, it arrives after later ones): its flips come first.
+                break;
+            }
+
             var mapped = _clocks(flip.BootId)?.ToHost(flip.DeviceMicros);
             if (mapped is null)
             {
@@ -158,7 +205,7 @@ public sealed class LivePhotodiodeMatcher
                     break;
                 }
 
-                _flips.Dequeue();
+                _flipHead++;
                 UnmatchedFlips++;
                 continue;
             }
@@ -171,12 +218,36 @@ public sealed class LivePhotodiodeMatcher
                 break;
             }
 
-            _flips.Dequeue();
+            _flipHead++;
             _maxFlipHostNanos = Math.Max(_maxFlipHostNanos, t);
             Match(flip, t);
         }
 
+        if (_flipHead > 4096)
+        {
+            _flips.RemoveRange(0, _flipHead);
+            _flipHead = 0;
+        }
+
         Settle(nowNanos);
+    }
+
+    // Batches once all there stay there: a flip whose batch is at or below the last one found complete is not asked about
+    // again (the head flip waits for frames at most records, and each record pumps).
+    private bool ArrivedBefore(Flip flip)
+    {
+        if (_cleared is { } c && c.Boot == flip.BootId && c.Batch >= flip.BatchSeq)
+        {
+            return true;
+        }
+
+        if (!_arrivedBefore(flip.BootId, flip.BatchSeq))
+        {
+            return false;
+        }
+
+        _cleared = (flip.BootId, flip.BatchSeq);
+        return true;
     }
 
     /// <summary>The session is over: every flip is matched or counted and every frame decided.</summary>
@@ -273,10 +344,13 @@ public sealed class LivePhotodiodeMatcher
     // stayed on screen longer) or the horizon passes; undecided frames past the horizon are unverified.
     private void Settle(long nowNanos)
     {
+        // A flip still inside its own wait may be the one that shows the frame (held back for an earlier batch, or for its clock
+        // map): frames do not time out while it waits. It is decided within MaxWait of its arrival, so frames stay bounded.
+        bool flipWaiting = _flipHead < _flips.Count && nowNanos - _flips[_flipHead].ReceivedNanos <= _options.MaxWaitNanos;
         while (_head < _frames.Count)
         {
             var p = _frames[_head];
-            bool expired = _finishing || nowNanos - p.ReceivedNanos > _options.MaxWaitNanos
+            bool expired = _finishing || (nowNanos - p.ReceivedNanos > _options.MaxWaitNanos && !flipWaiting)
                 || _maxFlipHostNanos > p.Message.RenderNanos + _options.HorizonNanos;
             if (p.Status is null)
             {
@@ -306,15 +380,23 @@ public sealed class LivePhotodiodeMatcher
     private void Emit(Pending p)
     {
         p.Emitted = true;
+        bool firstShowing = false;
         switch (p.Status)
         {
             case VrFrameStatus.Displayed:
                 Displayed++;
                 Repeated += p.Repeated ? 1 : 0;
                 _displayLatency.Add((p.FlipHostNanos!.Value - p.Message.RenderNanos) / 1000);
-                if (p.Message.SceneMicros is { } scene && p.FlipBootId == p.BootId)
+                if (p.Message.SceneMicros is { } scene)
                 {
-                    _motionToPhoton.Add((double)p.FlipDeviceMicros!.Value - scene);
+                    // Frames are emitted in arrival (drawing) order, so the first displayed frame of a state comes first.
+                    var key = (p.Run, p.BootId, scene);
+                    firstShowing = _lastMeasuredScene != key;
+                    _lastMeasuredScene = key;
+                    if (firstShowing && p.FlipBootId == p.BootId)
+                    {
+                        _motionToPhoton.Add((double)p.FlipDeviceMicros!.Value - scene);
+                    }
                 }
 
                 break;
@@ -331,7 +413,7 @@ public sealed class LivePhotodiodeMatcher
 
         var m = p.Message;
         _emit?.Invoke(new VrFrameOutcome(p.Run, m.FrameId, m.RenderNanos, p.ReceivedNanos, p.BootId, m.SceneMicros, m.PosDm, m.Wall, m.Trial,
-            p.Status!.Value, p.FlipBootId, p.FlipDeviceMicros, p.FlipHostNanos, p.Repeated));
+            p.Status!.Value, p.FlipBootId, p.FlipDeviceMicros, p.FlipHostNanos, p.Repeated, firstShowing));
     }
 
     private static int Parity(Pending p) => (int)(p.Message.FrameId & 1);
@@ -351,7 +433,11 @@ public sealed class LivePhotodiodeMatcher
         public bool Emitted { get; set; }
     }
 
-    private readonly record struct Flip(uint BootId, ulong DeviceMicros, bool White, long ReceivedNanos);
+    /// <param name="BootOrder">The boot's place in the order boots were first seen: flips of an earlier boot come first.</param>
+    private readonly record struct Flip(uint BootId, int BootOrder, uint BatchSeq, ulong EventSeq, ulong DeviceMicros, bool White, long ReceivedNanos)
+    {
+        public bool Before(Flip other) => BootOrder != other.BootOrder ? BootOrder < other.BootOrder : EventSeq < other.EventSeq;
+    }
 
     // The latest values, for a running median.
     private sealed class Ring(int capacity)

@@ -103,6 +103,13 @@ public sealed class SeqRangeSet
         return gaps;
     }
 
+    /// <summary>The smallest number at or after <paramref name="seq"/> that is not held.</summary>
+    public ulong NextMissing(ulong seq)
+    {
+        int i = LowerBound(seq);
+        return i < _ranges.Count && _ranges[i].First <= seq ? _ranges[i].End : seq;
+    }
+
     /// <summary>The highest number n such that every number from <see cref="Min"/> to n is held.</summary>
     public ulong ContiguousThrough => _ranges[0].End - 1;
 

@@ -80,7 +80,7 @@ public sealed class SessionDecoder
         _sink = sink;
         _rewards = rewards ?? RewardVolumes.For(null);
         // A sink that also takes VR frames (a derivation's table builder) receives each frame once it is decided.
-        _vr = new VrFrameBook(ClockOf, sink as IVrFrameSink);
+        _vr = new VrFrameBook(ClockOf, sink as IVrFrameSink, BatchesArrivedBefore);
     }
 
     /// <summary>Boot ids in the order they were first seen.</summary>
@@ -179,6 +179,34 @@ public sealed class SessionDecoder
         }
 
         return (uint)s.Batches.ContiguousThrough;
+    }
+
+    /// <summary>
+    /// Whether every batch of <paramref name="bootId"/> from the session's floor (or the first received) up to, not including,
+    /// <paramref name="batchSeq"/> has arrived or is known gone (the device answered that it no longer holds it): nothing the
+    /// device sent before that batch can still come. The photodiode matcher waits for it to take flips in the device's order.
+    /// </summary>
+    public bool BatchesArrivedBefore(uint bootId, uint batchSeq)
+    {
+        if (!_boots.TryGetValue(bootId, out var s) || s.Batches.IsEmpty)
+        {
+            return false;
+        }
+
+        // Holes the device said are gone do not hold flips back. Each step skips a whole run of received or gone batches.
+        ulong cursor = s.FloorBatchSeq is { } f && f < s.Batches.Min ? f : s.Batches.Min;
+        while (cursor < batchSeq)
+        {
+            ulong next = s.Unavailable.IsEmpty ? s.Batches.NextMissing(cursor) : s.Unavailable.NextMissing(s.Batches.NextMissing(cursor));
+            if (next == cursor)
+            {
+                return false;
+            }
+
+            cursor = next;
+        }
+
+        return true;
     }
 
     /// <summary>Missing batches worth asking for: those the device has not said it no longer holds.</summary>
@@ -416,7 +444,7 @@ public sealed class SessionDecoder
             }
             else if (r.Kind == EventKind.Photodiode && r.Channel == 0)
             {
-                _vr.OnFlip(header.BootId, r.DeviceMicros, r.Value, hostNanos);
+                _vr.OnFlip(header.BootId, header.BatchSeq, header.FirstEventSeq + (ulong)i, r.DeviceMicros, r.Value, hostNanos);
             }
         }
 

@@ -60,9 +60,10 @@ internal sealed class VrFrameBook
     private long _repeated;
     private long _gimbl;
 
-    public VrFrameBook(Func<uint, ClockMap?> clocks, IVrFrameSink? sink)
+    /// <param name="arrivedBefore">Whether every batch of a boot below a batch number has arrived or is known gone (flips wait for it).</param>
+    public VrFrameBook(Func<uint, ClockMap?> clocks, IVrFrameSink? sink, Func<uint, uint, bool> arrivedBefore)
     {
-        _matcher = new LivePhotodiodeMatcher(clocks, sink is null ? null : sink.OnVrFrame);
+        _matcher = new LivePhotodiodeMatcher(clocks, sink is null ? null : sink.OnVrFrame, arrivedBefore: arrivedBefore);
     }
 
     /// <summary>Whether anything VR has been seen (else the summary leaves the section out).</summary>
@@ -113,10 +114,10 @@ internal sealed class VrFrameBook
         _gimbl++;
     }
 
-    public void OnFlip(uint bootId, ulong deviceMicros, long level, long hostNanos)
+    public void OnFlip(uint bootId, uint batchSeq, ulong eventSeq, ulong deviceMicros, long level, long hostNanos)
     {
         Active = true;
-        _matcher.OnFlip(bootId, deviceMicros, level, hostNanos);
+        _matcher.OnFlip(bootId, batchSeq, eventSeq, deviceMicros, level, hostNanos);
     }
 
     public void Pump(long hostNanos) => _matcher.Pump(hostNanos);

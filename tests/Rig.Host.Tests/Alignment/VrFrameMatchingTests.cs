@@ -19,8 +19,52 @@ public sealed class VrFrameMatchingTests
     public void Every_frame_gets_the_status_its_ground_truth_allows()
     {
         var (outcomes, _) = Decode(Session);
-        Assert.Equal(Session.Frames.Count, outcomes.Count);
-        var truth = Session.Frames.ToDictionary(f => f.Frame);
+        AssertStatusesMatchTruth(Session, outcomes);
+    }
+
+    [Fact]
+    public void A_batch_of_flips_resent_after_later_ones_still_shows_its_own_frames()
+    {
+        // Batches lost on a lossy link arrive 400 ms late (resent after the bridge's gap grace), after the flips that follow
+        // them; one pair of consecutive batches, one next to a dropped frame.
+        var late = SyntheticVrSession.Create(new SyntheticVrOptions { LateBatches = new HashSet<uint> { 30, 31, 90, 251, 400 } });
+        var (outcomes, counts) = Decode(late);
+        AssertStatusesMatchTruth(late, outcomes);
+        var vr = counts.Vr!;
+        Assert.Equal(0, vr.UnmatchedFlips);
+        Assert.Equal(0, vr.Unexplained);
+        Assert.Equal(vr.PhotodiodeFlips, vr.Displayed);
+
+        // The same decisions from the journal read back.
+        using var dir = new TempDirectory();
+        var replayed = late.WriteFolder(dir.Combine("s")).Replay().Result.Counts;
+        Assert.Equal(JsonSerializer.Serialize(counts), JsonSerializer.Serialize(replayed));
+    }
+
+    [Fact]
+    public void Motion_to_photon_counts_only_the_first_displayed_frame_of_each_scene_state()
+    {
+        // Three frames draw each state: the second and third show it one and two refreshes older, not the movement's latency.
+        var held = SyntheticVrSession.Create(new SyntheticVrOptions { FramesPerScene = 3 });
+        var (outcomes, counts) = Decode(held);
+        var expected = held.Frames.Where(f => f.FlipDeviceMicros is not null).GroupBy(f => f.SceneMicros)
+            .Select(g => (double)g.First().FlipDeviceMicros!.Value - g.Key).Order().ToArray();
+        Assert.True(expected.Length < outcomes.Count(o => o.Status == VrFrameStatus.Displayed) * 0.5, $"{expected.Length} states measured");
+        Assert.Equal(expected.Length, outcomes.Count(o => o.FirstShowingOfScene));
+        Assert.Equal(expected[expected.Length / 2], counts.Vr!.MotionToPhotonMedianMicros);
+        Assert.Equal(expected[^1], counts.Vr.MotionToPhotonMaxMicros);
+
+        // The derived table gives motion-to-photon on the same frames.
+        using var dir = new TempDirectory();
+        var derived = SessionDerivation.Compute(held.WriteFolder(dir.Combine("s")));
+        Assert.Equal(expected, derived.Alignment.VrFrames.Where(r => r.MotionToPhotonMicros is not null).Select(r => (double)r.MotionToPhotonMicros!.Value).Order());
+        Assert.Equal(counts.Vr.MotionToPhotonMedianMicros, derived.Alignment.Summary.Vr!.MotionToPhotonMedianMicros);
+    }
+
+    private static void AssertStatusesMatchTruth(SyntheticVrSession session, List<VrFrameOutcome> outcomes)
+    {
+        Assert.Equal(session.Frames.Count, outcomes.Count);
+        var truth = session.Frames.ToDictionary(f => f.Frame);
         long? lastFlipped = null;
         int displayed = 0, dropped = 0, unobservable = 0;
         foreach (var o in outcomes.OrderBy(o => o.FrameId))
