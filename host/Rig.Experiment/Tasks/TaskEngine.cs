@@ -206,7 +206,7 @@ public sealed class TaskEngine
     private bool CurrentRewarded => _model.Trial >= 0 && _plan[_model.Trial].Rewarded;
 
     /// <summary>One reward's open time: the dose's (µL through the valve's curve) when the session has one.</summary>
-    public uint ValveMicros => _reward?.ValveOpenMicros ?? (uint)Math.Round(_protocol.Reward.ValveOpenMs * 1000);
+    private uint ValveMicros => _reward?.ValveOpenMicros ?? (uint)Math.Round(_protocol.Reward.ValveOpenMs * 1000);
 
     private void OnEncoder(ulong micros, long count)
     {
