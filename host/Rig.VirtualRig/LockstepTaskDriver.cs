@@ -33,12 +33,14 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
     private int _completedAtLastMetrics = -1;
     private ulong _lastMetricsMicros;
 
-    public LockstepTaskDriver(SessionRecorder recorder, string rigId, TaskProtocol protocol, double encoderCountsPerCm, IVrSceneSink? scene)
+    /// <param name="reward">One reward's open time (<see cref="TaskEngine"/>): from the valve's curve, or uncalibrated; null: the protocol's.</param>
+    public LockstepTaskDriver(SessionRecorder recorder, string rigId, TaskProtocol protocol, double encoderCountsPerCm, IVrSceneSink? scene,
+        Rig.Recording.Calibration.RewardDose? reward = null)
     {
         _recorder = recorder ?? throw new ArgumentNullException(nameof(recorder));
         _scene = scene;
         _sessionId = System.IO.Path.GetFileName(recorder.Folder);
-        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene);
+        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene, reward: reward);
         _decoder = new SessionDecoder(rigId, new EngineSink(Engine));
     }
 

@@ -39,7 +39,9 @@ public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult
 /// <summary>A protocol for a virtual session to run, the mouse that learns in it (optional) and a renderer to show it (optional).</summary>
 /// <param name="Scene">A renderer's sink (an MQTT sink for a real renderer); the rig's simulated display, when on, is given the scene too.</param>
 /// <param name="SceneRate">How often the renderers get a state (the learning mouse gets every one).</param>
-public sealed record VirtualTask(TaskProtocol Protocol, LearningMouse? Mouse = null, IVrSceneSink? Scene = null, SceneRateOptions? SceneRate = null);
+/// <param name="Reward">One reward's open time (from the valve's curve, or uncalibrated); null: the protocol's valve_open_ms, no dose recorded.</param>
+public sealed record VirtualTask(TaskProtocol Protocol, LearningMouse? Mouse = null, IVrSceneSink? Scene = null, SceneRateOptions? SceneRate = null,
+    Rig.Recording.Calibration.RewardDose? Reward = null);
 
 /// <summary>Hands each scene to the learning mouse (every state) and the renderers (at most one state per display frame).</summary>
 internal sealed class SceneFanOut : IVrSceneSink, IVrSceneBatchSink
@@ -189,7 +191,7 @@ public static class VirtualSession
             }
 
             var scenes = new SceneFanOut(task.Mouse, renderers, task.SceneRate ?? new SceneRateOptions());
-            driver = new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes);
+            driver = new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes, task.Reward);
             sim.Hook = driver;
             sim.Mouse.Drive = task.Mouse;
             taskStarted?.Invoke(driver);

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using Rig.Experiment.Alignment;
 using Rig.Recording.Bridge;
+using Rig.Recording.Calibration;
 using Rig.Recording.Decoding;
 using Rig.Recording.Link;
 using Rig.Recording.Sessions;
@@ -20,8 +21,10 @@ public sealed record TaskSessionOutcome(VirtualSessionResult Recording, Alignmen
     IReadOnlyList<string> LiveDifferences, MouseLearningState Learned, int MouseRewards);
 
 /// <summary>What a task session needs beyond a plain virtual session.</summary>
+/// <param name="Reward">One reward's open time (from the valve's curve, or uncalibrated), recorded in session.json and the plan
+/// marker; null: the protocol's valve_open_ms and no dose recorded (the cohort and tests that do not dose).</param>
 public sealed record TaskSessionSettings(TaskProtocol Protocol, string Mouse, DateOnly SessionDate, int Block, MouseLearningState Learned,
-    LearningOptions Learning, IVrSceneSink? Renderer = null);
+    LearningOptions Learning, IVrSceneSink? Renderer = null, RewardDose? Reward = null);
 
 /// <summary>
 /// Runs a protocol on a virtual rig end to end (`rig demo --protocol`, `rig cohort`, the integration tests): records the
@@ -47,9 +50,10 @@ public static class VirtualTaskSession
             {
                 TaskProtocol = $"{protocol.Name} (sha256 {protocol.Sha256})",
                 Subject = new SessionSubject(task.Mouse, task.SessionDate, task.Block),
+                RewardDoses = task.Reward is null ? info.RewardDoses : [task.Reward],
             }, time, logger,
             progress is null ? null : (p, counts) => progress(p, counts, Volatile.Read(ref driver)?.LiveMetrics),
-            cancellationToken, new VirtualTask(protocol, mouse, task.Renderer), d => Volatile.Write(ref driver, d));
+            cancellationToken, new VirtualTask(protocol, mouse, task.Renderer, Reward: task.Reward), d => Volatile.Write(ref driver, d));
 
         var derived = result.Derived;
         var aligned = derived.Alignment.Summary;

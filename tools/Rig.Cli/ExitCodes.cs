@@ -92,12 +92,18 @@ public static class ExitCodes
     /// <summary>`rig run --resume` (or any recorder): another recorder holds the session folder's lock; the message names it. Nothing was written.</summary>
     public const int SessionFolderInUse = 25;
 
+    /// <summary>`rig run --protocol`, `rig demo --protocol`: the protocol rewards but the valve has no usable calibration curve, or its
+    /// volume_ul is outside the curve's calibrated range; the message names the rig, valve, file and the fix (`rig calibrate`, `--calibration FILE`
+    /// or `--uncalibrated`). Nothing started, no folder was created.</summary>
+    public const int RewardNotCalibrated = 26;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
         BrokerUrlException => BadBrokerUrl,
         ExportInputException => ExportInput,
         ExportOutputExistsException => ExportOutputExists,
+        RewardCalibrationException => RewardNotCalibrated,
         CalibrationFileException => CalibrationFileUnusable,
         CalibrationInputException or CalibrationRunInputException or OutsideCalibratedRangeException or ScaleException => CalibrationInput,
         BrokerUnreachableException { InnerException: not null } when MqttLink.IsSecurityFailure(e) => BrokerAccessDenied,

@@ -19,7 +19,8 @@ public static class BehaviourMetricsCalculator
 
     public const double RewardZoneEndDm = 40.0;
 
-    /// <param name="microlitersPerReward">Volume of one reward (from the calibration the session used).</param>
+    /// <param name="microlitersPerReward">Volume of one reward (from the calibration the session used); NaN when unknown
+    /// (`--uncalibrated`), which makes the water NaN once a reward was given.</param>
     /// <param name="frames">Per-frame VR state, for the mean running speed; NaN speed without frames.</param>
     public static BehaviourMetrics Compute(IReadOnlyList<TrialRow> trials, IReadOnlyList<LickRow> licks, string rewardMode,
         double rewardDelayMs, double microlitersPerReward, IReadOnlyList<FramePositionRow>? frames = null)
@@ -75,7 +76,9 @@ public static class BehaviourMetricsCalculator
         double discrimination = Mean(corridors.Where(c => c.Rewarded)) - Mean(corridors.Where(c => !c.Rewarded));
         int totalRewards = trials.Count(t => t.RewardDeviceMicros is not null);
         double speed = frames is { Count: > 0 } ? frames.Average(f => f.SpeedCmPerSecond) : double.NaN;
-        return new BehaviourMetrics(corridors, discrimination, totalRewards, totalRewards * microlitersPerReward, speed);
+        // No reward is 0 µL even when one reward's volume is unknown.
+        double water = totalRewards == 0 ? 0 : totalRewards * microlitersPerReward;
+        return new BehaviourMetrics(corridors, discrimination, totalRewards, water, speed);
     }
 
     /// <summary>

@@ -32,11 +32,13 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
     private long _sent;
 
     /// <param name="scene">The renderer's sink; it gets at most one state per display frame (<paramref name="sceneRate"/>, default 60 Hz).</param>
-    public LiveTaskDriver(TaskProtocol protocol, double encoderCountsPerCm, ILogger logger, IVrSceneSink? scene = null, SceneRateOptions? sceneRate = null)
+    /// <param name="reward">One reward's open time (<see cref="TaskEngine"/>): from the valve's curve, or uncalibrated.</param>
+    public LiveTaskDriver(TaskProtocol protocol, double encoderCountsPerCm, ILogger logger, IVrSceneSink? scene = null, SceneRateOptions? sceneRate = null,
+        Rig.Recording.Calibration.RewardDose? reward = null)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _scene = scene is null ? null : new SceneRateLimiter(scene, sceneRate ?? new SceneRateOptions());
-        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, _scene);
+        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, _scene, reward: reward);
     }
 
     public TaskEngine Engine { get; }

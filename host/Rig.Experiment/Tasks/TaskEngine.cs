@@ -34,6 +34,7 @@ public sealed class TaskEngine
     private readonly CorridorModel _model;
     private readonly List<TaskCommand> _outbox = [];
     private readonly byte _valveChannel;
+    private readonly Rig.Recording.Calibration.RewardDose? _reward;
     private ulong _nowMicros;
     private bool _started;
     private bool _stopped;
@@ -48,7 +49,10 @@ public sealed class TaskEngine
     private bool _rewarded;
     private ulong? _passiveDueMicros;
 
-    public TaskEngine(TaskProtocol protocol, double encoderCountsPerCm, ITaskJournal journal, IVrSceneSink? scene = null, byte valveChannel = 0)
+    /// <param name="reward">The open time of one reward (from the valve's calibration curve, or the protocol's with
+    /// `--uncalibrated`); null: the protocol's `valve_open_ms`, recorded as no dose (libraries and tests that do not dose).</param>
+    public TaskEngine(TaskProtocol protocol, double encoderCountsPerCm, ITaskJournal journal, IVrSceneSink? scene = null, byte valveChannel = 0,
+        Rig.Recording.Calibration.RewardDose? reward = null)
     {
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(journal);
@@ -57,6 +61,12 @@ public sealed class TaskEngine
         _journal = journal;
         _scene = scene;
         _valveChannel = valveChannel;
+        if (reward is not null && reward.Valve != valveChannel)
+        {
+            throw new ArgumentException($"the reward dose is for valve {reward.Valve}, but the task rewards on valve {valveChannel}", nameof(reward));
+        }
+
+        _reward = reward;
         _plan = TrialPlan.Create(protocol);
         _model = new CorridorModel(protocol, encoderCountsPerCm, _plan.Count);
         Tables = new TaskTableBuilder();
@@ -96,6 +106,7 @@ public sealed class TaskEngine
             Protocol = _protocol,
             EncoderCountsPerCm = _countsPerCm,
             Trials = _plan,
+            Reward = _reward,
         });
         Mark(new TaskMarker { Event = TaskMarker.Start, DeviceMicros = deviceMicros });
         _model.Start(deviceMicros);
@@ -194,7 +205,8 @@ public sealed class TaskEngine
 
     private bool CurrentRewarded => _model.Trial >= 0 && _plan[_model.Trial].Rewarded;
 
-    private uint ValveMicros => (uint)Math.Round(_protocol.Reward.ValveOpenMs * 1000);
+    /// <summary>One reward's open time: the dose's (µL through the valve's curve) when the session has one.</summary>
+    private uint ValveMicros => _reward?.ValveOpenMicros ?? (uint)Math.Round(_protocol.Reward.ValveOpenMs * 1000);
 
     private void OnEncoder(ulong micros, long count)
     {

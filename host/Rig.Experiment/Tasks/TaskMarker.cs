@@ -48,6 +48,12 @@ public sealed record TaskMarker
 
     public IReadOnlyList<PlannedTrial>? Trials { get; init; }
 
+    /// <summary>
+    /// Plan marker: the µL → ms the session used for one reward (by the valve's curve, or the protocol's time with
+    /// `--uncalibrated`); null in unrewarded sessions, sessions run without a dose, and journals written before it was kept.
+    /// </summary>
+    public Rig.Recording.Calibration.RewardDose? Reward { get; init; }
+
     public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
     /// <summary>Reads a marker record's JSON; null when it is not a task marker (the recorder's own session markers).</summary>

@@ -86,6 +86,11 @@ public sealed class TaskTableBuilder
         var planned = plan.Trials ?? [];
         hostNanos ??= _ => null;
 
+        // One reward's µL: by the curve when the session dosed through it; unknown with --uncalibrated; the protocol's
+        // figure for journals that carry no dose (run before doses were recorded, or by a caller that does not dose).
+        double perReward = plan.Reward is not { } dose ? protocol.Reward.VolumeMicroliters
+            : dose.Calibrated ? dose.VolumeMicrolitres : double.NaN;
+
         // Only the task's own span: the live engine sees events from its start to its stop, the journal holds more.
         ulong from = StartDeviceMicros ?? plan.DeviceMicros;
         ulong to = StopDeviceMicros ?? ulong.MaxValue;
@@ -194,7 +199,8 @@ public sealed class TaskTableBuilder
             trials.Add(new TrialRow(t, p.Wall, p.Rewarded, p.Probe, start, gray, end, cue, cue is { } c ? At(c).PositionDm : null,
                 reward, reward is { } r ? At(r).PositionDm : null, p.ZoneStartDm, licksPerTrial[t], hostNanos(start),
                 gray is { } g2 ? hostNanos(g2) : null, end is { } e2 ? hostNanos(e2) : null, cue is { } c2 ? hostNanos(c2) : null,
-                reward is { } r2 ? hostNanos(r2) : null, cue is { } c3 ? FrameOf(c3) : null));
+                reward is { } r2 ? hostNanos(r2) : null, cue is { } c3 ? FrameOf(c3) : null,
+                reward is not null && double.IsFinite(perReward) ? perReward : null));
         }
 
         var frames = new List<FramePositionRow>();
@@ -211,9 +217,9 @@ public sealed class TaskTableBuilder
         }
 
         var metrics = BehaviourMetricsCalculator.Compute(trials, licks, protocol.Reward.Mode, protocol.Reward.DelayMs,
-            protocol.Reward.VolumeMicroliters, frames);
+            perReward, frames);
         var info = new TaskSessionInfo(protocol.Name, protocol.ExperimentType, mouse, sessionDate, block, protocol.Reward.Mode,
-            protocol.Reward.DelayMs, protocol.CorridorLengthDm, protocol.TextureLengthDm, protocol.GrayLengthDm, metrics);
+            protocol.Reward.DelayMs, protocol.CorridorLengthDm, protocol.TextureLengthDm, protocol.GrayLengthDm, metrics, plan.Reward);
         return new TaskSessionTables(info, trials, licks, frames);
     }
 }

@@ -21,6 +21,8 @@ namespace Rig.Experiment.Tasks;
 /// <param name="RewardDeviceMicros">When the valve opened for this trial's reward, null if no water was delivered.</param>
 /// <param name="RewardZoneStartDm">Start of the reward zone for reward-zone protocols, else null.</param>
 /// <param name="Licks">Lick onsets in this trial.</param>
+/// <param name="RewardMicrolitres">Water delivered in this trial by the valve's calibration curve; null without a reward, and in
+/// sessions run `--uncalibrated` (the volume is then unknown).</param>
 public sealed record TrialRow(
     int Trial,
     string Wall,
@@ -40,7 +42,8 @@ public sealed record TrialRow(
     long? EndHostNanos,
     long? CueHostNanos,
     long? RewardHostNanos,
-    double? CueFrame);
+    double? CueFrame,
+    double? RewardMicrolitres = null);
 
 /// <summary>One lick onset; <paramref name="Trial"/> is -1 outside trials (then <paramref name="PositionDm"/> is NaN).</summary>
 public sealed record LickRow(ulong DeviceMicros, long? HostNanos, int Trial, double PositionDm, double? Frame);
@@ -58,6 +61,7 @@ public sealed record CorridorMetrics(string Wall, bool Rewarded, int Trials, int
 
 /// <summary>Session-level behaviour metrics.</summary>
 /// <param name="Discrimination">Reward-zone lick fraction of the rewarded corridors minus that of the unrewarded ones; NaN unless both exist.</param>
+/// <param name="WaterMicroliters">Water delivered, µL; NaN when rewards were given but their volume is unknown (`--uncalibrated`).</param>
 public sealed record BehaviourMetrics(IReadOnlyList<CorridorMetrics> Corridors, double Discrimination, int Rewards, double WaterMicroliters,
     double MeanRunningSpeedCmPerSecond);
 
@@ -66,6 +70,7 @@ public sealed record BehaviourMetrics(IReadOnlyList<CorridorMetrics> Corridors, 
 /// <param name="SessionDate">The calendar day the session belongs to (a simulated cohort advances it per day).</param>
 /// <param name="Block">The block number of the session key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt;.</param>
 /// <param name="ExperimentType">Groups sessions in one export file (for example "supervised", "unsupervised", "grating").</param>
+/// <param name="RewardDose">The µL → ms one reward used (the plan marker's); null in unrewarded sessions and older journals.</param>
 public sealed record TaskSessionInfo(
     string Protocol,
     string ExperimentType,
@@ -77,7 +82,8 @@ public sealed record TaskSessionInfo(
     double CorridorLengthDm,
     double TextureLengthDm,
     double GrayLengthDm,
-    BehaviourMetrics Metrics);
+    BehaviourMetrics Metrics,
+    Rig.Recording.Calibration.RewardDose? RewardDose = null);
 
 /// <summary>The task tables of one session.</summary>
 public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<TrialRow> Trials, IReadOnlyList<LickRow> Licks,
@@ -99,11 +105,12 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
         new("start_host_ns", t => CsvCell.Of(t.StartHostNanos)), new("gray_host_ns", t => CsvCell.Of(t.GrayHostNanos)),
         new("end_host_ns", t => CsvCell.Of(t.EndHostNanos)), new("cue_host_ns", t => CsvCell.Of(t.CueHostNanos)),
         new("reward_host_ns", t => CsvCell.Of(t.RewardHostNanos)), new("cue_frame", t => CsvCell.Of(t.CueFrame)),
+        new("reward_ul", t => CsvCell.Of(t.RewardMicrolitres)),
     ], r => new TrialRow(r.Int("trial"), r.Text("wall"), r.Bool("rewarded"), r.Bool("probe"), r.ULong("start_device_us"),
         r.ULongOrNull("gray_device_us"), r.ULongOrNull("end_device_us"), r.ULongOrNull("cue_device_us"), r.DoubleOrNull("cue_position_dm"),
         r.ULongOrNull("reward_device_us"), r.DoubleOrNull("reward_position_dm"), r.DoubleOrNull("reward_zone_start_dm"), r.Int("licks"),
         r.LongOrNull("start_host_ns"), r.LongOrNull("gray_host_ns"), r.LongOrNull("end_host_ns"), r.LongOrNull("cue_host_ns"),
-        r.LongOrNull("reward_host_ns"), r.DoubleOrNull("cue_frame")));
+        r.LongOrNull("reward_host_ns"), r.DoubleOrNull("cue_frame"), r.DoubleOrNull("reward_ul")));
 
     public static CsvTable<LickRow> LicksTable { get; } = new(LicksFile,
     [

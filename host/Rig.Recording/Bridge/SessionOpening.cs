@@ -90,7 +90,8 @@ internal static class SessionOpening
             TaskProtocol: info.TaskProtocol,
             CommandLine: info.CommandLine,
             Calibration: info.Calibration,
-            Subject: info.Subject));
+            Subject: info.Subject,
+            RewardDoses: info.RewardDoses));
         return new NewSession(folder, status.Value, statusRequest, statusRequestNanos, early, refused);
     }
 

@@ -23,7 +23,7 @@ public sealed partial class SessionRecorder
         ArgumentNullException.ThrowIfNull(settings);
         var opened = await SessionOpening.CreateAsync(settings, cancellationToken);
         var recorder = new SessionRecorder(settings, opened.Folder, opened.Folder.Lock("the recorder of rig " + settings.RigId), 1,
-            new SessionDecoder(settings.RigId, settings.Sink, RewardVolumes.For(settings.Info.Calibration)));
+            new SessionDecoder(settings.RigId, settings.Sink, RewardVolumes.For(settings.Info.Calibration, settings.Info.RewardDoses)));
         recorder.Mark("session_start");
         lock (recorder._gate)
         {

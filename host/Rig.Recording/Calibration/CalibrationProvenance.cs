@@ -21,6 +21,13 @@ public sealed record CalibrationProvenance(
     uint MaxDurationMicros,
     double RSquared)
 {
+    /// <summary>
+    /// Set when the curve was not weighed but fitted to a simulated valve's flow model (`rig demo` on a fresh machine): the
+    /// model and its parameters. <see cref="File"/> then names no file and <see cref="Sha256"/> is the hash of this text.
+    /// Null for a calibration file.
+    /// </summary>
+    public string? SimulatedValve { get; init; }
+
     /// <summary>The current curve of <paramref name="history"/>; null when the valve has none.</summary>
     public static CalibrationProvenance? From(CalibrationHistory history, int valve)
     {

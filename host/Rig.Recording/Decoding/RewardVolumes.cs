@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Rig.Recording.Calibration;
 
 namespace Rig.Recording.Decoding;
@@ -10,7 +11,10 @@ public sealed record RewardDuration(int Valve, uint DurationMicros, long Count, 
 
 /// <summary>Water delivered in a session: every valve opening (commanded pulse or armed reward), by duration.</summary>
 /// <param name="TotalMicrolitres">Sum over openings with a curve; null when none had one.</param>
-public sealed record RewardSummary(long Count, double? TotalMicrolitres, string? CalibrationSha256, IReadOnlyList<RewardDuration> ByDuration);
+/// <param name="Doses">The µL → ms the session's task used per valve (session.json's `reward_doses`); null without a task dose.</param>
+/// <param name="Uncalibrated">True when the task rewarded `--uncalibrated` (the protocol's valve_open_ms; µL unknown); null without a task dose.</param>
+public sealed record RewardSummary(long Count, double? TotalMicrolitres, string? CalibrationSha256, IReadOnlyList<RewardDuration> ByDuration,
+    IReadOnlyList<RewardDose>? Doses = null, bool? Uncalibrated = null);
 
 /// <summary>
 /// Turns valve-open events into µL with the curve recorded in the session header, so the live summary and a
@@ -20,15 +24,18 @@ public sealed class RewardVolumes
 {
     private readonly CalibrationProvenance? _provenance;
     private readonly CalibrationFit? _fit;
+    private readonly IReadOnlyList<RewardDose>? _doses;
     private readonly SortedDictionary<(int Valve, uint Duration), long> _counts = [];
 
-    private RewardVolumes(CalibrationProvenance? provenance)
+    private RewardVolumes(CalibrationProvenance? provenance, IReadOnlyList<RewardDose>? doses)
     {
         _provenance = provenance;
         _fit = provenance?.ToFit();
+        _doses = doses is { Count: > 0 } ? doses : null;
     }
 
-    public static RewardVolumes For(CalibrationProvenance? provenance) => new(provenance);
+    /// <param name="doses">The session header's `reward_doses`, reported as they are so summary.json says how rewards were dosed.</param>
+    public static RewardVolumes For(CalibrationProvenance? provenance, IReadOnlyList<RewardDose>? doses = null) => new(provenance, doses);
 
     public void OnValveOpened(byte channel, long durationMicros)
     {
@@ -58,6 +65,7 @@ public sealed class RewardVolumes
             rows.Add(new RewardDuration(valve, duration, n, each, outside));
         }
 
-        return new RewardSummary(count, any ? total : null, _provenance?.Sha256, rows);
+        bool? uncalibrated = _doses is null ? null : _doses.Any(d => !d.Calibrated);
+        return new RewardSummary(count, any ? total : null, _provenance?.Sha256, rows, _doses, uncalibrated);
     }
 }

@@ -70,7 +70,7 @@ public sealed class SessionReplay
             0 => null,
             1 => sinks[0],
             _ => new FanOut(sinks),
-        }, RewardVolumes.For(folder.Header.Calibration));
+        }, RewardVolumes.For(folder.Header.Calibration, folder.Header.RewardDoses));
         var segments = folder.JournalSegments;
         long count = 0;
         long torn = 0;

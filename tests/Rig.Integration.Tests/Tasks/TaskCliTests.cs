@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Rig.Recording.Calibration;
 using Rig.Recording.Link;
 using Rig.TestSupport;
 using Xunit;
@@ -85,6 +86,12 @@ public sealed class TaskCliTests
         string protocol = dir.Combine("fast.json");
         File.WriteAllText(protocol, text);
         string url = mosquitto.Address.ToString();
+
+        // The rig's valve calibration (1.6–6.4 µL per pulse over 20–80 ms): a rewarding protocol does not start without one.
+        var store = new CalibrationStore(dir.Combine("calibrations"));
+        var points = new uint[] { 20_000, 40_000, 60_000, 80_000 }.Select(d => CalibrationPoint.Create(d, 100, d / 1e6 * 8)).ToList();
+        var history = store.Append(new CalibrationRecord(DateTimeOffset.UtcNow, CalibrationKinds.Calibration, points, CurveFitter.Fit(points), "t", null, "sim", 0, "task-rig"));
+        uint dosedMicros = history.Current!.Fit!.DurationFor(2.5);
         await using var sim = RigProcess.Start(["sim", "--rig", "task-rig", "--broker", url, "--speed", "1"]);
         await Eventually.WaitUntil(() => sim.Stderr.Contains("connected to", StringComparison.Ordinal) || sim.HasExited,
             TimeSpan.FromSeconds(30), "the virtual rig to connect", ct);
@@ -96,7 +103,8 @@ public sealed class TaskCliTests
         await renderer.SubscribeAsync("vr/v1/task-rig/#", ct);
 
         var run = await RigProcess.RunAsync(
-            ["run", "--rig", "task-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.3", "--json", "--protocol", protocol, "--vr"],
+            ["run", "--rig", "task-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.3", "--json", "--protocol", protocol, "--vr",
+                "--calibration", store.PathFor("task-rig", 0)],
             Timeout, cancellationToken: ct);
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
         using var json = JsonDocument.Parse(run.Stdout);
@@ -107,6 +115,13 @@ public sealed class TaskCliTests
         Assert.Equal(0, task.GetProperty("commands_refused").GetInt64());
         Assert.Equal(0, task.GetProperty("commands_timed_out").GetInt64());
         Assert.True(File.Exists(Path.Combine(dir.Combine("s"), "derived", "trials.csv")));
+        var reward = task.GetProperty("reward");
+        Assert.True(reward.GetProperty("calibrated").GetBoolean());
+        Assert.Equal(dosedMicros, reward.GetProperty("valve_open_us").GetUInt32());
+        using (var header = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Combine("s"), "session.json"))))
+        {
+            Assert.Equal(dosedMicros, Assert.Single(header.RootElement.GetProperty("reward_doses").EnumerateArray()).GetProperty("valve_open_us").GetUInt32());
+        }
 
         // The renderer saw the session start, and scenes from more than one trial with a wall and a position each.
         var scenes = new List<JsonElement>();

@@ -55,16 +55,24 @@ internal static class DemoCommand
         };
         var mouse = TaskCli.MouseOption();
         var mouseState = TaskCli.MouseStateOption();
+        var uncalibrated = TaskCli.UncalibratedOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
-            minutes, speed, seed, rig, output, json, verbose, calibration, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
+            minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(uncalibrated) && result.GetValue(calibration) is not null)
+            {
+                result.AddError("--uncalibrated and --calibration contradict each other: give one");
+            }
+        });
         command.SetAction((parse, ct) =>
         {
             var args = new DemoArgs(parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
                 parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration));
             string name = parse.GetValue(protocol) ?? ReferenceProtocol;
-            args = args with { World = parse.GetValue(world) ?? DefaultWorld(args.Speed) };
+            args = args with { World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated) };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
             {
@@ -108,6 +116,9 @@ internal static class DemoCommand
         /// cannot be matched to frames.
         /// </summary>
         public string World { get; init; } = "none";
+
+        /// <summary>`--uncalibrated`: rewards open the valve for the protocol's valve_open_ms (no curve needed; recorded as such).</summary>
+        public bool Uncalibrated { get; init; }
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
@@ -120,6 +131,11 @@ internal static class DemoCommand
         }
 
         var c = CultureInfo.InvariantCulture;
+        if (r.Uncalibrated == true)
+        {
+            return $"{r.Count.ToString(c)} valve openings, UNCALIBRATED (--uncalibrated: the protocol's valve_open_ms; µL unknown)";
+        }
+
         return r.TotalMicrolitres is { } total
             ? $"{r.Count.ToString(c)} valve openings, {total.ToString("0.0", c)} µL by the calibration curve"
             : $"{r.Count.ToString(c)} valve openings (no calibration: µL unknown)";

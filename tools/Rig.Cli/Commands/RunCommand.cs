@@ -34,6 +34,7 @@ internal static class RunCommand
         var calibration = CalibrateCommand.CalibrationOption();
         var protocol = TaskCli.ProtocolOption();
         var mouse = TaskCli.MouseOption();
+        var uncalibrated = TaskCli.UncalibratedOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
         {
             Description = "Wheel encoder counts per cm of wheel surface (default: 4096 counts per revolution on a 20 cm wheel)",
@@ -57,13 +58,18 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm,
         };
         command.Validators.Add(result =>
         {
             if ((result.GetValue(vr) || result.GetValue(gimbl)) && result.GetValue(protocol) is null)
             {
                 result.AddError("--vr and --gimbl publish the task's scene: give a --protocol too");
+            }
+
+            if (result.GetValue(uncalibrated) && result.GetValue(calibration) is not null)
+            {
+                result.AddError("--uncalibrated and --calibration contradict each other: give one");
             }
 
             if ((result.GetValue(output) is null) == (result.GetValue(resume) is null))
@@ -78,6 +84,7 @@ internal static class RunCommand
             Json = parse.GetValue(json),
             Verbose = parse.GetValue(verbose),
             CalibrationFile = parse.GetValue(calibration),
+            Uncalibrated = parse.GetValue(uncalibrated),
             Protocol = parse.GetValue(protocol),
             Mouse = parse.GetValue(mouse)!,
             CountsPerCm = parse.GetValue(countsPerCm),
@@ -104,6 +111,9 @@ internal static class RunCommand
         public bool Verbose { get; init; }
 
         public string? CalibrationFile { get; init; }
+
+        /// <summary>`--uncalibrated`: a rewarding protocol opens the valve for its valve_open_ms, recorded as uncalibrated.</summary>
+        public bool Uncalibrated { get; init; }
 
         public string? Protocol { get; init; }
 
@@ -144,7 +154,10 @@ internal static class RunCommand
                 throw new SessionFolderExistsException(folder);
             }
 
-            var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.CalibrationFile, rigId, "run", TimeProvider.System);
+            // A rewarding protocol refuses to start here, before the preflight and the folder, without a usable curve.
+            var (calibration, dose) = protocol is null
+                ? (await CalibrateCommand.ResolveProvenanceAsync(args.CalibrationFile, rigId, "run", TimeProvider.System), null)
+                : await TaskCli.ResolveRewardAsync(protocol, args.CalibrationFile, args.Uncalibrated, rigId, "run", TimeProvider.System);
             var preflight = args.PreflightScenario is null ? default
                 : await LoopbackCommand.PreflightAsync(rigId, address, args.PreflightScenario, args.SkipPreflightFailure, login, ct);
             if (preflight.Refuse is { } refused)
@@ -179,10 +192,10 @@ internal static class RunCommand
             {
                 RigId = rigId, Gimbl = gimbl, GimblTreadmill = args.GimblTreadmill, GimblUnitsPerCm = args.GimblUnitsPerCm, EncoderCountsPerCm = countsPerCm,
             }, loggers.CreateLogger("Rig.Vr"));
-            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene);
+            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene, reward: dose);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
-                    CommandLine: Environment.CommandLine, Calibration: calibration,
+                    CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
                     Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume)
             {
                 SummarySections = scene is null ? null : () => VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State),
@@ -216,6 +229,7 @@ internal static class RunCommand
                         var s = r.Snapshot();
                         progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}"
                             + (task is null ? "" : $" | trials {task.TrialsCompleted}")
+                            + (dose is { Calibrated: false } ? " | UNCALIBRATED rewards" : "")
                             + (scene is null ? "" : " | " + VrSinkReport.Progress(scene.Counts(), gimblWatch?.State)));
                     }
                 }
@@ -250,6 +264,7 @@ internal static class RunCommand
                 // A resumed run's live engine saw only this run's part of the session; the rebuilt table covers all of it.
                 differences = resume ? [] : TaskTableComparison.Differences(task.BuildLive(tables.Info.Mouse, tables.Info.SessionDate, tables.Info.Block), tables);
                 extra.Add(("protocol", $"{protocol.Name} ({protocol.Reward.Mode})"));
+                extra.Add(TaskCli.RewardRow(dose));
                 extra.Add(("task commands", $"{task.CommandsSent} sent and acknowledged, {task.CommandsRefused} refused, {task.CommandsTimedOut} timed out"));
                 extra.Add(("task table from journal", resume ? $"rebuilt from all {derived.Replay.JournalSegments} journal segments (the live engine saw only this run)"
                     : differences.Count == 0 ? "same as live" : "DIFFERENT: " + string.Join("; ", differences)));
@@ -260,7 +275,7 @@ internal static class RunCommand
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
-                    task = tables is null || task is null ? null : new { protocol = tables.Info.Protocol, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
+                    task = tables is null || task is null ? null : new { protocol = tables.Info.Protocol, reward = dose, uncalibrated = dose is { Calibrated: false }, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
             }
             else
             {

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
+using Rig.Recording.Calibration;
 using Rig.Recording.Sessions;
 using Rig.Recording.Broker;
 using Rig.Recording.Link;
@@ -17,6 +18,7 @@ using Rig.VirtualRig;
 using Rig.VirtualRig.World;
 using Rig.VirtualRig.Models;
 using Rig.VirtualRig.Peripherals;
+using Rig.VirtualRig.Water;
 
 namespace Rig.Cli.Commands;
 
@@ -38,6 +40,68 @@ internal static class TaskCli
     {
         Description = "JSON file holding what the virtual mouse has learned; read before and written after the session (created if missing)",
     };
+
+    public static Option<bool> UncalibratedOption() => new("--uncalibrated")
+    {
+        Description = "With a rewarding protocol: open the valve for the protocol's valve_open_ms instead of turning volume_ul into time through the valve's calibration curve (µL then unknown; the session records that it is uncalibrated)",
+    };
+
+    /// <summary>The valve a task rewards on (<see cref="TaskEngine"/>'s default channel).</summary>
+    public const int TaskValve = 0;
+
+    /// <summary>
+    /// The calibration a protocol session records and the dose of one reward, decided before anything starts. A rewarding
+    /// protocol needs the valve's current curve with the protocol's volume inside it (else <see cref="RewardCalibrationException"/>),
+    /// unless <paramref name="uncalibrated"/>; an unrewarded one needs none. <paramref name="simulatedValve"/> (the demo's
+    /// virtual rig) supplies a curve when no file is given and the rig has none in ./calibrations.
+    /// </summary>
+    public static async Task<(CalibrationProvenance? Curve, RewardDose? Dose)> ResolveRewardAsync(TaskProtocol protocol, string? file, bool uncalibrated,
+        string rigId, string command, TimeProvider time, Func<CalibrationProvenance>? simulatedValve = null)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (!protocol.GivesWater)
+        {
+            // Nothing to dose: the curve is recorded as before, for the µL of any pulse.
+            return (uncalibrated ? null : await CalibrateCommand.ResolveProvenanceAsync(file, rigId, command, time), null);
+        }
+
+        if (uncalibrated)
+        {
+            var label = RewardDose.Uncalibrated(TaskValve, protocol.Reward.VolumeMicroliters, protocol.Reward.ValveOpenMs);
+            await Console.Error.WriteLineAsync($"rig {command}: warning: --uncalibrated: rewards open valve {TaskValve} for the protocol's valve_open_ms; {label.Describe()}");
+            return (null, label);
+        }
+
+        var curve = await CalibrateCommand.ResolveProvenanceAsync(file, rigId, command, time);
+        string lookedFor = Path.GetFullPath(file ?? new CalibrationStore("calibrations").PathFor(rigId, TaskValve));
+        if (curve is null && file is null && simulatedValve is not null && !File.Exists(lookedFor))
+        {
+            curve = simulatedValve();
+            await Console.Error.WriteLineAsync($"rig {command}: no calibration file for rig '{rigId}' valve {TaskValve} ({lookedFor}): rewards by a calibration of the virtual rig's simulated valve ({curve.SimulatedValve})");
+        }
+
+        if (curve is null)
+        {
+            string why = File.Exists(lookedFor) ? "it holds no usable fitted curve" : "there is no such file";
+            throw new RewardCalibrationException(string.Create(c,
+                $"rig '{rigId}' valve {TaskValve} has no water calibration, and protocol '{protocol.Name}' rewards {protocol.Reward.VolumeMicroliters} µL: looked for {lookedFor} ({why}). "
+                + $"Calibrate the valve first (rig calibrate --rig {rigId} --broker mqtt://HOST, docs/calibration.md), give a calibration file with --calibration FILE, "
+                + $"or run with --uncalibrated to open the valve for the protocol's valve_open_ms ({protocol.Reward.ValveOpenMs} ms) and record the session as uncalibrated"));
+        }
+
+        if (curve.Valve != TaskValve)
+        {
+            throw new RewardCalibrationException($"the task rewards on valve {TaskValve}, but {curve.File} is valve {curve.Valve}'s calibration; give rig '{rigId}' valve {TaskValve}'s file");
+        }
+
+        var dose = RewardDose.FromCurve(curve.ToFit(), TaskValve, protocol.Reward.VolumeMicroliters);
+        await Console.Error.WriteLineAsync($"rig {command}: reward {dose.Describe()}");
+        return (curve, dose);
+    }
+
+    /// <summary>The summary row of how one reward was dosed.</summary>
+    public static (string, string) RewardRow(RewardDose? dose) =>
+        ("reward", dose is null ? "none (the protocol gives no water)" : dose.Describe());
 
     public static async Task<int> RunDemoAsync(DemoCommand.DemoArgs args, string protocolName, string mouseName, string? mouseState,
         DemoCommand.DemoVrArgs? vr, CancellationToken ct)
@@ -71,7 +135,10 @@ internal static class TaskCli
             }
 
             var learned = mouseState is null ? new MouseLearningState { Mouse = mouseName } : MouseLearningState.LoadOrNew(mouseState, mouseName);
-            var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.Calibration, args.RigId, "demo", time);
+            // Before anything starts: a rewarding protocol without a usable curve creates no folder and no broker.
+            var rigOptions = new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world };
+            var (calibration, dose) = await ResolveRewardAsync(protocol, args.Calibration, args.Uncalibrated, args.RigId, "demo", time,
+                () => SimulatedValveCalibration.For(rigOptions.Flow, TaskValve, time.GetUtcNow()));
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0, WebSocketPort = vr is null ? null : 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
             var hostTime = VirtualHostTime.ForSpeed(args.Speed, time);
@@ -88,12 +155,13 @@ internal static class TaskCli
             var display = vr is null ? new VirtualDisplayOptions()
                 : new VirtualDisplayOptions { Enabled = true, Source = vr.Source == DemoFrameSource.Page ? SimulatedFrameSource.External : SimulatedFrameSource.Simulated };
             var progress = new ProgressLine();
+            string uncalibratedNote = dose is { Calibrated: false } ? " | UNCALIBRATED rewards" : "";
             var outcome = await VirtualTaskSession.RunAsync(links,
-                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, Display = display, World = world },
+                rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene),
-                (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics))),
+                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose),
+                (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
                 ct);
             progress.Done();
             if (mouseState is not null)
@@ -114,6 +182,8 @@ internal static class TaskCli
                     protocol = protocol.Name,
                     world = args.World,
                     protocol_sha256 = protocol.Sha256,
+                    reward = dose,
+                    uncalibrated = dose is { Calibrated: false },
                     complete = result.Complete,
                     redecode_matches = result.RedecodeMatches,
                     task_table_matches_live = outcome.LiveDifferences.Count == 0,
@@ -143,6 +213,7 @@ internal static class TaskCli
                     ("network", args.World == "none" ? "direct to the embedded broker (no simulated world)" : $"simulated world '{args.World}'"),
                     ("protocol", $"{protocol.Name} ({protocol.ExperimentType}, {protocol.Reward.Mode}; sha256 {protocol.Sha256[..12]})"),
                     ("mouse", $"{mouseName} (session {outcome.Learned.Sessions} of its learning state)"),
+                    RewardRow(dose),
                     ("duration", $"{result.Device.VirtualSeconds.ToString("0.#", c)} s virtual in {result.Device.WallSeconds.ToString("0.0", c)} s wall"),
                     ("complete", result.Complete ? "yes: every event sequence number exactly once" : "NO"),
                     ("re-decoded from journal", result.RedecodeMatches ? "same counts" : "DIFFERENT counts"),
@@ -226,7 +297,7 @@ internal static class TaskCli
     {
         var c = CultureInfo.InvariantCulture;
         return string.Join(", ", m.Corridors.Select(x => $"{x.Wall} {x.Trials}t antic {F(x.AnticipatoryLickFraction)}"))
-            + $", rewards {m.Rewards.ToString(c)}";
+            + $", rewards {m.Rewards.ToString(c)}" + (double.IsNaN(m.WaterMicroliters) ? "" : $" ({m.WaterMicroliters.ToString("0.0", c)} µL)");
     }
 
     public static IEnumerable<(string, string)> MetricRows(BehaviourMetrics m)
@@ -239,7 +310,9 @@ internal static class TaskCli
         }
 
         yield return ("discrimination", $"{F(m.Discrimination)} (reward-zone lick fraction, rewarded minus unrewarded)");
-        yield return ("water", $"{m.Rewards} rewards, {m.WaterMicroliters.ToString("0.0", c)} µL");
+        yield return ("water", double.IsNaN(m.WaterMicroliters)
+            ? $"{m.Rewards} rewards, µL unknown (UNCALIBRATED: the protocol's valve_open_ms)"
+            : $"{m.Rewards} rewards, {m.WaterMicroliters.ToString("0.0", c)} µL");
         yield return ("running speed", double.IsNaN(m.MeanRunningSpeedCmPerSecond) ? "n/a" : $"{m.MeanRunningSpeedCmPerSecond.ToString("0.0", c)} cm/s (mean over imaging frames)");
     }
 
