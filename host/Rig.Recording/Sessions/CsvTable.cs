@@ -79,16 +79,37 @@ public sealed class CsvTable<T>
         string path = Path.Combine(folder, FileName);
         var input = new StreamReader(path, Encoding.UTF8);
         string? first = input.ReadLine();
-        if (first != Header)
+        int present = ColumnsIn(first);
+        if (present < 0)
         {
             input.Dispose();
             throw new InvalidDataException($"{path}:1: expected the header '{Header}', found '{first}'");
         }
 
-        return Rows(path, input);
+        return Rows(path, input, present);
     }
 
-    private IEnumerable<T> Rows(string path, StreamReader input)
+    /// <summary>
+    /// How many of the columns a file with header <paramref name="header"/> holds: all of them, or the leading ones of a table
+    /// written before later columns were added (columns are only ever added at the end, so a session derived by an earlier
+    /// version still reads; its missing cells read as empty). −1 when the header is not this table's.
+    /// </summary>
+    private int ColumnsIn(string? header)
+    {
+        if (header == Header)
+        {
+            return _columns.Count;
+        }
+
+        if (header is null || header.Length == 0 || !Header.StartsWith(header + ",", StringComparison.Ordinal))
+        {
+            return -1;
+        }
+
+        return header.Split(',').Length;
+    }
+
+    private IEnumerable<T> Rows(string path, StreamReader input, int present)
     {
         using (input)
         {
@@ -97,9 +118,15 @@ public sealed class CsvTable<T>
             {
                 lineNumber++;
                 var cells = line.Split(',');
-                if (cells.Length != _columns.Count)
+                if (cells.Length != present)
                 {
-                    throw new InvalidDataException($"{path}:{lineNumber}: {cells.Length} columns, expected {_columns.Count}");
+                    throw new InvalidDataException($"{path}:{lineNumber}: {cells.Length} columns, expected {present}");
+                }
+
+                if (present < _columns.Count)
+                {
+                    Array.Resize(ref cells, _columns.Count);
+                    Array.Fill(cells, "", present, _columns.Count - present);
                 }
 
                 yield return _read(new CsvRow(path, lineNumber, _index, cells));
