@@ -110,7 +110,8 @@ public sealed class HostCrashTests
         using var dir = new TempDirectory();
         string folder = dir.Combine("s");
         string url = mosquitto.Address.ToString();
-        string[] task = ["--protocol", "supervised-leaf1-circle1", "--mouse", "m1"];
+        // Uncalibrated: this test is about the crash and the resume, not the dose (a rewarding protocol needs one or the other).
+        string[] task = ["--protocol", "supervised-leaf1-circle1", "--mouse", "m1", "--uncalibrated"];
         await using var sim = await Sessions.StartSimAsync(url, "task-crash", ["--speed", "1", "--minutes", "0.75", "--json"], ct);
 
         var first = await Sessions.StartBridgeAsync(url, "task-crash", folder, resume: false, ct, task);

@@ -83,6 +83,8 @@ public sealed record TaskSessionInfo(
     double TextureLengthDm,
     double GrayLengthDm,
     BehaviourMetrics Metrics,
+    // Left out when null, so the task.json of a session without a dose (unrewarded, or recorded before doses) is unchanged.
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     Rig.Recording.Calibration.RewardDose? RewardDose = null);
 
 /// <summary>The task tables of one session.</summary>

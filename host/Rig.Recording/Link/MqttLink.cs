@@ -392,7 +392,25 @@ public sealed class MqttLink : ReconnectingLink
             }
             finally
             {
+                DisposeClient();
+            }
+        }
+
+        /// <summary>
+        /// Disposes the MQTTnet client. A client whose connection the broker has just closed (an ACL refusal, a broker
+        /// restart) tears itself down on its own task; a Dispose racing with that throws ObjectDisposedException from
+        /// MqttClient.Cleanup (its cancellation source already disposed), seen in BrokerAccessControlTests. The client is
+        /// then released, which is all Dispose is for, so that one exception is the desired end state, not a failure.
+        /// </summary>
+        private void DisposeClient()
+        {
+            try
+            {
                 Client.Dispose();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already torn down by the client itself (above): nothing left to release.
             }
         }
 
@@ -400,9 +418,9 @@ public sealed class MqttLink : ReconnectingLink
         /// Drops the TCP connection without sending MQTT DISCONNECT, so the broker publishes the will: disposing the MQTTnet
         /// client closes its socket and sends nothing (a clean disconnect is only ever sent by <c>IMqttClient.DisconnectAsync</c>).
         /// </summary>
-        public override void Abort() => Client.Dispose();
+        public override void Abort() => DisposeClient();
 
-        public override void Release() => Client.Dispose();
+        public override void Release() => DisposeClient();
     }
 
     /// <summary>The broker answered CONNACK with a refusal that retrying cannot fix (credentials, ban, client id).</summary>
