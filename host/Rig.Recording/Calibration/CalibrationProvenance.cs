@@ -92,7 +92,7 @@ public sealed record CalibrationProvenance(
         }
         else
         {
-            var store = new CalibrationStore("calibrations");
+            var store = new CalibrationStore(CalibrationStore.DefaultFolder);
             if (!Rig.Protocol.RigId.IsValid(rigId) || !System.IO.File.Exists(store.PathFor(rigId, 0)))
             {
                 return null;

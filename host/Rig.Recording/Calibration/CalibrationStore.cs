@@ -16,6 +16,9 @@ namespace Rig.Recording.Calibration;
 /// </summary>
 public sealed class CalibrationStore
 {
+    /// <summary>Where calibrations are kept when no folder is given (relative to the working directory).</summary>
+    public const string DefaultFolder = "calibrations";
+
     public CalibrationStore(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);

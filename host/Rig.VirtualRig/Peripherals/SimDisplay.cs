@@ -251,11 +251,11 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
     public SimRenderer? Renderer { get; }
 
     /// <summary>
-    /// The bridge's host clock at a true time, ns: what the renderer's clock exchange would give it. Default: true µs ×
-    /// 1000, which is the bridge's clock when it runs on <see cref="VirtualHostTime"/>; <see cref="VirtualSession"/> sets it
-    /// for a bridge on the system clock.
+    /// The bridge's host clock at a true time, ns: what the renderer's clock exchange would give it. Through the host mapping
+    /// when <see cref="VirtualSession"/> has set one (a bridge on the system clock); otherwise true µs × 1000, which is the
+    /// bridge's clock when it runs on <see cref="VirtualHostTime"/>.
     /// </summary>
-    public Func<ulong, long> HostNanos { get; set; } = trueMicros => (long)trueMicros * 1000;
+    public long HostNanos(ulong trueMicros) => Volatile.Read(ref _hostMapping)?.HostNanos(trueMicros) ?? (long)trueMicros * 1000;
 
     /// <summary>
     /// Relates the bridge's host clock (the system's) to true time for the rest of the run (<see cref="VirtualSession"/>
@@ -265,7 +265,6 @@ public sealed class SimDisplay : ISimInput, IAsyncDisposable
     public void UseHostMapping(PacedHostMapping mapping)
     {
         ArgumentNullException.ThrowIfNull(mapping);
-        HostNanos = mapping.HostNanos;
         Volatile.Write(ref _hostMapping, mapping);
     }
 

@@ -75,7 +75,7 @@ internal static class CalibrateCommand
         private readonly Option<string> _scaleFraming = new("--scale-framing") { Description = "Data bits, parity (N E O M S) and stop bits of the balance's serial port, e.g. 8N1 or 7E1", DefaultValueFactory = _ => "8N1" };
         private readonly Option<string> _scaleCommand = new("--scale-command") { Description = "Print command sent to the balance", DefaultValueFactory = _ => "P\r\n" };
         private readonly Option<double> _density = new("--density") { Description = "Water density, g/mL", DefaultValueFactory = _ => CalibrationPoint.WaterDensityGramsPerMl };
-        private readonly Option<string> _store = new("--store") { Description = "Calibration folder (one JSON file per rig and valve)", DefaultValueFactory = _ => "calibrations" };
+        private readonly Option<string> _store = new("--store") { Description = "Calibration folder (one JSON file per rig and valve)", DefaultValueFactory = _ => CalibrationStore.DefaultFolder };
         private readonly Option<bool> _force = new("--force") { Description = "Allow volumes outside the calibrated range (extrapolation)" };
         private readonly Option<string?> _session = new("--session-out") { Description = "Session folder recording the pulses (default: sessions/<rig>-calibrate-<time>)" };
         private readonly Option<bool> _virtual = new("--virtual") { Description = "Use an in-process embedded broker and virtual rig with a simulated scale (no hardware)" };

@@ -73,7 +73,7 @@ internal static class TaskCli
         }
 
         var curve = await CalibrateCommand.ResolveProvenanceAsync(file, rigId, command, time);
-        string lookedFor = Path.GetFullPath(file ?? new CalibrationStore("calibrations").PathFor(rigId, TaskValve));
+        string lookedFor = Path.GetFullPath(file ?? new CalibrationStore(CalibrationStore.DefaultFolder).PathFor(rigId, TaskValve));
         if (curve is null && file is null && simulatedValve is not null && !File.Exists(lookedFor))
         {
             curve = simulatedValve();

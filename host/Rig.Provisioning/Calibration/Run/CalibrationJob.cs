@@ -66,7 +66,7 @@ public sealed record CalibrationJob
     public double Density { get; init; } = CalibrationPoint.WaterDensityGramsPerMl;
 
     /// <summary>Calibration folder.</summary>
-    public string Store { get; init; } = "calibrations";
+    public string Store { get; init; } = CalibrationStore.DefaultFolder;
 
     /// <summary>Allow volumes outside the calibrated range.</summary>
     public bool Force { get; init; }
