@@ -13,7 +13,8 @@ if [[ "${1:-}" != "--no-install" ]]; then
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+failures=$(mktemp)
+trap 'rm -f "$log" "$failures"' EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 echo "== building Rig.sln"
@@ -32,6 +33,8 @@ set -e
 failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
 skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
+# The failed tests' names with the first lines of why, kept for the end of the output (CI shows only its tail).
+grep -E -A6 '^failed ' "$log" | cut -c1-300 >"$failures" || true
 if [[ -z "$passed" || -z "$failed" ]]; then
   echo "tests: could not find the test summary (exit code $status)"
   exit $(( status == 0 ? 1 : status ))
@@ -62,6 +65,10 @@ fi
 native_failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$native_summary")
 native_total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$native_summary")
 native_passed=$(( native_total - native_failed ))
+if [[ -s "$failures" ]]; then
+  echo "== failed .NET tests (names and the start of each failure; the whole output is above):"
+  cat "$failures"
+fi
 echo "== .NET: ${passed} passed, ${failed} failed, ${skipped:-0} skipped; native (CTest): ${native_passed} passed, ${native_failed} failed"
 
 passed=$(( passed + native_passed ))

@@ -336,7 +336,7 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
         long started = Stopwatch.GetTimestamp();
         var clock = Stopwatch.StartNew();
         double acknowledgedSeconds = 0;
-        var publishing = Task.Run(() =>
+        var publishing = Blocking.Run(() =>
         {
             for (int i = 0; i < batches; i++)
             {

@@ -22,6 +22,18 @@ internal sealed record LatencyResult(double AppendP50, double AppendP99, double 
     /// <summary>Publish → journaled, decoded, aligned: the longest, ms.</summary>
     public double AppendMax { get; init; }
 
+    /// <summary>Publish → the recorder taking the batch from the link's queue (broker, socket, MQTTnet, the queue): p99, ms.</summary>
+    public double DequeueP99 { get; init; }
+
+    /// <summary>Publish → taken from the link's queue: the longest, ms.</summary>
+    public double DequeueMax { get; init; }
+
+    /// <summary>The link's receive callback → journal append, over all recorders (the recorder's own histogram).</summary>
+    public Rig.Recording.Bridge.LatencySummary? ReceiveToJournal { get; init; }
+
+    /// <summary>The longest sync to disk of any rig's journal during the run, ms (blocks the thread that syncs).</summary>
+    public double LongestSyncMs { get; init; }
+
     /// <summary>What the process did meanwhile (collections, stalls, the thread pool).</summary>
     public StallReport? Stalls { get; init; }
 }
@@ -90,7 +102,7 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
             long published = 0;
             var clock = Stopwatch.StartNew();
             using var probe = new StallProbe();
-            await Task.Run(() =>
+            await Blocking.Run(() =>
             {
                 while (clock.Elapsed.TotalSeconds < seconds)
                 {
@@ -121,9 +133,19 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
             await IngestBench.WaitUntilAsync(() => Array.TrueForAll(trackers, t => t.Complete), TimeSpan.FromSeconds(30), "every batch to be flushed", cancellationToken);
             var append = new List<double>();
             var flush = new List<double>();
+            var dequeue = new List<double>();
             foreach (var t in trackers)
             {
-                t.Collect(append, flush);
+                t.Collect(append, flush, dequeue);
+            }
+
+            // The hop inside the bridge: the link's receive callback to the journal append (the link's queue and the recorder's lock).
+            var receiveToJournal = new Rig.Recording.Bridge.LatencyHistogram();
+            var longestSync = TimeSpan.Zero;
+            foreach (var recorder in recorders)
+            {
+                receiveToJournal.Add(recorder.CopyReceiveToJournal());
+                longestSync = longestSync < recorder.JournalSyncs.Longest ? recorder.JournalSyncs.Longest : longestSync;
             }
 
             // The probe covers the publishing and the drain: a batch's latency can end in either.
@@ -133,6 +155,10 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
             {
                 AppendP999 = Stats.Percentile(append, 0.999),
                 AppendMax = Stats.Percentile(append, 1),
+                DequeueP99 = Stats.Percentile(dequeue, 0.99),
+                DequeueMax = Stats.Percentile(dequeue, 1),
+                ReceiveToJournal = receiveToJournal.Summarize(),
+                LongestSyncMs = longestSync.TotalMilliseconds,
                 Stalls = stalls,
             };
         }
@@ -163,6 +189,7 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
         private readonly Queue<(long JournalEnd, long PublishedTicks)> _unflushed = new();
         private readonly List<double> _appendMs = [];
         private readonly List<double> _flushMs = [];
+        private readonly List<double> _dequeueMs = [];
         private long _publishedCount;
 
         public SessionRecorder? Recorder { get; set; }
@@ -188,7 +215,7 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
         }
 
         /// <summary>Called by the sink under the recorder's lock, right after the batch was journaled and decoded.</summary>
-        public void OnAligned(ulong firstEventSeq, long ticks)
+        public void OnAligned(ulong firstEventSeq, long ticks, long dequeuedNanos)
         {
             long journalEnd = Recorder!.JournalBytes;
             lock (_gate)
@@ -199,6 +226,7 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
                 }
 
                 _appendMs.Add(Stopwatch.GetElapsedTime(sent, ticks).TotalMilliseconds);
+                _dequeueMs.Add((dequeuedNanos - TicksToNanos(sent)) / 1e6);
                 _unflushed.Enqueue((journalEnd, sent));
             }
         }
@@ -217,12 +245,13 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
         }
 
         /// <summary>Adds this rig's samples, leaving out the first second of batches (connections and JIT warming up).</summary>
-        public void Collect(List<double> append, List<double> flush)
+        public void Collect(List<double> append, List<double> flush, List<double> dequeue)
         {
             lock (_gate)
             {
                 int skip = Math.Min(_appendMs.Count / 10, 100);
                 append.AddRange(_appendMs.GetRange(skip, _appendMs.Count - skip));
+                dequeue.AddRange(_dequeueMs.GetRange(skip, _dequeueMs.Count - skip));
                 flush.AddRange(_flushMs.GetRange(Math.Min(skip, _flushMs.Count), _flushMs.Count - Math.Min(skip, _flushMs.Count)));
             }
         }

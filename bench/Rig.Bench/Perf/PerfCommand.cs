@@ -12,6 +12,14 @@ namespace Rig.Bench.Perf;
 /// <summary>How big a perf run is: the full run for docs/performance.md, or a quick smoke run for CI.</summary>
 internal sealed record PerfSize(bool Quick)
 {
+    /// <summary>The sections a run measures (`--only`), in the order printed.</summary>
+    public static readonly string[] Sections = ["ingest", "latency", "wire", "firmware", "simulator", "scaling"];
+
+    /// <summary>The sections this run measures: all unless `--only` named some.</summary>
+    public IReadOnlyCollection<string> Only { get; init; } = Sections;
+
+    public bool Runs(string section) => Only.Contains(section);
+
     /// <summary>Repetitions each figure's median is taken over.</summary>
     public int Repeats => Quick ? 1 : 5;
 
@@ -43,18 +51,44 @@ internal static class PerfCommand
 {
     public static int Run(string[] args)
     {
-        bool quick = args.Contains("--quick");
-        var unknown = args.Where(a => a != "--quick").ToList();
-        if (unknown.Count > 0)
+        const string Usage = "usage: Rig.Bench perf [--quick] [--only ingest,latency,wire,firmware,simulator,scaling] [--min-threads N]";
+        bool quick = false;
+        IReadOnlyCollection<string> only = PerfSize.Sections;
+        for (int i = 0; i < args.Length; i++)
         {
-            Console.Error.WriteLine($"perf: unknown option '{unknown[0]}'; usage: Rig.Bench perf [--quick]");
-            return 2;
+            if (args[i] == "--quick")
+            {
+                quick = true;
+            }
+            else if (args[i] == "--min-threads" && i + 1 < args.Length && int.TryParse(args[i + 1], out int minThreads) && minThreads > 0)
+            {
+                // An experiment: a thread pool that starts with this many threads cannot be starved by blocking work
+                // until they are all blocked, so a tail that goes away with it is thread-pool starvation.
+                i++;
+                ThreadPool.GetMinThreads(out _, out int io);
+                ThreadPool.SetMinThreads(minThreads, Math.Max(io, minThreads));
+                Console.Error.WriteLine($"thread pool: at least {minThreads} worker threads (--min-threads)");
+            }
+            else if (args[i] == "--only" && i + 1 < args.Length)
+            {
+                only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (only.FirstOrDefault(s => !PerfSize.Sections.Contains(s)) is { } bad)
+                {
+                    Console.Error.WriteLine($"perf: unknown section '{bad}' in --only; {Usage}");
+                    return 2;
+                }
+            }
+            else
+            {
+                Console.Error.WriteLine($"perf: unknown option '{args[i]}'; {Usage}");
+                return 2;
+            }
         }
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 5 : 60));
         try
         {
-            return RunAsync(new PerfSize(quick), cancel.Token).GetAwaiter().GetResult();
+            return RunAsync(new PerfSize(quick) { Only = only }, cancel.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or OperationCanceledException
             or System.Net.Sockets.SocketException)
@@ -80,12 +114,35 @@ internal static class PerfCommand
 
         await using var broker = await MosquittoBroker.StartAsync(cancellationToken);
         var ingest = new IngestBench(broker.Port, stream, root.Path, new CpuMeter(CpuMeter.FindBroker(Path.GetDirectoryName(broker.LogPath)!)));
-        await IngestFigures(table, ingest, stream, size, cancellationToken);
-        await LatencyFigures(table, new LatencyBench(broker.Port, stream, root.Path), size, cancellationToken);
-        WireFigures(table, stream);
-        FirmwareFigures(table, size);
-        await SimulatorFigures(table, root.Path, size, cancellationToken);
-        await ScalingFigures(table, ingest, stream, size, cancellationToken);
+        if (size.Runs("ingest"))
+        {
+            await IngestFigures(table, ingest, stream, size, cancellationToken);
+        }
+
+        if (size.Runs("latency"))
+        {
+            await LatencyFigures(table, new LatencyBench(broker.Port, stream, root.Path), size, cancellationToken);
+        }
+
+        if (size.Runs("wire"))
+        {
+            WireFigures(table, stream);
+        }
+
+        if (size.Runs("firmware"))
+        {
+            FirmwareFigures(table, size);
+        }
+
+        if (size.Runs("simulator"))
+        {
+            await SimulatorFigures(table, root.Path, size, cancellationToken);
+        }
+
+        if (size.Runs("scaling"))
+        {
+            await ScalingFigures(table, ingest, stream, size, cancellationToken);
+        }
 
         table.Print(Console.Out);
         Console.WriteLine();
@@ -159,6 +216,10 @@ internal static class PerfCommand
                 table.Add("2 latency", "publish → journaled, decoded, aligned: p99 ms", Stats.Median(runs.Select(r => r.AppendP99)), "≤ 5", Stats.Median(runs.Select(r => r.AppendP99)) <= 5, note);
                 table.Add("2 latency", "publish → journaled, decoded, aligned: p99.9 ms", Stats.Median(runs.Select(r => r.AppendP999)), "≤ 20", Stats.Median(runs.Select(r => r.AppendP999)) <= 20, note);
                 table.Add("2 latency", "publish → journaled, decoded, aligned: max ms", Stats.Median(runs.Select(r => r.AppendMax)), "", null, note);
+                table.Add("2 latency", "  hop: publish → taken from the link's queue: p99 ms", Stats.Median(runs.Select(r => r.DequeueP99)), "", null,
+                    "broker, sockets, MQTTnet's receive loop, the link's queue");
+                table.Add("2 latency", "  hop: link receive callback → journal append: p99 ms", Stats.Median(runs.Select(r => r.ReceiveToJournal?.P99Ms ?? double.NaN)), "", null,
+                    "the link's queue and the recorder's lock");
                 table.Add("2 latency", "GC pause during a run, total ms", Stats.Median(runs.Select(r => r.Stalls!.GcPauseMs)), "", null,
                     string.Join("; ", runs.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"run {i + 1}: {r.Stalls}"))));
                 table.Add("2 latency", "longest process stall during a run, ms", Stats.Median(runs.Select(r => r.Stalls!.MaxGapMs)), "", null,

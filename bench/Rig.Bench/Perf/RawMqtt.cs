@@ -99,7 +99,7 @@ internal sealed class RawMqtt : IAsyncDisposable
             throw new IOException($"raw MQTT subscriber: QoS 1 not granted for '{filter}'");
         }
 
-        _reader = Task.Run(() => ReadLoop(acknowledge: true), CancellationToken.None);
+        _reader = Blocking.Run(() => ReadLoop(acknowledge: true), CancellationToken.None);
     }
 
     /// <summary>
@@ -109,7 +109,7 @@ internal sealed class RawMqtt : IAsyncDisposable
     public void StartPublisher(int window)
     {
         _window = new SemaphoreSlim(window, window);
-        _reader = Task.Run(() => ReadLoop(acknowledge: false), CancellationToken.None);
+        _reader = Blocking.Run(() => ReadLoop(acknowledge: false), CancellationToken.None);
     }
 
     /// <summary>Takes one slot of the publish window (flushing what is queued first if it must wait).</summary>

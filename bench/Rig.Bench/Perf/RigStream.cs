@@ -102,8 +102,9 @@ internal sealed class AligningSink(ClockMap map) : IEventSink
     /// <summary>Sum over events of host time and frame position: kept so the work cannot be optimised away.</summary>
     public double Checksum => _checksum;
 
-    /// <summary>Called after each batch with its first event number and the stopwatch time it was aligned.</summary>
-    public Action<ulong, long>? BatchAligned { get; init; }
+    /// <summary>Called after each batch with its first event number, the stopwatch time it was aligned, and its journal
+    /// record's host time (ns: when the recorder took it from the link's queue).</summary>
+    public Action<ulong, long, long>? BatchAligned { get; init; }
 
     public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos)
     {
@@ -143,6 +144,6 @@ internal sealed class AligningSink(ClockMap map) : IEventSink
         System.Threading.Interlocked.CompareExchange(ref _firstTimestamp, now, 0);
         System.Threading.Interlocked.Exchange(ref _lastTimestamp, now);
         System.Threading.Interlocked.Add(ref _events, records.Length);
-        BatchAligned?.Invoke(firstEventSeq, now);
+        BatchAligned?.Invoke(firstEventSeq, now, hostNanos);
     }
 }

@@ -106,6 +106,9 @@ public sealed partial class SessionRecorder : IAsyncDisposable
 
     public long JournalBytes => _journal.BytesWritten;
 
+    /// <summary>The journal's syncs to disk so far and the longest one.</summary>
+    public (long Count, TimeSpan Longest) JournalSyncs => _journal.Syncs;
+
     /// <summary>A copy of the receive-to-journal latencies so far, to combine with other recorders'.</summary>
     public LatencyHistogram CopyReceiveToJournal()
     {

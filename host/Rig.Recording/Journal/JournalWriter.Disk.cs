@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Threading;
 using System.IO;
 
 namespace Rig.Recording.Journal;
@@ -15,9 +16,46 @@ public sealed partial class JournalWriter
         Always,
     }
 
+    /// <summary>The timer's callback with <see cref="JournalWriterOptions.OwnDiskThread"/>: wakes the disk thread (a wake-up already pending is enough).</summary>
+    private void SignalDiskWork()
+    {
+        try
+        {
+            if (_diskDue.CurrentCount == 0)
+            {
+                _diskDue.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another signal got in between the check and the release: the thread is already due to run.
+        }
+        catch (ObjectDisposedException)
+        {
+            // A timer callback already under way when Dispose finished: there is nothing left to write.
+        }
+    }
+
+    private void DiskLoop()
+    {
+        while (true)
+        {
+            _diskDue.Wait();
+            if (_diskStopping)
+            {
+                // Dispose writes and syncs what is left on its own thread.
+                return;
+            }
+
+            WritePending(SyncMode.IfDue);
+        }
+    }
+
     /// <summary>Never throws: a failure is recorded for the callers' threads to throw, because the timer thread must not.</summary>
     private void WritePending(SyncMode mode)
     {
+        bool syncDue;
+        long flushed;
         lock (_writeLock)
         {
             if (_closed)
@@ -26,7 +64,6 @@ public sealed partial class JournalWriter
             }
 
             ArrayBufferWriter<byte> batch;
-            bool syncDue;
             lock (_gate)
             {
                 if (_failure is not null)
@@ -58,35 +95,75 @@ public sealed partial class JournalWriter
                     }
                 }
 
-                long flushed;
                 lock (_gate)
                 {
                     flushed = _bytesFlushed;
                     syncDue &= _bytesSynced < flushed;
-                }
-
-                if (syncDue)
-                {
-                    SyncStream();
-                    long timestamp = _timeProvider.GetTimestamp();
-                    long now = HostNanos(_timeProvider);
-                    lock (_gate)
-                    {
-                        _bytesSynced = flushed;
-                        _lastSyncHostNanos = now;
-                        _lastSyncTimestamp = timestamp;
-                    }
                 }
             }
             catch (Exception ex)
             {
                 // Not swallowed: kept and thrown as JournalWriteException by the next Append, Flush or Dispose. Catching
                 // everything is deliberate: this runs on a timer thread, where an escaping exception would kill the bridge.
+                Fail(ex);
+                return;
+            }
+        }
+
+        if (syncDue)
+        {
+            // Outside _writeLock: appends and WriteToOperatingSystem go on while the disk catches up.
+            SyncThrough(flushed);
+        }
+    }
+
+    /// <summary>Forces everything written to the operating system so far (at least <paramref name="flushed"/> bytes) to disk.</summary>
+    private void SyncThrough(long flushed)
+    {
+        lock (_syncLock)
+        {
+            try
+            {
                 lock (_gate)
                 {
-                    _failure ??= ex;
+                    if (_bytesSynced >= flushed)
+                    {
+                        // A sync that started after ours was asked for already covered these bytes.
+                        return;
+                    }
+                }
+
+                if (_closed)
+                {
+                    return;
+                }
+
+                long started = _timeProvider.GetTimestamp();
+                SyncStream();
+                long timestamp = _timeProvider.GetTimestamp();
+                long now = HostNanos(_timeProvider);
+                lock (_gate)
+                {
+                    _syncs++;
+                    _longestSyncTicks = Math.Max(_longestSyncTicks, timestamp - started);
+                    _bytesSynced = Math.Max(_bytesSynced, flushed);
+                    _lastSyncHostNanos = now;
+                    _lastSyncTimestamp = timestamp;
                 }
             }
+            catch (Exception ex)
+            {
+                // Not swallowed: as above, kept for the callers' threads.
+                Fail(ex);
+            }
+        }
+    }
+
+    private void Fail(Exception ex)
+    {
+        lock (_gate)
+        {
+            _failure ??= ex;
         }
     }
 
@@ -94,11 +171,16 @@ public sealed partial class JournalWriter
     {
         if (_stream is FileStream file)
         {
-            file.Flush(flushToDisk: true);
+            // fsync on the handle: safe beside writes on other threads, unlike the FileStream's own Flush.
+            RandomAccess.FlushToDisk(file.SafeFileHandle);
         }
         else
         {
-            _stream.Flush();
+            // Test streams are not thread-safe: flushed under the write lock.
+            lock (_writeLock)
+            {
+                _stream.Flush();
+            }
         }
     }
 }

@@ -56,8 +56,16 @@ public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
 
     // _gate guards the pending buffer, the counters and the state flags and is held only for memory work, so appends
     // never wait on the disk. _writeLock serialises writes to the stream; it is taken before _gate, never after.
+    // _syncLock serialises syncs to disk, which run outside _writeLock so that a caller handing records to the operating
+    // system (before acknowledging batches) never waits for a slow fsync; it is taken before _writeLock, never after.
     private readonly Lock _gate = new();
     private readonly Lock _writeLock = new();
+    private readonly Lock _syncLock = new();
+
+    // The timer's disk work runs here when OwnDiskThread is set: signalled by the timer, stopped by Dispose.
+    private readonly Thread? _diskThread;
+    private readonly SemaphoreSlim _diskDue = new(0, 1);
+    private volatile bool _diskStopping;
 
     private ArrayBufferWriter<byte> _pending = new(64 * 1024);
     private ArrayBufferWriter<byte> _spare = new(64 * 1024);
@@ -68,6 +76,8 @@ public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
     private long _lastFlushHostNanos;
     private long _lastSyncHostNanos;
     private long _lastSyncTimestamp;
+    private long _syncs;
+    private long _longestSyncTicks;
     private Exception? _failure;
     private bool _failureReported;
     private bool _disposed;
@@ -105,7 +115,16 @@ public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
         _lastSyncTimestamp = timeProvider.GetTimestamp();
 
         // Created last: the callback uses every field above.
-        _timer = timeProvider.CreateTimer(static state => ((JournalWriter)state!).WritePending(SyncMode.IfDue), this, options.FlushInterval, options.FlushInterval);
+        if (options.OwnDiskThread)
+        {
+            _diskThread = new Thread(DiskLoop) { IsBackground = true, Name = "journal disk " + System.IO.Path.GetFileName(path) };
+            _diskThread.Start();
+            _timer = timeProvider.CreateTimer(static state => ((JournalWriter)state!).SignalDiskWork(), this, options.FlushInterval, options.FlushInterval);
+        }
+        else
+        {
+            _timer = timeProvider.CreateTimer(static state => ((JournalWriter)state!).WritePending(SyncMode.IfDue), this, options.FlushInterval, options.FlushInterval);
+        }
     }
 
     /// <summary>Full path of the journal file (or the name given with a test stream).</summary>
@@ -179,6 +198,18 @@ public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
             lock (_gate)
             {
                 return _lastSyncHostNanos;
+            }
+        }
+    }
+
+    /// <summary>Syncs to disk so far, and the longest one (what a slow disk costs the thread that syncs).</summary>
+    public (long Count, TimeSpan Longest) Syncs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_syncs, TimeSpan.FromSeconds((double)_longestSyncTicks / _timeProvider.TimestampFrequency));
             }
         }
     }
@@ -355,17 +386,29 @@ public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
         }
 
         _timer.Dispose();
+        if (_diskThread is not null)
+        {
+            _diskStopping = true;
+            SignalDiskWork();
+            _diskThread.Join();
+        }
+
         try
         {
             WritePending(SyncMode.Always);
         }
         finally
         {
-            lock (_writeLock)
+            lock (_syncLock)
             {
-                _closed = true;
-                _stream.Dispose();
+                lock (_writeLock)
+                {
+                    _closed = true;
+                    _stream.Dispose();
+                }
             }
+
+            _diskDue.Dispose();
         }
 
         lock (_gate)

@@ -19,6 +19,14 @@ public sealed record JournalWriterOptions
     /// </summary>
     public int BufferLimitBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// The timer's disk work (writing buffered records to the operating system and forcing them to disk) runs on a thread
+    /// of the writer's own, woken by the timer, rather than on the timer's thread-pool thread: a sync to a busy disk was
+    /// measured at up to 167 ms, and twenty journals syncing on pool threads starved the bridge's receive path of threads
+    /// (docs/performance.md). False runs it in the timer callback itself, which tests with a manual clock rely on.
+    /// </summary>
+    public bool OwnDiskThread { get; init; } = true;
+
     internal void Validate()
     {
         // ITimer periods above uint.MaxValue - 1 ms are rejected by the timer itself; a day is far beyond any sane policy.

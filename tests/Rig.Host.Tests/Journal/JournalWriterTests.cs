@@ -122,7 +122,8 @@ public sealed class JournalWriterTests
     {
         var clock = new ManualTimeProvider();
         var stream = new FaultyStream();
-        var options = new JournalWriterOptions { FlushInterval = TimeSpan.FromMilliseconds(200), SyncInterval = TimeSpan.FromSeconds(1) };
+        // The disk work in the timer callback itself, so each Advance has done it when it returns.
+        var options = new JournalWriterOptions { FlushInterval = TimeSpan.FromMilliseconds(200), SyncInterval = TimeSpan.FromSeconds(1), OwnDiskThread = false };
         using var writer = new JournalWriter(stream, "test.rigj", clock, options);
         int headerSyncs = stream.SyncCount;
         Assert.Equal(JournalFormat.FileHeaderLength, stream.Length);
@@ -150,6 +151,30 @@ public sealed class JournalWriterTests
         writer.Append(JournalRecordType.Sent, TopicKind.Command, 2, [4]);
         writer.Flush();
         Assert.Equal(headerSyncs + 2, stream.SyncCount);
+        Assert.Equal(writer.BytesWritten, stream.Length);
+    }
+
+    [Fact]
+    public async Task A_slow_disk_holds_the_journals_own_thread_not_the_timers_and_appends_go_on_meanwhile()
+    {
+        var clock = new ManualTimeProvider();
+        using var stream = new GatedStream();
+        using var writer = new JournalWriter(stream, "test.rigj", clock);
+        writer.Append(JournalRecordType.Received, TopicKind.Events, 1, [1, 2, 3]);
+        stream.Block();
+
+        // The timer fires on this thread (a manual clock): it must come back while the write is stuck on the disk.
+        clock.Advance(JournalWriterOptions.Default.FlushInterval);
+        await Eventually.WaitUntil(() => stream.Blocked, Patience, "the disk thread to start writing", TestContext.Current.CancellationToken);
+        writer.Append(JournalRecordType.Received, TopicKind.Events, 2, [4]);
+        Assert.Equal(JournalFormat.FileHeaderLength, writer.BytesFlushed);
+
+        stream.Release();
+        long firstRecord = writer.BytesWritten - (JournalFormat.RecordHeaderLength + JournalFormat.BodyHeaderLength + 1);
+        await Eventually.WaitUntil(() => writer.BytesFlushed == firstRecord, Patience, "the stuck write to finish", TestContext.Current.CancellationToken);
+        clock.Advance(JournalWriterOptions.Default.FlushInterval);
+        await Eventually.WaitUntil(() => writer.BytesFlushed == writer.BytesWritten, Patience, "the next timer round to write the second record",
+            TestContext.Current.CancellationToken);
         Assert.Equal(writer.BytesWritten, stream.Length);
     }
 
@@ -227,7 +252,7 @@ public sealed class JournalWriterTests
         var clock = new ManualTimeProvider();
         var stream = new FaultyStream();
         var diskFull = new IOException("No space left on device");
-        var writer = new JournalWriter(stream, "test.rigj", clock);
+        var writer = new JournalWriter(stream, "test.rigj", clock, new JournalWriterOptions { OwnDiskThread = false });
         writer.Append(JournalRecordType.Received, TopicKind.Events, 1, [1]);
 
         stream.FailWith = diskFull;
