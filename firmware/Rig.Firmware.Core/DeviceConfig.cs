@@ -67,6 +67,20 @@ namespace Rig.Firmware
         public uint MaxBatchAgeMicros = 20000;
 
         /// <summary>
+        /// Event kinds that close their batch at once instead of waiting for <see cref="MaxBatchAgeMicros"/>: bit k set for
+        /// <see cref="Rig.Protocol.EventKind"/> k, and only for records with a value above 0 (a lick onset, not its offset).
+        /// For events the host must act on promptly; the measured trade-off is in docs/performance.md ("Device event to
+        /// engine decision"). <see cref="PromptKindsNone"/> (the default) keeps age-only batching.
+        /// </summary>
+        public uint PromptKindsMask = PromptKindsNone;
+
+        /// <summary>No kind closes a batch early.</summary>
+        public const uint PromptKindsNone = 0;
+
+        /// <summary>Lick onsets (the task waits on them to end a trial or decide a reward).</summary>
+        public const uint PromptKindsLicks = 1u << (int)Rig.Protocol.EventKind.Lick;
+
+        /// <summary>
         /// Batches kept until the host acknowledges them. Memory: this times <see cref="BatchBufferBytes"/> (32 KiB by
         /// default, sized for an ESP32 without PSRAM; the host acknowledges every 100 ms).
         /// </summary>

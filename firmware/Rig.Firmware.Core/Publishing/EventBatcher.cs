@@ -5,8 +5,8 @@ namespace Rig.Firmware.Publishing
 
     /// <summary>
     /// Moves numbered events from the ring into batches in the store: a batch holds consecutive event numbers, is
-    /// closed when full, when the ring skipped numbers, or when it has been open for MaxBatchAgeMicros, and waits in
-    /// the ring while the store is full. Encodes into the store's preallocated buffers: nothing is allocated per event.
+    /// closed when full, when the ring skipped numbers, when it has been open for MaxBatchAgeMicros, or at once when it
+    /// took an event of a prompt kind (DeviceConfig.PromptKindsMask), and waits in the ring while the store is full. Encodes into the store's preallocated buffers: nothing is allocated per event.
     /// </summary>
     public sealed class EventBatcher
     {
@@ -16,6 +16,7 @@ namespace Rig.Firmware.Publishing
         private readonly BatchStore _store;
         private readonly EventBatchWriter _writer;
         private ulong _batchOpenedMicros;
+        private bool _prompt;
 
         public EventBatcher(DeviceConfig config, uint bootId, EventRing ring, BatchStore store)
         {
@@ -73,10 +74,15 @@ namespace Rig.Firmware.Publishing
                 }
 
                 _ring.RemoveOldest();
+                if (record.Value > 0 && (_config.PromptKindsMask & (1u << (int)record.Kind)) != 0)
+                {
+                    // Closed after this drain rather than now: events captured in the same loop go with it.
+                    _prompt = true;
+                }
             }
 
             if (_writer.IsOpen && _writer.RecordCount > 0
-                && (closeNow || nowMicros - _batchOpenedMicros >= _config.MaxBatchAgeMicros))
+                && (closeNow || _prompt || nowMicros - _batchOpenedMicros >= _config.MaxBatchAgeMicros))
             {
                 CloseBatch();
             }
@@ -87,6 +93,7 @@ namespace Rig.Firmware.Publishing
             int count = _writer.RecordCount;
             int length = _writer.Finish();
             _store.Close(length, (ushort)count);
+            _prompt = false;
         }
     }
 }

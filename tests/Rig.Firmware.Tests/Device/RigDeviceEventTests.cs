@@ -226,6 +226,47 @@ public sealed class RigDeviceEventTests
     }
 
     [Fact]
+    public void A_lick_onset_closes_its_batch_at_once_when_licks_are_prompt_and_an_offset_does_not()
+    {
+        var h = new DeviceHarness(c =>
+        {
+            c.MaxBatchAgeMicros = 20_000;
+            c.PromptKindsMask = DeviceConfig.PromptKindsLicks;
+        });
+        h.Device.Start(0);
+        h.Device.Poll(0);
+        h.Capture.Push(1_000, CaptureLine.Ttl, 0, 1);
+        h.Device.Poll(1_500);
+        Assert.Empty(h.Link.Batches());
+
+        // An onset is an event once it has held for the debounce time (1 ms): from 3,000 µs.
+        h.Capture.Push(2_000, CaptureLine.Lick, 0, 1);
+        h.Device.Poll(3_500);
+        var first = Assert.Single(h.Link.Batches());
+        Assert.Equal(EventKind.Lick, first.Events().Last().Kind);
+
+        // The offset (value 0) waits for the batch's age like any other event.
+        h.Capture.Push(60_000, CaptureLine.Lick, 0, 0);
+        h.Device.Poll(61_500);
+        Assert.Single(h.Link.Batches());
+        h.Device.Poll(81_500);
+        Assert.Equal(2, h.Link.Batches().Count);
+    }
+
+    [Fact]
+    public void Without_prompt_kinds_a_lick_onset_waits_for_the_batch_age()
+    {
+        var h = new DeviceHarness(c => c.MaxBatchAgeMicros = 20_000);
+        h.Device.Start(0);
+        h.Device.Poll(0);
+        h.Capture.Push(2_000, CaptureLine.Lick, 0, 1);
+        h.Device.Poll(3_500);
+        Assert.Empty(h.Link.Batches());
+        h.Device.Poll(23_500);
+        Assert.Single(h.Link.Batches());
+    }
+
+    [Fact]
     public void No_batch_is_made_while_nothing_happens()
     {
         var h = new DeviceHarness();
