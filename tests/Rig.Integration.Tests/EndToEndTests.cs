@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rig.Recording.Bridge;
@@ -92,6 +93,43 @@ public sealed class EndToEndTests
         // The device refused the truncated PulseValve (id 9) with BadPayload and opened no valve for it.
         Assert.True(counts.LastStatus!.MalformedCommands >= 1);
         Assert.Equal(4, counts.EventsByKind["valve"]);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_a_journal_record_is_counted_with_a_bounded_prefix_and_the_recorder_keeps_recording()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
+        var links = new MqttLinkFactory(broker.Address);
+        var topics = new RigTopics("rig-oversized");
+        int size = JournalFormat.MaxPayloadLength + 10;
+        await using (var attacker = links.Create(new LinkOptions { ClientId = "attacker" }))
+        {
+            await attacker.ConnectAsync(ct);
+
+            // Retained, so the bridge meets it the moment it subscribes; before the fix it ended the receive loop there.
+            await attacker.PublishAsync(topics.Events, new byte[size], retain: true, ct);
+            await attacker.DisconnectAsync(ct);
+        }
+
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("oversized");
+        var result = await VirtualSession.RecordAsync(links, links, new VirtualRigOptions { RigId = "rig-oversized", Seed = 3, Speed = 0 },
+            new BridgeOptions(), folder, Duration, new SessionStartInfo("embedded", "tests"), TimeProvider.System, NullLogger.Instance, progress: null, ct);
+
+        var counts = result.Session.Counts;
+        Assert.True(result.Complete, $"missing batches {counts.MissingBatches}");
+        Assert.True(result.RedecodeMatches);
+        Assert.Equal(1, counts.MalformedMessages["MessageTooLarge"]);
+        Assert.True(counts.EventsByKind["encoder"] > 0);
+
+        // On the record: a marker with the real length, then the first bytes only.
+        var records = JournalReader.Read(Path.Combine(folder, "journal.rigj")).Records;
+        int at = records.ToList().FindIndex(r => r.Type == JournalRecordType.Marker && Encoding.UTF8.GetString(r.Payload.Span).Contains("message_truncated", StringComparison.Ordinal));
+        Assert.True(at >= 0, "no message_truncated marker in the journal");
+        Assert.Contains($"\"bytes\":{size}", Encoding.UTF8.GetString(records[at].Payload.Span), StringComparison.Ordinal);
+        Assert.Equal(JournalRecordType.Received, records[at + 1].Type);
+        Assert.Equal(SessionRecorder.OversizePrefixBytes, records[at + 1].Payload.Length);
     }
 
     [Fact]

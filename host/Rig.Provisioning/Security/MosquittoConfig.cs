@@ -106,6 +106,9 @@ public static class MosquittoConfig
         return text.ToString();
     }
 
+    /// <summary>The broker's packet limit (`max_packet_size`): the wire limit on a payload plus 1 KiB for topic and header.</summary>
+    public const int MaxPacketBytes = Rig.Protocol.WireLimits.MaxMessageBytes + 1024;
+
     /// <summary>The mosquitto.conf text, naming the ACL and password files by absolute path.</summary>
     public static string Config(MosquittoPlan plan, string aclFile, string passwordFile)
     {
@@ -117,6 +120,9 @@ public static class MosquittoConfig
             "allow_anonymous false",
             $"password_file {passwordFile}",
             $"acl_file {aclFile}",
+            "# The largest MQTT packet, bytes: Rig's largest message (64 KiB, WireLimits.MaxMessageBytes) plus room for topic and",
+            "# header. A client sending more is disconnected, so no message can outgrow what the bridge journals (docs/security.md).",
+            string.Create(CultureInfo.InvariantCulture, $"max_packet_size {MaxPacketBytes}"),
             "",
             string.Create(CultureInfo.InvariantCulture, $"listener {plan.EffectivePort} {plan.ListenAddress}"),
         };

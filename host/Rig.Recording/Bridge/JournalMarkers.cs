@@ -15,6 +15,10 @@ internal static class JournalMarkers
     public static byte[] SubscriptionRefused(string topic, string reason) =>
         JsonSerializer.SerializeToUtf8Bytes(new { marker = "subscription_refused", topic, reason });
 
+    /// <summary>The next Received record holds only the first <paramref name="kept"/> of <paramref name="bytes"/> bytes (topic cut to 256 characters).</summary>
+    public static byte[] Truncated(string topic, int bytes, int kept) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { marker = "message_truncated", topic = topic.Length > 256 ? topic[..256] : topic, bytes, kept });
+
     public static byte[] Rebooted(Reboot reboot) =>
         JsonSerializer.SerializeToUtf8Bytes(new { marker = "device_rebooted", previous_boot_id = reboot.Previous, boot_id = reboot.Current });
 

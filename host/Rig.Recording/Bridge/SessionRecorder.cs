@@ -26,6 +26,8 @@ public sealed partial class SessionRecorder : IAsyncDisposable
     private readonly BridgeOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private long _oversized;
+    private long _lastOversizeWarningNanos = long.MinValue / 2;
     private readonly JournalWriter _journal;
     private readonly SessionDecoder _decoder;
     private readonly object _gate = new();
@@ -106,6 +108,12 @@ public sealed partial class SessionRecorder : IAsyncDisposable
 
     public long JournalBytes => _journal.BytesWritten;
 
+    /// <summary>Messages larger than a journal record: journaled as a marker and a bounded prefix (<see cref="OversizePrefixBytes"/>).</summary>
+    public long OversizedMessages => Interlocked.Read(ref _oversized);
+
+    /// <summary>What is kept of a message larger than a journal record: one byte over the wire limit, so it decodes as MessageTooLarge.</summary>
+    public const int OversizePrefixBytes = WireLimits.MaxMessageBytes + 1;
+
     /// <summary>The journal's syncs to disk so far and the longest one.</summary>
     public (long Count, TimeSpan Longest) JournalSyncs => _journal.Syncs;
 
@@ -185,6 +193,13 @@ public sealed partial class SessionRecorder : IAsyncDisposable
             _logger.LogCritical("recording stopped: {Message}", e.Message);
             _failed.TrySetResult(e);
         }
+#pragma warning disable CA1031 // Any other failure must end the session visibly, not leave a dead loop behind a live-looking progress line.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _logger.LogCritical("recording stopped: unexpected {Type}: {Message}", e.GetType().Name, e.Message);
+            _failed.TrySetResult(e);
+        }
     }
 
     private void OnMessage(LinkMessage message, long hostNanos)
@@ -192,17 +207,29 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         // Device topics and the renderer's (and Gimbl's) frame topics; frame messages are journaled and decoded like the device's.
         var kind = _recorded.Classify(message.Topic);
         AckCompletion completion = default;
+        var payload = message.Payload;
+        bool truncated = payload.Length > JournalFormat.MaxPayloadLength;
         lock (_gate)
         {
+            if (truncated)
+            {
+                // Larger than a journal record holds (no real message comes near: the wire limit is 64 KiB). A marker
+                // with its topic and length, then a bounded prefix: still over the wire limit, so the decoder counts it as
+                // MessageTooLarge live and offline alike, and the journal never claims bytes it did not keep.
+                MarkJson(JournalMarkers.Truncated(message.Topic, payload.Length, OversizePrefixBytes));
+                payload = payload[..OversizePrefixBytes];
+                Interlocked.Increment(ref _oversized);
+            }
+
             // Raw bytes first: whatever happens next, the message is on the record.
-            _journal.Append(JournalRecordType.Received, kind, hostNanos, message.Payload.Span);
+            _journal.Append(JournalRecordType.Received, kind, hostNanos, payload.Span);
             if (message.ReceivedTimestamp != 0)
             {
                 // Measured on the stopwatch the link stamped with (a metric of this process, not session time).
                 _receiveToJournal.Add((long)((Stopwatch.GetTimestamp() - message.ReceivedTimestamp) * (1e9 / Stopwatch.Frequency)));
             }
 
-            _decoder.Process(new JournalRecord(JournalRecordType.Received, kind, hostNanos, message.Payload));
+            _decoder.Process(new JournalRecord(JournalRecordType.Received, kind, hostNanos, payload));
             NoteBoot();
             if (kind == TopicKind.Ack)
             {
@@ -211,6 +238,13 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         }
 
         completion.Run();
+        // One warning a minute at most: a flood must not flood the log too (the count is exact in summary.json).
+        if (truncated && hostNanos - Interlocked.Read(ref _lastOversizeWarningNanos) >= 60_000_000_000L)
+        {
+            Interlocked.Exchange(ref _lastOversizeWarningNanos, hostNanos);
+            _logger.LogWarning("a {Bytes}-byte message on {Topic} is larger than a journal record: journaled its first {Kept} bytes and counted it as MessageTooLarge ({Count} so far)",
+                message.Payload.Length, message.Topic.Length > 256 ? message.Topic[..256] + "…" : message.Topic, OversizePrefixBytes, OversizedMessages);
+        }
     }
 
     private async Task HousekeepingLoopAsync()

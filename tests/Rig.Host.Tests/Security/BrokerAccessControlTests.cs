@@ -61,6 +61,33 @@ public sealed class BrokerAccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_over_the_generated_packet_limit_never_reaches_the_bridge_and_its_sender_is_disconnected()
+    {
+        await StartBrokerAsync(tls: false);
+        var bridge = await BridgeAsync();
+        await using (var flooder = new MqttLink(_broker!.Address, Options("rigA-big"), Login("rigA")))
+        {
+            await flooder.ConnectAsync(Ct);
+            try
+            {
+                await flooder.PublishAsync("rig/v1/rigA/events", new byte[MosquittoConfig.MaxPacketBytes + 1], retain: false, Ct);
+            }
+            catch (Exception e) when (e is LinkDisconnectedException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+            {
+                // Mosquitto closes the connection on the oversized packet; whether the publish sees it first is a race.
+            }
+        }
+
+        var rigA = await ConnectAsync("rigA", Login("rigA"));
+        await rigA.PublishAsync("rig/v1/rigA/events", new byte[1000], retain: false, Ct);
+
+        // The next message the bridge sees is the 1,000-byte one: the oversized one was never forwarded.
+        var received = await ReceiveAsync(bridge, 1);
+        Assert.Equal(1000, received[0].Payload.Length);
+        Assert.False(bridge.Messages.TryRead(out _));
+    }
+
+    [Fact]
     public async Task A_rigs_credentials_cannot_publish_into_another_rigs_topics_or_send_commands_and_the_bridge_never_sees_them()
     {
         await StartBrokerAsync(tls: false);
