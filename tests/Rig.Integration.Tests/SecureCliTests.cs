@@ -34,7 +34,7 @@ public sealed class SecureCliTests
         string rigPassword = PasswordIn(rigLogin);
         string bridgePassword = PasswordIn(bridgeLogin);
         string configText = File.ReadAllText(dir.Combine("broker", "mosquitto.conf"));
-        await using var mosquitto = await MosquittoBroker.StartAsync(_ => configText, useTls: true, port, ct);
+        await using var mosquitto = await MosquittoBroker.StartAsync(_ => configText, useTls: true, port, cancellationToken: ct);
         string url = $"mqtts://127.0.0.1:{port}";
 
         // The rig logs in from a file, the bridge from the environment.
@@ -80,7 +80,7 @@ public sealed class SecureCliTests
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         var (port, configText) = await BrokerConfigAsync(dir, tls: false);
-        await using var mosquitto = await MosquittoBroker.StartAsync(_ => configText, useTls: false, port, ct);
+        await using var mosquitto = await MosquittoBroker.StartAsync(_ => configText, useTls: false, port, cancellationToken: ct);
         const string wrong = "wrong-password-0815";
 
         var run = await RigProcess.RunAsync(
@@ -99,7 +99,7 @@ public sealed class SecureCliTests
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         var (port, configText) = await BrokerConfigAsync(dir, tls: true);
-        await using var mosquitto = await MosquittoBroker.StartAsync(_ => configText, useTls: true, port, ct);
+        await using var mosquitto = await MosquittoBroker.StartAsync(_ => configText, useTls: true, port, cancellationToken: ct);
         var login = new Dictionary<string, string> { ["RIG_MQTT_CREDENTIALS"] = dir.Combine("broker", "credentials", "bridge.json") };
 
         var untrusted = await RigProcess.RunAsync(

@@ -58,7 +58,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// class's own logging and no persistence. <see cref="Address"/> is <c>mqtts://</c> when <paramref name="useTls"/>.
     /// </summary>
     /// <param name="port">The port the listener binds (a config file written for it); null: a free port, passed to <paramref name="listenerConfig"/>.</param>
-    public static async Task<MosquittoBroker> StartAsync(Func<int, string> listenerConfig, bool useTls, int? port = null, CancellationToken cancellationToken = default)
+    /// <param name="asShipped">Leaves out the harness's <c>user</c> line and logs to the console: Mosquitto then runs the way a
+    /// lab starts it from generated files (started as root, it switches to its own "mosquitto" user before reading them).</param>
+    public static async Task<MosquittoBroker> StartAsync(Func<int, string> listenerConfig, bool useTls, int? port = null, bool asShipped = false,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(listenerConfig);
         var executable = FindExecutable();
@@ -74,8 +77,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
                 "set_tcp_nodelay true",
 
                 // Started as root, mosquitto switches to the "mosquitto" user, which cannot write the log in our temp folder.
-                $"user {Environment.UserName}",
-                $"log_dest file {broker.LogPath}",
+                asShipped ? "" : $"user {Environment.UserName}",
+                asShipped ? "log_dest stderr" : $"log_dest file {broker.LogPath}",
                 "log_type error",
                 "log_type warning",
                 "log_type notice",

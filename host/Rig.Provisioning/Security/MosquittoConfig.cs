@@ -46,7 +46,10 @@ public sealed record MosquittoPlan
 }
 
 /// <summary>The files written by <see cref="MosquittoConfig.Write"/>.</summary>
-public sealed record MosquittoFiles(string Folder, string ConfigFile, string AclFile, string PasswordFile, IReadOnlyDictionary<string, string> CredentialFiles);
+/// <param name="PasswordFileAccess">Who can read the password file, in words: Mosquitto started as root reads it as the
+/// "mosquitto" user it switches to, so that user must be able to.</param>
+public sealed record MosquittoFiles(string Folder, string ConfigFile, string AclFile, string PasswordFile, IReadOnlyDictionary<string, string> CredentialFiles,
+    string PasswordFileAccess = "");
 
 /// <summary>
 /// Generates a Mosquitto 2.x configuration for a lab: anonymous clients refused; rig X may publish only
@@ -185,9 +188,47 @@ public static class MosquittoConfig
         }
 
         WriteSecret(passwd, passwordLines.ToString());
+        string access = ShareWithBroker(passwd);
         File.WriteAllText(acl, Acl(plan));
         File.WriteAllText(conf, Config(plan, acl, passwd));
-        return new MosquittoFiles(folder, conf, acl, passwd, credentialFiles);
+        return new MosquittoFiles(folder, conf, acl, passwd, credentialFiles, access);
+    }
+
+    /// <summary>The group Debian's mosquitto package creates for the user the broker switches to when started as root.</summary>
+    public const string BrokerGroup = "mosquitto";
+
+    /// <summary>
+    /// Mosquitto started as root (a system service) switches to the "mosquitto" user before it reads the password file, so
+    /// an owner-only file written by root cannot be read and the broker refuses to start. Written as root with that group
+    /// present, the file is given to the group and made group-readable (0640; it holds hashes only, never the passwords).
+    /// Otherwise it stays owner-only, which works when its owner starts Mosquitto (a broker not started as root keeps its user).
+    /// </summary>
+    private static string ShareWithBroker(string passwd)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            return $"owner-only: start Mosquitto as {Environment.UserName}, or as root after `chgrp {BrokerGroup} {passwd} && chmod 0640 {passwd}`";
+        }
+
+        if (!File.ReadLines("/etc/group").Any(line => line.StartsWith(BrokerGroup + ":", StringComparison.Ordinal)))
+        {
+            return $"owner-only (no '{BrokerGroup}' group here): Mosquitto started as root runs as its own user and must be able to read it";
+        }
+
+        using (var chgrp = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chgrp", [BrokerGroup, passwd]) { RedirectStandardError = true })
+            ?? throw new SecurityConfigException(passwd, "could not start chgrp to give the password file to the broker's group"))
+        {
+            string error = chgrp.StandardError.ReadToEnd();
+            chgrp.WaitForExit();
+            if (chgrp.ExitCode != 0)
+            {
+                throw new SecurityConfigException(passwd, $"chgrp {BrokerGroup} {passwd} failed ({chgrp.ExitCode}): {error.Trim()}");
+            }
+        }
+
+        // Narrowed first, widened to the group last: at no moment can anyone but root and the broker's group read it.
+        File.SetUnixFileMode(passwd, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        return $"root and group {BrokerGroup} (0640), so Mosquitto started as root can read it after switching to its own user";
     }
 
     private static void WriteSecret(string path, string content)

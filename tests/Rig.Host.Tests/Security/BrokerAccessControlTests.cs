@@ -61,6 +61,26 @@ public sealed class BrokerAccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_generated_files_start_Mosquitto_as_shipped_and_a_rig_logs_in()
+    {
+        // The folder stands for /etc/mosquitto/rig: traversable by the broker's own user, as /etc is (the test folder is owner-only).
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_folder.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        await StartBrokerAsync(tls: false, asShipped: true);
+        var bridge = await BridgeAsync();
+        var rigA = await ConnectAsync("rigA", Login("rigA"));
+        await rigA.PublishAsync("rig/v1/rigA/status", "online"u8.ToArray(), retain: false, Ct);
+
+        var received = await ReceiveAsync(bridge, 1);
+        Assert.Equal("rig/v1/rigA/status", received[0].Topic);
+        Assert.Contains(Environment.UserName == "root" ? "group mosquitto" : "owner-only", _files!.PasswordFileAccess, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_message_over_the_generated_packet_limit_never_reaches_the_bridge_and_its_sender_is_disconnected()
     {
         await StartBrokerAsync(tls: false);
@@ -293,13 +313,13 @@ public sealed class BrokerAccessControlTests : IAsyncLifetime
         return messages;
     }
 
-    private async Task StartBrokerAsync(bool tls)
+    private async Task StartBrokerAsync(bool tls, bool asShipped = false)
     {
         _certificates = tls ? TestCertificates.Create(_folder.Path) : null;
         var tlsFiles = _certificates is null ? null : new MosquittoTlsFiles(_certificates.CaFile, _certificates.CertFile, _certificates.KeyFile);
         var plan = new MosquittoPlan { RigIds = ["rigA", "rigB"], Tls = tlsFiles, ListenAddress = "127.0.0.1" };
         _files = MosquittoConfig.Write(Path.Combine(_folder.Path, "broker"), plan);
         _broker = await MosquittoBroker.StartAsync(
-            port => MosquittoConfig.Config(plan with { Port = port }, _files.AclFile, _files.PasswordFile), tls, cancellationToken: Ct);
+            port => MosquittoConfig.Config(plan with { Port = port }, _files.AclFile, _files.PasswordFile), tls, cancellationToken: Ct, asShipped: asShipped);
     }
 }

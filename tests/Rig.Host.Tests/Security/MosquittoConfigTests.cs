@@ -19,6 +19,19 @@ public sealed class MosquittoConfigTests
     }
 
     [Fact]
+    public void The_shipped_example_configuration_is_what_the_generator_writes()
+    {
+        string shipped = File.ReadAllText(RepositoryRoot.Combine("deploy", "mosquitto", "mosquitto.conf.example"));
+        var plan = new MosquittoPlan
+        {
+            RigIds = ["rig1", "rig2"], ListenAddress = "0.0.0.0",
+            Tls = new MosquittoTlsFiles("/etc/mosquitto/certs/ca.pem", "/etc/mosquitto/certs/server.pem", "/etc/mosquitto/certs/server.key"),
+        };
+
+        Assert.Equal(MosquittoConfig.Config(plan, "/etc/mosquitto/rig/acl", "/etc/mosquitto/rig/passwd"), shipped);
+    }
+
+    [Fact]
     public void The_acl_gives_each_rigs_renderer_its_own_vr_topics_and_gimbls_side_and_the_bridge_the_other_side()
     {
         string acl = MosquittoConfig.Acl(new MosquittoPlan { RigIds = ["rig1"], GimblTreadmill = "Wheel" });
@@ -70,7 +83,7 @@ public sealed class MosquittoConfigTests
     }
 
     [Fact]
-    public void Generated_login_files_are_readable_by_their_owner_only_and_passwords_differ()
+    public void Generated_login_files_are_readable_by_their_owner_only_the_hashes_by_the_broker_too_and_passwords_differ()
     {
         using var dir = new TempDirectory();
         var files = MosquittoConfig.Write(dir.Combine("b"), new MosquittoPlan { RigIds = ["rig1", "rig2"] });
@@ -83,7 +96,9 @@ public sealed class MosquittoConfigTests
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
             }
 
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files.PasswordFile));
+            // The password file (hashes only) is also readable by the broker's group when written as root, for Mosquitto run as a service.
+            var passwd = UnixFileMode.UserRead | UnixFileMode.UserWrite | (files.PasswordFileAccess.Contains("group mosquitto", StringComparison.Ordinal) ? UnixFileMode.GroupRead : 0);
+            Assert.Equal(passwd, File.GetUnixFileMode(files.PasswordFile));
         }
 
         var rig1 = CredentialsFile.Read(files.CredentialFiles["rig1"]);

@@ -65,6 +65,7 @@ internal static class BrokerConfigCommand
             var files = MosquittoConfig.Write(output, plan);
             await Console.Out.WriteLineAsync($"mosquitto configuration in {files.Folder}:");
             await Console.Out.WriteLineAsync($"  start the broker:  mosquitto -c {files.ConfigFile}");
+            await Console.Out.WriteLineAsync($"  password file (hashes only): readable by {files.PasswordFileAccess}");
             await Console.Out.WriteLineAsync($"  accounts ({files.CredentialFiles.Count}), one login file each (owner-only; give each to its rig, its renderer or the bridge, --credentials):");
             foreach (var (user, file) in files.CredentialFiles)
             {
