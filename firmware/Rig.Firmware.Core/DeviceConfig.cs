@@ -70,9 +70,10 @@ namespace Rig.Firmware
         /// Event kinds that close their batch at once instead of waiting for <see cref="MaxBatchAgeMicros"/>: bit k set for
         /// <see cref="Rig.Protocol.EventKind"/> k, and only for records with a value above 0 (a lick onset, not its offset).
         /// For events the host must act on promptly; the measured trade-off is in docs/performance.md ("Device event to
-        /// engine decision"). <see cref="PromptKindsNone"/> (the default) keeps age-only batching.
+        /// engine decision"): lick onsets by default (median 12.6 → 3.5 ms on a quiet LAN for 7 % more bytes per event);
+        /// <see cref="PromptKindsNone"/> keeps age-only batching.
         /// </summary>
-        public uint PromptKindsMask = PromptKindsNone;
+        public uint PromptKindsMask = PromptKindsLicks;
 
         /// <summary>No kind closes a batch early.</summary>
         public const uint PromptKindsNone = 0;

@@ -15,7 +15,8 @@ public sealed class RigDeviceEventTests
     [Fact]
     public void Captured_lick_frame_and_encoder_edges_come_out_as_decoded_records_with_consecutive_sequence_numbers()
     {
-        var h = new DeviceHarness();
+        // Age-only batching, so everything lands in one batch (lick onsets close theirs at once by default).
+        var h = new DeviceHarness(c => c.PromptKindsMask = DeviceConfig.PromptKindsNone);
         h.Device.Start(0);
         h.Device.Poll(0);
         h.Capture.Push(1_000, CaptureLine.Lick, 0, 1);
@@ -226,7 +227,7 @@ public sealed class RigDeviceEventTests
     }
 
     [Fact]
-    public void A_lick_onset_closes_its_batch_at_once_when_licks_are_prompt_and_an_offset_does_not()
+    public void A_lick_onset_closes_its_batch_at_once_by_default_and_an_offset_does_not()
     {
         var h = new DeviceHarness(c =>
         {
@@ -256,7 +257,11 @@ public sealed class RigDeviceEventTests
     [Fact]
     public void Without_prompt_kinds_a_lick_onset_waits_for_the_batch_age()
     {
-        var h = new DeviceHarness(c => c.MaxBatchAgeMicros = 20_000);
+        var h = new DeviceHarness(c =>
+        {
+            c.MaxBatchAgeMicros = 20_000;
+            c.PromptKindsMask = DeviceConfig.PromptKindsNone;
+        });
         h.Device.Start(0);
         h.Device.Poll(0);
         h.Capture.Push(2_000, CaptureLine.Lick, 0, 1);
