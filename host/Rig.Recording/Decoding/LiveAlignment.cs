@@ -61,6 +61,13 @@ public sealed class LiveAlignment
     /// </summary>
     public const ulong EdgeOrderSlackMicros = 1_000_000;
 
+    /// <summary>
+    /// Events held for late batches, all boots together, beyond which the oldest held batch goes on without waiting (counted as
+    /// waited out): a real link holds a second or two of events (a resend); a forged flood of batches past a hole cannot grow
+    /// the bridge's memory without end.
+    /// </summary>
+    public const long MaxHeldEvents = 1_000_000;
+
     private readonly Func<uint, ClockMap?> _clocks;
     private readonly Func<uint, uint, bool> _arrivedBefore;
     private readonly IAlignedEventSink? _sink;
@@ -69,6 +76,7 @@ public sealed class LiveAlignment
     private long _aligned;
     private long _settled;
     private long _waitedOut;
+    private long _heldEvents;
 
     public LiveAlignment(Func<uint, ClockMap?> clocks, Func<uint, uint, bool> arrivedBefore, IAlignedEventSink? sink)
     {
@@ -99,6 +107,7 @@ public sealed class LiveAlignment
 
         lane.Held[batchSeq] = new HeldBatch(firstEventSeq, records.ToArray(), receivedNanos);
         lane.HeldEvents += records.Length;
+        _heldEvents += records.Length;
     }
 
     /// <summary>Releases, places and settles what can be, as of journal host time <paramref name="nowNanos"/> (the latest record's).</summary>
@@ -109,7 +118,7 @@ public sealed class LiveAlignment
             while (lane.Held.Count > 0)
             {
                 var (seq, batch) = First(lane.Held);
-                bool waitedOut = nowNanos - batch.ReceivedNanos > MaxWaitNanos;
+                bool waitedOut = nowNanos - batch.ReceivedNanos > MaxWaitNanos || _heldEvents > MaxHeldEvents;
                 if (!lane.Finished && !waitedOut && !_arrivedBefore(lane.BootId, seq))
                 {
                     break;
@@ -122,6 +131,7 @@ public sealed class LiveAlignment
 
                 lane.Held.Remove(seq);
                 lane.HeldEvents -= batch.Records.Length;
+                _heldEvents -= batch.Records.Length;
                 Release(lane, batch.FirstEventSeq, batch.Records, batch.ReceivedNanos);
             }
 

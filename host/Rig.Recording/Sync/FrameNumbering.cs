@@ -21,6 +21,13 @@ public sealed record FrameTimelineOptions
     /// second at 30 Hz) before any is numbered, so a missed or extra edge among them is found like any later one.
     /// </summary>
     public int PeriodIntervals { get; init; } = 16;
+
+    /// <summary>
+    /// The period assumed for a lone first edge (no interval yet, no earlier acquisition), µs: a gap of
+    /// <see cref="RestartGapPeriods"/> of these after it ends it. No imaging frame clock is slower than 1 Hz; without it, a
+    /// stray edge on an idle line would keep every later event waiting for its frame until the session ends.
+    /// </summary>
+    public double LongestPeriodMicros { get; init; } = 1_000_000;
 }
 
 /// <summary>One continuous acquisition: frames first to first + count - 1 of the session, at a steady period.</summary>
@@ -240,7 +247,7 @@ public sealed class FrameNumbering
 
     private Acquisition? Running() => _acquisitions.Count > 0 && !_acquisitions[^1].Closed && _pending.Count == 0 ? _acquisitions[^1] : null;
 
-    // The period a gap after the waiting edges is judged by: theirs so far, else the previous acquisition's; null when neither.
+    // The period a gap after the waiting edges is judged by: theirs so far, else the previous acquisition's, else the longest.
     private double? PendingStopPeriod()
     {
         if (_pending.Count >= 2)
@@ -248,7 +255,7 @@ public sealed class FrameNumbering
             return MedianInterval(_pending, _pending.Count - 1);
         }
 
-        return double.IsNaN(_previousPeriod) ? null : _previousPeriod;
+        return double.IsNaN(_previousPeriod) ? _options.LongestPeriodMicros : _previousPeriod;
     }
 
     // Numbers the waiting edges: their period from their first intervals, then each edge in turn. A stop among them ends an

@@ -136,6 +136,19 @@ public sealed class LiveAlignmentTests
         Assert.All(decidedAt, d => Assert.Equal(whole.Locate(d.Time), d.Position));
     }
 
+    [Fact]
+    public void A_stray_edge_on_an_idle_frame_clock_line_ends_its_own_acquisition_once_the_stream_is_five_seconds_past_it()
+    {
+        var frames = new FrameNumbering();
+        frames.AddEdge(2_000_000);
+        frames.Advance(6_000_000);
+        Assert.Equal(2_000_000UL, frames.DecidedBeforeMicros);
+        frames.Advance(7_000_000);
+        Assert.Equal(7_000_000UL, frames.DecidedBeforeMicros);
+        Assert.Null(frames.Locate(2_500_000));
+        Assert.Equal(1, frames.Frames);
+    }
+
     private static long? Whole(double? nanos) => nanos is { } n ? long.Parse(n.ToString("0", C), NumberStyles.Integer, C) : null;
 
     private static double? Rounded(double? value, string format) => value is { } v ? double.Parse(v.ToString(format, C), NumberStyles.Float, C) : null;
