@@ -54,6 +54,7 @@ public sealed class ClockMap
     private readonly double _sliceMicros;
     private readonly double _lateMicros;
     private readonly List<ClockDiscontinuity> _breaks = [];
+    private readonly HashSet<long> _finalSlices = [];
     private SyncExchange? _jumpCandidate;
     private bool _sorted = true;
 
@@ -150,6 +151,12 @@ public sealed class ClockMap
             return false;
         }
 
+        // A whole slice once final stays final (a later break lies beyond its window, so it never becomes split).
+        if (_finalSlices.Contains(Slice(deviceMicros)))
+        {
+            return true;
+        }
+
         var w = WindowAt(deviceMicros);
         if (w.To >= NewestDeviceMicros - _lateMicros)
         {
@@ -157,8 +164,13 @@ public sealed class ClockMap
         }
 
         EnsureSorted();
-        int count = UpperBound(w.To) - LowerBound(w.From);
-        return count >= _options.MinimumExchanges * 4;
+        bool final = UpperBound(w.To) - LowerBound(w.From) >= _options.MinimumExchanges * 4;
+        if (final && !w.Split)
+        {
+            _finalSlices.Add(w.Slice);
+        }
+
+        return final;
     }
 
     // The slice of a device time, whether a break splits it, and the span of exchanges its fit selects from.
