@@ -115,6 +115,12 @@ public sealed class LiveAlignment
     {
         foreach (var lane in _order)
         {
+            if (lane.Held.Count == 0 && lane.Framing.Count == 0 && lane.Settling.Count == 0)
+            {
+                // A boot with nothing waiting (an old boot after a reboot): no work per record.
+                continue;
+            }
+
             while (lane.Held.Count > 0)
             {
                 var (seq, batch) = First(lane.Held);
