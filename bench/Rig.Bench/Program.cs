@@ -14,6 +14,11 @@ if (args.Length > 0 && args[0] == "perf")
     return Rig.Bench.Perf.PerfCommand.Run(args[1..]); // `-- perf [--quick]`: the table of docs/performance.md
 }
 
+if (args.Length > 0 && args[0] == "live-align")
+{
+    return LiveAlignBench.Run(args[1..]); // `-- live-align [--minutes M] [--world quiet-lan,busy-wifi]`: live alignment latency (docs/sync.md)
+}
+
 if (args.Length > 0 && args[0] == "vr-match")
 {
     return VrMatchBench.Run(args[1..]); // `-- vr-match [minutes]`: the live photodiode matcher's throughput (docs/sync.md)
@@ -41,7 +46,7 @@ if (args.Length > 0 && args[0] == "renderer")
 
 if (args.Length == 0 || args[0] != "sync")
 {
-    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick] | Rig.Bench vr-match [minutes] | Rig.Bench vr-frames [rates ...] | Rig.Bench vr-loop [--minutes M] [--speed S] [--seed N] [--world NAME] [--keep] | Rig.Bench renderer [--seconds S] [--size WxH] [--screens N] | Rig.Bench decision-latency [--minutes M] [--speed S] [--seed N] [--worlds a,b]");
+    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick] [--only SECTIONS] [--min-threads N] | Rig.Bench vr-match [minutes] | Rig.Bench live-align [--minutes 5] [--speed 20] [--seed 1] [--world quiet-lan,busy-wifi] | Rig.Bench vr-frames [rates ...] | Rig.Bench vr-loop [--minutes M] [--speed S] [--seed N] [--world NAME] [--keep] | Rig.Bench renderer [--seconds S] [--size WxH] [--screens N] | Rig.Bench decision-latency [--minutes M] [--speed S] [--seed N] [--worlds a,b]");
     return 2;
 }
 

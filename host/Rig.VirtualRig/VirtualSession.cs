@@ -117,7 +117,7 @@ public static class VirtualSession
     public static async Task<VirtualSessionResult> RecordAsync(ILinkFactory deviceLinks, ILinkFactory bridgeLinks,
         VirtualRigOptions rigOptions, BridgeOptions bridgeOptions, string folder, TimeSpan duration, SessionStartInfo info,
         TimeProvider time, ILogger logger, Action<VirtualRigProgress, SessionCounts>? progress, CancellationToken cancellationToken,
-        VirtualTask? task = null, Action<LockstepTaskDriver>? taskStarted = null)
+        VirtualTask? task = null, Action<LockstepTaskDriver>? taskStarted = null, IEventSink? sink = null)
     {
         if (time is VirtualHostTime host)
         {
@@ -147,7 +147,7 @@ public static class VirtualSession
             {
                 recorder = await SessionRecorder.StartAsync(new RecorderSettings(bridgeLink, rigOptions.RigId, folder)
                 {
-                    Info = info, Options = bridgeOptions, Time = time, Logger = logger,
+                    Info = info, Options = bridgeOptions, Time = time, Logger = logger, Sink = sink,
                 }, cancellationToken);
                 ping = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
 

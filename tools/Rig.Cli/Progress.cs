@@ -52,6 +52,12 @@ internal sealed class ProgressLine
         if (recorded is not null)
         {
             line += $" | recorded {recorded.EventsTotal.ToString("N0", c)} events, licks {recorded.Licks.ToString("N0", c)}, missing batches {recorded.MissingBatches}";
+            if (recorded.Alignment is { } a)
+            {
+                // The live alignment (docs/sync.md): events with a frame and host time, how many are final, and what still waits.
+                long waiting = a.WaitingForBatches + a.WaitingForFrame;
+                line += $" | aligned {a.Aligned.ToString("N0", c)} (settled {a.Settled.ToString("N0", c)}, waiting {waiting.ToString("N0", c)}), frames {a.Frames.ToString("N0", c)}";
+            }
         }
 
         return line;

@@ -43,6 +43,12 @@ internal static class SummaryPrinter
             rows.Add(("command round trip", $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms"));
         }
 
+        if (counts.Alignment is { } a)
+        {
+            rows.Add(("aligned live", $"{a.Aligned.ToString(c)} events, {a.Settled.ToString(c)} settled, {a.Frames.ToString(c)} imaging frames" +
+                (a.LateFrameEdges + a.BatchesWaitedOut > 0 ? $", late frame edges {a.LateFrameEdges.ToString(c)}, batches waited out {a.BatchesWaitedOut.ToString(c)}" : "")));
+        }
+
         if (counts.Vr is { } vr)
         {
             AddVr(rows, vr);

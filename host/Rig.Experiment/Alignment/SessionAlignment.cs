@@ -104,7 +104,8 @@ public sealed record AlignmentTables(IEnumerable<AlignedEventRow> Events, IReadO
 /// <summary>
 /// Builds the alignment tables from the events of the replay pass: every event with its host time and imaging frame, and
 /// one row per imaging frame with the behaviour latched in it. Frames and events share the device clock, so frame
-/// assignment needs no clock map; host times come from the boot's clock map, read once the pass is over.
+/// assignment needs no clock map; the frames are the ones the decoder's live alignment numbered, and host times come from
+/// the boot's clock map, read once the pass is over: the values the live alignment settles on (docs/sync.md).
 /// </summary>
 public sealed class SessionAlignment : IEventSink, IVrFrameSink
 {
@@ -149,6 +150,7 @@ public sealed class SessionAlignment : IEventSink, IVrFrameSink
     private AlignmentTables Prepare(SessionDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(decoder);
+        decoder.FinishAlignment();
         var (vrRows, screen, vrSummary) = _vr.Build(decoder);
         var boots = new List<(uint Boot, List<(ulong Seq, EventRecord Record)> Events, ClockMap? Clock, FrameTimeline Timeline)>();
         var frames = new List<FrameRow>();
@@ -158,7 +160,9 @@ public sealed class SessionAlignment : IEventSink, IVrFrameSink
         {
             list.Sort((a, b) => a.Record.DeviceMicros.CompareTo(b.Record.DeviceMicros));
             var clock = decoder.ClockOf(boot);
-            var timeline = FrameTimeline.Build(list.Where(e => e.Record.Kind == EventKind.Frame && e.Record.Channel == 0).Select(e => e.Record.DeviceMicros));
+            // The frames as the live alignment numbered them, edge by edge in the device's order: the same numbers live and here.
+            var numbering = decoder.Alignment.FramesOf(boot);
+            var timeline = numbering is null ? FrameTimeline.Build([]) : new FrameTimeline(numbering);
             acquisitions += timeline.Acquisitions.Count;
             inferred += timeline.InferredEdges;
             dropped += timeline.DroppedEdges;

@@ -95,4 +95,7 @@ public sealed record SessionCounts
 
     /// <summary>VR frames (renderer and Gimbl) and the photodiode's verdict on each; null when the session saw none and no photodiode edge.</summary>
     public VrFrameCounts? Vr { get; init; }
+
+    /// <summary>The live alignment: events placed on the host clock and among the imaging frames, settled, and waiting (docs/sync.md).</summary>
+    public LiveAlignmentCounts? Alignment { get; init; }
 }

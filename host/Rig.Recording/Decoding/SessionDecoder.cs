@@ -47,6 +47,7 @@ public sealed class SessionDecoder
     private readonly IEventSink? _sink;
     private readonly RewardVolumes _rewards;
     private readonly VrFrameBook _vr;
+    private readonly LiveAlignment _alignment;
     private readonly EventRecord[] _records = new EventRecord[WireLimits.MaxRecordsPerBatch];
     private readonly long[] _lastValueByTag = new long[256];
     private readonly ByteReader _reader = new([], 0, 0);
@@ -81,7 +82,12 @@ public sealed class SessionDecoder
         _rewards = rewards ?? RewardVolumes.For(null);
         // A sink that also takes VR frames (a derivation's table builder) receives each frame once it is decided.
         _vr = new VrFrameBook(ClockOf, sink as IVrFrameSink, BatchesArrivedBefore);
+        // A sink that also takes aligned events (a live display, a test) receives each as it is placed and as it settles.
+        _alignment = new LiveAlignment(ClockOf, BatchesArrivedBefore, sink as IAlignedEventSink);
     }
+
+    /// <summary>Every event's host time and imaging frame as the records arrive (docs/sync.md, "Live alignment").</summary>
+    public LiveAlignment Alignment => _alignment;
 
     /// <summary>Boot ids in the order they were first seen.</summary>
     public IReadOnlyList<uint> BootIds => _bootOrder;
@@ -116,6 +122,7 @@ public sealed class SessionDecoder
                 {
                     // The recorder's last record: frames and flips still waiting are decided now, live and replayed alike.
                     _vr.Finish(record.HostNanos);
+                    _alignment.Finish(record.HostNanos);
                 }
 
                 break;
@@ -128,6 +135,8 @@ public sealed class SessionDecoder
         {
             _vr.Pump(record.HostNanos);
         }
+
+        _alignment.Pump(record.HostNanos);
     }
 
     /// <summary>The recorder's session_stop marker, byte for byte (Bridge/JournalMarkers).</summary>
@@ -138,6 +147,9 @@ public sealed class SessionDecoder
     /// the sink as for a closed session. Counts change only for such a session.
     /// </summary>
     public void FinishVrFrames() => _vr.Finish(_lastHostNanos);
+
+    /// <summary>Settles every event still waiting in the live alignment (a session that never closed has no session_stop marker to do it).</summary>
+    public void FinishAlignment() => _alignment.Finish(_lastHostNanos);
 
     /// <summary>
     /// Batches not received: holes between the lowest and highest batch number of each boot, and batches the
@@ -308,6 +320,7 @@ public sealed class SessionDecoder
             LastStatus = LastStatus is { } st ? StatusSummary.From(st) : null,
             Rewards = _rewards.Summarize(),
             Vr = _vr.Active ? _vr.Summarize() : null,
+            Alignment = _alignment.Summarize(),
         };
     }
 
@@ -449,6 +462,7 @@ public sealed class SessionDecoder
         }
 
         _sink?.OnEvents(header.BootId, header.FirstEventSeq, _records.AsSpan(0, header.RecordCount), hostNanos);
+        _alignment.OnBatch(header.BootId, header.BatchSeq, header.FirstEventSeq, _records.AsSpan(0, header.RecordCount), hostNanos);
     }
 
     private void OnSyncReply(SyncReply reply, long hostNanos)

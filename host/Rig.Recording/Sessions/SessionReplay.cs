@@ -110,8 +110,16 @@ public sealed class SessionReplay
         return new SessionReplay(folder, decoder, result);
     }
 
-    private sealed class FanOut(IReadOnlyList<IEventSink> sinks) : IEventSink, IVrFrameSink
+    private sealed class FanOut(IReadOnlyList<IEventSink> sinks) : IEventSink, IVrFrameSink, IAlignedEventSink
     {
+        public void OnAligned(in AlignedEvent aligned)
+        {
+            foreach (var sink in sinks)
+            {
+                (sink as IAlignedEventSink)?.OnAligned(aligned);
+            }
+        }
+
         public void OnVrFrame(VrFrameOutcome frame)
         {
             foreach (var sink in sinks)

@@ -23,6 +23,13 @@ public sealed record ClockMapOptions
     /// slept: its monotonic clock stops while the device's runs on). Far above any network delay.
     /// </summary>
     public TimeSpan JumpThreshold { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// An exchange whose device time lies further than this before the newest one is refused as late (counted in
+    /// <see cref="ClockMap.Rejected"/>). Replies come in the order the device made them, so none is in practice; refusing
+    /// them is what lets <see cref="ClockMap.IsFinalAt"/> promise that a fit it called final never changes.
+    /// </summary>
+    public TimeSpan LateExchangeLimit { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>A break in the host-device relation: fits never cross it.</summary>
@@ -45,7 +52,9 @@ public sealed class ClockMap
     private readonly Dictionary<long, ClockFit?> _fits = [];
     private readonly double _windowMicros;
     private readonly double _sliceMicros;
+    private readonly double _lateMicros;
     private readonly List<ClockDiscontinuity> _breaks = [];
+    private readonly HashSet<long> _finalSlices = [];
     private SyncExchange? _jumpCandidate;
     private bool _sorted = true;
 
@@ -55,6 +64,7 @@ public sealed class ClockMap
         _options = options ?? new ClockMapOptions();
         _windowMicros = _options.Window.TotalMilliseconds * 1000;
         _sliceMicros = _windowMicros / 8;
+        _lateMicros = _options.LateExchangeLimit.TotalMilliseconds * 1000;
     }
 
     public uint BootId { get; }
@@ -74,7 +84,7 @@ public sealed class ClockMap
     /// <summary>Device time of the newest exchange, µs (0 before the first).</summary>
     public double NewestDeviceMicros { get; private set; }
 
-    /// <summary>Exchanges refused as implausible (negative network time, replies before requests).</summary>
+    /// <summary>Exchanges refused as implausible (negative network time, replies before requests) or late (<see cref="ClockMapOptions.LateExchangeLimit"/>).</summary>
     public int Rejected { get; private set; }
 
     /// <summary>Host clock discontinuities found so far (a host that slept), in device time order.</summary>
@@ -82,7 +92,7 @@ public sealed class ClockMap
 
     public void Add(SyncExchange exchange)
     {
-        if (!exchange.IsPlausible)
+        if (!exchange.IsPlausible || (_exchanges.Count > 0 && exchange.DeviceMidMicros < NewestDeviceMicros - _lateMicros))
         {
             Rejected++;
             return;
@@ -111,25 +121,67 @@ public sealed class ClockMap
     public ClockFit? FitAt(double deviceMicros)
     {
         // A slice that contains a break is fitted per side; those fits are not cached by slice.
-        var (segmentStart, segmentEnd) = Segment(deviceMicros);
-        long slice = Slice(deviceMicros);
-        bool split = segmentStart > slice * _sliceMicros || segmentEnd < (slice + 1) * _sliceMicros;
-        if (!split && _fits.TryGetValue(slice, out var cached))
+        var w = WindowAt(deviceMicros);
+        if (!w.Split && _fits.TryGetValue(w.Slice, out var cached))
         {
             return cached;
         }
 
         EnsureSorted();
-        double centre = split ? deviceMicros : (slice + 0.5) * _sliceMicros;
-        var window = Select(Math.Max(segmentStart, centre - (_windowMicros / 2)), Math.Min(segmentEnd, centre + (_windowMicros / 2)),
-            segmentStart, segmentEnd);
+        var window = Select(w.From, w.To, w.SegmentStart, w.SegmentEnd);
         var fit = ClockFit.Fit(window, _options.KeepFraction, _options.MinimumExchanges);
-        if (!split)
+        if (!w.Split)
         {
-            _fits[slice] = fit;
+            _fits[w.Slice] = fit;
         }
 
         return fit;
+    }
+
+    /// <summary>
+    /// Whether the fit at <paramref name="deviceMicros"/> is final: no exchange still to come can change it, so the host time
+    /// mapped there now is the one a pass over the whole session maps. True when the newest exchange lies more than
+    /// <see cref="ClockMapOptions.LateExchangeLimit"/> past the fit's window (later exchanges are then all beyond the window,
+    /// and so is any break they reveal) and the window holds enough exchanges not to be widened towards the newer data.
+    /// </summary>
+    public bool IsFinalAt(double deviceMicros)
+    {
+        if (_exchanges.Count == 0)
+        {
+            return false;
+        }
+
+        // A whole slice once final stays final (a later break lies beyond its window, so it never becomes split).
+        if (_finalSlices.Contains(Slice(deviceMicros)))
+        {
+            return true;
+        }
+
+        var w = WindowAt(deviceMicros);
+        if (w.To >= NewestDeviceMicros - _lateMicros)
+        {
+            return false;
+        }
+
+        EnsureSorted();
+        bool final = UpperBound(w.To) - LowerBound(w.From) >= _options.MinimumExchanges * 4;
+        if (final && !w.Split)
+        {
+            _finalSlices.Add(w.Slice);
+        }
+
+        return final;
+    }
+
+    // The slice of a device time, whether a break splits it, and the span of exchanges its fit selects from.
+    private (long Slice, bool Split, double From, double To, double SegmentStart, double SegmentEnd) WindowAt(double deviceMicros)
+    {
+        var (segmentStart, segmentEnd) = Segment(deviceMicros);
+        long slice = Slice(deviceMicros);
+        bool split = segmentStart > slice * _sliceMicros || segmentEnd < (slice + 1) * _sliceMicros;
+        double centre = split ? deviceMicros : (slice + 0.5) * _sliceMicros;
+        return (slice, split, Math.Max(segmentStart, centre - (_windowMicros / 2)), Math.Min(segmentEnd, centre + (_windowMicros / 2)),
+            segmentStart, segmentEnd);
     }
 
     /// <summary>Maps a device time to host time with its uncertainty; null before enough exchanges.</summary>
@@ -244,6 +296,27 @@ public sealed class ClockMap
         {
             int mid = (lo + hi) / 2;
             if (_exchanges[mid].DeviceMidMicros < micros)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    // Index of the first exchange after micros.
+    private int UpperBound(double micros)
+    {
+        int lo = 0;
+        int hi = _exchanges.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (_exchanges[mid].DeviceMidMicros <= micros)
             {
                 lo = mid + 1;
             }
