@@ -76,8 +76,10 @@ internal sealed class RigStream
 /// <summary>
 /// What a live bridge does with each decoded event beyond counting it: maps its device time to host time through the
 /// boot's clock map, and places it in an imaging frame (the latest frame-clock edge and the measured frame period). The
-/// live bridge has no such stage yet (alignment is done offline by SessionAlignment from the journal); this sink stands
-/// in for it so the ingest figure includes the per-event work it will cost. Thread-safe counters, for the bench to watch.
+/// recorder's decoder has its own live stage for this (LiveAlignment, docs/sync.md), which runs on every batch here too;
+/// but the bench's raw devices answer no clock exchanges, so that stage has no clock map to place host times with. This
+/// sink maps with the stream's known map instead, so the figures include a mapping per event. Thread-safe counters, for
+/// the bench to watch.
 /// </summary>
 internal sealed class AligningSink(ClockMap map) : IEventSink
 {
