@@ -55,6 +55,9 @@ public sealed class VirtualRig : IAsyncDisposable
 
     public uint BootId => _device.BootId;
 
+    /// <summary>Batches the device holds that no bridge has acknowledged (read after a run: the device loop is single-threaded).</summary>
+    public int UnacknowledgedBatches => _device.UnacknowledgedBatches;
+
     /// <summary>The simulated mouse (its lick drive can be attached, for a mouse that learns).</summary>
     public MouseModel Mouse => _mouse;
 

@@ -206,6 +206,32 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Decoding_a_session_that_was_never_closed_says_so_and_exits_7_and_the_closed_one_exits_0()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        string vector = RepositoryRoot.Combine("tests", "vectors", "sessions", "plain");
+        string folder = dir.Combine("crashed");
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(vector, "session.json"), Path.Combine(folder, "session.json"));
+        await using (var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(vector, "journal.rigj.gz")), System.IO.Compression.CompressionMode.Decompress))
+        await using (var journal = File.Create(Path.Combine(folder, "journal.rigj")))
+        {
+            await gz.CopyToAsync(journal, ct);
+        }
+
+        // No summary.json: what a killed recorder leaves.
+        var crashed = await RigProcess.RunAsync(["decode", folder], Timeout, cancellationToken: ct);
+        Assert.True(crashed.ExitCode == 7, $"exit {crashed.ExitCode}\n{crashed.Stderr}");
+        Assert.Contains("never closed", crashed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("closed", crashed.Stdout, StringComparison.Ordinal);
+
+        File.Copy(Path.Combine(vector, "summary.json"), Path.Combine(folder, "summary.json"));
+        var closed = await RigProcess.RunAsync(["decode", folder], Timeout, cancellationToken: ct);
+        Assert.True(closed.ExitCode == 0, $"exit {closed.ExitCode}\n{closed.Stderr}");
+    }
+
+    [Fact]
     public async Task A_virtual_rig_and_a_bridge_in_separate_processes_record_a_complete_session_through_mosquitto()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -227,8 +253,10 @@ public sealed class CliTests
         Assert.Equal(0, recorded.GetProperty("unexplained_missing_events").GetInt64());
         Assert.True(recorded.GetProperty("events_by_kind").GetProperty("frame").GetInt64() > 50, run.Stdout);
 
+        // The bridge's session ended before the rig was stopped: what it sent since was never acknowledged, and it says so.
         await sim.InterruptAsync();
-        Assert.Equal(0, await sim.WaitAsync(TimeSpan.FromSeconds(30), ct));
+        Assert.Equal(7, await sim.WaitAsync(TimeSpan.FromSeconds(30), ct));
+        Assert.Contains("no bridge acknowledged", sim.Stderr, StringComparison.Ordinal);
         var decode = await RigProcess.RunAsync(["decode", dir.Combine("s")], Timeout, cancellationToken: ct);
         Assert.True(decode.ExitCode == 0, decode.Stderr + decode.Stdout);
     }

@@ -35,7 +35,8 @@ public static class ExitCodes
     /// <summary>The rig did not announce itself on the broker in time.</summary>
     public const int DeviceNotFound = 6;
 
-    /// <summary>The session was recorded but is incomplete: events or batches are missing that the device did not account for.</summary>
+    /// <summary>The session was recorded but is incomplete: events or batches are missing that the device did not account for
+    /// (`rig decode`: or the session was never closed).</summary>
     public const int SessionIncomplete = 7;
 
     /// <summary>A session folder or journal could not be read.</summary>

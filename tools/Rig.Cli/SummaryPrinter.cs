@@ -46,7 +46,8 @@ internal static class SummaryPrinter
         if (counts.Alignment is { } a)
         {
             rows.Add(("aligned live", $"{a.Aligned.ToString(c)} events, {a.Settled.ToString(c)} settled, {a.Frames.ToString(c)} imaging frames" +
-                (a.LateFrameEdges + a.BatchesWaitedOut > 0 ? $", late frame edges {a.LateFrameEdges.ToString(c)}, batches waited out {a.BatchesWaitedOut.ToString(c)}" : "")));
+                (a.LateFrameEdges + a.BatchesWaitedOut > 0 ? $", late frame edges {a.LateFrameEdges.ToString(c)}, batches waited out {a.BatchesWaitedOut.ToString(c)}" : "")
+                + (a.SettledEarly > 0 ? $", settled before their fit was final {a.SettledEarly.ToString(c)}" : "")));
         }
 
         if (counts.Vr is { } vr)

@@ -87,8 +87,9 @@ public sealed class BridgeService(BridgeRunSettings settings, BridgeOptions opti
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             // Handed to the command (exit code and message) rather than crashing the host.
+            // The command prints it once with its exit code; an error-level log line here printed it a second time.
             state.Failure = e;
-            logger.LogError("bridge failed: {Message}", e.Message);
+            logger.LogDebug("bridge failed: {Message}", e.Message);
             lifetime.StopApplication();
         }
         finally

@@ -40,8 +40,11 @@ public interface IAlignedEventSink
 /// <param name="Frames">Imaging frames numbered, inferred ones included.</param>
 /// <param name="LateFrameEdges">Frame edges that arrived after the numbering had passed their time: counted, not numbered.</param>
 /// <param name="BatchesWaitedOut">Batches released without an earlier one after waiting <see cref="LiveAlignment.MaxWaitNanos"/>.</param>
+/// <param name="SettledEarly">Events settled with a fit that was not final yet, because more than
+/// <see cref="LiveAlignment.MaxSettlingEvents"/> waited (no clock exchanges for minutes, or a virtual rig far faster than real
+/// time): their live host time may differ from aligned_events.csv by the map's provisional error.</param>
 public sealed record LiveAlignmentCounts(long Aligned, long Settled, long WaitingForBatches, long WaitingForFrame, long WaitingToSettle,
-    long Frames, long LateFrameEdges, long BatchesWaitedOut);
+    long Frames, long LateFrameEdges, long BatchesWaitedOut, long SettledEarly = 0);
 
 /// <summary>
 /// Places every event on the host clock and among the imaging frames as the journal's records are decoded, live in the bridge and in
@@ -68,6 +71,14 @@ public sealed class LiveAlignment
     /// </summary>
     public const long MaxHeldEvents = 1_000_000;
 
+    /// <summary>
+    /// Events of one boot waiting for a final fit, beyond which the oldest settle with the fit as it is (counted as settled
+    /// early). A fit is final about a minute after an event (docs/sync.md), 60,000–160,000 events at 1–2.7 kHz; without
+    /// exchanges, or with a virtual rig racing ahead of the host's exchange timer, nothing would ever be final and the queue
+    /// (about 80 bytes an event) grew with the session: 100 MiB over 20 virtual minutes (LongRunTests).
+    /// </summary>
+    public const int MaxSettlingEvents = 200_000;
+
     private readonly Func<uint, ClockMap?> _clocks;
     private readonly Func<uint, uint, bool> _arrivedBefore;
     private readonly IAlignedEventSink? _sink;
@@ -76,6 +87,7 @@ public sealed class LiveAlignment
     private long _aligned;
     private long _settled;
     private long _waitedOut;
+    private long _settledEarly;
     private long _heldEvents;
 
     public LiveAlignment(Func<uint, ClockMap?> clocks, Func<uint, uint, bool> arrivedBefore, IAlignedEventSink? sink)
@@ -175,7 +187,7 @@ public sealed class LiveAlignment
             late += lane.Frames.LateEdges;
         }
 
-        return new LiveAlignmentCounts(_aligned, _settled, held, framing, settling, frames, late, _waitedOut);
+        return new LiveAlignmentCounts(_aligned, _settled, held, framing, settling, frames, late, _waitedOut, _settledEarly);
     }
 
     private static (uint Seq, HeldBatch Batch) First(SortedDictionary<uint, HeldBatch> held)
@@ -242,15 +254,31 @@ public sealed class LiveAlignment
     private void Settle(Lane lane, long nowNanos)
     {
         var clock = _clocks(lane.BootId);
-        if (lane.Settling.Count == 0 || (clock is null && !lane.Finished))
+        if (lane.Settling.Count == 0 || (clock is null && !lane.Finished && lane.Settling.Count <= MaxSettlingEvents))
         {
             return;
         }
 
-        while (lane.Settling.Count > 0 && (lane.Finished || clock!.IsFinalAt(lane.Settling.Peek().Record.DeviceMicros)))
+        while (lane.Settling.Count > 0)
         {
+            bool early = false;
+            if (!lane.Finished && (clock is null || !clock.IsFinalAt(lane.Settling.Peek().Record.DeviceMicros)))
+            {
+                if (lane.Settling.Count <= MaxSettlingEvents)
+                {
+                    break;
+                }
+
+                early = true;
+            }
+
             var item = lane.Settling.Dequeue();
             _settled++;
+            if (early)
+            {
+                _settledEarly++;
+            }
+
             if (_sink is not null)
             {
                 var host = clock?.ToHost(item.Record.DeviceMicros);

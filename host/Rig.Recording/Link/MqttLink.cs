@@ -227,10 +227,24 @@ public sealed class MqttLink : ReconnectingLink
     {
         var text = Describe(failure);
 
-        // Mosquitto closes a plain connection to a TLS listener without a word: say what it most likely means.
-        return _broker.UseTls || failure is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
+        // Mosquitto closes a plain connection to a TLS listener without a word: say what it most likely means. Not when the
+        // connection was refused (wrapped or not): nothing listens there, TLS or not.
+        return _broker.UseTls || IsConnectionRefused(failure)
             ? text
             : $"{text} (if that port is a TLS listener, use mqtts://{_broker.ToString()[(BrokerAddress.PlainScheme.Length + 3)..]})";
+    }
+
+    private static bool IsConnectionRefused(Exception? failure)
+    {
+        for (; failure is not null; failure = failure.InnerException)
+        {
+            if (failure is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

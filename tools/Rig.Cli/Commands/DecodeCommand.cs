@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Analysis.Derivation;
@@ -35,11 +36,16 @@ internal static class DecodeCommand
             var derivation = exportFolder is null ? null : await Task.Run(() => SessionDerivation.Derive(session, exportFolder), ct);
             var result = derivation?.Replay ?? await Task.Run(() => session.Replay().Result, ct);
             var derived = derivation?.Alignment.Summary;
+
+            // summary.json is written once, when the recorder closes the session: without it the recording ended in a
+            // crash or a kill, which a decode must say rather than pass as a finished session.
+            bool closed = File.Exists(Path.Combine(result.Folder, SessionFolder.SummaryFile));
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new
                 {
                     session = result.Folder,
+                    closed,
                     header = result.Header,
                     journal = new { records = result.JournalRecords, segments = result.JournalSegments, torn_tail_bytes = result.TornTailBytes, corruption_offset = result.CorruptionOffset, corruption_reason = result.CorruptionReason },
                     decoded = result.Counts,
@@ -53,6 +59,7 @@ internal static class DecodeCommand
                 {
                     ("rig", $"{result.Header.RigId} (boot {result.Header.BootId:x8}, firmware {result.Header.FirmwareVersion})"),
                     ("started", result.Header.StartedUtc.ToString("u", c)),
+                    ("closed", closed ? "yes (summary.json written)" : "NO: the recorder never closed it (a crash or a kill); rig run --resume continues it"),
                     ("journal records", result.JournalRecords.ToString("N0", c)),
                     ("torn tail", result.TornTailBytes == 0 ? "none" : $"{result.TornTailBytes} bytes (a crash mid-write; earlier records intact)"),
                     ("corruption", result.CorruptionOffset is { } at ? $"at byte {at}: {result.CorruptionReason}" : "none"),
@@ -64,6 +71,13 @@ internal static class DecodeCommand
             if (result.CorruptionOffset is not null)
             {
                 return ExitCodes.JournalUnreadable;
+            }
+
+            if (!closed)
+            {
+                await Console.Error.WriteLineAsync($"rig decode: {result.Folder} was never closed (no {SessionFolder.SummaryFile}): the recording ended in a crash or a kill; "
+                    + "everything journaled is decoded above");
+                return ExitCodes.SessionIncomplete;
             }
 
             return result.Counts.MissingBatches == 0 && result.Counts.UnexplainedMissingEvents == 0 ? ExitCodes.Ok : ExitCodes.SessionIncomplete;

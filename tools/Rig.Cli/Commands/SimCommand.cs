@@ -95,10 +95,20 @@ internal static class SimCommand
 
             await sim.RunUntilCancelledAsync(report, ct);
             progress.Done();
+
+            // A device stopped with batches no bridge acknowledged: their events exist only in this process and end with it.
+            int unacknowledged = sim.UnacknowledgedBatches;
+            if (unacknowledged > 0)
+            {
+                await Console.Error.WriteLineAsync($"rig sim: stopped with {unacknowledged} batch(es) no bridge acknowledged: their events were not recorded (is a bridge running for '{rigId}'?)");
+                return ExitCodes.SessionIncomplete;
+            }
+
             return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            // Stopped before the run began (while connecting): nothing was captured, so nothing is lost.
             return ExitCodes.Ok;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
