@@ -198,7 +198,8 @@ internal static class RunCommand
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
                     Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume)
             {
-                SummarySections = scene is null ? null : () => VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State),
+                SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
+                    scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
             });
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();

@@ -191,6 +191,7 @@ internal static class TaskCli
                     trials = tables.Trials.Count,
                     licks = tables.Licks.Count,
                     metrics = tables.Info.Metrics,
+                    task_positions = tables.Positions,
                     licks_by_corridor = LicksByCorridor(tables),
                     vr = session.Counts.Vr,
                     simulated_display = result.Device.Display is { } d
@@ -222,6 +223,7 @@ internal static class TaskCli
                     ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
                 rows.AddRange(MetricRows(tables.Info.Metrics));
+                rows.Add(("cue/zone positions", TaskPositionReport.Describe(tables.Positions)));
                 rows.Add(("licks by corridor", string.Join(", ", LicksByCorridor(tables).Select(x => $"{x.Key} {x.Value.ToString(c)}"))));
                 if (result.Device.Display is { } shown)
                 {
