@@ -48,15 +48,15 @@ namespace Rig.Firmware
             _capture = capture;
             _tone = tone;
             _link = link;
-            _encoder = new EncoderSampler(encoder, config.EncoderSampleIntervalMicros, config.EncoderKeepAliveMicros);
             _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros);
             _train = new PulseTrain(_valve, outputs);
             _ring = new EventRing(config.EventRingCapacity);
+            _toneDriver = new ToneDriver(tone, config.ToneMaxMicros);
+            _triggers = new PositionTriggers(_ring, _valve, _toneDriver);
+            _encoder = new EncoderSampler(encoder, config.EncoderSampleIntervalMicros, config.EncoderKeepAliveMicros, _triggers);
 
             _store = new BatchStore(config.ResendSlots, config.BatchBufferBytes);
             _inbox = new CommandInbox(config.CommandInboxSlots, config.CommandMaxBytes);
-            _toneDriver = new ToneDriver(tone, config.ToneMaxMicros);
-            _triggers = new PositionTriggers(_ring, _valve, _toneDriver);
             _router = new CaptureRouter(config, capture, _ring, _valve, _triggers);
             _batcher = new EventBatcher(config, bootId, _ring, _store);
             _replies = new ReplySender(bootId, clock, link);

@@ -59,6 +59,40 @@ namespace Rig.Protocol
             return _gatedMicros * _speedMicrometresPerSecond >= micrometres * 1000000;
         }
 
+        /// <summary>
+        /// True if feeding this sample would bring the distance to <paramref name="micrometres"/> or beyond; changes nothing.
+        /// The device uses it to report a sample it would otherwise leave out (an unchanged count), so a threshold is
+        /// decided at the first sample that reaches it, not at the next count change.
+        /// </summary>
+        public bool WouldReach(ulong micros, long count, long micrometres)
+        {
+            long gated = _gatedMicros;
+            if (_length > 0)
+            {
+                ulong previousMicros = _micros[(_head + _length - 1) % WindowCapacity];
+                int oldest = _head;
+                int length = _length + 1;
+                if (length > WindowCapacity)
+                {
+                    oldest = (oldest + 1) % WindowCapacity;
+                    length--;
+                }
+
+                while (length > 2 && micros - _micros[oldest] > _windowMicros)
+                {
+                    oldest = (oldest + 1) % WindowCapacity;
+                    length--;
+                }
+
+                if (micros > previousMicros && Gated(micros, count, _micros[oldest], _counts[oldest]))
+                {
+                    gated += (long)(micros - previousMicros);
+                }
+            }
+
+            return gated * _speedMicrometresPerSecond >= micrometres * 1000000;
+        }
+
         /// <summary>Feeds one reported sample (cumulative count), in time order; returns true if the corridor advanced.</summary>
         public bool OnSample(ulong micros, long count)
         {
@@ -86,26 +120,27 @@ namespace Rig.Protocol
                 _length--;
             }
 
-            if (!havePrevious || micros <= previousMicros)
-            {
-                return false;
-            }
-
-            ulong spanMicros = micros - _micros[_head];
-            long moved = count - _counts[_head];
-            if (moved < 0)
-            {
-                moved = -moved;
-            }
-
-            // |Δcount| / span > threshold, without division: |Δcount| × 10^9 > mcount/s × span µs.
-            if (spanMicros == 0 || moved * 1000000000 <= (long)_thresholdMilliCountsPerSecond * (long)spanMicros)
+            if (!havePrevious || micros <= previousMicros || !Gated(micros, count, _micros[_head], _counts[_head]))
             {
                 return false;
             }
 
             _gatedMicros += (long)(micros - previousMicros);
             return true;
+        }
+
+        /// <summary>The wheel speed from the window's oldest sample to this one is above the threshold.</summary>
+        private bool Gated(ulong micros, long count, ulong oldestMicros, long oldestCount)
+        {
+            ulong spanMicros = micros - oldestMicros;
+            long moved = count - oldestCount;
+            if (moved < 0)
+            {
+                moved = -moved;
+            }
+
+            // |Δcount| / span > threshold, without division: |Δcount| × 10^9 > mcount/s × span µs.
+            return spanMicros != 0 && moved * 1000000000 > (long)_thresholdMilliCountsPerSecond * (long)spanMicros;
         }
     }
 }

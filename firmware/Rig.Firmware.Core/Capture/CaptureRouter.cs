@@ -134,9 +134,10 @@ namespace Rig.Firmware.Capture
                     break;
                 case CaptureLine.EncoderSample:
                     // Same rule as the main-loop sampler: report a change at once, an unchanged count only as a
-                    // keep-alive, so a still wheel does not cost 1000 events a second.
+                    // keep-alive (or when it reaches a run-gated trigger), so a still wheel does not cost 1000 events a second.
                     if (!_encoderReported[ch] || r.Value != _lastEncoderSample[ch]
-                        || r.DeviceMicros - _lastEncoderReportMicros[ch] >= _config.EncoderKeepAliveMicros)
+                        || r.DeviceMicros - _lastEncoderReportMicros[ch] >= _config.EncoderKeepAliveMicros
+                        || _triggers.ShouldReport(ch, r.Value, r.DeviceMicros))
                     {
                         _encoderReported[ch] = true;
                         _lastEncoderSample[ch] = r.Value;

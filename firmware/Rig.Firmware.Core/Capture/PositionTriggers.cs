@@ -164,6 +164,30 @@ namespace Rig.Firmware.Capture
             return AckResult.Ok;
         }
 
+        /// <summary>
+        /// True when an encoder sample that would not be reported (an unchanged count, before its keep-alive) must be: on the
+        /// gate's channel, counting it would bring the run-gated distance to an armed threshold. Reported, it is decided at
+        /// once and the host's corridor model, which integrates the same reported samples, moves there too; left out, the
+        /// cue would wait for the next count change (at a slow wheel, milliseconds of the corridor's 60 cm/s).
+        /// </summary>
+        public bool ShouldReport(byte channel, long count, ulong sampleMicros)
+        {
+            if (_armedCount == 0 || !_gateConfigured || channel != _gateChannel)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < Capacity; i++)
+            {
+                if (_active[i] && _mode[i] == TriggerMode.GatedDistance && _channel[i] == channel && _gate.WouldReach(sampleMicros, count, _threshold[i]))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Every reported encoder sample, in time order per channel, after its Encoder event was numbered.</summary>
         public void OnEncoderSample(byte channel, long count, ulong sampleMicros, ulong nowMicros)
         {

@@ -215,7 +215,6 @@ public sealed class PositionTriggerTests
         var engine = new TaskEngine(protocol, countsPerCm, new NullJournal(), triggers: path);
         int consumed = 0, decoded = 0;
         long lastCount = 0;
-        ulong lastChangeMicros = 1_000;
         var batches = new List<DecodedBatch>();
         double cm = 0, maxTravel = 0;
         int cuesDuringStalls = 0;
@@ -230,13 +229,14 @@ public sealed class PositionTriggerTests
             long count = (long)Math.Floor(cm * countsPerCm);
             if (count != lastCount)
             {
-                // The corridor moves only at reported samples (a count change): its step is the travel since the last one.
+                // Proportional: the corridor's step at a sample is the counts since the last change. Run-gated: one sample
+                // period at the gated speed, even where the count changes less often than every sample (the device then
+                // reports the unchanged sample that reaches the threshold).
                 double travel = protocol.Movement.Mode == MovementMode.Proportional
                     ? (count - lastCount) / countsPerCm * protocol.Movement.GainDmPerCm
-                    : protocol.Movement.RunGatedSpeedCmPerSecond / 10 * ((t - lastChangeMicros) / 1e6);
+                    : protocol.Movement.RunGatedSpeedCmPerSecond / 10 * 1e-3;
                 maxTravel = Math.Max(maxTravel, travel);
                 lastCount = count;
-                lastChangeMicros = t;
             }
 
             h.Capture.Push(new CaptureRecord(t, CaptureLine.EncoderSample, 0, 0, count));
