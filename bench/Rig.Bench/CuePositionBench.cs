@@ -34,6 +34,7 @@ internal static class CuePositionBench
         double minutes = 60, speed = 30, stallEvery = 60, stall = 1;
         int seed = 1;
         string worldName = "busy-wifi";
+        bool keep = false;
         for (int i = 0; i < args.Length; i++)
         {
             double value = 0;
@@ -63,9 +64,12 @@ internal static class CuePositionBench
                 case "--world" when i + 1 < args.Length:
                     worldName = args[++i];
                     break;
+                case "--keep":
+                    keep = true;
+                    break;
                 default:
                     Console.Error.WriteLine($"cue-position: bad argument '{args[i]}'; usage: cue-position [--minutes M > 0] [--speed S > 0] [--seed N > 0] "
-                        + "[--world NAME] [--stall-every SECONDS > 0] [--stall SECONDS > 0]");
+                        + "[--world NAME] [--stall-every SECONDS > 0] [--stall SECONDS > 0] [--keep]");
                     return 2;
             }
         }
@@ -104,6 +108,11 @@ internal static class CuePositionBench
         foreach (var path in new[] { TriggerPath.Device, TriggerPath.Host })
         {
             string folder = Path.Combine(Path.GetTempPath(), $"rig-cue-position-{Environment.ProcessId}-{path}");
+            if (keep)
+            {
+                Console.WriteLine($"  {path}: keeping {folder}");
+            }
+
             var wall = Stopwatch.StartNew();
             try
             {
@@ -124,7 +133,7 @@ internal static class CuePositionBench
             }
             finally
             {
-                if (Directory.Exists(folder))
+                if (!keep && Directory.Exists(folder))
                 {
                     Directory.Delete(folder, recursive: true);
                 }
