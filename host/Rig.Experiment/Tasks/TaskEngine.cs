@@ -63,6 +63,7 @@ public sealed class TaskEngine
     private readonly TriggerPath _path;
     private readonly RunGate _gate = new();
     private bool _awaitingOrigin;
+    private ulong _planMicros;
     private int _armedThroughTrial = -1;
 
     /// <param name="reward">The open time of one reward (from the valve's calibration curve, or the protocol's with
@@ -122,6 +123,7 @@ public sealed class TaskEngine
         _started = true;
         _nowMicros = deviceMicros;
         _startMicros = deviceMicros;
+        _planMicros = deviceMicros;
         Mark(new TaskMarker
         {
             Event = TaskMarker.Plan,
@@ -214,7 +216,11 @@ public sealed class TaskEngine
                 _awaitingOrigin = false;
                 var gate = GateParameters();
                 _gate.Reset(gate.ThresholdMilliCountsPerSecond, gate.SpeedMicrometresPerSecond, gate.WindowMicros);
-                Begin(r.DeviceMicros + 1);
+
+                // The origin is the last sample the device reported before the reset, which on a still wheel can be a
+                // keep-alive from before the task started; nothing was reported between it and the reset, so starting at
+                // the task's start instead counts the same samples and keeps the task's span from reaching back before it.
+                Begin(Math.Max(r.DeviceMicros + 1, _planMicros));
                 continue;
             }
 

@@ -287,6 +287,44 @@ public sealed class PositionTriggerTests
         return (engine.Tables.Build("m", DateOnly.MinValue, 1), cuesDuringStalls, maxTravel);
     }
 
+    [Fact]
+    public void A_task_started_on_a_still_wheel_starts_at_its_plan_and_not_at_the_older_keep_alive_the_device_names_as_its_origin()
+    {
+        var h = CaptureSampledDevice();
+        h.Device.Start(0);
+        var engine = new TaskEngine(CueAndZone("run_gated"), 68.6, new NullJournal());
+        int decoded = 0;
+        for (ulong t = 1_000; t <= 600_000; t += 1_000)
+        {
+            // Still: reported at 1 ms, then as keep-alives every 100 ms (101, 201, 301 ms ...).
+            h.Capture.Push(new CaptureRecord(t, CaptureLine.EncoderSample, 0, 0, 7));
+            h.Device.Poll(t);
+            if (t == 350_000)
+            {
+                engine.Start(t);
+            }
+
+            for (; decoded < h.Link.Published.Count; decoded++)
+            {
+                if (h.Link.Published[decoded].Topic == TopicKind.Events && t >= 350_000)
+                {
+                    engine.OnEvents(DeviceHarness.Boot, Wire.DecodeBatch(h.Link.Published[decoded].Bytes).Records);
+                }
+            }
+
+            foreach (var c in engine.TakeCommands())
+            {
+                h.Offer(c.Command, t);
+            }
+        }
+
+        h.Device.Flush(601_000);
+        var origin = Wire.DistinctEvents(h.Link.Batches()).Single(e => e.Kind == EventKind.Trigger && e.Value == TriggerAction.Origin);
+        Assert.Equal(301_000ul, origin.Micros);
+        Assert.Equal(350_000ul, engine.Tables.StartDeviceMicros);
+        Assert.Equal(1, engine.TrialsStarted);
+    }
+
     private sealed class NullJournal : ITaskJournal
     {
         public void Mark(TaskMarker marker)
