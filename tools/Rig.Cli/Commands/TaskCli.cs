@@ -46,6 +46,12 @@ internal static class TaskCli
         Description = "With a rewarding protocol: open the valve for the protocol's valve_open_ms instead of turning volume_ul into time through the valve's calibration curve (µL then unknown; the session records that it is uncalibrated)",
     };
 
+    /// <summary>`--host-triggers`: the baseline path, for firmware without position triggers and for comparison (docs/task.md).</summary>
+    public static Option<bool> HostTriggersOption() => new("--host-triggers")
+    {
+        Description = "Decide cue and reward-zone positions on the host (PlayTone/ArmReward/Disarm when its corridor model passes them) instead of arming position triggers on the device: for firmware without them, or to compare",
+    };
+
     /// <summary>The valve a task rewards on (<see cref="TaskEngine"/>'s default channel).</summary>
     public const int TaskValve = 0;
 
@@ -160,7 +166,8 @@ internal static class TaskCli
                 rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose),
+                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose,
+                    args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
                 ct);
             progress.Done();
