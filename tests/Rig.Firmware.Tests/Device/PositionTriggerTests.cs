@@ -140,6 +140,29 @@ public sealed class PositionTriggerTests
         Assert.Equal(0, h.Device.Triggers.GatedDistanceMicrometres);
     }
 
+    [Fact]
+    public void A_run_gated_trigger_fires_at_the_unchanged_count_sample_that_reaches_it_and_that_sample_is_reported()
+    {
+        var h = CaptureSampledDevice();
+        h.Device.Start(0);
+        h.ExecuteForAck(Reset(thresholdMcps: 1_000, speedUmps: 600_000), 500); // run threshold 1 count/s, 0.6 µm per gated µs
+        h.ExecuteForAck(ArmTrigger(1, TriggerAction.TextureEnd, 1_100, TriggerMode.GatedDistance), 600);
+
+        // One count every 2 ms. Gated from the 2 ms sample on: 600 µm at 2 ms, 1,200 µm at 3 ms (count unchanged), 1,800 at 4 ms.
+        for (ulong t = 1_000; t <= 6_000; t += 1_000)
+        {
+            h.Capture.Push(new CaptureRecord(t, CaptureLine.EncoderSample, 0, 0, (long)(t / 2_000)));
+            h.Device.Poll(t);
+        }
+
+        h.Device.Flush(30_000);
+        var events = Wire.DistinctEvents(h.Link.Batches());
+        var fired = events.Single(e => e.Kind == EventKind.Trigger && e.Value != TriggerAction.Origin);
+        Assert.Equal(3_000ul, fired.Micros);
+        Assert.Equal([(1_000ul, 0L), (2_000ul, 1L), (3_000ul, 1L), (4_000ul, 2L), (6_000ul, 3L)],
+            events.Where(e => e.Kind == EventKind.Encoder).Select(e => (e.Micros, e.Value)));
+    }
+
     /// <summary>A wheel that runs in bouts: speed (cm/s) by time, with stops and a slow crawl under the run threshold.</summary>
     private static double WheelSpeed(ulong micros)
     {
