@@ -275,7 +275,7 @@ internal static class VrLoopBench
 
     private static string Ms(double? micros) => micros is { } v ? (v / 1000).ToString("0.0", C) : "n/a";
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

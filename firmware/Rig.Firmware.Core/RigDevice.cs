@@ -33,6 +33,8 @@ namespace Rig.Firmware
         private readonly EventBatcher _batcher;
         private readonly ReplySender _replies;
         private readonly CommandExecutor _commands;
+        private readonly ToneDriver _toneDriver;
+        private readonly PositionTriggers _triggers;
         private ulong _nextStatusMicros;
         private bool _statusDue;
         private bool _started;
@@ -46,17 +48,19 @@ namespace Rig.Firmware
             _capture = capture;
             _tone = tone;
             _link = link;
-            _encoder = new EncoderSampler(encoder, config.EncoderSampleIntervalMicros, config.EncoderKeepAliveMicros);
             _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros);
             _train = new PulseTrain(_valve, outputs);
             _ring = new EventRing(config.EventRingCapacity);
+            _toneDriver = new ToneDriver(tone, config.ToneMaxMicros);
+            _triggers = new PositionTriggers(_ring, _valve, _toneDriver);
+            _encoder = new EncoderSampler(encoder, config.EncoderSampleIntervalMicros, config.EncoderKeepAliveMicros, _triggers);
 
             _store = new BatchStore(config.ResendSlots, config.BatchBufferBytes);
             _inbox = new CommandInbox(config.CommandInboxSlots, config.CommandMaxBytes);
-            _router = new CaptureRouter(config, capture, _ring, _valve);
+            _router = new CaptureRouter(config, capture, _ring, _valve, _triggers);
             _batcher = new EventBatcher(config, bootId, _ring, _store);
             _replies = new ReplySender(bootId, clock, link);
-            _commands = new CommandExecutor(config, bootId, _inbox, _valve, _train, tone, outputs, link, _store, _replies);
+            _commands = new CommandExecutor(config, bootId, _inbox, _valve, _train, _toneDriver, _triggers, outputs, link, _store, _replies);
         }
 
         /// <summary>Random id of this boot.</summary>
@@ -112,6 +116,12 @@ namespace Rig.Firmware
         public PulseTrain Train
         {
             get { return _train; }
+        }
+
+        /// <summary>The position triggers (ArmTrigger, ResetTriggers).</summary>
+        public PositionTriggers Triggers
+        {
+            get { return _triggers; }
         }
 
         public uint ValveFaults
@@ -176,6 +186,7 @@ namespace Rig.Firmware
             if (_config.EncoderSampleIntervalMicros != 0 && _encoder.Poll(nowMicros, out count))
             {
                 _ring.Push(EventKind.Encoder, 0, count, nowMicros);
+                _triggers.OnEncoderSample(0, count, nowMicros, nowMicros);
             }
 
             if (_commands.ProcessAll(nowMicros))
@@ -185,7 +196,7 @@ namespace Rig.Firmware
 
             // Before the drain, so the output edges it makes are numbered in this iteration.
             _train.Poll(nowMicros);
-            _router.Drain(_commands.ToneFrequencyHz);
+            _router.Drain(_commands.ToneFrequencyHz, nowMicros);
             _router.SettleLicks(nowMicros);
 
             _valve.Check(nowMicros);
@@ -212,7 +223,7 @@ namespace Rig.Firmware
         /// <summary>Closes the open batch now and publishes everything pending (end of a session, shutdown).</summary>
         public void Flush(ulong nowMicros)
         {
-            _router.Drain(_commands.ToneFrequencyHz);
+            _router.Drain(_commands.ToneFrequencyHz, nowMicros);
             _router.SettleLicks(nowMicros);
             _batcher.Fill(nowMicros, true);
             if (_link.IsConnected)

@@ -29,18 +29,24 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
     private readonly SessionDecoder _decoder;
     private readonly IVrSceneSink? _scene;
     private readonly string _sessionId;
+    private readonly HostStalls? _stalls;
+    private readonly System.Collections.Generic.List<byte[]> _heldBatches = [];
+    private ulong _deviceNowMicros;
     private bool _started;
     private int _completedAtLastMetrics = -1;
     private ulong _lastMetricsMicros;
 
     /// <param name="reward">One reward's open time (<see cref="TaskEngine"/>): from the valve's curve, or uncalibrated; null: the protocol's.</param>
+    /// <param name="triggers">Who decides cue and zone positions (<see cref="TriggerPath"/>).</param>
+    /// <param name="stalls">Host stalls to inject (benchmarks and tests): while one lasts the engine sees no batch and sends no command.</param>
     public LockstepTaskDriver(SessionRecorder recorder, string rigId, TaskProtocol protocol, double encoderCountsPerCm, IVrSceneSink? scene,
-        Rig.Recording.Calibration.RewardDose? reward = null)
+        Rig.Recording.Calibration.RewardDose? reward = null, TriggerPath triggers = TriggerPath.Device, HostStalls? stalls = null)
     {
+        _stalls = stalls;
         _recorder = recorder ?? throw new ArgumentNullException(nameof(recorder));
         _scene = scene;
         _sessionId = System.IO.Path.GetFileName(recorder.Folder);
-        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene, reward: reward);
+        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, scene, reward: reward, triggers: triggers);
         _decoder = new SessionDecoder(rigId, new EngineSink(Engine));
     }
 
@@ -55,15 +61,44 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
 
     public void OnPublished(TopicKind topic, byte[] payload)
     {
-        if (topic == TopicKind.Events)
+        if (topic != TopicKind.Events)
         {
-            _decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, 0, payload));
+            return;
         }
+
+        if (_stalls is { } stalls && stalls.IsStalled(_deviceNowMicros))
+        {
+            // The host is stalled: the batch waits (in order) as it would in a socket buffer.
+            _heldBatches.Add(payload);
+            HostStallHeldBatches++;
+            return;
+        }
+
+        _decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, 0, payload));
     }
+
+    /// <summary>Batches that waited for an injected host stall to end.</summary>
+    public long HostStallHeldBatches { get; private set; }
 
     public void OnTick(ulong deviceNowMicros, RigDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
+        _deviceNowMicros = deviceNowMicros;
+        if (_stalls is { } stalls)
+        {
+            if (stalls.IsStalled(deviceNowMicros))
+            {
+                return;
+            }
+
+            foreach (byte[] held in _heldBatches)
+            {
+                _decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, 0, held));
+            }
+
+            _heldBatches.Clear();
+        }
+
         if (!_started)
         {
             _started = true;
@@ -112,4 +147,15 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
         public void OnEvents(uint bootId, ulong firstEventSeq, ReadOnlySpan<EventRecord> records, long hostNanos) =>
             engine.OnEvents(bootId, records);
     }
+}
+
+/// <summary>
+/// Injected host stalls (device time): from <see cref="FirstMicros"/> on, every <see cref="PeriodMicros"/> the host stops for
+/// <see cref="DurationMicros"/> (the benchmark: 1 s every minute), as a garbage collection, a full disk or a swapped-out
+/// process would stop it.
+/// </summary>
+public sealed record HostStalls(ulong PeriodMicros, ulong DurationMicros, ulong FirstMicros)
+{
+    public bool IsStalled(ulong deviceMicros) =>
+        PeriodMicros > 0 && deviceMicros >= FirstMicros && (deviceMicros - FirstMicros) % PeriodMicros < DurationMicros;
 }

@@ -40,8 +40,10 @@ public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult
 /// <param name="Scene">A renderer's sink (an MQTT sink for a real renderer); the rig's simulated display, when on, is given the scene too.</param>
 /// <param name="SceneRate">How often the renderers get a state (the learning mouse gets every one).</param>
 /// <param name="Reward">One reward's open time (from the valve's curve, or uncalibrated); null: the protocol's valve_open_ms, no dose recorded.</param>
+/// <param name="Triggers">Who decides cue and zone positions: the device (default) or the engine (the baseline).</param>
+/// <param name="Stalls">Host stalls to inject into the engine (benchmarks); null: none.</param>
 public sealed record VirtualTask(TaskProtocol Protocol, LearningMouse? Mouse = null, IVrSceneSink? Scene = null, SceneRateOptions? SceneRate = null,
-    Rig.Recording.Calibration.RewardDose? Reward = null);
+    Rig.Recording.Calibration.RewardDose? Reward = null, TriggerPath Triggers = TriggerPath.Device, HostStalls? Stalls = null);
 
 /// <summary>Hands each scene to the learning mouse (every state) and the renderers (at most one state per display frame).</summary>
 internal sealed class SceneFanOut : IVrSceneSink, IVrSceneBatchSink
@@ -137,6 +139,7 @@ public static class VirtualSession
         // The device lives in real time while the bridge finds it and exchanges the first commands, so neither waits
         // on a device that is not polling; the session proper then runs at the configured speed.
         SessionRecorder recorder;
+        LockstepTaskDriver? driver = null;
         Ack ping;
         Ack pulse;
         Ack arm;
@@ -148,6 +151,8 @@ public static class VirtualSession
                 recorder = await SessionRecorder.StartAsync(new RecorderSettings(bridgeLink, rigOptions.RigId, folder)
                 {
                     Info = info, Options = bridgeOptions, Time = time, Logger = logger, Sink = sink,
+                    SummarySections = task is null ? null
+                        : () => TaskPositionReport.Merge(TaskPositionReport.SummarySections(Volatile.Read(ref driver)?.Engine)),
                 }, cancellationToken);
                 ping = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
 
@@ -176,7 +181,6 @@ public static class VirtualSession
         }
 
         await using var recording = recorder;
-        LockstepTaskDriver? driver = null;
         if (task is not null)
         {
             var renderers = new List<IVrSceneSink>();
@@ -191,7 +195,8 @@ public static class VirtualSession
             }
 
             var scenes = new SceneFanOut(task.Mouse, renderers, task.SceneRate ?? new SceneRateOptions());
-            driver = new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes, task.Reward);
+            Volatile.Write(ref driver, new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes, task.Reward,
+                task.Triggers, task.Stalls));
             sim.Hook = driver;
             sim.Mouse.Drive = task.Mouse;
             taskStarted?.Invoke(driver);

@@ -23,8 +23,11 @@ public sealed record TaskSessionOutcome(VirtualSessionResult Recording, Alignmen
 /// <summary>What a task session needs beyond a plain virtual session.</summary>
 /// <param name="Reward">One reward's open time (from the valve's curve, or uncalibrated), recorded in session.json and the plan
 /// marker; null: the protocol's valve_open_ms and no dose recorded (the cohort and tests that do not dose).</param>
+/// <param name="Triggers">Who decides cue and zone positions: the device (default) or the engine (the baseline).</param>
+/// <param name="Stalls">Host stalls to inject into the engine (the cue-position benchmark); null: none.</param>
 public sealed record TaskSessionSettings(TaskProtocol Protocol, string Mouse, DateOnly SessionDate, int Block, MouseLearningState Learned,
-    LearningOptions Learning, IVrSceneSink? Renderer = null, RewardDose? Reward = null);
+    LearningOptions Learning, IVrSceneSink? Renderer = null, RewardDose? Reward = null, TriggerPath Triggers = TriggerPath.Device,
+    HostStalls? Stalls = null);
 
 /// <summary>
 /// Runs a protocol on a virtual rig end to end (`rig demo --protocol`, `rig cohort`, the integration tests): records the
@@ -53,7 +56,7 @@ public static class VirtualTaskSession
                 RewardDoses = task.Reward is null ? info.RewardDoses : [task.Reward],
             }, time, logger,
             progress is null ? null : (p, counts) => progress(p, counts, Volatile.Read(ref driver)?.LiveMetrics),
-            cancellationToken, new VirtualTask(protocol, mouse, task.Renderer, Reward: task.Reward), d => Volatile.Write(ref driver, d));
+            cancellationToken, new VirtualTask(protocol, mouse, task.Renderer, Reward: task.Reward, Triggers: task.Triggers, Stalls: task.Stalls), d => Volatile.Write(ref driver, d));
 
         var derived = result.Derived;
         var aligned = derived.Alignment.Summary;

@@ -33,6 +33,50 @@ namespace Rig.Protocol
         /// train), seed, interval and width ranges µs.
         /// </summary>
         PulseTrain = 0x0B,
+        /// <summary>
+        /// Arm one position trigger: when an encoder sample on the channel reaches the threshold (an absolute count, or
+        /// the device's run-gated distance), the device acts at once, on its own clock, and records a Trigger event
+        /// stamped with that sample's time. Payload: tag, action, mode, encoder channel, valve, threshold, frequency Hz, duration µs (tone, or valve open time).
+        /// </summary>
+        ArmTrigger = 0x0C,
+        /// <summary>
+        /// Clear every armed position trigger and restart the device's run-gated distance at 0 with new parameters
+        /// (answered by a Trigger event with action Origin). Payload: channel, speed threshold mcount/s, gated speed
+        /// µm/s, speed window µs.
+        /// </summary>
+        ResetTriggers = 0x0D,
+    }
+
+    /// <summary>What a position trigger does when it fires (<see cref="CommandOpcode.ArmTrigger"/>, and the low byte of a Trigger event's value).</summary>
+    public static class TriggerAction
+    {
+        /// <summary>Not armable: the Trigger event a ResetTriggers answers with (the run-gated distance is 0 after this sample).</summary>
+        public const byte Origin = 0;
+
+        /// <summary>Play the cue tone (frequency Hz, duration µs), as PlayTone does.</summary>
+        public const byte PlayCue = 1;
+
+        /// <summary>Open the reward zone: arm a reward on the valve channel (duration = valve µs) from the sample's time, as ArmReward does.</summary>
+        public const byte OpenZone = 2;
+
+        /// <summary>Close the reward zone: cancel an armed reward that has not fired, as Disarm does.</summary>
+        public const byte CloseZone = 3;
+
+        /// <summary>End of the texture (the grey space starts): only the event.</summary>
+        public const byte TextureEnd = 4;
+
+        /// <summary>The largest defined action.</summary>
+        public const byte Max = TextureEnd;
+    }
+
+    /// <summary>What a position trigger's threshold counts (<see cref="CommandOpcode.ArmTrigger"/>).</summary>
+    public static class TriggerMode
+    {
+        /// <summary>The encoder's cumulative count (proportional movement): fires when a sample's count is at or above it.</summary>
+        public const byte Count = 1;
+
+        /// <summary>The device's run-gated distance since the last ResetTriggers, µm: fires when it is at or above it.</summary>
+        public const byte GatedDistance = 2;
     }
 
     /// <summary>Which output a <see cref="CommandOpcode.PulseTrain"/> drives.</summary>
@@ -62,7 +106,7 @@ namespace Rig.Protocol
     {
         public const int HeaderSize = 12;
 
-        /// <summary>The largest command message (ArmReward and PulseTrain: header and a 24-byte payload).</summary>
+        /// <summary>The largest command message (ArmReward, PulseTrain and ArmTrigger: header and a 24-byte payload).</summary>
         public const int MaxSize = HeaderSize + 24;
 
         public CommandOpcode Opcode;
@@ -120,6 +164,30 @@ namespace Rig.Protocol
 
         public uint MaxWidthMicros;
 
+        /// <summary>The host's name for a trigger (ArmTrigger), echoed in its Trigger event (value = tag &lt;&lt; 8 | action).</summary>
+        public uint TriggerTag;
+
+        /// <summary>What the trigger does (ArmTrigger): <see cref="TriggerAction"/>.</summary>
+        public byte TriggerAction;
+
+        /// <summary>What the threshold counts (ArmTrigger): <see cref="TriggerMode"/>.</summary>
+        public byte TriggerMode;
+
+        /// <summary>The valve an OpenZone trigger arms (ArmTrigger); <see cref="Channel"/> is then the encoder channel.</summary>
+        public byte ValveChannel;
+
+        /// <summary>Encoder count (Count mode) or run-gated distance µm (GatedDistance mode) at which the trigger fires (ArmTrigger).</summary>
+        public long Threshold;
+
+        /// <summary>Wheel speed above which the corridor runs (ResetTriggers), milli-counts per second (so a non-integer counts/cm rig is exact to 0.001).</summary>
+        public uint GateThresholdMilliCountsPerSecond;
+
+        /// <summary>The corridor's speed while running (ResetTriggers), µm per second.</summary>
+        public uint GatedSpeedMicrometresPerSecond;
+
+        /// <summary>Wheel speed is measured over this window of reported samples (ResetTriggers), µs.</summary>
+        public uint SpeedWindowMicros;
+
         /// <summary>Payload bytes of each opcode, or -1 for an opcode this version does not define.</summary>
         public static int PayloadSize(CommandOpcode opcode)
         {
@@ -136,6 +204,8 @@ namespace Rig.Protocol
                 case CommandOpcode.ArmReward: return 24;
                 case CommandOpcode.Disarm: return 0;
                 case CommandOpcode.PulseTrain: return 24;
+                case CommandOpcode.ArmTrigger: return 24;
+                case CommandOpcode.ResetTriggers: return 16;
                 default: return -1;
             }
         }
@@ -198,6 +268,24 @@ namespace Rig.Protocol
                     writer.WriteUInt32(MaxIntervalMicros);
                     writer.WriteUInt32(MinWidthMicros);
                     writer.WriteUInt32(MaxWidthMicros);
+                    break;
+                case CommandOpcode.ArmTrigger:
+                    writer.WriteUInt32(TriggerTag);
+                    writer.WriteByte(TriggerAction);
+                    writer.WriteByte(TriggerMode);
+                    writer.WriteByte(Channel);
+                    writer.WriteByte(ValveChannel);
+                    writer.WriteUInt64((ulong)Threshold);
+                    writer.WriteUInt16(FrequencyHz);
+                    writer.WriteZeros(2);
+                    writer.WriteUInt32(DurationMicros);
+                    break;
+                case CommandOpcode.ResetTriggers:
+                    writer.WriteByte(Channel);
+                    writer.WriteZeros(3);
+                    writer.WriteUInt32(GateThresholdMilliCountsPerSecond);
+                    writer.WriteUInt32(GatedSpeedMicrometresPerSecond);
+                    writer.WriteUInt32(SpeedWindowMicros);
                     break;
                 default:
                     break;
@@ -272,6 +360,36 @@ namespace Rig.Protocol
                     c.MaxIntervalMicros = reader.ReadUInt32("max_interval_us");
                     c.MinWidthMicros = reader.ReadUInt32("min_width_us");
                     c.MaxWidthMicros = reader.ReadUInt32("max_width_us");
+                    break;
+                case CommandOpcode.ArmTrigger:
+                    c.TriggerTag = reader.ReadUInt32("tag");
+                    int actionAt = reader.Position;
+                    c.TriggerAction = reader.ReadByte("action");
+                    if (c.TriggerAction < Rig.Protocol.TriggerAction.PlayCue || c.TriggerAction > Rig.Protocol.TriggerAction.Max)
+                    {
+                        throw new ProtocolException(ProtocolError.InvalidField, "action", actionAt);
+                    }
+
+                    int modeAt = reader.Position;
+                    c.TriggerMode = reader.ReadByte("mode");
+                    if (c.TriggerMode != Rig.Protocol.TriggerMode.Count && c.TriggerMode != Rig.Protocol.TriggerMode.GatedDistance)
+                    {
+                        throw new ProtocolException(ProtocolError.InvalidField, "mode", modeAt);
+                    }
+
+                    c.Channel = reader.ReadByte("channel");
+                    c.ValveChannel = reader.ReadByte("valve");
+                    c.Threshold = (long)reader.ReadUInt64("threshold");
+                    c.FrequencyHz = reader.ReadUInt16("frequency_hz");
+                    reader.ReadReservedZero(2, "reserved");
+                    c.DurationMicros = reader.ReadUInt32("duration_us");
+                    break;
+                case CommandOpcode.ResetTriggers:
+                    c.Channel = reader.ReadByte("channel");
+                    reader.ReadReservedZero(3, "reserved");
+                    c.GateThresholdMilliCountsPerSecond = reader.ReadUInt32("gate_threshold_mcps");
+                    c.GatedSpeedMicrometresPerSecond = reader.ReadUInt32("gated_speed_um_per_s");
+                    c.SpeedWindowMicros = reader.ReadUInt32("speed_window_us");
                     break;
                 default:
                     break;

@@ -19,12 +19,18 @@ namespace Rig.Protocol
         Tone = 7,
         /// <summary>Sync or trigger output edge: value is the new level (0 or 1).</summary>
         SyncOut = 8,
+        /// <summary>
+        /// A position trigger fired (stamped with the device µs of the encoder sample that reached it; channel = the
+        /// encoder channel): value = tag &lt;&lt; 8 | action (<see cref="TriggerAction"/>). Action Origin (0): a ResetTriggers
+        /// took effect; the run-gated distance counts from the next sample after this time.
+        /// </summary>
+        Trigger = 9,
     }
 
     /// <summary>Helpers for <see cref="EventKind"/> that behave the same on nanoFramework and .NET.</summary>
     public static class EventKinds
     {
-        public const int Count = 8;
+        public const int Count = 9;
 
         public static bool IsDefined(int kind)
         {
@@ -44,6 +50,7 @@ namespace Rig.Protocol
                 case EventKind.Photodiode: return "photodiode";
                 case EventKind.Tone: return "tone";
                 case EventKind.SyncOut: return "sync_out";
+                case EventKind.Trigger: return "trigger";
                 default: return "kind" + ((int)kind).ToString();
             }
         }

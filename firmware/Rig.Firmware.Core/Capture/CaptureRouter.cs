@@ -17,6 +17,7 @@ namespace Rig.Firmware.Capture
         private readonly ICaptureSource _capture;
         private readonly EventRing _ring;
         private readonly ValveController _valve;
+        private readonly PositionTriggers _triggers;
         private readonly DeviceConfig _config;
         private readonly LickDetector[] _lickDetectors;
         private readonly FrameCounter[] _frameCounters;
@@ -26,8 +27,9 @@ namespace Rig.Firmware.Capture
         private readonly bool[] _encoderReported;
         private uint _invalidCaptures;
 
-        public CaptureRouter(DeviceConfig config, ICaptureSource capture, EventRing ring, ValveController valve)
+        public CaptureRouter(DeviceConfig config, ICaptureSource capture, EventRing ring, ValveController valve, PositionTriggers triggers)
         {
+            _triggers = triggers;
             _capture = capture;
             _ring = ring;
             _valve = valve;
@@ -53,17 +55,18 @@ namespace Rig.Firmware.Capture
         }
 
         /// <summary>
-        /// Drains the capture source until it runs dry. <paramref name="toneFrequencyHz"/> is the last commanded
+        /// Drains the capture source until it runs dry (position triggers decide at each reported encoder sample; their
+        /// actions happen at <paramref name="nowMicros"/>). <paramref name="toneFrequencyHz"/> is the last commanded
         /// tone: a tone monitor edge reports it, since the line itself only says on or off.
         /// </summary>
-        public void Drain(ushort toneFrequencyHz)
+        public void Drain(ushort toneFrequencyHz, ulong nowMicros)
         {
             while (true)
             {
                 int n = _capture.Drain(_captureBuffer);
                 for (int i = 0; i < n; i++)
                 {
-                    OnCapture(ref _captureBuffer[i], toneFrequencyHz);
+                    OnCapture(ref _captureBuffer[i], toneFrequencyHz, nowMicros);
                 }
 
                 if (n < _captureBuffer.Length)
@@ -91,7 +94,7 @@ namespace Rig.Firmware.Capture
             }
         }
 
-        private void OnCapture(ref CaptureRecord r, ushort toneFrequencyHz)
+        private void OnCapture(ref CaptureRecord r, ushort toneFrequencyHz, ulong nowMicros)
         {
             if (r.Channel >= Channels)
             {
@@ -131,14 +134,19 @@ namespace Rig.Firmware.Capture
                     break;
                 case CaptureLine.EncoderSample:
                     // Same rule as the main-loop sampler: report a change at once, an unchanged count only as a
-                    // keep-alive, so a still wheel does not cost 1000 events a second.
+                    // keep-alive (or when it reaches a run-gated trigger), so a still wheel does not cost 1000 events a second.
                     if (!_encoderReported[ch] || r.Value != _lastEncoderSample[ch]
-                        || r.DeviceMicros - _lastEncoderReportMicros[ch] >= _config.EncoderKeepAliveMicros)
+                        || r.DeviceMicros - _lastEncoderReportMicros[ch] >= _config.EncoderKeepAliveMicros
+                        || _triggers.ShouldReport(ch, r.Value, r.DeviceMicros))
                     {
                         _encoderReported[ch] = true;
                         _lastEncoderSample[ch] = r.Value;
                         _lastEncoderReportMicros[ch] = r.DeviceMicros;
                         _ring.Push(EventKind.Encoder, ch, r.Value, r.DeviceMicros);
+
+                        // Decided on the reported samples, the ones the host's corridor model sees, so both integrate
+                        // the same run-gated distance.
+                        _triggers.OnEncoderSample(ch, r.Value, r.DeviceMicros, nowMicros);
                     }
 
                     break;

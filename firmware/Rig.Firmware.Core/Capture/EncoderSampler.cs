@@ -11,13 +11,16 @@ namespace Rig.Firmware.Capture
         private readonly IEncoderCounter _counter;
         private readonly uint _intervalMicros;
         private readonly uint _keepAliveMicros;
+        private readonly PositionTriggers? _triggers;
         private bool _started;
         private ulong _nextSampleMicros;
         private ulong _lastReportMicros;
         private long _lastCount;
 
-        public EncoderSampler(IEncoderCounter counter, uint intervalMicros, uint keepAliveMicros)
+        /// <param name="triggers">Asked whether an unchanged count must still be reported (it reaches a run-gated trigger); null: never.</param>
+        public EncoderSampler(IEncoderCounter counter, uint intervalMicros, uint keepAliveMicros, PositionTriggers? triggers = null)
         {
+            _triggers = triggers;
             _counter = counter;
             _intervalMicros = intervalMicros == 0 ? 1 : intervalMicros;
             _keepAliveMicros = keepAliveMicros;
@@ -39,7 +42,8 @@ namespace Rig.Firmware.Capture
 
             long value = _counter.ReadCount();
             SamplesTaken++;
-            bool report = !_started || value != _lastCount || nowMicros - _lastReportMicros >= _keepAliveMicros;
+            bool report = !_started || value != _lastCount || nowMicros - _lastReportMicros >= _keepAliveMicros
+                || (_triggers != null && _triggers.ShouldReport(0, value, nowMicros));
             if (!_started)
             {
                 _nextSampleMicros = nowMicros;

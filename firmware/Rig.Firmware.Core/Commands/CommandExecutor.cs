@@ -1,5 +1,6 @@
 namespace Rig.Firmware.Commands
 {
+    using Rig.Firmware.Capture;
     using Rig.Firmware.Hardware;
     using Rig.Firmware.Loopback;
     using Rig.Firmware.Publishing;
@@ -17,21 +18,21 @@ namespace Rig.Firmware.Commands
         private readonly CommandInbox _inbox;
         private readonly ValveController _valve;
         private readonly PulseTrain _train;
-        private readonly ITone _tone;
+        private readonly ToneDriver _tone;
+        private readonly PositionTriggers _triggers;
         private readonly IDigitalOutputs _outputs;
         private readonly IDeviceLink _link;
         private readonly BatchStore _store;
         private readonly ReplySender _replies;
         private readonly byte[] _commandBuffer;
         private readonly ByteReader _commandReader;
-        private ushort _toneFrequencyHz;
         private uint _commandsExecuted;
         private uint _commandsRejected;
         private uint _malformedCommands;
         private bool _statusRequested;
 
         public CommandExecutor(DeviceConfig config, uint bootId, CommandInbox inbox, ValveController valve, PulseTrain train,
-            ITone tone, IDigitalOutputs outputs, IDeviceLink link, BatchStore store, ReplySender replies)
+            ToneDriver tone, PositionTriggers triggers, IDigitalOutputs outputs, IDeviceLink link, BatchStore store, ReplySender replies)
         {
             _config = config;
             _bootId = bootId;
@@ -39,6 +40,7 @@ namespace Rig.Firmware.Commands
             _valve = valve;
             _train = train;
             _tone = tone;
+            _triggers = triggers;
             _outputs = outputs;
             _link = link;
             _store = store;
@@ -65,7 +67,7 @@ namespace Rig.Firmware.Commands
         /// <summary>The frequency of the last tone played: tone monitor edges report it.</summary>
         public ushort ToneFrequencyHz
         {
-            get { return _toneFrequencyHz; }
+            get { return _tone.FrequencyHz; }
         }
 
         /// <summary>When a well-formed command last arrived (any command proves the host alive); set at boot.</summary>
@@ -173,17 +175,7 @@ namespace Rig.Firmware.Commands
 
                     break;
                 case CommandOpcode.PlayTone:
-                    if (cmd.FrequencyHz == 0 || cmd.DurationMicros == 0 || cmd.DurationMicros > _config.ToneMaxMicros)
-                    {
-                        outcome = AckResult.OutOfRange;
-                        detail = _config.ToneMaxMicros;
-                    }
-                    else
-                    {
-                        _toneFrequencyHz = cmd.FrequencyHz;
-                        _tone.Play(cmd.FrequencyHz, cmd.DurationMicros);
-                    }
-
+                    outcome = _tone.TryPlay(cmd.FrequencyHz, cmd.DurationMicros, out detail);
                     break;
                 case CommandOpcode.SyncRequest:
                     _commandsExecuted++;
@@ -200,6 +192,12 @@ namespace Rig.Firmware.Commands
                     break;
                 case CommandOpcode.PulseTrain:
                     outcome = _train.Start(ref cmd, nowMicros, out detail);
+                    break;
+                case CommandOpcode.ArmTrigger:
+                    outcome = _triggers.Arm(ref cmd, out detail);
+                    break;
+                case CommandOpcode.ResetTriggers:
+                    outcome = _triggers.Reset(ref cmd, out detail);
                     break;
                 default:
                     outcome = AckResult.UnknownOpcode;

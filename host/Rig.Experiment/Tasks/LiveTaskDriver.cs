@@ -34,11 +34,11 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
     /// <param name="scene">The renderer's sink; it gets at most one state per display frame (<paramref name="sceneRate"/>, default 60 Hz).</param>
     /// <param name="reward">One reward's open time (<see cref="TaskEngine"/>): from the valve's curve, or uncalibrated.</param>
     public LiveTaskDriver(TaskProtocol protocol, double encoderCountsPerCm, ILogger logger, IVrSceneSink? scene = null, SceneRateOptions? sceneRate = null,
-        Rig.Recording.Calibration.RewardDose? reward = null)
+        Rig.Recording.Calibration.RewardDose? reward = null, TriggerPath triggers = TriggerPath.Device)
     {
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _scene = scene is null ? null : new SceneRateLimiter(scene, sceneRate ?? new SceneRateOptions());
-        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, _scene, reward: reward);
+        Engine = new TaskEngine(protocol, encoderCountsPerCm, this, _scene, reward: reward, triggers: triggers);
     }
 
     public TaskEngine Engine { get; }
@@ -69,6 +69,15 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
         lock (_engineGate)
         {
             return Engine.Tables.Build(mouse, date, block);
+        }
+    }
+
+    /// <summary>summary.json's "task_positions" section from the live tables (under the engine's lock); null before the plan.</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement>? SummarySections()
+    {
+        lock (_engineGate)
+        {
+            return TaskPositionReport.SummarySections(Engine);
         }
     }
 

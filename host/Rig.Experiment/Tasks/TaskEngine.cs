@@ -11,6 +11,16 @@ public interface ITaskJournal
     void Mark(TaskMarker marker);
 }
 
+/// <summary>Who decides where the cue plays and the reward zone opens and closes (docs/task.md, "Position triggers on the device").</summary>
+public enum TriggerPath
+{
+    /// <summary>The device, at the encoder sample that reaches a threshold the engine armed ahead of time (ArmTrigger): no host or network delay moves them.</summary>
+    Device,
+
+    /// <summary>The engine, when its corridor model sees the position pass (PlayTone, ArmReward, Disarm): the path before position triggers, kept as the baseline.</summary>
+    Host,
+}
+
 /// <summary>A command the engine wants sent, with why (for logs and the journal).</summary>
 public readonly record struct TaskCommand(Command Command, string Reason, int Trial);
 
@@ -49,11 +59,20 @@ public sealed class TaskEngine
     private bool _rewarded;
     private ulong? _passiveDueMicros;
 
+    // Device-triggered path.
+    private readonly TriggerPath _path;
+    private readonly RunGate _gate = new();
+    private bool _awaitingOrigin;
+    private ulong _planMicros;
+    private int _armedThroughTrial = -1;
+
     /// <param name="reward">The open time of one reward (from the valve's calibration curve, or the protocol's with
     /// `--uncalibrated`); null: the protocol's `valve_open_ms`, recorded as no dose (libraries and tests that do not dose).</param>
+    /// <param name="triggers">Who decides cue and zone positions: the device (default) or this engine (the baseline).</param>
     public TaskEngine(TaskProtocol protocol, double encoderCountsPerCm, ITaskJournal journal, IVrSceneSink? scene = null, byte valveChannel = 0,
-        Rig.Recording.Calibration.RewardDose? reward = null)
+        Rig.Recording.Calibration.RewardDose? reward = null, TriggerPath triggers = TriggerPath.Device)
     {
+        _path = triggers;
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(journal);
         _protocol = protocol;
@@ -85,6 +104,11 @@ public sealed class TaskEngine
 
     public int CommandsIssued { get; private set; }
 
+    public TriggerPath Triggers => _path;
+
+    /// <summary>The device's run-gated distance as this engine mirrors it (<see cref="RunGate"/>), µm.</summary>
+    public long MirroredGatedDistanceMicrometres => _gate.DistanceMicrometres;
+
     /// <summary>Encoder samples that arrived after a later one (a resent batch) and were not used live.</summary>
     public long LateEncoderSamples { get; private set; }
 
@@ -99,6 +123,7 @@ public sealed class TaskEngine
         _started = true;
         _nowMicros = deviceMicros;
         _startMicros = deviceMicros;
+        _planMicros = deviceMicros;
         Mark(new TaskMarker
         {
             Event = TaskMarker.Plan,
@@ -107,9 +132,41 @@ public sealed class TaskEngine
             EncoderCountsPerCm = _countsPerCm,
             Trials = _plan,
             Reward = _reward,
+            TriggerPath = _path == TriggerPath.Device ? "device" : null,
         });
-        Mark(new TaskMarker { Event = TaskMarker.Start, DeviceMicros = deviceMicros });
-        _model.Start(deviceMicros);
+        if (_path == TriggerPath.Host)
+        {
+            Begin(deviceMicros);
+            return;
+        }
+
+        // The trial starts once the device has cleared its triggers and restarted its run-gated distance: its Origin
+        // event says after which sample, and the corridor model starts at the next, so both integrate the same samples.
+        _awaitingOrigin = true;
+        var gate = GateParameters();
+        Issue(new Command
+        {
+            Opcode = CommandOpcode.ResetTriggers,
+            Channel = 0,
+            GateThresholdMilliCountsPerSecond = gate.ThresholdMilliCountsPerSecond,
+            GatedSpeedMicrometresPerSecond = gate.SpeedMicrometresPerSecond,
+            SpeedWindowMicros = gate.WindowMicros,
+        }, TaskMarker.ResetTriggers, "clear the device's triggers and start its run-gated distance");
+    }
+
+    /// <summary>The protocol's run gate in the device's integer units (<see cref="RunGate"/>).</summary>
+    public (uint ThresholdMilliCountsPerSecond, uint SpeedMicrometresPerSecond, uint WindowMicros) GateParameters()
+    {
+        var movement = _protocol.Movement;
+        return ((uint)Math.Round(movement.RunThresholdCmPerSecond * _countsPerCm * 1000), (uint)Math.Round(movement.RunGatedSpeedCmPerSecond * 10_000),
+            (uint)CorridorModel.SpeedWindowMicros);
+    }
+
+    private void Begin(ulong startMicros)
+    {
+        _startMicros = startMicros;
+        Mark(new TaskMarker { Event = TaskMarker.Start, DeviceMicros = startMicros });
+        _model.Start(startMicros);
     }
 
     /// <summary>Ends the task: no further trial starts, an armed reward is cancelled.</summary>
@@ -122,7 +179,20 @@ public sealed class TaskEngine
 
         _stopped = true;
         _model.StopStartingTrials(deviceMicros);
-        if (_armed)
+        if (_path == TriggerPath.Device)
+        {
+            // Triggers armed for a trial that will not run must not fire, and a zone the device opened must close.
+            var gate = GateParameters();
+            Issue(new Command
+            {
+                Opcode = CommandOpcode.ResetTriggers,
+                GateThresholdMilliCountsPerSecond = gate.ThresholdMilliCountsPerSecond,
+                GatedSpeedMicrometresPerSecond = gate.SpeedMicrometresPerSecond,
+                SpeedWindowMicros = gate.WindowMicros,
+            }, TaskMarker.ResetTriggers, "session stop");
+            DisarmNow("session stop");
+        }
+        else if (_armed)
         {
             DisarmNow("session stop");
         }
@@ -141,7 +211,20 @@ public sealed class TaskEngine
 
         foreach (var r in records)
         {
-            if (r.DeviceMicros < _startMicros)
+            if (_awaitingOrigin && r.Kind == EventKind.Trigger && r.Channel == 0 && (r.Value & 0xFF) == TriggerAction.Origin)
+            {
+                _awaitingOrigin = false;
+                var gate = GateParameters();
+                _gate.Reset(gate.ThresholdMilliCountsPerSecond, gate.SpeedMicrometresPerSecond, gate.WindowMicros);
+
+                // The origin is the last sample the device reported before the reset, which on a still wheel can be a
+                // keep-alive from before the task started; nothing was reported between it and the reset, so starting at
+                // the task's start instead counts the same samples and keeps the task's span from reaching back before it.
+                Begin(Math.Max(r.DeviceMicros + 1, _planMicros));
+                continue;
+            }
+
+            if (_awaitingOrigin || r.DeviceMicros < _startMicros)
             {
                 // From before the task (a batch resent from the session's start): not the task's business.
                 continue;
@@ -211,11 +294,17 @@ public sealed class TaskEngine
     private void OnEncoder(ulong micros, long count)
     {
         _nowMicros = Math.Max(_nowMicros, micros);
+        bool device = _path == TriggerPath.Device;
+        if (device)
+        {
+            _gate.OnSample(micros, count);
+        }
+
         var step = _model.OnEncoder(micros, count);
         if (step.Gray >= 0)
         {
             Mark(new TaskMarker { Event = TaskMarker.Gray, DeviceMicros = micros, Trial = step.Gray });
-            if (_armed)
+            if (_armed && !device)
             {
                 DisarmNow("grey space");
             }
@@ -225,7 +314,7 @@ public sealed class TaskEngine
         {
             TrialsCompleted++;
             Mark(new TaskMarker { Event = TaskMarker.TrialEnd, DeviceMicros = micros, Trial = step.Ended });
-            if (_armed)
+            if (_armed && !device)
             {
                 DisarmNow("trial end");
             }
@@ -239,9 +328,13 @@ public sealed class TaskEngine
             _passiveDueMicros = null;
             var p = _plan[step.Started];
             Mark(new TaskMarker { Event = TaskMarker.TrialStart, DeviceMicros = micros, Trial = step.Started, Detail = p.Wall });
+            if (device && !_stopped)
+            {
+                ArmAhead(step.Started, count);
+            }
         }
 
-        if (_model.Trial >= 0 && !_model.InGray && !_stopped)
+        if (!device && _model.Trial >= 0 && !_model.InGray && !_stopped)
         {
             Decide(micros);
         }
@@ -279,6 +372,79 @@ public sealed class TaskEngine
         {
             DisarmNow("end of the reward zone");
         }
+    }
+
+    /// <summary>
+    /// At trial <paramref name="trial"/>'s first sample: arms its triggers unless they already are, and the next trial's,
+    /// so a host that stalls across a trial end still finds the next cue armed. Thresholds are in the device's
+    /// coordinate (the encoder count, or its run-gated distance, which this engine mirrors sample by sample): the
+    /// corridor position is that coordinate from the trial's start, and the next trial starts where this one's
+    /// position reaches the corridor length (the model carries the overshoot over), so both are known now.
+    /// </summary>
+    private void ArmAhead(int trial, long count)
+    {
+        bool gated = _protocol.Movement.Mode == MovementMode.RunGated;
+        double unitsPerDm = gated ? 100_000.0 : _countsPerCm / _protocol.Movement.GainDmPerCm;
+        var movement = _protocol.Movement;
+        double anchor = gated ? _gate.GatedMicros * Math.Round(movement.RunGatedSpeedCmPerSecond * 10_000) / 1e6 : count;
+        double startDm = _model.PositionDm;
+        if (_armedThroughTrial < trial)
+        {
+            ArmTrial(trial, anchor - startDm * unitsPerDm, unitsPerDm, gated);
+        }
+
+        if (trial + 1 < _plan.Count && _armedThroughTrial < trial + 1)
+        {
+            ArmTrial(trial + 1, anchor + (_protocol.CorridorLengthDm - startDm) * unitsPerDm, unitsPerDm, gated);
+        }
+    }
+
+    /// <param name="zero">The device coordinate at which this trial's position would be 0.</param>
+    private void ArmTrial(int trial, double zero, double unitsPerDm, bool gated)
+    {
+        _armedThroughTrial = trial;
+        var p = _plan[trial];
+        void Trigger(byte action, string name, double positionDm, ushort frequencyHz, uint durationMicros)
+        {
+            // The first sample at or above the position: a threshold just above an exact multiple is not rounded past it.
+            long threshold = (long)Math.Ceiling(zero + positionDm * unitsPerDm - 1e-6);
+            CommandsIssued++;
+            _outbox.Add(new TaskCommand(new Command
+            {
+                Opcode = CommandOpcode.ArmTrigger,
+                TriggerTag = (uint)trial,
+                TriggerAction = action,
+                TriggerMode = gated ? TriggerMode.GatedDistance : TriggerMode.Count,
+                Channel = 0,
+                ValveChannel = _valveChannel,
+                Threshold = threshold,
+                FrequencyHz = frequencyHz,
+                DurationMicros = durationMicros,
+            }, $"{name} at {positionDm:0.00} dm", trial));
+            Mark(new TaskMarker
+            {
+                Event = TaskMarker.ArmTrigger, DeviceMicros = _nowMicros, Trial = trial, PositionDm = positionDm, Action = name,
+                Threshold = threshold, Detail = gated ? "run-gated distance µm" : "encoder count",
+            });
+        }
+
+        if (_protocol.Cue is { } cue && p.CueDm is { } cueDm)
+        {
+            Trigger(TriggerAction.PlayCue, "cue", cueDm, (ushort)cue.ToneFrequencyHz, (uint)Math.Round(cue.ToneDurationMs * 1000));
+            if (p.Rewarded && _protocol.Reward.Mode == BehaviourMetricsCalculator.ActiveAfterCue)
+            {
+                Trigger(TriggerAction.OpenZone, "zone_open", cueDm, 0, ValveMicros);
+                Trigger(TriggerAction.CloseZone, "zone_close", _protocol.TextureLengthDm, 0, 0);
+            }
+        }
+
+        if (p.Rewarded && _protocol.Reward.Mode == BehaviourMetricsCalculator.RewardZone && p.ZoneStartDm is { } zone)
+        {
+            Trigger(TriggerAction.OpenZone, "zone_open", zone, 0, ValveMicros);
+            Trigger(TriggerAction.CloseZone, "zone_close", _protocol.Reward.ZoneEndDm, 0, 0);
+        }
+
+        Trigger(TriggerAction.TextureEnd, "texture_end", _protocol.TextureLengthDm, 0, 0);
     }
 
     private void Arm(ulong micros, string why)

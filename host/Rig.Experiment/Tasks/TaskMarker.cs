@@ -23,6 +23,12 @@ public sealed record TaskMarker
     public const string Gray = "gray";
     public const string TrialEnd = "trial_end";
 
+    /// <summary>A position trigger armed on the device (device-triggered path): <see cref="Threshold"/>, planned <see cref="PositionDm"/>.</summary>
+    public const string ArmTrigger = "arm_trigger";
+
+    /// <summary>The device's trigger table cleared and its run-gated distance restarted (device-triggered path).</summary>
+    public const string ResetTriggers = "reset_triggers";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -37,6 +43,15 @@ public sealed record TaskMarker
     public required ulong DeviceMicros { get; init; }
 
     public int? Trial { get; init; }
+
+    /// <summary>Plan marker: "device" when cue and zones are position triggers decided on the device; null (older journals) or "host".</summary>
+    public string? TriggerPath { get; init; }
+
+    /// <summary>ArmTrigger marker: the trigger's action (cue, zone_open, zone_close, texture_end).</summary>
+    public string? Action { get; init; }
+
+    /// <summary>ArmTrigger marker: the threshold sent (encoder count, or run-gated distance µm).</summary>
+    public long? Threshold { get; init; }
 
     public double? PositionDm { get; init; }
 

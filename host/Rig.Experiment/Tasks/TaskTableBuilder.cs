@@ -18,6 +18,8 @@ public sealed class TaskTableBuilder
     private readonly List<ulong> _toneOn = [];
     private readonly List<ulong> _valveOpen = [];
     private readonly List<ulong> _frameEdges = [];
+    private readonly List<(ulong Micros, long Tag)> _zoneOpenTriggers = [];
+    private readonly List<(ulong Micros, int Trial)> _armMarkers = [];
     private uint? _boot;
 
     public TaskMarker? PlanMarker { get; private set; }
@@ -42,6 +44,9 @@ public sealed class TaskTableBuilder
                 break;
             case TaskMarker.Stop:
                 StopDeviceMicros = marker.DeviceMicros;
+                break;
+            case TaskMarker.Arm when marker.Trial is { } trial:
+                _armMarkers.Add((marker.DeviceMicros, trial));
                 break;
         }
     }
@@ -73,6 +78,9 @@ public sealed class TaskTableBuilder
                     break;
                 case EventKind.Frame when r.Channel == 0:
                     _frameEdges.Add(r.DeviceMicros);
+                    break;
+                case EventKind.Trigger when (r.Value & 0xFF) == TriggerAction.OpenZone:
+                    _zoneOpenTriggers.Add((r.DeviceMicros, r.Value >> 8));
                     break;
             }
         }
@@ -220,6 +228,49 @@ public sealed class TaskTableBuilder
             perReward, frames);
         var info = new TaskSessionInfo(protocol.Name, protocol.ExperimentType, mouse, sessionDate, block, protocol.Reward.Mode,
             protocol.Reward.DelayMs, protocol.CorridorLengthDm, protocol.TextureLengthDm, protocol.GrayLengthDm, metrics, plan.Reward);
-        return new TaskSessionTables(info, trials, licks, frames);
+
+        // Where the cue played and the reward zone opened, against the plan: the device-triggered path's whole point.
+        // The zone opened at its OpenZone trigger event (device path) or, on the host path, at the engine's arm.
+        bool devicePath = plan.TriggerPath == "device";
+        var cueErrors = new List<double>();
+        var zoneErrors = new List<double>();
+        for (int t = 0; t < trials.Count; t++)
+        {
+            var row = trials[t];
+            if (planned[t].CueDm is { } plannedCue && row.CuePositionDm is { } played)
+            {
+                cueErrors.Add(played - plannedCue);
+            }
+
+            if (protocol.Reward.Mode == BehaviourMetricsCalculator.RewardZone && row.Rewarded && planned[t].ZoneStartDm is { } zone)
+            {
+                ulong? opened = null;
+                foreach (var (micros, tag) in _zoneOpenTriggers)
+                {
+                    if (devicePath && tag == t && Inside(micros) && (opened is null || micros < opened))
+                    {
+                        opened = micros;
+                    }
+                }
+
+                foreach (var (micros, trial) in _armMarkers)
+                {
+                    if (!devicePath && trial == t && (opened is null || micros < opened))
+                    {
+                        opened = micros;
+                    }
+                }
+
+                if (opened is { } o && At(o) is { Trial: var at, PositionDm: var position } && at == t)
+                {
+                    zoneErrors.Add(position - zone);
+                }
+            }
+        }
+
+        return new TaskSessionTables(info, trials, licks, frames)
+        {
+            Positions = PositionErrors.From(devicePath ? "device" : "host", cueErrors, zoneErrors),
+        };
     }
 }

@@ -96,6 +96,9 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
     public const string LicksFile = "licks.csv";
     public const string FramesFile = "frame_positions.csv";
 
+    /// <summary>Cue and reward-zone position errors (derived from the journal; not written to the table files, so null when read back).</summary>
+    public PositionErrors? Positions { get; init; }
+
     public static CsvTable<TrialRow> TrialsTable { get; } = new(TrialsFile,
     [
         new("trial", t => CsvCell.Of(t.Trial)), new("wall", t => t.Wall), new("rewarded", t => CsvCell.Of(t.Rewarded)),
@@ -159,5 +162,49 @@ public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<Trial
         }
 
         return new TaskSessionTables(info, TrialsTable.Read(folder), LicksTable.Read(folder), FramesTable.Read(folder));
+    }
+}
+
+/// <summary>
+/// Where the cue played and the reward zone opened against the plan, dm (played or entered position − planned position,
+/// the position being the corridor model's at the event): the number the device-triggered path exists for. Each
+/// statistic is null without a value. p99 is the nearest-rank 99th percentile.
+/// </summary>
+/// <param name="TriggerPath">"device" (position triggers on the device) or "host" (the engine decided).</param>
+public sealed record PositionErrors(string TriggerPath, int Cues, double? CueMedianDm, double? CueP99Dm, double? CueMaxDm, int ZoneEntries,
+    double? ZoneMedianDm, double? ZoneP99Dm, double? ZoneMaxDm)
+{
+    /// <summary>The raw per-trial errors (not serialized), for benchmarks that pool sessions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double> CueErrorsDm { get; init; } = [];
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double> ZoneErrorsDm { get; init; } = [];
+
+    public static PositionErrors From(string triggerPath, IReadOnlyList<double> cueErrorsDm, IReadOnlyList<double> zoneErrorsDm)
+    {
+        ArgumentNullException.ThrowIfNull(cueErrorsDm);
+        ArgumentNullException.ThrowIfNull(zoneErrorsDm);
+        return new PositionErrors(triggerPath, cueErrorsDm.Count, Percentile(cueErrorsDm, 0.5), Percentile(cueErrorsDm, 0.99),
+            Percentile(cueErrorsDm, 1), zoneErrorsDm.Count, Percentile(zoneErrorsDm, 0.5), Percentile(zoneErrorsDm, 0.99), Percentile(zoneErrorsDm, 1))
+        {
+            CueErrorsDm = cueErrorsDm,
+            ZoneErrorsDm = zoneErrorsDm,
+        };
+    }
+
+    /// <summary>Nearest-rank percentile (<paramref name="fraction"/> 0.5: median, 1: max); null for no values.</summary>
+    public static double? Percentile(IReadOnlyList<double> values, double fraction)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var sorted = new List<double>(values);
+        sorted.Sort();
+        int rank = (int)Math.Ceiling(fraction * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 }

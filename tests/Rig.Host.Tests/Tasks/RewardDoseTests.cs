@@ -101,7 +101,7 @@ public sealed class RewardDoseTests
     private static (ListJournal Journal, List<Command> Arms, TaskSessionTables Tables) RunToTheFirstReward(TaskProtocol protocol, RewardDose dose)
     {
         var journal = new ListJournal();
-        var engine = new TaskEngine(protocol, CountsPerCm, journal, reward: dose);
+        var engine = new TaskEngine(protocol, CountsPerCm, journal, reward: dose, triggers: TriggerPath.Host);
         engine.Start(0);
         var arms = new List<Command>();
         ulong t = 0;

@@ -76,7 +76,7 @@ public sealed class TaskEngineTests
     {
         var protocol = Protocol("supervised-leaf1-circle1");
         var journal = new ListJournal();
-        var engine = new TaskEngine(protocol, CountsPerCm, journal);
+        var engine = new TaskEngine(protocol, CountsPerCm, journal, triggers: TriggerPath.Host);
         var plan = TrialPlan.Create(protocol);
         int rewardedTrial = plan.Select((p, i) => (p, i)).First(x => x.p.Rewarded).i;
         engine.Start(0);
@@ -120,7 +120,7 @@ public sealed class TaskEngineTests
     public void Passive_reward_pulses_the_valve_the_delay_after_the_tone_the_device_played()
     {
         var protocol = Protocol("supervised-passive-day1");
-        var engine = new TaskEngine(protocol, CountsPerCm, new ListJournal());
+        var engine = new TaskEngine(protocol, CountsPerCm, new ListJournal(), triggers: TriggerPath.Host);
         var plan = TrialPlan.Create(protocol);
         Assert.True(plan[0].Rewarded || plan[1].Rewarded);
         engine.Start(0);
@@ -152,7 +152,7 @@ public sealed class TaskEngineTests
     public void Reward_zone_arms_inside_the_zone_only_in_the_rewarded_corridor()
     {
         var protocol = Protocol("reward-zone-behaviour");
-        var engine = new TaskEngine(protocol, CountsPerCm, new ListJournal());
+        var engine = new TaskEngine(protocol, CountsPerCm, new ListJournal(), triggers: TriggerPath.Host);
         var plan = TrialPlan.Create(protocol);
         engine.Start(0);
         ulong t = 0;
@@ -180,7 +180,7 @@ public sealed class TaskEngineTests
     {
         var protocol = Protocol("supervised-leaf1-circle1");
         var journal = new ListJournal();
-        var engine = new TaskEngine(protocol, CountsPerCm, journal);
+        var engine = new TaskEngine(protocol, CountsPerCm, journal, triggers: TriggerPath.Host);
         engine.Start(0);
         var events = new List<EventRecord>();
         ulong t = 0;

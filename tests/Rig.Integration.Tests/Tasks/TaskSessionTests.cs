@@ -22,15 +22,44 @@ public sealed class TaskSessionTests
         "fine-discrimination-leaf1-leaf2", "reward-zone-behaviour", "pretraining-unrewarded",
     ];
 
-    private static async Task<TaskSessionOutcome> RunAsync(string protocolName, TempDirectory dir, double minutes, int seed = 3)
+    private static Task<TaskSessionOutcome> RunAsync(string protocolName, TempDirectory dir, double minutes, int seed = 3) =>
+        RunAsync(ProtocolLoader.Load(RepositoryRoot.Combine("protocols", protocolName + ".json")), dir, minutes, seed);
+
+    private static async Task<TaskSessionOutcome> RunAsync(TaskProtocol protocol, TempDirectory dir, double minutes, int seed = 3,
+        HostStalls? stalls = null)
     {
-        var protocol = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", protocolName + ".json"));
         var links = new InMemoryBroker().CreateLinkFactory();
         return await VirtualTaskSession.RunAsync(links,
             new VirtualRigOptions { RigId = "task", Seed = seed, Speed = 0, Mouse = VirtualTaskSession.TaskMouse }, new BridgeOptions(),
             dir.Combine("session"), TimeSpan.FromMinutes(minutes), new SessionStartInfo("inmemory", "tests"), TimeProvider.System,
             NullLogger.Instance, new TaskSessionSettings(protocol, "m1", new DateOnly(2025, 1, 6), 1, new MouseLearningState { Mouse = "m1" },
-                new LearningOptions()), null, TestContext.Current.CancellationToken);
+                new LearningOptions(), Stalls: stalls), null, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>One encoder sample's travel at the run-gated corridor's full speed: 60 cm/s × 1 ms, dm.</summary>
+    private const double SampleTravelDm = 0.006;
+
+    [Fact]
+    public async Task With_the_host_stalled_a_second_in_every_ten_every_cue_and_zone_of_a_virtual_session_is_within_one_sample_of_its_plan()
+    {
+        // The cue-position benchmark in small (bench/Rig.Bench cue-position): the reward-zone task with the supervised cue.
+        var zone = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", "reward-zone-behaviour.json"));
+        var protocol = zone with { Cue = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", "supervised-leaf1-circle1.json")).Cue };
+        using var dir = new TempDirectory();
+        var outcome = await RunAsync(protocol, dir, 2, stalls: new HostStalls(10_000_000, 1_000_000, 10_000_000));
+        Assert.True(outcome.Recording.Complete);
+        Assert.Empty(outcome.LiveDifferences);
+        Assert.True(outcome.Recording.Task!.HostStallHeldBatches > 0, "no batch waited for a stall");
+        var p = outcome.Tables.Positions!;
+        Assert.Equal("device", p.TriggerPath);
+        Assert.True(p.Cues >= 5 && p.ZoneEntries >= 1, $"{p.Cues} cues, {p.ZoneEntries} zones");
+        Assert.All(p.CueErrorsDm.Concat(p.ZoneErrorsDm), e => Assert.InRange(e, 0, SampleTravelDm + 1e-6));
+
+        // summary.json reports the same numbers.
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outcome.Recording.Session.Folder, "summary.json")));
+        var section = summary.RootElement.GetProperty("sections").GetProperty(TaskPositionReport.Section);
+        Assert.Equal(p.Cues, section.GetProperty("cues").GetInt32());
+        Assert.Equal(p.CueMaxDm!.Value, section.GetProperty("cue_max_dm").GetDouble(), 12);
     }
 
     [Theory]
@@ -57,9 +86,9 @@ public sealed class TaskSessionTests
             Assert.True(t.StartDeviceMicros < t.GrayDeviceMicros && t.GrayDeviceMicros < t.EndDeviceMicros);
             if (protocol.Cue is not null)
             {
-                // The device played the cue at (or just past: one batch of latency) its planned position.
+                // The device played the cue at its planned position (position triggers: within one sample's travel).
                 Assert.NotNull(t.CuePositionDm);
-                Assert.InRange(t.CuePositionDm!.Value, protocol.Cue.PositionDm.Min, protocol.Cue.PositionDm.Max + 1.0);
+                Assert.InRange(t.CuePositionDm!.Value, protocol.Cue.PositionDm.Min, protocol.Cue.PositionDm.Max + SampleTravelDm);
             }
             else
             {
@@ -75,6 +104,11 @@ public sealed class TaskSessionTests
         if (!protocol.GivesWater)
         {
             Assert.Equal(0, tables.Info.Metrics.Rewards);
+        }
+
+        if (tables.Positions is { Cues: > 0 } positions)
+        {
+            Assert.InRange(positions.CueMaxDm!.Value, 0, SampleTravelDm + 1e-6);
         }
 
         if (protocol.Reward.Mode == BehaviourMetricsCalculator.Passive)

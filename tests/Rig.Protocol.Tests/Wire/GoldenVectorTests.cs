@@ -157,6 +157,36 @@ public sealed class GoldenVectorTests
     }
 
     [Fact]
+    public void The_position_trigger_vectors_decode_to_their_documented_fields()
+    {
+        var a = GoldenVectors.Load("command_arm_trigger.hex");
+        var reader = new ByteReader(a.Bytes, 0, a.Bytes.Length);
+        var arm = Command.Read(reader);
+        Assert.Equal(a.Bytes.Length, reader.Position);
+        Assert.Equal((CommandOpcode.ArmTrigger, 15u, 7u, TriggerAction.PlayCue, TriggerMode.GatedDistance, (byte)0, (byte)0),
+            (arm.Opcode, arm.CommandId, arm.TriggerTag, arm.TriggerAction, arm.TriggerMode, arm.Channel, arm.ValveChannel));
+        Assert.Equal((1_234_567L, (ushort)5000, 200_000u), (arm.Threshold, arm.FrequencyHz, arm.DurationMicros));
+
+        var r = GoldenVectors.Load("command_reset_triggers.hex");
+        reader = new ByteReader(r.Bytes, 0, r.Bytes.Length);
+        var reset = Command.Read(reader);
+        Assert.Equal(r.Bytes.Length, reader.Position);
+        Assert.Equal((CommandOpcode.ResetTriggers, 16u, (byte)0, 411_600u, 600_000u, 100_000u),
+            (reset.Opcode, reset.CommandId, reset.Channel, reset.GateThresholdMilliCountsPerSecond, reset.GatedSpeedMicrometresPerSecond,
+             reset.SpeedWindowMicros));
+
+        var b = GoldenVectors.Load("event_batch_trigger.hex");
+        var records = new EventRecord[3];
+        reader = new ByteReader(b.Bytes, 0, b.Bytes.Length);
+        var h = EventBatchReader.Decode(reader, records);
+        Assert.Equal(b.Bytes.Length, reader.Position);
+        Assert.Equal((8u, 2000ul, (ushort)3), (h.BatchSeq, h.FirstEventSeq, h.RecordCount));
+        Assert.Equal(new EventRecord(EventKind.Trigger, 0, TriggerAction.Origin, 5_000_000), records[0]);
+        Assert.Equal(new EventRecord(EventKind.Encoder, 0, 12_345, 5_001_000), records[1]);
+        Assert.Equal(new EventRecord(EventKind.Trigger, 0, (7L << 8) | TriggerAction.PlayCue, 5_001_000), records[2]);
+    }
+
+    [Fact]
     public void The_ack_status_and_sync_vectors_decode_to_their_documented_fields()
     {
         var a = GoldenVectors.Load("ack_pulse_ok.hex");

@@ -56,9 +56,11 @@ internal static class DemoCommand
         var mouse = TaskCli.MouseOption();
         var mouseState = TaskCli.MouseStateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
+        var hostTriggers = TaskCli.HostTriggersOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
+            hostTriggers,
         };
         command.Validators.Add(result =>
         {
@@ -72,7 +74,10 @@ internal static class DemoCommand
             var args = new DemoArgs(parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,
                 parse.GetValue(output), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(calibration));
             string name = parse.GetValue(protocol) ?? ReferenceProtocol;
-            args = args with { World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated) };
+            args = args with
+            {
+                World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
+            };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
             {
@@ -119,6 +124,9 @@ internal static class DemoCommand
 
         /// <summary>`--uncalibrated`: rewards open the valve for the protocol's valve_open_ms (no curve needed; recorded as such).</summary>
         public bool Uncalibrated { get; init; }
+
+        /// <summary>`--host-triggers`: the engine decides cue and zone positions (the baseline), not the device.</summary>
+        public bool HostTriggers { get; init; }
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>

@@ -35,6 +35,7 @@ internal static class RunCommand
         var protocol = TaskCli.ProtocolOption();
         var mouse = TaskCli.MouseOption();
         var uncalibrated = TaskCli.UncalibratedOption();
+        var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
         {
             Description = "Wheel encoder counts per cm of wheel surface (default: 4096 counts per revolution on a 20 cm wheel)",
@@ -58,7 +59,7 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
         command.Validators.Add(result =>
         {
@@ -85,6 +86,7 @@ internal static class RunCommand
             Verbose = parse.GetValue(verbose),
             CalibrationFile = parse.GetValue(calibration),
             Uncalibrated = parse.GetValue(uncalibrated),
+            HostTriggers = parse.GetValue(hostTriggers),
             Protocol = parse.GetValue(protocol),
             Mouse = parse.GetValue(mouse)!,
             CountsPerCm = parse.GetValue(countsPerCm),
@@ -114,6 +116,9 @@ internal static class RunCommand
 
         /// <summary>`--uncalibrated`: a rewarding protocol opens the valve for its valve_open_ms, recorded as uncalibrated.</summary>
         public bool Uncalibrated { get; init; }
+
+        /// <summary>`--host-triggers`: the engine decides cue and zone positions (the baseline; firmware without position triggers).</summary>
+        public bool HostTriggers { get; init; }
 
         public string? Protocol { get; init; }
 
@@ -192,13 +197,15 @@ internal static class RunCommand
             {
                 RigId = rigId, Gimbl = gimbl, GimblTreadmill = args.GimblTreadmill, GimblUnitsPerCm = args.GimblUnitsPerCm, EncoderCountsPerCm = countsPerCm,
             }, loggers.CreateLogger("Rig.Vr"));
-            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene, reward: dose);
+            var task = protocol is null ? null : new LiveTaskDriver(protocol, countsPerCm, loggers.CreateLogger("Rig.Task"), scene, reward: dose,
+                triggers: args.HostTriggers ? TriggerPath.Host : TriggerPath.Device);
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
                     Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume)
             {
-                SummarySections = scene is null ? null : () => VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State),
+                SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
+                    scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
             });
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();

@@ -46,6 +46,12 @@ internal static class TaskCli
         Description = "With a rewarding protocol: open the valve for the protocol's valve_open_ms instead of turning volume_ul into time through the valve's calibration curve (µL then unknown; the session records that it is uncalibrated)",
     };
 
+    /// <summary>`--host-triggers`: the baseline path, for firmware without position triggers and for comparison (docs/task.md).</summary>
+    public static Option<bool> HostTriggersOption() => new("--host-triggers")
+    {
+        Description = "Decide cue and reward-zone positions on the host (PlayTone/ArmReward/Disarm when its corridor model passes them) instead of arming position triggers on the device: for firmware without them, or to compare",
+    };
+
     /// <summary>The valve a task rewards on (<see cref="TaskEngine"/>'s default channel).</summary>
     public const int TaskValve = 0;
 
@@ -160,7 +166,8 @@ internal static class TaskCli
                 rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose),
+                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose,
+                    args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
                 ct);
             progress.Done();
@@ -191,6 +198,7 @@ internal static class TaskCli
                     trials = tables.Trials.Count,
                     licks = tables.Licks.Count,
                     metrics = tables.Info.Metrics,
+                    task_positions = tables.Positions,
                     licks_by_corridor = LicksByCorridor(tables),
                     vr = session.Counts.Vr,
                     simulated_display = result.Device.Display is { } d
@@ -222,6 +230,7 @@ internal static class TaskCli
                     ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
                 rows.AddRange(MetricRows(tables.Info.Metrics));
+                rows.Add(("cue/zone positions", TaskPositionReport.Describe(tables.Positions)));
                 rows.Add(("licks by corridor", string.Join(", ", LicksByCorridor(tables).Select(x => $"{x.Key} {x.Value.ToString(c)}"))));
                 if (result.Device.Display is { } shown)
                 {
