@@ -70,16 +70,20 @@ namespace Rig.Firmware
         /// Event kinds that close their batch at once instead of waiting for <see cref="MaxBatchAgeMicros"/>: bit k set for
         /// <see cref="Rig.Protocol.EventKind"/> k, and only for records with a value above 0 (a lick onset, not its offset).
         /// For events the host must act on promptly; the measured trade-off is in docs/performance.md ("Device event to
-        /// engine decision"): lick onsets by default (median 12.6 → 3.5 ms on a quiet LAN for 7 % more bytes per event);
-        /// <see cref="PromptKindsNone"/> keeps age-only batching.
+        /// engine decision"): lick onsets (median 12.6 → 3.5 ms on a quiet LAN for 7 % more bytes per event) and fired
+        /// position triggers (a few per trial, so no measurable cost) by default; <see cref="PromptKindsNone"/> keeps
+        /// age-only batching.
         /// </summary>
-        public uint PromptKindsMask = PromptKindsLicks;
+        public uint PromptKindsMask = PromptKindsDefault;
 
         /// <summary>No kind closes a batch early.</summary>
         public const uint PromptKindsNone = 0;
 
         /// <summary>Lick onsets (the task waits on them to end a trial or decide a reward).</summary>
         public const uint PromptKindsLicks = 1u << (int)Rig.Protocol.EventKind.Lick;
+
+        /// <summary>Lick onsets and fired position triggers (the cue played, the zone opened: what the host shows and records).</summary>
+        public const uint PromptKindsDefault = PromptKindsLicks | (1u << (int)Rig.Protocol.EventKind.Trigger);
 
         /// <summary>
         /// Batches kept until the host acknowledges them. Memory: this times <see cref="BatchBufferBytes"/> (32 KiB by

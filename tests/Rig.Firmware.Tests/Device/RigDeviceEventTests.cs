@@ -229,11 +229,7 @@ public sealed class RigDeviceEventTests
     [Fact]
     public void A_lick_onset_closes_its_batch_at_once_by_default_and_an_offset_does_not()
     {
-        var h = new DeviceHarness(c =>
-        {
-            c.MaxBatchAgeMicros = 20_000;
-            c.PromptKindsMask = DeviceConfig.PromptKindsLicks;
-        });
+        var h = new DeviceHarness(c => c.MaxBatchAgeMicros = 20_000);
         h.Device.Start(0);
         h.Device.Poll(0);
         h.Capture.Push(1_000, CaptureLine.Ttl, 0, 1);
