@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -50,20 +49,13 @@ internal static class DecisionLatencyBench
         string[] worlds = ["quiet-lan", "busy-wifi"];
         for (int i = 0; i < args.Length; i++)
         {
+            if (BenchArgs.TryTakeRun(args, ref i, ref minutes, ref speed, ref seed))
+            {
+                continue;
+            }
+
             switch (args[i])
             {
-                case "--minutes" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, C, out double m) && m > 0:
-                    minutes = m;
-                    i++;
-                    break;
-                case "--speed" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, C, out double s) && s > 0:
-                    speed = s;
-                    i++;
-                    break;
-                case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, C, out int n):
-                    seed = n;
-                    i++;
-                    break;
                 case "--worlds" when i + 1 < args.Length:
                     worlds = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     break;
@@ -75,7 +67,7 @@ internal static class DecisionLatencyBench
 
         var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve("supervised-leaf1-circle1"));
         Console.WriteLine($"decision-latency: {protocol.Name}, {minutes.ToString("0.##", C)} virtual min per run at {speed.ToString("0.##", C)}x, seed {seed}; "
-            + $"device event → first receipt of its batch by the bridge (host clock through the session's clock map); {Environment.ProcessorCount} cores, load {LoadAverage()}");
+            + $"device event → first receipt of its batch by the bridge (host clock through the session's clock map); {Environment.ProcessorCount} cores, load {VrLoopBench.LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine("| world | batching | lick onsets: median / p99 / max ms | all events: median / p99 ms | batch bytes per event | batches/s |");
         Console.WriteLine("|---|---|---|---|---|---|");
@@ -97,7 +89,7 @@ internal static class DecisionLatencyBench
         }
 
         Console.WriteLine();
-        Console.WriteLine($"load average at the end: {LoadAverage()}");
+        Console.WriteLine($"load average at the end: {VrLoopBench.LoadAverage()}");
         return failures == 0 ? 0 : 1;
     }
 
@@ -193,7 +185,4 @@ internal static class DecisionLatencyBench
         int i = (int)Math.Clamp(Math.Ceiling(quantile * sorted.Count) - 1, 0, sorted.Count - 1);
         return sorted[i].ToString("0.0", C);
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

@@ -34,17 +34,13 @@ internal static class LiveAlignBench
         string[] worlds = ["quiet-lan", "busy-wifi"];
         for (int i = 0; i < args.Length; i++)
         {
+            if (BenchArgs.TryTakeRun(args, ref i, ref minutes, ref speed, ref seed))
+            {
+                continue;
+            }
+
             switch (args[i])
             {
-                case "--minutes" when i + 1 < args.Length:
-                    minutes = double.Parse(args[++i], c);
-                    break;
-                case "--speed" when i + 1 < args.Length:
-                    speed = double.Parse(args[++i], c);
-                    break;
-                case "--seed" when i + 1 < args.Length:
-                    seed = int.Parse(args[++i], c);
-                    break;
                 case "--world" when i + 1 < args.Length:
                     worlds = args[++i].Split(',');
                     break;

@@ -43,20 +43,13 @@ internal static class VrLoopBench
         bool keep = false;
         for (int i = 0; i < args.Length; i++)
         {
+            if (BenchArgs.TryTakeRun(args, ref i, ref minutes, ref speed, ref seed))
+            {
+                continue;
+            }
+
             switch (args[i])
             {
-                case "--minutes" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, C, out double m) && m > 0:
-                    minutes = m;
-                    i++;
-                    break;
-                case "--speed" when i + 1 < args.Length && double.TryParse(args[i + 1], NumberStyles.Float, C, out double s) && s > 0:
-                    speed = s;
-                    i++;
-                    break;
-                case "--seed" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.Integer, C, out int n):
-                    seed = n;
-                    i++;
-                    break;
                 case "--world" when i + 1 < args.Length:
                     worldName = args[++i];
                     break;
