@@ -254,11 +254,6 @@ public sealed class LiveAlignment
     private void Settle(Lane lane, long nowNanos)
     {
         var clock = _clocks(lane.BootId);
-        if (lane.Settling.Count == 0 || (clock is null && !lane.Finished && lane.Settling.Count <= MaxSettlingEvents))
-        {
-            return;
-        }
-
         while (lane.Settling.Count > 0)
         {
             bool early = false;

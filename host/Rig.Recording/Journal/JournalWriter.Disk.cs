@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Threading;
 using System.IO;
 
 namespace Rig.Recording.Journal;
@@ -21,14 +20,7 @@ public sealed partial class JournalWriter
     {
         try
         {
-            if (_diskDue.CurrentCount == 0)
-            {
-                _diskDue.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Another signal got in between the check and the release: the thread is already due to run.
+            _diskDue.Set();
         }
         catch (ObjectDisposedException)
         {
@@ -40,7 +32,7 @@ public sealed partial class JournalWriter
     {
         while (true)
         {
-            _diskDue.Wait();
+            _diskDue.WaitOne();
             if (_diskStopping)
             {
                 // Dispose writes and syncs what is left on its own thread.

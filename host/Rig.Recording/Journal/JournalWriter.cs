@@ -64,7 +64,7 @@ public sealed partial class JournalWriter : IDisposable, IAsyncDisposable
 
     // The timer's disk work runs here when OwnDiskThread is set: signalled by the timer, stopped by Dispose.
     private readonly Thread? _diskThread;
-    private readonly SemaphoreSlim _diskDue = new(0, 1);
+    private readonly AutoResetEvent _diskDue = new(false);
     private volatile bool _diskStopping;
 
     private ArrayBufferWriter<byte> _pending = new(64 * 1024);
