@@ -118,6 +118,12 @@ namespace Rig.Firmware
             get { return _train; }
         }
 
+        /// <summary>Device time of the last encoder sample put in the event ring, µs (the keep-alive's phase follows it).</summary>
+        public ulong LastEncoderReportMicros
+        {
+            get { return _encoder.LastReportMicros; }
+        }
+
         /// <summary>The position triggers (ArmTrigger, ResetTriggers).</summary>
         public PositionTriggers Triggers
         {

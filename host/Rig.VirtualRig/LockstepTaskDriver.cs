@@ -91,12 +91,7 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
                 return;
             }
 
-            foreach (byte[] held in _heldBatches)
-            {
-                _decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, 0, held));
-            }
-
-            _heldBatches.Clear();
+            ProcessHeld();
         }
 
         if (!_started)
@@ -121,11 +116,24 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
     {
         ArgumentNullException.ThrowIfNull(device);
 
+        // A stall that outlasts the run ends with it: the host reads what waited before it stops, as it would.
+        ProcessHeld();
+
         // The task ends a little before now: a lick onset is numbered only once its line has settled, so the last
         // milliseconds may still hold events the device has not published; they would be in the journal but not here.
         Engine.Stop(deviceNowMicros - Math.Min(deviceNowMicros, StopMarginMicros));
         Deliver(deviceNowMicros, device);
         _scene?.OnSessionStopped(_sessionId);
+    }
+
+    private void ProcessHeld()
+    {
+        foreach (byte[] held in _heldBatches)
+        {
+            _decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, 0, held));
+        }
+
+        _heldBatches.Clear();
     }
 
     private void Deliver(ulong deviceNowMicros, RigDevice device)

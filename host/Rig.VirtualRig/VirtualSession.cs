@@ -194,6 +194,8 @@ public static class VirtualSession
                 renderers.Add(simulated);
             }
 
+            // The start-up above ran in real time; from here the task depends on the seed alone.
+            await sim.StartAfreshAsync(rigOptions.Seed ^ 0x7A5C, cancellationToken);
             var scenes = new SceneFanOut(task.Mouse, renderers, task.SceneRate ?? new SceneRateOptions());
             Volatile.Write(ref driver, new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes, task.Reward,
                 task.Triggers, task.Stalls));

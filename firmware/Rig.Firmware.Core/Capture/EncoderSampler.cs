@@ -26,6 +26,12 @@ namespace Rig.Firmware.Capture
             _keepAliveMicros = keepAliveMicros;
         }
 
+        /// <summary>Device time of the last reported sample, µs (0 before the first).</summary>
+        public ulong LastReportMicros
+        {
+            get { return _lastReportMicros; }
+        }
+
         /// <summary>Samples taken (reported or not).</summary>
         public uint SamplesTaken { get; private set; }
 

@@ -54,10 +54,12 @@ public sealed class MouseModel : ISimInput, IEncoderCounter
     private const ulong StepMicros = 10_000;
 
     private readonly MouseOptions _options;
-    private readonly Random _random;
     private readonly VirtualClock _clock;
+    private Random _random;
     private readonly double _countsPerCm;
     private ulong _motionTime;
+    private long _originCounts;
+    private double _originCm;
     private double _positionCm;
     private double _speed;
     private double _targetSpeed;
@@ -83,7 +85,7 @@ public sealed class MouseModel : ISimInput, IEncoderCounter
     public long Contacts { get; private set; }
 
     /// <summary>Distance run so far, cm.</summary>
-    public double PositionCm => _positionCm;
+    public double PositionCm => _originCm + _positionCm;
 
     /// <summary>Licks stop after this time (end of a simulated session), µs.</summary>
     public ulong StopLickingAt { get; set; } = ulong.MaxValue;
@@ -105,7 +107,41 @@ public sealed class MouseModel : ISimInput, IEncoderCounter
 
         // Within the current 10 ms motion step the wheel turns at the step's speed, so 1 kHz samples see smooth motion.
         double position = _positionCm + _speed * (now - _motionTime) / 1e6;
-        return (long)Math.Floor(position * _countsPerCm);
+        return _originCounts + (long)Math.Floor(position * _countsPerCm);
+    }
+
+    /// <summary>True when no lick bout is under way and the lick line has been still for <paramref name="quietMicros"/> at <paramref name="nowMicros"/>.</summary>
+    public bool LickLineQuiet(ulong nowMicros, ulong quietMicros) => _licksLeft == 0 && nowMicros >= _lastLickEdge + quietMicros;
+
+    /// <summary>Stops the wheel at once and keeps the mouse at rest, starting no new lick bout (the one under way ends), until <see cref="Restart"/>.</summary>
+    public void Hold(ulong nowMicros)
+    {
+        AdvanceMotion(nowMicros);
+        _originCm += _positionCm + _speed * (nowMicros - _motionTime) / 1e6;
+        _originCounts = ReadCount();
+        _positionCm = 0;
+        _motionTime = nowMicros;
+        _speed = 0;
+        _targetSpeed = 0;
+        _running = false;
+        _boutEnd = ulong.MaxValue;
+        StopLickingAt = nowMicros;
+    }
+
+    /// <summary>
+    /// Starts the mouse afresh at <paramref name="nowMicros"/> from <paramref name="seed"/>: at rest, no bout under way, its
+    /// random sequence and its motion steps restarted, the wheel where it is (the count does not jump; later counts are
+    /// whole counts from here, so they do not depend on the fraction of a count run before). What happened before (how
+    /// long a start-up took in real time) then leaves no trace in what the mouse does next (docs/task.md, "Lockstep").
+    /// </summary>
+    public void Restart(ulong nowMicros, int seed)
+    {
+        Hold(nowMicros);
+        _random = new Random(seed);
+        _licksLeft = 0;
+        _nextLickBout = nowMicros + SecondsToMicros(Exponential(1 / _options.LickBoutsPerSecond));
+        _boutEnd = nowMicros + SecondsToMicros(Exponential(_options.MeanRestSeconds));
+        StopLickingAt = ulong.MaxValue;
     }
 
     public void EmitUntil(ulong untilMicros, SimCaptureSource sink)

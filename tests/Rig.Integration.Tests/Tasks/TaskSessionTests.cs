@@ -36,6 +36,48 @@ public sealed class TaskSessionTests
                 new LearningOptions(), Stalls: stalls), null, TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task A_task_session_is_the_same_for_a_seed_however_long_the_real_time_start_up_took()
+    {
+        // The start-up exchange (ping, test pulse, arm, disarm) runs in real time; a loaded host makes it take longer in
+        // simulated time. Here every command of the second run waits 250 ms before it is published.
+        var protocol = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", "supervised-leaf1-circle1.json"));
+        using var dir = new TempDirectory();
+        var slow = new SlowPublishLinkFactory(new InMemoryBroker().CreateLinkFactory(), topic => topic.EndsWith("/cmd", StringComparison.Ordinal),
+            TimeSpan.FromMilliseconds(250));
+        Task<TaskSessionOutcome> Run(Rig.Recording.Link.ILinkFactory links, string name) =>
+            VirtualTaskSession.RunAsync(links, new VirtualRigOptions { RigId = "task", Seed = 3, Speed = 0, Mouse = VirtualTaskSession.TaskMouse },
+                new BridgeOptions(), dir.Combine(name), TimeSpan.FromMinutes(1.5), new SessionStartInfo("inmemory", "tests"), TimeProvider.System,
+                NullLogger.Instance, new TaskSessionSettings(protocol, "m1", new DateOnly(2025, 1, 6), 1, new MouseLearningState { Mouse = "m1" },
+                    new LearningOptions()), null, TestContext.Current.CancellationToken);
+        var quick = await Run(new InMemoryBroker().CreateLinkFactory(), "quick");
+        var delayed = await Run(slow, "delayed");
+
+        Assert.True(slow.Delayed >= 4, $"{slow.Delayed} commands delayed");
+        ulong quickStart = quick.Tables.Trials[0].StartDeviceMicros, delayedStart = delayed.Tables.Trials[0].StartDeviceMicros;
+        Assert.True(delayedStart >= quickStart + 500_000, $"the delayed start-up ended at {delayedStart} µs, the quick one at {quickStart} µs");
+        Assert.True(quick.Tables.Trials.Count >= 3 && quick.Tables.Licks.Count >= 3, $"{quick.Tables.Trials.Count} trials, {quick.Tables.Licks.Count} licks");
+
+        // Every trial and lick is the same, in device time from the first trial's start.
+        static long? Rel(ulong? micros, ulong start) => micros is null ? null : (long)(micros.Value - start);
+        Assert.Equal(quick.Tables.Trials.Count, delayed.Tables.Trials.Count);
+        foreach (var (a, b) in quick.Tables.Trials.Zip(delayed.Tables.Trials))
+        {
+            Assert.Equal((a.Wall, a.Rewarded, a.Probe, a.Licks), (b.Wall, b.Rewarded, b.Probe, b.Licks));
+            Assert.Equal(
+                new[] { Rel(a.StartDeviceMicros, quickStart), Rel(a.GrayDeviceMicros, quickStart), Rel(a.EndDeviceMicros, quickStart),
+                    Rel(a.CueDeviceMicros, quickStart), Rel(a.RewardDeviceMicros, quickStart) },
+                new[] { Rel(b.StartDeviceMicros, delayedStart), Rel(b.GrayDeviceMicros, delayedStart), Rel(b.EndDeviceMicros, delayedStart),
+                    Rel(b.CueDeviceMicros, delayedStart), Rel(b.RewardDeviceMicros, delayedStart) });
+            Assert.Equal(a.CuePositionDm ?? -1, b.CuePositionDm ?? -1, 9);
+            Assert.Equal(a.RewardPositionDm ?? -1, b.RewardPositionDm ?? -1, 9);
+        }
+
+        var quickLicks = quick.Tables.Licks.Where(l => l.DeviceMicros >= quickStart).ToList();
+        var delayedLicks = delayed.Tables.Licks.Where(l => l.DeviceMicros >= delayedStart).ToList();
+        Assert.Equal(quickLicks.Select(l => (Rel(l.DeviceMicros, quickStart), l.Trial)), delayedLicks.Select(l => (Rel(l.DeviceMicros, delayedStart), l.Trial)));
+    }
+
     /// <summary>One encoder sample's travel at the run-gated corridor's full speed: 60 cm/s × 1 ms, dm.</summary>
     private const double SampleTravelDm = 0.006;
 
