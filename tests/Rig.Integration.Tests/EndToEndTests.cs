@@ -171,6 +171,31 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task A_stale_retained_online_status_with_no_device_behind_it_starts_no_session()
+    {
+        // A device that lost power before its will went out leaves its Online status retained on the broker.
+        var broker = new InMemoryBroker();
+        var links = broker.CreateLinkFactory();
+        await using var ghost = links.Create(new LinkOptions { ClientId = "ghost" });
+        await ghost.ConnectAsync(TestContext.Current.CancellationToken);
+        var buffer = new byte[DeviceStatus.Size];
+        var writer = new ByteWriter(buffer, 0, buffer.Length);
+        new DeviceStatus { State = DeviceState.Online, BootId = 0x5747A1E, UptimeMicros = 60_000_000 }.Write(writer);
+        await ghost.PublishAsync(new RigTopics("ghost-rig").Status, buffer.AsMemory(0, writer.Position), retain: true, TestContext.Current.CancellationToken);
+
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("s");
+        await using var bridge = links.Create(new LinkOptions { ClientId = "bridge" });
+        await bridge.ConnectAsync(TestContext.Current.CancellationToken);
+        var e = await Assert.ThrowsAsync<DeviceNotFoundException>(() => SessionRecorder.StartAsync(
+            new RecorderSettings(bridge, "ghost-rig", folder) { Options = new BridgeOptions { DeviceWaitTimeout = TimeSpan.FromSeconds(1) } },
+            TestContext.Current.CancellationToken));
+        Assert.Equal(0x5747A1Eu, e.StaleBootId);
+        Assert.Contains("stale retained", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
     public async Task A_session_folder_that_exists_is_refused_and_left_untouched()
     {
         using var dir = new TempDirectory();
