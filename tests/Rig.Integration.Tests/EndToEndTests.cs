@@ -171,6 +171,45 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task An_unexpected_failure_while_recording_closes_the_session_with_the_cause_in_summary_json()
+    {
+        var broker = new InMemoryBroker();
+        var failing = new FailingReadLinkFactory(broker.CreateLinkFactory());
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("s");
+        var run = VirtualSession.RecordAsync(broker.CreateLinkFactory(), failing,
+            new VirtualRigOptions { RigId = "failing-rig", Seed = 3, Speed = 1 }, new BridgeOptions(), folder, TimeSpan.FromMinutes(1),
+            new SessionStartInfo("inmemory", "tests"), TimeProvider.System, NullLogger.Instance, progress: null, TestContext.Current.CancellationToken);
+
+        // Once events are being journaled, the bridge's reader fails as an unforeseen bug would.
+        string journal = Path.Combine(folder, SessionFolder.JournalFile);
+        await Until(() => File.Exists(journal) && new FileInfo(journal).Length > 4096, "the journal to grow");
+        failing.Fail(new InvalidOperationException("injected reader failure"));
+
+        var e = await Assert.ThrowsAsync<SessionRecordingException>(() => run);
+        Assert.Contains("injected reader failure", e.Message, StringComparison.Ordinal);
+        Assert.Contains("summary.json names the cause", e.Message, StringComparison.Ordinal);
+
+        // Closed: summary.json names the cause, and the journal reads back complete with the failure marker last.
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, SessionFolder.SummaryFile)));
+        Assert.Equal("InvalidOperationException: injected reader failure", summary.RootElement.GetProperty("failure").GetString());
+        var read = JournalReader.Read(journal);
+        Assert.True(read.IsComplete);
+        Assert.Contains("recording_failed", Encoding.UTF8.GetString(read.Records[^1].Payload.Span), StringComparison.Ordinal);
+        Assert.True(SessionFolder.Open(folder).IsClosed);
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_stale_retained_online_status_with_no_device_behind_it_starts_no_session()
     {
         // A device that lost power before its will went out leaves its Online status retained on the broker.

@@ -98,6 +98,11 @@ public static class ExitCodes
     /// or `--uncalibrated`). Nothing started, no folder was created.</summary>
     public const int RewardNotCalibrated = 26;
 
+    /// <summary>A recorder stopped recording before the session was ended (the journal could not be written, or an unexpected
+    /// failure in its receive loop); the session was closed: the journal holds everything up to the failure and summary.json
+    /// names the cause (`failure`).</summary>
+    public const int RecordingFailed = 27;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -114,6 +119,7 @@ public static class ExitCodes
         SessionResumeException => SessionNotResumable,
         SessionFolderInUseException => SessionFolderInUse,
         DeviceNotFoundException => DeviceNotFound,
+        SessionRecordingException => RecordingFailed,
         JournalFormatException or NotASessionFolderException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Provisioning.Loopback.LoopbackInputException => Usage,

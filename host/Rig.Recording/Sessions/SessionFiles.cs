@@ -34,7 +34,11 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
 /// <param name="Sections">Extra sections other parts of the run report when the session closes, by name (e.g. "vr_sink": the
 /// VR scene publisher's counts); null when none.</param>
+/// <param name="Failure">Why recording stopped before the session was ended (the exception's type and message), null when it
+/// was ended normally: a failed session is closed with what the journal holds up to the failure.</param>
 public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
     LatencySummary? ReceiveToJournal = null, int JournalSegments = 1,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null);
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Failure = null);
