@@ -61,7 +61,7 @@ internal static class RunCommand
         {
             rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
-        command.Validators.Add(result =>
+        command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
             if ((result.GetValue(vr) || result.GetValue(gimbl)) && result.GetValue(protocol) is null)
             {
@@ -77,7 +77,7 @@ internal static class RunCommand
             {
                 result.AddError("give exactly one of --out (a new session) and --resume (a session to continue)");
             }
-        });
+        }));
         command.SetAction((parse, ct) => RunAsync(new RunArgs(parse.GetValue(rig)!, parse.GetValue(broker)!,
             parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null)
         {
