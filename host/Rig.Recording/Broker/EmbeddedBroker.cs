@@ -44,6 +44,12 @@ public sealed record EmbeddedBrokerOptions
     /// <see cref="EmbeddedBroker.RefusedSubscriptions"/>). Applies to the TCP and the WebSocket listener alike.
     /// </summary>
     public BrokerAccounts? Accounts { get; init; }
+
+    /// <summary>
+    /// Allows a non-loopback <see cref="BindAddress"/> without <see cref="Accounts"/>: an open broker anyone on the network
+    /// can use (<c>rig broker --insecure</c>). Without it such a broker refuses to start (<see cref="InsecureNetworkException"/>).
+    /// </summary>
+    public bool Insecure { get; init; }
 }
 
 /// <summary>An MQTT broker inside the host process (MQTTnet.Server), for running without Mosquitto. Logs nothing.</summary>
@@ -132,6 +138,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             }
 
             BrokerWebSocketHost.ValidatePath(options.WebSocketPath);
+        }
+
+        if (NetworkExposure.OpenListenerProblem(options.BindAddress, options.Accounts is not null, nameof(options.Accounts)) is { } open && !options.Insecure)
+        {
+            throw new InsecureNetworkException(open);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

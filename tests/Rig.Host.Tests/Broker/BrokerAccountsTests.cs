@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading.Tasks;
 using System.Net;
 using Rig.Provisioning.Security;
 using Rig.Recording.Broker;
@@ -125,5 +126,18 @@ public sealed class BrokerAccountsTests
             Assert.Contains("--credentials", why, StringComparison.Ordinal);
             Assert.Contains("--insecure", why, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task The_embedded_broker_refuses_to_listen_on_the_network_without_accounts_unless_insecure()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var open = new EmbeddedBrokerOptions { Port = 0, BindAddress = IPAddress.Any };
+
+        var e = await Assert.ThrowsAsync<InsecureNetworkException>(() => EmbeddedBroker.StartAsync(open, ct));
+        Assert.Contains("listening on 0.0.0.0 without accounts", e.Message, StringComparison.Ordinal);
+
+        await using var broker = await EmbeddedBroker.StartAsync(open with { Insecure = true }, ct);
+        Assert.False(broker.RequiresLogin);
     }
 }

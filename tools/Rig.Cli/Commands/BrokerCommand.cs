@@ -75,7 +75,7 @@ internal static class BrokerCommand
                 await Console.Error.WriteLineAsync("rig broker: " + NetworkExposure.OpenListenerWarning(listen));
             }
 
-            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = port, BindAddress = listen, Accounts = accounts }, ct);
+            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = port, BindAddress = listen, Accounts = accounts, Insecure = insecure }, ct);
             string access = accounts is null ? "no login needed" : $"{accounts.Users.Count} account(s) from {accounts.Folder}, anonymous clients refused";
             await Console.Error.WriteLineAsync($"rig broker: listening on {broker.Address} ({access}); Ctrl-C stops");
             Console.WriteLine(broker.Address);
