@@ -130,6 +130,45 @@ public sealed class EmbeddedBrokerAccountsTests : IAsyncLifetime
         Assert.Equal(0, _broker!.RefusedPublishes + _broker.RefusedSubscriptions + _broker.RefusedLogins);
     }
 
+    [Fact]
+    public async Task A_will_on_another_rigs_topic_is_refused_and_counted_while_a_will_on_its_own_topic_is_delivered()
+    {
+        var bridge = await BridgeAsync();
+        string password = Login("rigA").Credentials!.Password!;
+
+        // Hand-made MQTT 3.1.1 connections that vanish without a DISCONNECT, so the broker publishes their wills.
+        await ConnectAndVanishAsync("forger", "rig/v1/rigB/status", "rigA", password);
+        await ConnectAndVanishAsync("honest", "rig/v1/rigA/status", "rigA", password);
+
+        var received = await ReceiveAsync(bridge, 1);
+        Assert.Equal("rig/v1/rigA/status", received[0].Topic);
+        await Eventually.WaitUntil(() => _broker!.RefusedPublishes == 1, Wait, "the forged will to be refused", Ct);
+        Assert.False(bridge.Messages.TryRead(out var extra), $"the bridge also received {extra?.Topic}");
+    }
+
+    private async Task ConnectAndVanishAsync(string clientId, string willTopic, string user, string password)
+    {
+        static byte[] Field(string text)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            return [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
+        }
+
+        // Protocol "MQTT" level 4; flags: user name, password, will (QoS 0, not retained), clean session; keep-alive 60 s.
+        byte[] body = [0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 0xC6, 0, 60,
+            .. Field(clientId), .. Field(willTopic), .. Field("gone"), .. Field(user), .. Field(password)];
+        Assert.True(body.Length < 16384, "at most a two-byte remaining length");
+        byte[] length = body.Length < 128 ? [(byte)body.Length] : [(byte)(0x80 | (body.Length & 0x7F)), (byte)(body.Length >> 7)];
+        byte[] packet = [0x10, .. length, .. body];
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, _broker!.Port, Ct);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(packet, Ct);
+        byte[] connack = new byte[4];
+        await stream.ReadExactlyAsync(connack, Ct);
+        Assert.Equal(0, connack[3]);
+    }
+
     private static LinkOptions Options(string clientId) => new() { ClientId = clientId, ConnectTimeout = Wait, AutoReconnect = false };
 
     private BrokerLogin Login(string user) => new(CredentialsFile.Read(_files!.CredentialFiles[user]), null, null);
