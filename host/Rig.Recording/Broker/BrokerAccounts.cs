@@ -31,8 +31,9 @@ public sealed class BrokerAccounts
     private readonly Dictionary<string, PasswordHash> _passwords;
     private readonly Dictionary<string, Access> _access;
 
-    // Hashed for a user name that is not in the file, so a wrong name costs as long as a wrong password.
-    private readonly PasswordHash _decoy = new(1, new byte[12], new byte[HashBytes]);
+    // Hashed for a user name that is not in the file, so a wrong name costs as long as a wrong password: 101 iterations,
+    // what broker-config and mosquitto_passwd write (MosquittoConfig.HashIterations, in a project this one does not reference).
+    private readonly PasswordHash _decoy = new(101, new byte[12], new byte[HashBytes]);
 
     private BrokerAccounts(string folder, Dictionary<string, PasswordHash> passwords, Dictionary<string, Access> access)
     {

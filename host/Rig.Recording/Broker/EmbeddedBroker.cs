@@ -140,7 +140,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             BrokerWebSocketHost.ValidatePath(options.WebSocketPath);
         }
 
-        if (NetworkExposure.OpenListenerProblem(options.BindAddress, options.Accounts is not null, nameof(options.Accounts)) is { } open && !options.Insecure)
+        if (NetworkExposure.OpenListenerProblem(options.BindAddress, options.Accounts is not null, "EmbeddedBrokerOptions.Accounts") is { } open && !options.Insecure)
         {
             throw new InsecureNetworkException(open);
         }

@@ -60,7 +60,7 @@ public static class NetworkExposure
 
     /// <summary>
     /// Why a broker listening on <paramref name="address"/> without accounts must not start without <c>--insecure</c>, or
-    /// null when it may (loopback, or accounts given).
+    /// null when it may (loopback, or accounts given). <paramref name="accountsOption"/> names how to give accounts.
     /// </summary>
     public static string? OpenListenerProblem(IPAddress address, bool hasAccounts, string accountsOption)
     {
@@ -71,7 +71,7 @@ public static class NetworkExposure
         }
 
         return $"listening on {address} without accounts would let anyone on the network log in, command any rig's valve and forge its data. " +
-            $"Give {accountsOption} DIR (a `rig broker-config` folder), listen on 127.0.0.1, or accept an open broker with {InsecureOption}";
+            $"Give {accountsOption} (a `rig broker-config` folder), listen on 127.0.0.1, or accept an open broker with {InsecureOption}";
     }
 
     /// <summary>The warning printed at start when <c>--insecure</c> opened a broker on the network.</summary>

@@ -58,7 +58,7 @@ internal static class BrokerCommand
         {
             // Checked before anything listens: an open broker on the network never exists, not even for a moment.
             accounts = accountsFolder is null ? null : BrokerAccounts.Load(accountsFolder);
-            if (NetworkExposure.OpenListenerProblem(listen, accounts is not null, AccountsOption) is { } problem && !insecure)
+            if (NetworkExposure.OpenListenerProblem(listen, accounts is not null, AccountsOption + " DIR") is { } problem && !insecure)
             {
                 throw new InsecureNetworkException(problem);
             }
