@@ -20,7 +20,8 @@ public static class ExitCodes
     /// <summary>An unexpected failure; the message says what happened.</summary>
     public const int Failure = 1;
 
-    /// <summary>Bad arguments (unknown option, value out of range, invalid rig id).</summary>
+    /// <summary>Bad arguments (unknown option, value out of range, invalid rig id; a broker or a bridge that would be open to the
+    /// network without accounts or a login and without --insecure).</summary>
     public const int Usage = 2;
 
     /// <summary>The broker URL is malformed.</summary>
@@ -124,6 +125,7 @@ public static class ExitCodes
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Provisioning.Loopback.LoopbackInputException => Usage,
         Commands.DemoUsageException => Usage,
+        InsecureNetworkException => Usage,
         Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,

@@ -108,7 +108,8 @@ internal static class SessionOpening
             CommandLine: info.CommandLine,
             Calibration: info.Calibration,
             Subject: info.Subject,
-            RewardDoses: info.RewardDoses));
+            RewardDoses: info.RewardDoses,
+            Insecure: info.Insecure));
         return new NewSession(folder, status.Value, statusRequest, statusRequestNanos, early, refused);
     }
 
