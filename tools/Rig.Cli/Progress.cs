@@ -42,6 +42,19 @@ internal sealed class ProgressLine
         }
     }
 
+    /// <summary>" | bad input N" once any message was counted as malformed (nothing while there is none, to keep the line short).</summary>
+    public static string BadInput(SessionCounts recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        long bad = 0;
+        foreach (long n in recorded.MalformedMessages.Values)
+        {
+            bad += n;
+        }
+
+        return bad == 0 ? "" : ", bad input " + bad.ToString("N0", CultureInfo.InvariantCulture);
+    }
+
     public static string Describe(VirtualRigProgress p, SessionCounts? recorded)
     {
         var c = CultureInfo.InvariantCulture;
@@ -51,7 +64,8 @@ internal sealed class ProgressLine
         string line = $"virtual {time} | device events {p.EventsCaptured.ToString("N0", c)}, batches {p.BatchesSent.ToString("N0", c)}, unacked {p.UnacknowledgedBatches}";
         if (recorded is not null)
         {
-            line += $" | recorded {recorded.EventsTotal.ToString("N0", c)} events, licks {recorded.Licks.ToString("N0", c)}, missing batches {recorded.MissingBatches}";
+            line += $" | recorded {recorded.EventsTotal.ToString("N0", c)} events, licks {recorded.Licks.ToString("N0", c)}, missing batches {recorded.MissingBatches}"
+                + BadInput(recorded);
             if (recorded.Alignment is { } a)
             {
                 // The live alignment (docs/sync.md): events with a frame and host time, how many are final, and what still waits.

@@ -27,7 +27,6 @@ public sealed partial class SessionRecorder : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _oversized;
-    private long _lastOversizeWarningNanos = long.MinValue / 2;
     private readonly JournalWriter _journal;
     private readonly SessionDecoder _decoder;
     private readonly object _gate = new();
@@ -64,6 +63,8 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         _journalSegment = segment;
         _journal = JournalWriter.Create(folder.SegmentPath(segment), settings.Time, settings.Options.Journal);
         _decoder = decoder;
+        var warnings = new BadInputWarnings(settings.Logger, settings.Time);
+        _decoder.Malformed = warnings.Note;
         _pending = new PendingCommands(settings.Options, settings.Time);
         _resends = new ResendPolicy(settings.Options);
         _sync = new SyncScheduler(settings.Options, settings.Time);
@@ -238,13 +239,6 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         }
 
         completion.Run();
-        // One warning a minute at most: a flood must not flood the log too (the count is exact in summary.json).
-        if (truncated && hostNanos - Interlocked.Read(ref _lastOversizeWarningNanos) >= 60_000_000_000L)
-        {
-            Interlocked.Exchange(ref _lastOversizeWarningNanos, hostNanos);
-            _logger.LogWarning("a {Bytes}-byte message on {Topic} is larger than a journal record: journaled its first {Kept} bytes and counted it as MessageTooLarge ({Count} so far)",
-                message.Payload.Length, message.Topic.Length > 256 ? message.Topic[..256] + "…" : message.Topic, OversizePrefixBytes, OversizedMessages);
-        }
     }
 
     private async Task HousekeepingLoopAsync()

@@ -567,12 +567,24 @@ public sealed class SessionDecoder
         return s;
     }
 
+    /// <summary>Called with the reason and a description of every message counted as malformed, as it is counted (live warnings).</summary>
+    public Action<string, string>? Malformed { get; set; }
+
+    /// <summary>Examples kept in the summary: the first <see cref="ExamplesPerReason"/> of each reason, <see cref="MaxExamples"/> in all.</summary>
+    public const int MaxExamples = 10;
+
+    /// <summary>Examples kept per reason, so a flood of one kind leaves room for the others.</summary>
+    public const int ExamplesPerReason = 2;
+
     private void CountMalformed(string reason, string example)
     {
-        _malformed[reason] = _malformed.GetValueOrDefault(reason) + 1;
-        if (_malformedExamples.Count < 10)
+        long count = _malformed.GetValueOrDefault(reason) + 1;
+        _malformed[reason] = count;
+        if (_malformedExamples.Count < MaxExamples && count <= ExamplesPerReason)
         {
             _malformedExamples.Add(example);
         }
+
+        Malformed?.Invoke(reason, example);
     }
 }

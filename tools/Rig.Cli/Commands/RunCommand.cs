@@ -240,7 +240,7 @@ internal static class RunCommand
                     if (state.Recorder is { } r && state.Result is null && state.Failure is null && !run.IsCompleted)
                     {
                         var s = r.Snapshot();
-                        progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}"
+                        progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}" + ProgressLine.BadInput(s)
                             + (task is null ? "" : $" | trials {task.TrialsCompleted}")
                             + (dose is { Calibrated: false } ? " | UNCALIBRATED rewards" : "")
                             + (scene is null ? "" : " | " + VrSinkReport.Progress(scene.Counts(), gimblWatch?.State)));
