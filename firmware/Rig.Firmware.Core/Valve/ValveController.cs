@@ -25,7 +25,7 @@ namespace Rig.Firmware.Valve
 
         /// <summary>A controller with the default configuration's water budget.</summary>
         public ValveController(IValve valve, uint hardMaxMicros, uint graceMicros)
-            : this(valve, hardMaxMicros, graceMicros, WaterBudget.FromConfig(new DeviceConfig()))
+            : this(valve, hardMaxMicros, graceMicros, DefaultBudget(hardMaxMicros))
         {
         }
 
@@ -42,6 +42,13 @@ namespace Rig.Firmware.Valve
             _armed = new bool[n];
             _armedUntil = new ulong[n];
             _armedDuration = new uint[n];
+        }
+
+        private static WaterBudget DefaultBudget(uint hardMaxMicros)
+        {
+            DeviceConfig config = new DeviceConfig();
+            config.ValveHardMaxOpenMicros = hardMaxMicros;
+            return WaterBudget.FromConfig(config);
         }
 
         /// <summary>Valve channels the driver has.</summary>

@@ -36,6 +36,7 @@ namespace Rig.Firmware.Valve
         private readonly uint[] _amount;
         private readonly ulong[] _end;
         private int _pendingArm = -1;
+        private ulong _pendingArmAdmitted;
 
         private readonly ulong _sessionMicros;
         private readonly uint _sessionMaxOpen;
@@ -133,13 +134,18 @@ namespace Rig.Firmware.Valve
 
             ReleaseArm(nowMicros);
             _pendingArm = Charge(durationMicros, windowEndMicros + durationMicros, nowMicros);
+            _pendingArmAdmitted = nowMicros;
             return true;
         }
 
-        /// <summary>The armed reward opened the valve at <paramref name="openedMicros"/>: its water ends by then + its duration.</summary>
+        /// <summary>
+        /// The armed reward opened the valve at <paramref name="openedMicros"/>: its water ends by then + its duration. An
+        /// opening from before the pending arming was accepted belongs to an earlier arming (it fired, unreported, before
+        /// this one replaced it; its charge was released then) and leaves the pending one charged in full.
+        /// </summary>
         public void ArmFired(ulong openedMicros)
         {
-            if (_pendingArm < 0)
+            if (_pendingArm < 0 || openedMicros < _pendingArmAdmitted)
             {
                 return;
             }

@@ -42,6 +42,20 @@ public sealed class WaterBudgetTests
     }
 
     [Fact]
+    public void An_opening_reported_after_a_new_arming_but_from_before_it_leaves_the_new_arming_charged_in_full()
+    {
+        var b = Tight();
+        Assert.True(b.TryChargeArm(40_000, 100_000_000, 1_000_000, out _));
+        // The first arming fired at 1.5 s; before its edge was drained, a second arming replaced it at 2 s.
+        Assert.True(b.TryChargeArm(250_000, 100_000_000, 2_000_000, out _));
+        b.ArmFired(1_500_000);
+
+        // The second may still open at any moment: 250 ms of it plus 100 ms is over the 300 ms window limit.
+        Assert.False(b.TryChargePulse(100_000, 3_000_000, out _));
+        Assert.Equal(250_000ul, b.WindowCounted(3_000_000));
+    }
+
+    [Fact]
     public void An_arming_whose_window_ends_beyond_the_longest_arm_window_is_refused_for_good()
     {
         var b = Tight();
