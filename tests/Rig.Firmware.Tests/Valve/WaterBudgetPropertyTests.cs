@@ -11,7 +11,8 @@ namespace Rig.Firmware.Tests;
 
 /// <summary>
 /// Issue 19 part 3's property: random command sequences (pulses, armed rewards with any window, disarms, licks that fire
-/// the armed rewards, valve trains, floods of pulses, time passing from microseconds to ten minutes) go through the whole
+/// the armed rewards, re-armings and disarms that race a fired reward's report, valve trains, floods of pulses, time
+/// passing from microseconds to ten minutes) go through the whole
 /// firmware core on two valves, with the virtual rig's capture model (the C core's twin) opening and closing them on its
 /// own timers. The valve edges that model drives are the truth: in no sliding window does their open time, or their
 /// number of openings, pass the water budget's limits.
@@ -30,6 +31,7 @@ public sealed class WaterBudgetPropertyTests
         Lick,
         Train,
         Flood,
+        Race,
     }
 
     /// <summary>Shipped defaults, and a tight budget whose session limit a short sequence can reach.</summary>
@@ -61,7 +63,8 @@ public sealed class WaterBudgetPropertyTests
 
     private static readonly Gen<Op> Ops = Gen.Select(Gen.Frequency(
             (5, Gen.Const(OpKind.Advance)), (4, Gen.Const(OpKind.Pulse)), (3, Gen.Const(OpKind.Arm)), (1, Gen.Const(OpKind.Disarm)),
-            (4, Gen.Const(OpKind.Lick)), (1, Gen.Const(OpKind.Train)), (1, Gen.Const(OpKind.Flood))),
+            (4, Gen.Const(OpKind.Lick)), (1, Gen.Const(OpKind.Train)), (1, Gen.Const(OpKind.Flood)),
+            (2, Gen.Const(OpKind.Race))),
         Gen.Byte[0, 1], Durations, Gaps, Spans, Gen.Int[1, 120],
         (kind, channel, duration, gap, span, count) => new Op(kind, channel, duration, gap, span, count));
 
@@ -120,7 +123,9 @@ public sealed class WaterBudgetPropertyTests
         }
 
         // Polled every 1 ms while a train plays (its pulses start in the loop), every 50 ms otherwise; after 2 s of
-        // nothing to do the clock jumps, since the capture model closes valves on its own timers.
+        // nothing to do the clock jumps, since the capture model closes valves on its own timers. The last step is not
+        // polled: the next command then runs in the same loop iteration that drains what the capture model did meanwhile,
+        // before the drain (a reward that fired on a lick is not reported yet when a disarm or a new arming arrives).
         void Advance(ulong gap)
         {
             ulong target = clock.NowMicros + gap;
@@ -135,7 +140,10 @@ public sealed class WaterBudgetPropertyTests
                 }
 
                 clock.AdvanceTo(next);
-                device.Poll(next);
+                if (next < target)
+                {
+                    device.Poll(next);
+                }
             }
         }
 
@@ -176,6 +184,21 @@ public sealed class WaterBudgetPropertyTests
                         MinWidthMicros = 1 + (op.Duration / 2), MaxWidthMicros = op.Duration,
                     });
                     break;
+                case OpKind.Race:
+                    // A lick 1 ms from now, and 2 ms later, before the loop has drained the reward it fired, a disarm or
+                    // a new arming of op.Duration; then a pulse of the same length.
+                    capture.Schedule(new CaptureRecord(now + 1_000, CaptureLine.Lick, 0, 1));
+                    capture.Schedule(new CaptureRecord(now + 31_000, CaptureLine.Lick, 0, 0));
+                    clock.AdvanceTo(now + 2_000);
+                    Send((op.Gap & 1) == 0
+                        ? new Command { Opcode = CommandOpcode.Disarm }
+                        : new Command
+                        {
+                            Opcode = CommandOpcode.ArmReward, Channel = op.Channel, DurationMicros = op.Duration,
+                            WindowStartMicros = now, WindowEndMicros = now + op.Span,
+                        });
+                    Send(new Command { Opcode = CommandOpcode.PulseValve, Channel = (byte)(op.Channel ^ 1), DurationMicros = op.Duration });
+                    break;
                 case OpKind.Flood:
                     // Pulses as fast as the gap allows: what a hostile client would send.
                     for (int i = 0; i < op.Count; i++)
@@ -191,6 +214,7 @@ public sealed class WaterBudgetPropertyTests
         // Long enough for every pulse, train and armed window to end.
         device.Train.Stop();
         Advance(200_000_000);
+        device.Poll(clock.NowMicros);
         Assert.All(openedAt, o => Assert.Null(o));
         return new RunResult(intervals, device.WaterBudget.Refusals);
     }
