@@ -277,13 +277,22 @@ namespace Rig.Firmware.Valve
             return slot;
         }
 
-        /// <summary>A slot whose charge no longer counts (its water ended more than a window ago), or -1.</summary>
+        /// <summary>
+        /// A slot whose charge no longer counts (its water ended more than a window ago), or -1 (never, after
+        /// <see cref="Fits"/>: both use the same rule). A pending arming found there is over too: its latest end, window end
+        /// + d, is more than a window ago (it stays pending when its report went to another arming and nothing expired it).
+        /// </summary>
         private int FreeSlot(ulong nowMicros)
         {
             for (int i = 0; i < _used.Length; i++)
             {
-                if (!_used[i] || (i != _pendingArm && _end[i] + _windowMicros <= nowMicros))
+                if (!_used[i] || _end[i] + _windowMicros <= nowMicros)
                 {
+                    if (i == _pendingArm)
+                    {
+                        _pendingArm = -1;
+                    }
+
                     _used[i] = false;
                     return i;
                 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using CsCheck;
 using Rig.Firmware.Hardware;
 using Rig.Firmware.Tests.Fakes;
@@ -79,8 +80,9 @@ public sealed class WaterBudgetPropertyTests
         {
             var run = Run(Config(s.Config), s.Ops);
             CheckLimits(Config(s.Config), run.Intervals);
-            refusedSequences += run.Refusals > 0 ? 1 : 0;
-            wateredSequences += run.Intervals.Count > 0 ? 1 : 0;
+            // CsCheck runs samples on several threads.
+            Interlocked.Add(ref refusedSequences, run.Refusals > 0 ? 1 : 0);
+            Interlocked.Add(ref wateredSequences, run.Intervals.Count > 0 ? 1 : 0);
         }, iter: 300, seed: null);
 
         // Not vacuous: the sequences both delivered water and ran into the budget.

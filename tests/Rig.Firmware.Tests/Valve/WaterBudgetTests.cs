@@ -56,6 +56,21 @@ public sealed class WaterBudgetTests
     }
 
     [Fact]
+    public void A_pending_arming_whose_window_is_long_over_frees_its_slot_for_a_new_charge()
+    {
+        // Found by the property test: an arming left pending (nothing expired it) kept its slot, and with every other slot
+        // in use the next admitted charge found none.
+        var b = Tight();
+        Assert.True(b.TryChargeArm(1, 1_001_000, 1_000_000, out _));
+        for (ulong t = 0; t < 4; t++)
+        {
+            Assert.True(b.TryChargePulse(1, 3_000_000 + (t * 10), out _));
+        }
+
+        Assert.False(b.TryChargePulse(1, 3_000_040, out _));
+    }
+
+    [Fact]
     public void An_arming_whose_window_ends_beyond_the_longest_arm_window_is_refused_for_good()
     {
         var b = Tight();
