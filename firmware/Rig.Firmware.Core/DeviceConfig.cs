@@ -42,6 +42,55 @@ namespace Rig.Firmware
         public const uint ValveCeilingMicros = 10000000;
 
         /// <summary>
+        /// Water budget, window limit: the sliding window, µs (docs/firmware.md, "Water budget"). 500 ms is a few lick
+        /// cycles (mice lick at 6-10 Hz) and longer than any reward (10-150 ms), so one window sees one bolus and the start
+        /// of the next at calibration pace.
+        /// </summary>
+        public uint WaterWindowMicros = 500000;
+
+        /// <summary>
+        /// Water budget: open time allowed in any <see cref="WaterWindowMicros"/>, µs, all valves together. 300 ms is
+        /// twice the longest reward (150 ms) and passes `rig calibrate`'s shipped pace (pulses every 300 ms of 20-120 ms:
+        /// at most 260 ms counted, durations up to 133 ms), so it is the longest single opening (the 500 ms the issue
+        /// sent is refused) and bounds the duty cycle to 60 % over any half second.
+        /// </summary>
+        public uint WaterWindowMaxOpenMicros = 300000;
+
+        /// <summary>
+        /// Water budget: openings allowed in any <see cref="WaterWindowMicros"/> (the budget's charge table, 12 bytes each).
+        /// 32 per 500 ms is 64 Hz: five times the loopback valve train's densest pace (a pulse every 62 ms), while a flood
+        /// of 1 µs pulses is refused.
+        /// </summary>
+        public int WaterWindowMaxOpenings = 32;
+
+        /// <summary>Most openings per window any configuration may ask for (the table is scanned per command).</summary>
+        public const int WaterWindowOpeningsCeiling = 1024;
+
+        /// <summary>
+        /// Water budget, session limit: the sliding window, µs (1 h: a session's length; the device has no sessions, and a
+        /// window that slides needs no reset command that anyone on the broker could send).
+        /// </summary>
+        public ulong WaterSessionWindowMicros = 3600000000UL;
+
+        /// <summary>
+        /// Water budget: open time allowed in any <see cref="WaterSessionWindowMicros"/>, µs, all valves together. 120 s holds
+        /// `rig calibrate` (6 × 100 pulses of 20-120 ms: 42 s), `rig calibrate verify` (200 × 120 ms: 24 s) and a 500-trial
+        /// session of 60 ms rewards (30 s, every arming counted) in the same hour with 24 s to spare; at ~75 µL/s through a
+        /// typical valve it is ~9 mL an hour at most, against ~270 mL an hour for a valve held open.
+        /// </summary>
+        public uint WaterSessionMaxOpenMicros = 120000000;
+
+        /// <summary>
+        /// Water budget: an armed reward's window may end at most this long after the arming is executed, µs. 120 s is the
+        /// task engine's own longest window (TaskEngine.MaxArmWindowMicros) and a position trigger's reward zone
+        /// (PositionTriggers.ZoneWindowMicros), the least a configuration may set.
+        /// </summary>
+        public ulong WaterArmMaxWindowMicros = 120000000UL;
+
+        /// <summary>Longest arm window any configuration may set, µs (1 h: an arming is charged until its window ends).</summary>
+        public const ulong WaterArmWindowCeilingMicros = 3600000000UL;
+
+        /// <summary>
         /// With no valid command from the host for this long, µs, an open valve is shut and an armed reward cancelled
         /// (issue 8: "the valve closes when the host has been silent for a set time (default 2 s)"). The bridge
         /// acknowledges batches every 100 ms, so 2 s is 20 missed acknowledgements, not a slow network.

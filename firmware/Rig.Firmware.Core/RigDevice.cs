@@ -48,7 +48,7 @@ namespace Rig.Firmware
             _capture = capture;
             _tone = tone;
             _link = link;
-            _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros);
+            _valve = new ValveController(valve, config.ValveHardMaxOpenMicros, config.ValveSafetyGraceMicros, WaterBudget.FromConfig(config));
             _train = new PulseTrain(_valve, outputs);
             _ring = new EventRing(config.EventRingCapacity);
             _toneDriver = new ToneDriver(tone, config.ToneMaxMicros);
@@ -133,6 +133,12 @@ namespace Rig.Firmware
         public uint ValveFaults
         {
             get { return _valve.Faults; }
+        }
+
+        /// <summary>The valve's water budget (what it has charged and refused).</summary>
+        public WaterBudget WaterBudget
+        {
+            get { return _valve.Budget; }
         }
 
         /// <summary>Times the valve was shut (or an arming cancelled) because the host fell silent (<see cref="DeviceConfig.HostSilenceCloseMicros"/>).</summary>
@@ -308,6 +314,24 @@ namespace Rig.Firmware
             if (c.ValveHardMaxOpenMicros < 1 || c.ValveHardMaxOpenMicros > DeviceConfig.ValveCeilingMicros)
             {
                 throw new System.ArgumentException("ValveHardMaxOpenMicros must be 1 to " + DeviceConfig.ValveCeilingMicros.ToString() + " µs");
+            }
+
+            if (c.WaterWindowMicros < 1 || c.WaterWindowMaxOpenMicros < 1 || c.WaterWindowMaxOpenings < 1 || c.WaterWindowMaxOpenings > DeviceConfig.WaterWindowOpeningsCeiling)
+            {
+                throw new System.ArgumentException("WaterWindowMicros and WaterWindowMaxOpenMicros must be at least 1 µs, WaterWindowMaxOpenings 1 to "
+                    + DeviceConfig.WaterWindowOpeningsCeiling.ToString());
+            }
+
+            if (c.WaterSessionWindowMicros < c.WaterWindowMicros || c.WaterSessionWindowMicros < WaterBudget.SessionBucketsPerWindow || c.WaterSessionMaxOpenMicros < 1)
+            {
+                throw new System.ArgumentException("WaterSessionWindowMicros must be at least WaterWindowMicros (and 60 µs), WaterSessionMaxOpenMicros at least 1 µs");
+            }
+
+            if (c.WaterArmMaxWindowMicros < PositionTriggers.ZoneWindowMicros || c.WaterArmMaxWindowMicros > DeviceConfig.WaterArmWindowCeilingMicros)
+            {
+                throw new System.ArgumentException("WaterArmMaxWindowMicros must be " + PositionTriggers.ZoneWindowMicros.ToString() + " to "
+                    + DeviceConfig.WaterArmWindowCeilingMicros.ToString() + " µs (a position trigger's reward zone is armed for "
+                    + PositionTriggers.ZoneWindowMicros.ToString() + " µs)");
             }
 
             if (c.HostSilenceCloseMicros < 1)

@@ -16,6 +16,13 @@ namespace Rig.Protocol
         Unavailable = 5,
         /// <summary>The command names another boot id than the device's current one.</summary>
         WrongBoot = 6,
+        /// <summary>
+        /// The valve's water budget refuses it: the command would open a valve beyond a flash-time limit on open time
+        /// (per sliding window, per hour), an arm window that is too long, or a valve pulse train denser than the window
+        /// allows (docs/firmware.md, "Water budget"). Detail: µs until the same command would fit, counting only what is
+        /// already charged; 0xFFFFFFFF when it never will (the command alone exceeds a limit).
+        /// </summary>
+        WaterBudget = 7,
     }
 
     /// <summary>Device-to-host acknowledgement of one command: 24 bytes, carrying the device time of execution.</summary>
@@ -52,7 +59,7 @@ namespace Rig.Protocol
             Ack a = new Ack();
             int at = reader.Position;
             byte result = reader.ReadByte("result");
-            if (result > (byte)AckResult.WrongBoot)
+            if (result > (byte)AckResult.WaterBudget)
             {
                 throw new ProtocolException(ProtocolError.InvalidField, "result", at);
             }

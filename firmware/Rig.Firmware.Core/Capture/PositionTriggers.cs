@@ -239,7 +239,7 @@ namespace Rig.Firmware.Capture
                         _durationMicros[i], nowMicros, out detail);
                     break;
                 case TriggerAction.CloseZone:
-                    _valve.Disarm();
+                    _valve.Disarm(nowMicros);
                     break;
                 default:
                     break;

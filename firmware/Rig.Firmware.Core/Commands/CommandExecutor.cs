@@ -188,7 +188,7 @@ namespace Rig.Firmware.Commands
                     outcome = _valve.TryArm(cmd.Channel, cmd.WindowStartMicros, cmd.WindowEndMicros, cmd.DurationMicros, nowMicros, out detail);
                     break;
                 case CommandOpcode.Disarm:
-                    _valve.Disarm();
+                    _valve.Disarm(nowMicros);
                     break;
                 case CommandOpcode.PulseTrain:
                     outcome = _train.Start(ref cmd, nowMicros, out detail);

@@ -49,7 +49,7 @@ namespace Rig.Firmware.Loopback
         /// <summary>Pulses started since boot.</summary>
         public uint PulsesStarted { get; private set; }
 
-        /// <summary>Pulses the valve refused (still open from an earlier pulse): skipped and counted.</summary>
+        /// <summary>Pulses the valve refused (still open from an earlier pulse, or beyond the water budget): skipped and counted.</summary>
         public uint PulsesRefused { get; private set; }
 
         /// <summary>
@@ -103,15 +103,26 @@ namespace Rig.Firmware.Loopback
             // waiting; a train longer than the u32 detail can say (71 minutes) is refused.
             uint probe = cmd.Seed;
             ulong total = 0;
+            ulong open = 0;
             for (int i = 0; i < cmd.PulseCount; i++)
             {
                 total += Draw(ref probe, cmd.MinIntervalMicros, cmd.MaxIntervalMicros);
-                total += Draw(ref probe, cmd.MinWidthMicros, cmd.MaxWidthMicros);
+                uint width = Draw(ref probe, cmd.MinWidthMicros, cmd.MaxWidthMicros);
+                total += width;
+                open += width;
             }
 
             if (total > 0xFFFFFFFFUL)
             {
                 return AckResult.OutOfRange;
+            }
+
+            // A valve train's duty cycle is bounded by the water budget: refused at once when its densest pattern would
+            // not fit the window limit or its open time the session limit, rather than played with pulses refused.
+            if (cmd.Output == PulseTrainOutput.Valve
+                && !_valve.Budget.AdmitsTrain(cmd.PulseCount, cmd.MinIntervalMicros, cmd.MaxWidthMicros, open, nowMicros, out detail))
+            {
+                return AckResult.WaterBudget;
             }
 
             _output = cmd.Output;

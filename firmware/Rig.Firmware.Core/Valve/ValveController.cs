@@ -6,7 +6,9 @@ namespace Rig.Firmware.Valve
     /// <summary>
     /// Decides whether a valve pulse may start and watches that it ends. The pulse itself is timed by hardware;
     /// this class refuses durations beyond the hard maximum, refuses a pulse while one is running, and forces a
-    /// valve shut (counting a fault) if it is still open after its commanded time plus a grace period.
+    /// valve shut (counting a fault) if it is still open after its commanded time plus a grace period. Every opening,
+    /// whoever asked for it (a command, a position trigger, a pulse train), is charged to the <see cref="WaterBudget"/>
+    /// before it reaches the hardware, and refused with <see cref="AckResult.WaterBudget"/> beyond it.
     /// </summary>
     public sealed class ValveController
     {
@@ -19,10 +21,18 @@ namespace Rig.Firmware.Valve
         private readonly bool[] _armed;
         private readonly ulong[] _armedUntil;
         private readonly uint[] _armedDuration;
+        private readonly WaterBudget _budget;
 
+        /// <summary>A controller with the default configuration's water budget.</summary>
         public ValveController(IValve valve, uint hardMaxMicros, uint graceMicros)
+            : this(valve, hardMaxMicros, graceMicros, DefaultBudget(hardMaxMicros))
+        {
+        }
+
+        public ValveController(IValve valve, uint hardMaxMicros, uint graceMicros, WaterBudget budget)
         {
             _valve = valve;
+            _budget = budget;
             _hardMaxMicros = hardMaxMicros;
             _graceMicros = graceMicros;
             int n = valve.ChannelCount;
@@ -34,6 +44,13 @@ namespace Rig.Firmware.Valve
             _armedDuration = new uint[n];
         }
 
+        private static WaterBudget DefaultBudget(uint hardMaxMicros)
+        {
+            DeviceConfig config = new DeviceConfig();
+            config.ValveHardMaxOpenMicros = hardMaxMicros;
+            return WaterBudget.FromConfig(config);
+        }
+
         /// <summary>Valve channels the driver has.</summary>
         public int ChannelCount
         {
@@ -43,6 +60,12 @@ namespace Rig.Firmware.Valve
         public uint HardMaxMicros
         {
             get { return _hardMaxMicros; }
+        }
+
+        /// <summary>The water budget every opening is charged to.</summary>
+        public WaterBudget Budget
+        {
+            get { return _budget; }
         }
 
         /// <summary>Valves found open past their time (or open without a command) and forced shut.</summary>
@@ -83,6 +106,11 @@ namespace Rig.Firmware.Valve
                 return AckResult.Busy;
             }
 
+            if (!_budget.TryChargePulse(durationMicros, nowMicros, out detail))
+            {
+                return AckResult.WaterBudget;
+            }
+
             _openedAt[channel] = nowMicros;
             _duration[channel] = durationMicros;
             _commanded[channel] = true;
@@ -92,7 +120,9 @@ namespace Rig.Firmware.Valve
 
         /// <summary>
         /// Arms a reward on <paramref name="channel"/> or says why not (window empty or already over, duration
-        /// beyond the hard maximum, channel unknown); <paramref name="detail"/> carries the limit.
+        /// beyond the hard maximum, channel unknown: OutOfRange with the limit; a window ending beyond the longest arm window
+        /// or a duration the water budget cannot take now: WaterBudget with the wait). An arming is charged to the budget
+        /// in full when it is accepted, whether or not it fires.
         /// </summary>
         public AckResult TryArm(byte channel, ulong windowStartMicros, ulong windowEndMicros, uint durationMicros, ulong nowMicros, out uint detail)
         {
@@ -114,6 +144,12 @@ namespace Rig.Firmware.Valve
                 return AckResult.OutOfRange;
             }
 
+            // Charged before the hardware is told; the earlier arming it replaces is released by the budget.
+            if (!_budget.TryChargeArm(durationMicros, windowEndMicros, nowMicros, out detail))
+            {
+                return AckResult.WaterBudget;
+            }
+
             for (int ch = 0; ch < _armed.Length; ch++)
             {
                 _armed[ch] = false;
@@ -126,9 +162,10 @@ namespace Rig.Firmware.Valve
             return AckResult.Ok;
         }
 
-        /// <summary>Cancels an armed reward.</summary>
-        public void Disarm()
+        /// <summary>Cancels an armed reward at <paramref name="nowMicros"/>.</summary>
+        public void Disarm(ulong nowMicros)
         {
+            _budget.ReleaseArm(nowMicros);
             for (int ch = 0; ch < _armed.Length; ch++)
             {
                 _armed[ch] = false;
@@ -149,6 +186,7 @@ namespace Rig.Firmware.Valve
             }
 
             _armed[channel] = false;
+            _budget.ArmFired(deviceMicros);
             _commanded[channel] = true;
             _openedAt[channel] = deviceMicros;
             _duration[channel] = _armedDuration[channel];
@@ -163,6 +201,7 @@ namespace Rig.Firmware.Valve
                 {
                     // The window closed without a lick; the capture layer has disarmed itself.
                     _armed[ch] = false;
+                    _budget.ArmExpired();
                 }
 
                 if (!_valve.IsOpen(ch))
@@ -208,6 +247,7 @@ namespace Rig.Firmware.Valve
                 _armed[ch] = false;
             }
 
+            _budget.ReleaseArm(nowMicros);
             _valve.Disarm();
             CloseAll();
             HostSilenceCloses++;

@@ -177,7 +177,9 @@ public sealed class LiveTaskDriver : IBridgeTask, ITaskJournal
                 if (ack.Result != AckResult.Ok)
                 {
                     Interlocked.Increment(ref _refused);
-                    _logger.LogWarning("device refused {Opcode} ({Reason}, trial {Trial}): {Result}", command.Command.Opcode, command.Reason, command.Trial, ack.Result);
+                    // A WaterBudget refusal is the device's water limit, not a fault: counted and logged like any refusal, with its
+                    // detail (µs until it would fit, 4294967295 never), and the session goes on.
+                    _logger.LogWarning("device refused {Opcode} ({Reason}, trial {Trial}): {Result} (detail {Detail})", command.Command.Opcode, command.Reason, command.Trial, ack.Result, ack.Detail);
                 }
             }
             catch (CommandTimeoutException e)

@@ -83,8 +83,14 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void A_long_calibration_pulse_is_shut_after_the_silence_time_and_not_counted_as_a_fault()
     {
-        // A site allowing 5 s pulses (e.g. flushing a line): the hard maximum alone would let water run 5 s without a host.
-        var h = new DeviceHarness(c => c.ValveHardMaxOpenMicros = 5_000_000);
+        // A site allowing 5 s pulses (e.g. flushing a line): the hard maximum and the water budget's window raised at flash
+        // would let water run 5 s without a host.
+        var h = new DeviceHarness(c =>
+        {
+            c.ValveHardMaxOpenMicros = 5_000_000;
+            c.WaterWindowMicros = 10_000_000;
+            c.WaterWindowMaxOpenMicros = 5_000_000;
+        });
         h.Device.Start(0);
         h.Valve.ForceCloses.Clear();
         Assert.Equal(AckResult.Ok, h.ExecuteForAck(Cmd.PulseValve(1, 2, 5_000_000), 1_000).Result);

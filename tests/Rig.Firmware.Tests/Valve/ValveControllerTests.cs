@@ -42,7 +42,9 @@ public sealed class ValveControllerTests
     public void A_pulse_of_exactly_the_hard_maximum_is_allowed()
     {
         var valve = new FakeValve();
-        var c = new ValveController(valve, HardMax, Grace);
+        // A water budget whose window allows a hard-maximum pulse (the default's 300 ms does not): this is the hard maximum's test.
+        var budget = new WaterBudget(1_000_000, HardMax, 32, 3_600_000_000, 120_000_000, 120_000_000, HardMax);
+        var c = new ValveController(valve, HardMax, Grace, budget);
 
         Assert.Equal(AckResult.Ok, c.TryPulse(0, HardMax, 0, out _));
     }

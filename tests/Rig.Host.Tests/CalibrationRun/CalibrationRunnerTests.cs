@@ -51,6 +51,17 @@ public sealed class CalibrationRunnerTests
     }
 
     [Fact]
+    public async Task A_water_budget_refusal_is_a_hard_stop_that_says_how_long_until_the_pulse_would_fit()
+    {
+        var device = new FakeDevice { RefuseFrom = 2, Refusal = AckResult.WaterBudget, RefusalDetail = 40_000 };
+        var run = await new CalibrationRunner(device.SendAsync, new FixedScale(0.4), new NoWait(), Options).RunAsync([20_000, 40_000], null, TestContext.Current.CancellationToken);
+        Assert.Equal(CalibrationStop.Refused, run.Stop);
+        Assert.Equal(3, device.Sent.Count);
+        Assert.Contains("water budget refused pulse 3 of 20 ms (it would fit in 40 ms)", run.StopMessage, StringComparison.Ordinal);
+        Assert.Contains("--interval-ms", run.StopMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_run_without_another_pulse_and_keeps_the_completed_durations()
     {
         using var cts = new CancellationTokenSource();
@@ -108,6 +119,9 @@ public sealed class CalibrationRunnerTests
 
         public AckResult Refusal { get; init; } = AckResult.Busy;
 
+        /// <summary>The refusal's detail (the hard maximum for OutOfRange, the wait for WaterBudget), µs.</summary>
+        public uint RefusalDetail { get; init; } = 500_000;
+
         public Action<int>? OnSend { get; init; }
 
         public Task<Ack> SendAsync(Command command, CancellationToken cancellationToken)
@@ -121,7 +135,7 @@ public sealed class CalibrationRunnerTests
             }
 
             var result = Sent.Count > RefuseFrom ? Refusal : AckResult.Ok;
-            return Task.FromResult(new Ack { Result = result, Opcode = command.Opcode, DeviceMicros = (ulong)Sent.Count * 1000, Detail = 500_000 });
+            return Task.FromResult(new Ack { Result = result, Opcode = command.Opcode, DeviceMicros = (ulong)Sent.Count * 1000, Detail = RefusalDetail });
         }
     }
 

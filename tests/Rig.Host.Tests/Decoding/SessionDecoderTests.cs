@@ -126,6 +126,18 @@ public sealed class SessionDecoderTests
         Assert.Empty(d.RecoverableMissingBatches());
     }
 
+    [Fact]
+    public void A_water_budget_refusal_is_decoded_and_counted_by_its_name()
+    {
+        var d = new SessionDecoder("r1");
+        d.Process(Status(0, 0));
+        d.Process(Sent(new Command { Opcode = CommandOpcode.PulseValve, CommandId = 78, TargetBootId = Boot, DurationMicros = 500_000 }));
+        d.Process(Received(TopicKind.Ack, Encode(new Ack { Result = AckResult.WaterBudget, Opcode = CommandOpcode.PulseValve, CommandId = 78, BootId = Boot, Detail = uint.MaxValue }, static (a, w) => a.Write(w))));
+        var c = d.Summarize();
+        Assert.Equal(1, c.AckResults["WaterBudget"]);
+        Assert.Empty(c.MalformedMessages);
+    }
+
     [Theory]
     [InlineData(TopicKind.Events, new byte[] { })]
     [InlineData(TopicKind.Events, new byte[] { 0x01, 0x01, 0x00 })]

@@ -194,9 +194,12 @@ public sealed class CalibrationRunner
                     var ack = await _send(new Command { Opcode = CommandOpcode.PulseValve, Channel = _options.Valve, DurationMicros = duration }, cancellationToken);
                     if (ack.Result != AckResult.Ok)
                     {
-                        string why = ack.Result == AckResult.OutOfRange
-                            ? string.Create(CultureInfo.InvariantCulture, $"the device refused a {duration / 1000.0:0.###} ms pulse as out of range (its limit: {ack.Detail} µs)")
-                            : string.Create(CultureInfo.InvariantCulture, $"the device refused pulse {p + 1} of {duration / 1000.0:0.###} ms: {ack.Result} (detail {ack.Detail})");
+                        string why = ack.Result switch
+                        {
+                            AckResult.OutOfRange => string.Create(CultureInfo.InvariantCulture, $"the device refused a {duration / 1000.0:0.###} ms pulse as out of range (its limit: {ack.Detail} µs)"),
+                            AckResult.WaterBudget => WaterBudgetRefusal(p + 1, duration, ack.Detail),
+                            _ => string.Create(CultureInfo.InvariantCulture, $"the device refused pulse {p + 1} of {duration / 1000.0:0.###} ms: {ack.Result} (detail {ack.Detail})"),
+                        };
                         return new CalibrationRunResult(points, CalibrationStop.Refused, why + "; the run stopped", sent);
                     }
 
@@ -246,6 +249,18 @@ public sealed class CalibrationRunner
 
         return new CalibrationRunResult(points, CalibrationStop.Completed, null, sent);
     }
+
+    /// <summary>
+    /// A pulse beyond the device's water budget (DeviceConfig.Water*, docs/firmware.md "Water budget"): the shipped
+    /// calibration fits the default budget; longer pulses at the same pace, or more calibration in an hour, need a longer
+    /// --interval-ms or a budget raised at flash.
+    /// </summary>
+    private static string WaterBudgetRefusal(int pulse, uint duration, uint detail) =>
+        detail == uint.MaxValue
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"the device's water budget refused pulse {pulse} of {duration / 1000.0:0.###} ms: a pulse this long is beyond its window limit at any pace; raise the budget at flash (DeviceConfig.WaterWindowMaxOpenMicros, docs/firmware.md)")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"the device's water budget refused pulse {pulse} of {duration / 1000.0:0.###} ms (it would fit in {detail / 1000.0:0.###} ms): use a longer --interval-ms, or wait if the hour's water is spent (DeviceConfig.Water*, docs/firmware.md)");
 
     /// <summary>µL per pulse from the mass of <paramref name="pulses"/> pulses (1 mg of water is 1/density µL).</summary>
     public static double MicrolitresPerPulse(double grams, int pulses, double densityGramsPerMl) =>
