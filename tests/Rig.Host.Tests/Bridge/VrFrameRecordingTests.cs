@@ -26,6 +26,10 @@ public sealed class VrFrameRecordingTests
         await using var device = links.Create(new LinkOptions { ClientId = "device" });
         await device.ConnectAsync(ct);
         await device.PublishAsync(new RigTopics(RigId).Status, Status(), retain: true, ct);
+
+        // The bridge starts a session only once the device answers its status request (a stale retained status is not enough).
+        await device.SubscribeAsync(new RigTopics(RigId).Command, ct);
+        _ = AnswerCommandsAsync(device, ct);
         await using var renderer = links.Create(new LinkOptions { ClientId = "renderer" });
         await renderer.ConnectAsync(ct);
         await using var bridge = links.Create(new LinkOptions { ClientId = "bridge" });
@@ -80,6 +84,27 @@ public sealed class VrFrameRecordingTests
         Assert.Equal(3, result.Counts.Vr.Unverified);
         var replayed = SessionFolder.Open(result.Folder).Replay().Result.Counts;
         Assert.Equal(JsonSerializer.Serialize(result.Counts), JsonSerializer.Serialize(replayed));
+    }
+
+    /// <summary>Test fake of a device: acknowledges every command (Ok, this boot) until the link closes or the test ends.</summary>
+    private static async Task AnswerCommandsAsync(IRigLink device, System.Threading.CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var message in device.Messages.ReadAllAsync(ct))
+            {
+                byte[] bytes = message.Payload.ToArray();
+                var command = Command.Read(new ByteReader(bytes, 0, bytes.Length));
+                var buffer = new byte[Ack.Size];
+                var w = new ByteWriter(buffer, 0, buffer.Length);
+                new Ack { Result = AckResult.Ok, Opcode = command.Opcode, CommandId = command.CommandId, BootId = Boot, DeviceMicros = 1000 }.Write(w);
+                await device.PublishAsync(new RigTopics(RigId).Ack, buffer, retain: false, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The test ended.
+        }
     }
 
     private static byte[] Status()
