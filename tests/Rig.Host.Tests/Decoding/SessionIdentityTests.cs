@@ -56,6 +56,37 @@ public sealed class SessionIdentityTests
     }
 
     [Fact]
+    public void Another_batch_under_a_number_already_received_is_a_collision_and_the_kept_one_stands_while_a_resend_is_a_duplicate()
+    {
+        var d = Opened();
+        ulong next = Batches(d, 0, 3, 0, startNanos: 10 * Ms);
+        d.Process(Batch(1, 1, [Lick(1)], hostNanos: 100 * Ms)); // the same batch again: a redelivery
+        d.Process(Batch(1, 1, [Lick(1), Lick(0)], hostNanos: 110 * Ms)); // other contents under number 1
+
+        var c = d.Summarize();
+        Assert.Equal((long)next, c.EventsTotal);
+        Assert.Equal(1, c.DuplicateBatches);
+        Assert.Equal(1, c.SuspiciousMessages.GetValueOrDefault("batch_collision"));
+        Assert.Empty(c.Boots.Single().Gaps);
+    }
+
+    [Fact]
+    public void A_forged_batch_filling_a_hole_is_judged_against_the_batch_after_it_and_the_real_one_still_fills_it()
+    {
+        var d = Opened();
+        d.Process(Batch(0, 0, [Lick(1)], hostNanos: 10 * Ms));
+        d.Process(Batch(2, 3, [Lick(1)], hostNanos: 50 * Ms)); // batch 1 (events 1-2) is late
+        d.Process(Batch(1, 1, [Lick(1)], hostNanos: 60 * Ms)); // forged: one event, leaves event 2 unexplained before batch 2
+        d.Process(Batch(1, 1, [Lick(1), Lick(0)], hostNanos: 70 * Ms));
+
+        var c = d.Summarize();
+        Assert.Equal(4, c.EventsTotal);
+        Assert.Equal(0, c.MissingBatches);
+        Assert.Empty(c.Boots.Single().Gaps);
+        Assert.Equal(1, c.SuspiciousMessages.GetValueOrDefault("inconsistent_batch"));
+    }
+
+    [Fact]
     public void A_batch_from_a_boot_no_round_trip_confirmed_is_quarantined_without_a_reboot_or_its_events()
     {
         var d = Opened();
