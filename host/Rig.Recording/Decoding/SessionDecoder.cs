@@ -647,9 +647,9 @@ public sealed class SessionDecoder
     }
 
     /// <summary>
-    /// A status belongs to the session when its boot does; the first Online status of a checked journal establishes the
-    /// session's identity (the status the recorder opened the session on), and a later boot's Online status, with a round
-    /// trip that names the same boot (in either order), is the device rebooting.
+    /// A status belongs to the session when its boot does. A boot becomes the session's when its Online status and a round
+    /// trip naming it have both arrived, in either order: at the start (the status request's ack, within milliseconds; a
+    /// stale retained status of a boot that does not answer never becomes the session's) and after a reboot alike.
     /// </summary>
     private bool Admits(DeviceStatus status, byte[] bytes, long hostNanos)
     {
@@ -659,7 +659,7 @@ public sealed class SessionDecoder
         }
 
         bool online = status.State == DeviceState.Online;
-        if (online && (_boots.Count == 0 || _roundTripBoots.Contains(status.BootId)))
+        if (online && _roundTripBoots.Contains(status.BootId))
         {
             Accept(status.BootId);
             return true;

@@ -87,6 +87,29 @@ public sealed class SessionIdentityTests
     }
 
     [Fact]
+    public void At_the_start_the_session_is_the_boot_that_answered_and_its_batches_before_the_answer_are_kept()
+    {
+        // A stale retained Online status (no device behind it) comes first; the device's own status and first batches
+        // arrive before its ack of the status request.
+        var d = new SessionDecoder("r1");
+        d.Process(Sent(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = 1 }, 0));
+        d.Process(Status(Other, 0, 0, 1 * Ms));
+        d.Process(Status(Boot, 0, 0, 2 * Ms));
+        d.Process(Batch(0, 0, [Lick(1)], hostNanos: 3 * Ms));
+        d.Process(Batch(1, 1, [Lick(0)], hostNanos: 4 * Ms));
+        Assert.Null(d.CurrentBootId);
+        d.Process(Ack(1, Boot, CommandOpcode.RequestStatus, 5 * Ms));
+
+        var c = d.Summarize();
+        Assert.Equal([Boot], c.Boots.Select(b => b.BootId));
+        Assert.Equal(Boot, d.CurrentBootId);
+        Assert.Equal(2, c.EventsTotal);
+        Assert.Equal(0, c.MissingBatches);
+        Assert.Equal(1, c.SuspiciousMessages.GetValueOrDefault("unconfirmed_boot"));
+        Assert.Equal(1u, d.ContiguousBatchThrough(Boot));
+    }
+
+    [Fact]
     public void A_batch_from_a_boot_no_round_trip_confirmed_is_quarantined_without_a_reboot_or_its_events()
     {
         var d = Opened();
