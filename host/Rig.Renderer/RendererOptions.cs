@@ -35,8 +35,14 @@ public sealed record RendererOptions
     /// <remarks>Served in /config.json to whoever can reach the page: bind to loopback, or give the account only VR topics.</remarks>
     public MqttCredentials? Credentials { get; init; }
 
-    /// <summary>The address the page is served on; loopback keeps it on this computer.</summary>
+    /// <summary>The address the page is served on; loopback keeps it on this computer. Any other address needs <see cref="Insecure"/>.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
+    /// Allows a non-loopback <see cref="BindAddress"/>: the page has no login of its own and hands its broker account to
+    /// whoever loads /config.json, so on the network it must be asked for explicitly (docs/security.md).
+    /// </summary>
+    public bool Insecure { get; init; }
 
     /// <summary>TCP port; 0 lets the operating system pick a free one (see <see cref="RendererServer.Url"/>).</summary>
     public int Port { get; init; } = DefaultPort;
@@ -87,6 +93,11 @@ public static class RendererOptionsValidator
         if (options.BindAddress is null)
         {
             problems.Add("BindAddress is missing (127.0.0.1 keeps the page on this computer)");
+        }
+        else if (!NetworkExposure.IsLoopback(options.BindAddress) && !options.Insecure)
+        {
+            problems.Add($"BindAddress {options.BindAddress} is not loopback: the page has no login and serves its broker account to anyone who loads it; " +
+                "serve it on 127.0.0.1, or set Insecure to put it on the network");
         }
 
         if (options.Port is < 0 or > 65535)

@@ -106,7 +106,12 @@ public sealed class VirtualRig : IAsyncDisposable
     {
         var topics = new RigTopics(options.RigId);
         var random = new Random(options.Seed);
-        uint bootId = (uint)random.Next(1, int.MaxValue);
+
+        // A fresh boot id at every start, as a real device draws one from its hardware generator at boot: a rig restarted
+        // with the same seed is a new boot, not the old one's batches again (which a bridge recording on would take as
+        // duplicates). The seeded draw is still made, so every simulated signal stays as it was for a seed.
+        _ = random.Next(1, int.MaxValue);
+        uint bootId = (uint)System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, int.MaxValue);
         var clock = new VirtualClock();
         var world = options.World;
         var timeline = world is null

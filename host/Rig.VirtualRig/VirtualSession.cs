@@ -213,7 +213,23 @@ public static class VirtualSession
             display.UseHostMapping(PacedHostMapping.StartingNow(sim.Clock, time, rigOptions.Speed > 0 ? rigOptions.Speed : 1));
         }
 
-        var device = await sim.RunAsync(duration, reporter, cancellationToken);
+        VirtualRigResult device;
+        using (var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // A recorder that failed records nothing more: the run ends there, and stopping it closes the session with the cause.
+            _ = recorder.Failed.ContinueWith(_ => running.Cancel(), running.Token, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            try
+            {
+                device = await sim.RunAsync(duration, reporter, running.Token);
+            }
+            catch (OperationCanceledException) when (recorder.Failed.IsCompleted && !cancellationToken.IsCancellationRequested)
+            {
+                // Throws SessionRecordingException with the cause once the session is closed.
+                await recorder.StopAsync(cancellationToken);
+                throw new InvalidOperationException("a failed recorder stopped without reporting its failure");
+            }
+        }
+
         if (sim.Display is { } shown)
         {
             // The simulated renderer's frame messages reach the broker before the bridge stops listening; the counts

@@ -198,13 +198,77 @@ public sealed class EndToEndTests
     }
 
     [Fact]
-    public async Task The_same_seed_gives_the_same_boot_id_and_events_are_numbered_from_zero()
+    public async Task Two_runs_with_the_same_seed_boot_with_different_boot_ids_and_events_numbered_from_zero()
     {
         var links = new InMemoryBroker().CreateLinkFactory();
         var a = await Record(links, links, "a", seed: 7);
         var b = await Record(links, links, "b", seed: 7);
-        Assert.Equal(a.Device.BootId, b.Device.BootId);
+        Assert.NotEqual(a.Device.BootId, b.Device.BootId);
         Assert.Equal(0ul, a.Session.Counts.Boots.Single().FirstEventSeq);
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_while_recording_closes_the_session_with_the_cause_in_summary_json()
+    {
+        var broker = new InMemoryBroker();
+        var failing = new FailingReadLinkFactory(broker.CreateLinkFactory());
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("s");
+        var run = VirtualSession.RecordAsync(broker.CreateLinkFactory(), failing,
+            new VirtualRigOptions { RigId = "failing-rig", Seed = 3, Speed = 1 }, new BridgeOptions(), folder, TimeSpan.FromMinutes(1),
+            new SessionStartInfo("inmemory", "tests"), TimeProvider.System, NullLogger.Instance, progress: null, TestContext.Current.CancellationToken);
+
+        // Once events are being journaled, the bridge's reader fails as an unforeseen bug would.
+        string journal = Path.Combine(folder, SessionFolder.JournalFile);
+        await Until(() => File.Exists(journal) && new FileInfo(journal).Length > 4096, "the journal to grow");
+        failing.Fail(new InvalidOperationException("injected reader failure"));
+
+        var e = await Assert.ThrowsAsync<SessionRecordingException>(() => run);
+        Assert.Contains("injected reader failure", e.Message, StringComparison.Ordinal);
+        Assert.Contains("summary.json names the cause", e.Message, StringComparison.Ordinal);
+
+        // Closed: summary.json names the cause, and the journal reads back complete with the failure marker last.
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, SessionFolder.SummaryFile)));
+        Assert.Equal("InvalidOperationException: injected reader failure", summary.RootElement.GetProperty("failure").GetString());
+        var read = JournalReader.Read(journal);
+        Assert.True(read.IsComplete);
+        Assert.Contains("recording_failed", Encoding.UTF8.GetString(read.Records[^1].Payload.Span), StringComparison.Ordinal);
+        Assert.True(SessionFolder.Open(folder).IsClosed);
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task A_stale_retained_online_status_with_no_device_behind_it_starts_no_session()
+    {
+        // A device that lost power before its will went out leaves its Online status retained on the broker.
+        var broker = new InMemoryBroker();
+        var links = broker.CreateLinkFactory();
+        await using var ghost = links.Create(new LinkOptions { ClientId = "ghost" });
+        await ghost.ConnectAsync(TestContext.Current.CancellationToken);
+        var buffer = new byte[DeviceStatus.Size];
+        var writer = new ByteWriter(buffer, 0, buffer.Length);
+        new DeviceStatus { State = DeviceState.Online, BootId = 0x5747A1E, UptimeMicros = 60_000_000 }.Write(writer);
+        await ghost.PublishAsync(new RigTopics("ghost-rig").Status, buffer.AsMemory(0, writer.Position), retain: true, TestContext.Current.CancellationToken);
+
+        using var dir = new TempDirectory();
+        string folder = dir.Combine("s");
+        await using var bridge = links.Create(new LinkOptions { ClientId = "bridge" });
+        await bridge.ConnectAsync(TestContext.Current.CancellationToken);
+        var e = await Assert.ThrowsAsync<DeviceNotFoundException>(() => SessionRecorder.StartAsync(
+            new RecorderSettings(bridge, "ghost-rig", folder) { Options = new BridgeOptions { DeviceWaitTimeout = TimeSpan.FromSeconds(1) } },
+            TestContext.Current.CancellationToken));
+        Assert.Equal(0x5747A1Eu, e.StaleBootId);
+        Assert.Contains("stale retained", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]

@@ -141,6 +141,121 @@ public sealed class SecureCliTests
         Assert.Equal("kept", File.ReadAllText(dir.Combine("passwd")));
     }
 
+    [Fact]
+    public async Task Rig_broker_on_a_network_address_without_accounts_exits_2_naming_the_fix_and_with_insecure_warns_at_start()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var refused = await RigProcess.RunAsync(["broker", "--listen", "0.0.0.0", "--port", "0"], Timeout, cancellationToken: ct);
+        Assert.True(refused.ExitCode == 2, $"exit {refused.ExitCode}\n{refused.Stderr}");
+        Assert.Contains("--accounts DIR", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--insecure", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("mqtt://", refused.Stdout, StringComparison.Ordinal);
+
+        await using var open = RigProcess.Start(["broker", "--listen", "0.0.0.0", "--port", "0", "--insecure"]);
+        await Eventually.WaitUntil(() => open.Stdout.Contains("mqtt://", StringComparison.Ordinal) || open.HasExited,
+            TimeSpan.FromSeconds(30), "the broker to print its URL", ct);
+        Assert.False(open.HasExited, open.Stderr);
+        Assert.Contains("INSECURE: open broker on 0.0.0.0 (--insecure): anyone on the network can connect", open.Stderr, StringComparison.Ordinal);
+        await open.InterruptAsync();
+        Assert.Equal(0, await open.WaitAsync(TimeSpan.FromSeconds(30), ct));
+    }
+
+    [Theory]
+    [InlineData("run", "--rig", "r1")]
+    [InlineData("fleet", "run", "--rigs")]
+    public async Task Recording_anonymously_from_a_broker_on_the_network_exits_2_before_connecting_naming_the_fix(string command, string first, string second)
+    {
+        using var dir = new TempDirectory();
+        string[] args = command == "run"
+            ? [command, first, second, "--broker", "mqtt://198.51.100.1:1883", "--out", dir.Combine("s")]
+            : [command, first, second, "r1,r2", "--broker", "mqtt://198.51.100.1:1883", "--out", dir.Combine("s")];
+
+        // 198.51.100.1 (TEST-NET-2) answers nothing: a connection attempt would time out, so exit 2 at once shows none was made.
+        var run = await RigProcess.RunAsync(args, TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(run.ExitCode == 2, $"exit {run.ExitCode}\n{run.Stderr}");
+        Assert.Contains("mqtt://198.51.100.1:1883 is on the network and no login is given", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--credentials FILE", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--insecure", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.Combine("s")));
+    }
+
+    [Fact]
+    public async Task A_session_recorded_with_insecure_from_a_network_address_warns_at_start_and_its_session_json_records_insecure()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lan = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
+        Assert.SkipWhen(lan is null, "this computer has no non-loopback IPv4 address to reach its own broker by");
+        using var dir = new TempDirectory();
+        await using var broker = RigProcess.Start(["broker", "--listen", "0.0.0.0", "--port", "0", "--insecure"]);
+        await Eventually.WaitUntil(() => broker.Stdout.Contains("mqtt://", StringComparison.Ordinal) || broker.HasExited,
+            TimeSpan.FromSeconds(30), "the broker to print its URL", ct);
+        Assert.False(broker.HasExited, broker.Stderr);
+        var local = Rig.Recording.Link.BrokerAddress.Parse(broker.Stdout.Trim());
+        await using var sim = RigProcess.Start(["sim", "--rig", "open-rig", "--broker", local.ToString(), "--speed", "5"]);
+        await Eventually.WaitUntil(() => sim.Stderr.Contains("connected to", StringComparison.Ordinal) || sim.HasExited,
+            TimeSpan.FromSeconds(30), "the virtual rig to connect", ct);
+        Assert.False(sim.HasExited, sim.Stderr);
+
+        string network = $"mqtt://{lan}:{local.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        var run = await RigProcess.RunAsync(
+            ["run", "--rig", "open-rig", "--broker", network, "--out", dir.Combine("s"), "--minutes", "0.05", "--insecure"], Timeout, cancellationToken: ct);
+
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
+        Assert.Contains($"INSECURE: connecting to {network} without a login (--insecure)", run.Stderr, StringComparison.Ordinal);
+        using var header = JsonDocument.Parse(File.ReadAllText(dir.Combine("s", "session.json")));
+        Assert.True(header.RootElement.GetProperty("insecure").GetBoolean());
+        await sim.InterruptAsync();
+        await sim.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await broker.InterruptAsync();
+        Assert.Equal(0, await broker.WaitAsync(TimeSpan.FromSeconds(30), ct));
+    }
+
+    [Fact]
+    public async Task Rig_broker_with_accounts_refuses_anonymous_clients_records_a_logged_in_rig_completely_and_reports_the_refusals_at_exit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        var config = await RigProcess.RunAsync(["broker-config", "--rigs", "acct-rig,other-rig", "--out", dir.Combine("broker")], Timeout, cancellationToken: ct);
+        Assert.True(config.ExitCode == 0, config.Stderr + config.Stdout);
+        await using var broker = RigProcess.Start(["broker", "--listen", "0.0.0.0", "--port", "0", "--accounts", dir.Combine("broker")]);
+        await Eventually.WaitUntil(() => broker.Stdout.Contains("mqtt://", StringComparison.Ordinal) || broker.HasExited,
+            TimeSpan.FromSeconds(30), "the broker to print its URL", ct);
+        Assert.False(broker.HasExited, broker.Stderr);
+        Assert.DoesNotContain("INSECURE", broker.Stderr, StringComparison.Ordinal);
+        string url = broker.Stdout.Trim();
+
+        // An anonymous client, as a colleague's script would connect, is refused.
+        await using (var anonymous = new Rig.Recording.Link.MqttLink(Rig.Recording.Link.BrokerAddress.Parse(url),
+            new Rig.Recording.Link.LinkOptions { ClientId = "anyone", AutoReconnect = false }))
+        {
+            var e = await Assert.ThrowsAsync<Rig.Recording.Link.BrokerUnreachableException>(() => anonymous.ConnectAsync(ct));
+            Assert.True(Rig.Recording.Link.MqttLink.IsSecurityFailure(e), e.ToString());
+        }
+
+        await using var sim = RigProcess.Start(["sim", "--rig", "acct-rig", "--broker", url, "--speed", "5", "--credentials", dir.Combine("broker", "credentials", "acct-rig.json")]);
+        await Eventually.WaitUntil(() => sim.Stderr.Contains("connected to", StringComparison.Ordinal) || sim.HasExited,
+            TimeSpan.FromSeconds(30), "the virtual rig to connect", ct);
+        Assert.False(sim.HasExited, sim.Stderr);
+        var run = await RigProcess.RunAsync(
+            ["run", "--rig", "acct-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.05", "--json"], Timeout,
+            new Dictionary<string, string> { ["RIG_MQTT_CREDENTIALS"] = dir.Combine("broker", "credentials", "bridge.json") }, ct);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
+        using var json = JsonDocument.Parse(run.Stdout);
+        Assert.Equal(0, json.RootElement.GetProperty("recorded").GetProperty("missing_batches").GetInt64());
+        using var header = JsonDocument.Parse(File.ReadAllText(dir.Combine("s", "session.json")));
+        Assert.False(header.RootElement.TryGetProperty("insecure", out _), "a loopback session with a login is not insecure");
+
+        await sim.InterruptAsync();
+        await sim.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await broker.InterruptAsync();
+        Assert.Equal(0, await broker.WaitAsync(TimeSpan.FromSeconds(30), ct));
+        Assert.Contains("refused 1 login(s), 0 publish(es) and 0 subscription(s)", broker.Stderr, StringComparison.Ordinal);
+    }
+
     private static string PasswordIn(string credentialsFile)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(credentialsFile));

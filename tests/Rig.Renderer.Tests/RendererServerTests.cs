@@ -95,6 +95,19 @@ public sealed class RendererServerTests
     }
 
     [Fact]
+    public async Task The_page_is_served_on_a_network_address_only_when_insecure_is_asked_for()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var onNetwork = new RendererOptions { RigId = "r1", MqttWebSocketUrl = Ws, Port = 0, BindAddress = IPAddress.Any };
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => RendererServer.StartAsync(onNetwork, ct));
+        Assert.Contains("BindAddress 0.0.0.0 is not loopback", ex.Message, StringComparison.Ordinal);
+
+        await using var server = await RendererServer.StartAsync(onNetwork with { Insecure = true }, ct);
+        Assert.NotNull(server.Url);
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_refused_naming_the_port()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

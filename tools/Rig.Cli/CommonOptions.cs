@@ -32,6 +32,25 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>
+    /// A command's cross-option check. A command validator runs even when an option's own value failed to parse (an option
+    /// given without its value), and reading that option then throws instead of reporting; the parser reports that option's
+    /// error on its own, so the cross-option check is skipped until every option parsed.
+    /// </summary>
+    public static Action<System.CommandLine.Parsing.CommandResult> CrossCheck(Action<System.CommandLine.Parsing.CommandResult> check) => result =>
+    {
+        foreach (var child in result.Children)
+        {
+            if (child is System.CommandLine.Parsing.OptionResult option
+                && (System.Linq.Enumerable.Any(option.Errors) || option.Tokens.Count < option.Option.Arity.MinimumNumberOfValues && !option.Implicit))
+            {
+                return;
+            }
+        }
+
+        check(result);
+    };
+
     public static Option<string> Broker(bool required) => new("--broker")
     {
         Description = "Broker URL: mqtt://HOST[:PORT] or mqtts://HOST[:PORT]",

@@ -20,7 +20,8 @@ public static class ExitCodes
     /// <summary>An unexpected failure; the message says what happened.</summary>
     public const int Failure = 1;
 
-    /// <summary>Bad arguments (unknown option, value out of range, invalid rig id).</summary>
+    /// <summary>Bad arguments (unknown option, value out of range, invalid rig id; a broker or a bridge that would be open to the
+    /// network without accounts or a login and without --insecure).</summary>
     public const int Usage = 2;
 
     /// <summary>The broker URL is malformed.</summary>
@@ -98,6 +99,11 @@ public static class ExitCodes
     /// or `--uncalibrated`). Nothing started, no folder was created.</summary>
     public const int RewardNotCalibrated = 26;
 
+    /// <summary>A recorder stopped recording before the session was ended (the journal could not be written, or an unexpected
+    /// failure in its receive loop); the session was closed: the journal holds everything up to the failure and summary.json
+    /// names the cause (`failure`).</summary>
+    public const int RecordingFailed = 27;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -114,10 +120,12 @@ public static class ExitCodes
         SessionResumeException => SessionNotResumable,
         SessionFolderInUseException => SessionFolderInUse,
         DeviceNotFoundException => DeviceNotFound,
+        SessionRecordingException => RecordingFailed,
         JournalFormatException or NotASessionFolderException or FileNotFoundException or DirectoryNotFoundException => JournalUnreadable,
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Provisioning.Loopback.LoopbackInputException => Usage,
         Commands.DemoUsageException => Usage,
+        InsecureNetworkException => Usage,
         Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,
         FlashInputException => InvalidInputFile,

@@ -20,6 +20,32 @@ internal static class SecurityOptions
         Description = $"PEM file of the CA that signed the broker's certificate, for mqtts:// (else ${BrokerLogin.CaFileVariable}, else the system's trust store)",
     };
 
+    public static Option<bool> Insecure() => new(NetworkExposure.InsecureOption)
+    {
+        Description = "Allow connecting to a broker on the network without a login (anyone there can command the rig); warned at start, recorded in session.json",
+    };
+
+    /// <summary>
+    /// Refuses (<see cref="InsecureNetworkException"/>, before anything connects) an anonymous connection to a broker on
+    /// the network unless <paramref name="insecure"/>; with it, prints the warning. Returns true when the connection is an
+    /// insecure one that <c>--insecure</c> let through (what session.json records).
+    /// </summary>
+    public static bool CheckAnonymousClient(string command, BrokerAddress address, BrokerLogin login, bool insecure)
+    {
+        if (NetworkExposure.AnonymousClientProblem(address, login) is not { } problem)
+        {
+            return false;
+        }
+
+        if (!insecure)
+        {
+            throw new InsecureNetworkException(problem);
+        }
+
+        Console.Error.WriteLine($"rig {command}: {NetworkExposure.AnonymousClientWarning(address)}");
+        return true;
+    }
+
     public static BrokerLogin Resolve(string? credentialsFile, string? caFile) =>
         BrokerLogin.Resolve(credentialsFile, caFile, Environment.GetEnvironmentVariable);
 }

@@ -3,9 +3,14 @@ using System;
 namespace Rig.Recording.Bridge;
 
 /// <summary>No status from the rig arrived in time: the device is off, on another broker, or has another rig id.</summary>
-public sealed class DeviceNotFoundException(string rigId, string broker, TimeSpan waited)
-    : Exception($"no status from rig '{rigId}' on {broker} within {waited.TotalSeconds:0.#} s: is the device powered, connected to this broker, and configured with this rig id?")
+public sealed class DeviceNotFoundException(string rigId, string broker, TimeSpan waited, uint? staleBootId = null)
+    : Exception(staleBootId is { } boot
+        ? $"rig '{rigId}' on {broker} has an Online status (boot {boot:x8}) but did not answer a status request within {waited.TotalSeconds:0.#} s: the status is probably a stale retained one and the device is off or gone; is it powered and connected to this broker?"
+        : $"no status from rig '{rigId}' on {broker} within {waited.TotalSeconds:0.#} s: is the device powered, connected to this broker, and configured with this rig id?")
 {
+    /// <summary>The boot id of an Online status that no live device confirmed, or null when no status came at all.</summary>
+    public uint? StaleBootId { get; } = staleBootId;
+
     public string RigId { get; } = rigId;
 }
 

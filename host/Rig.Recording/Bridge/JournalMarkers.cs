@@ -19,6 +19,10 @@ internal static class JournalMarkers
     public static byte[] Truncated(string topic, int bytes, int kept) =>
         JsonSerializer.SerializeToUtf8Bytes(new { marker = "message_truncated", topic = topic.Length > 256 ? topic[..256] : topic, bytes, kept });
 
+    /// <summary>Recording stopped on an unexpected failure (the exception's type and message): the session was closed after it.</summary>
+    public static byte[] RecordingFailed(string failure) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { marker = "recording_failed", failure = failure.Length > 1024 ? failure[..1024] : failure });
+
     public static byte[] Rebooted(Reboot reboot) =>
         JsonSerializer.SerializeToUtf8Bytes(new { marker = "device_rebooted", previous_boot_id = reboot.Previous, boot_id = reboot.Current });
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Recording.Decoding;
@@ -40,12 +41,18 @@ internal static class SessionOpening
 
         // Ask for a fresh status as well as relying on the retained one: a retained message published while we
         // subscribe can be missed by a broker, and one that restarted without persistence has none.
-        var statusRequest = SessionRecorder.EncodeCommand(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = (uint)Random.Shared.Next(1, int.MaxValue) });
+        uint requestId = (uint)Random.Shared.Next(1, int.MaxValue);
+        var statusRequest = SessionRecorder.EncodeCommand(new Command { Opcode = CommandOpcode.RequestStatus, CommandId = requestId });
         long statusRequestNanos = JournalWriter.HostNanos(time);
         await link.PublishAsync(topics.Command, statusRequest, retain: false, cancellationToken);
 
-        // The status tells who the device is before the header is written; what arrives meanwhile is kept.
+        // The status tells who the device is before the header is written, and the device's acknowledgement of the request
+        // shows it is alive: a retained Online status outlives its device (a power cut before the will was published, a
+        // broker that persisted it), and a session started on it alone would record nothing. The status taken is the
+        // Online one of the boot that answered. What arrives meanwhile is kept.
         var early = new List<(LinkMessage Message, long HostNanos)>();
+        var online = new Dictionary<uint, DeviceStatus>();
+        uint? answeredBy = null;
         DeviceStatus? status = null;
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -56,16 +63,26 @@ internal static class SessionOpening
                 {
                     var message = await link.Messages.ReadAsync(wait.Token);
                     early.Add((message, JournalWriter.HostNanos(time)));
-                    if (topics.Classify(message.Topic) == TopicKind.Status && TryReadStatus(message.Payload, out var s)
-                        && s.State == DeviceState.Online)
+                    var kind = topics.Classify(message.Topic);
+                    if (kind == TopicKind.Status && TryReadStatus(message.Payload, out var s) && s.State == DeviceState.Online)
                     {
-                        status = s;
+                        online[s.BootId] = s;
+                    }
+                    else if (kind == TopicKind.Ack && TryReadAck(message.Payload, out var ack) && ack.CommandId == requestId)
+                    {
+                        answeredBy = ack.BootId;
+                    }
+
+                    if (answeredBy is { } boot && online.TryGetValue(boot, out var live))
+                    {
+                        status = live;
                     }
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new DeviceNotFoundException(settings.RigId, info.Broker, options.DeviceWaitTimeout);
+                uint? stale = online.Count > 0 ? online.Keys.Last() : null;
+                throw new DeviceNotFoundException(settings.RigId, info.Broker, options.DeviceWaitTimeout, answeredBy is null ? stale : null);
             }
         }
 
@@ -91,7 +108,8 @@ internal static class SessionOpening
             CommandLine: info.CommandLine,
             Calibration: info.Calibration,
             Subject: info.Subject,
-            RewardDoses: info.RewardDoses));
+            RewardDoses: info.RewardDoses,
+            Insecure: info.Insecure));
         return new NewSession(folder, status.Value, statusRequest, statusRequestNanos, early, refused);
     }
 
@@ -162,6 +180,22 @@ internal static class SessionOpening
         }
 
         return refused;
+    }
+
+    private static bool TryReadAck(ReadOnlyMemory<byte> payload, out Ack ack)
+    {
+        byte[] bytes = payload.ToArray();
+        try
+        {
+            ack = Ack.Read(new ByteReader(bytes, 0, bytes.Length));
+            return true;
+        }
+        catch (ProtocolException)
+        {
+            // Not a valid ack: the decoder counts it as malformed when it is journaled.
+            ack = default;
+            return false;
+        }
     }
 
     private static bool TryReadStatus(ReadOnlyMemory<byte> payload, out DeviceStatus status)

@@ -99,7 +99,8 @@ public sealed partial class SessionRecorder
         if (_failed.Task.IsCompleted)
         {
             var cause = await _failed.Task;
-            throw new SessionRecordingException($"recording of {Folder} stopped early: {cause.Message}; the journal holds everything up to the failure", cause);
+            string closed = await CloseFailedAsync(cause);
+            throw new SessionRecordingException($"recording of {Folder} stopped early: {cause.Message}; the journal holds everything up to the failure; {closed}", cause);
         }
 
         try
@@ -157,6 +158,64 @@ public sealed partial class SessionRecorder
         _folder.WriteSummary(new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency, _journalSegment, _summarySections?.Invoke()));
 
         return new SessionResult(Folder, counts, _journal.RecordsWritten, _journal.BytesWritten, drained, latency);
+    }
+
+    /// <summary>
+    /// Closes a session whose recording failed: the loops stopped, the journal closed, and summary.json written with the
+    /// cause, so the folder says what happened and how far it got. Each step is tried even if an earlier one failed (a full
+    /// disk may refuse the marker yet let the summary through); what failed is said in the returned text and the log.
+    /// </summary>
+    private async Task<string> CloseFailedAsync(Exception cause)
+    {
+        string failure = $"{cause.GetType().Name}: {cause.Message}";
+        var problems = new List<string>();
+        await _stop.CancelAsync();
+        await Task.WhenAll(_receiveLoop, _housekeeping);
+        SessionCounts counts;
+        lock (_gate)
+        {
+            counts = _decoder.Summarize();
+            try
+            {
+                MarkJson(JournalMarkers.RecordingFailed(failure));
+            }
+            catch (JournalWriteException e)
+            {
+                problems.Add("the failure marker was not journaled: " + e.Message);
+            }
+        }
+
+        try
+        {
+            await _journal.DisposeAsync();
+        }
+        catch (Exception e) when (e is JournalWriteException or IOException)
+        {
+            problems.Add("the journal did not close cleanly: " + e.Message);
+        }
+
+        LatencySummary? latency;
+        lock (_gate)
+        {
+            latency = _receiveToJournal.Summarize();
+        }
+
+        try
+        {
+            _folder.WriteSummary(new SessionSummaryFile(counts, _journal.RecordsWritten, _journal.BytesWritten, Drained: false, latency,
+                _journalSegment, _summarySections?.Invoke(), failure));
+        }
+        catch (IOException e)
+        {
+            problems.Add("summary.json could not be written: " + e.Message);
+        }
+
+        foreach (string problem in problems)
+        {
+            _logger.LogError("closing the failed session: {Problem}", problem);
+        }
+
+        return problems.Count == 0 ? "summary.json names the cause" : string.Join("; ", problems);
     }
 
     // A frame topic the broker refused: the session records without those frames, which the journal and the log say.

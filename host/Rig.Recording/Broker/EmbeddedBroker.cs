@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using MQTTnet.AspNetCore;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 using MQTTnet.Server.Internal.Adapter;
 using Rig.Recording.Link;
@@ -35,6 +36,20 @@ public sealed record EmbeddedBrokerOptions
 
     /// <summary>The HTTP path of the WebSocket endpoint; mqtt.js and paho connect to <c>/mqtt</c> unless told otherwise.</summary>
     public string WebSocketPath { get; init; } = "/mqtt";
+
+    /// <summary>
+    /// Null: anyone who reaches the listener may log in and publish or subscribe to anything (loopback keeps that to this
+    /// computer). Set: clients must log in with an account of a <c>rig broker-config</c> folder and stay within its ACL;
+    /// refusals are counted (<see cref="EmbeddedBroker.RefusedLogins"/>, <see cref="EmbeddedBroker.RefusedPublishes"/>,
+    /// <see cref="EmbeddedBroker.RefusedSubscriptions"/>). Applies to the TCP and the WebSocket listener alike.
+    /// </summary>
+    public BrokerAccounts? Accounts { get; init; }
+
+    /// <summary>
+    /// Allows a non-loopback <see cref="BindAddress"/> without <see cref="Accounts"/>: an open broker anyone on the network
+    /// can use (<c>rig broker --insecure</c>). Without it such a broker refuses to start (<see cref="InsecureNetworkException"/>).
+    /// </summary>
+    public bool Insecure { get; init; }
 }
 
 /// <summary>An MQTT broker inside the host process (MQTTnet.Server), for running without Mosquitto. Logs nothing.</summary>
@@ -44,10 +59,13 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private BrokerWebSocketHost? _webSockets;
     private long _dropped;
+    private readonly RefusalCounts _refused;
     private int _disposed;
 
-    private EmbeddedBroker(MqttServerFactory factory, MqttServer server, int port, IPAddress bindAddress)
+    private EmbeddedBroker(MqttServerFactory factory, MqttServer server, int port, IPAddress bindAddress, RefusalCounts? refused)
     {
+        _refused = refused ?? new RefusalCounts();
+        RequiresLogin = refused is not null;
         _factory = factory;
         _server = server;
         Port = port;
@@ -90,6 +108,18 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Messages the broker dropped because a subscriber fell too far behind; should stay 0.</summary>
     public long DroppedMessages => Interlocked.Read(ref _dropped);
 
+    /// <summary>Connections refused because the user name or password was missing or wrong (with accounts only).</summary>
+    public long RefusedLogins => Interlocked.Read(ref _refused.Logins);
+
+    /// <summary>Publishes refused because the account may not write that topic (with accounts only); never delivered.</summary>
+    public long RefusedPublishes => Interlocked.Read(ref _refused.Publishes);
+
+    /// <summary>Subscriptions refused because no read pattern of the account covers the filter (with accounts only).</summary>
+    public long RefusedSubscriptions => Interlocked.Read(ref _refused.Subscriptions);
+
+    /// <summary>True when clients must log in (<see cref="EmbeddedBrokerOptions.Accounts"/> was set).</summary>
+    public bool RequiresLogin { get; }
+
     /// <summary>Starts listening; throws <see cref="IOException"/> naming the port when it is already in use.</summary>
     public static async Task<EmbeddedBroker> StartAsync(EmbeddedBrokerOptions options, CancellationToken cancellationToken)
     {
@@ -110,6 +140,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             BrokerWebSocketHost.ValidatePath(options.WebSocketPath);
         }
 
+        if (NetworkExposure.OpenListenerProblem(options.BindAddress, options.Accounts is not null, "EmbeddedBrokerOptions.Accounts") is { } open && !options.Insecure)
+        {
+            throw new InsecureNetworkException(open);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
 
         var isV6 = options.BindAddress.AddressFamily == AddressFamily.InterNetworkV6;
@@ -128,6 +163,13 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         var webSocketAdapter = options.WebSocketPort is null ? null : new MqttWebSocketServerAdapter();
         var server = webSocketAdapter is null ? factory.CreateMqttServer(serverOptions)
             : factory.CreateMqttServer(serverOptions, [new MqttTcpServerAdapter(), webSocketAdapter]);
+        // The checks are in place before the server accepts anyone: no client can connect in between unchecked.
+        var refused = options.Accounts is null ? null : new RefusalCounts();
+        if (options.Accounts is not null)
+        {
+            EnforceAccounts(server, options.Accounts, refused!);
+        }
+
         try
         {
             await server.StartAsync();
@@ -147,7 +189,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         // MQTTnet writes the port the OS picked back into the endpoint options when the requested port was 0.
-        var broker = new EmbeddedBroker(factory, server, serverOptions.DefaultEndpointOptions.Port, options.BindAddress);
+        var broker = new EmbeddedBroker(factory, server, serverOptions.DefaultEndpointOptions.Port, options.BindAddress, refused);
         if (webSocketAdapter is not null)
         {
             try
@@ -163,6 +205,50 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         return broker;
+    }
+
+    /// <summary>Refuses logins, publishes and subscriptions the accounts do not allow, counting each.</summary>
+    private static void EnforceAccounts(MqttServer server, BrokerAccounts accounts, RefusalCounts refused)
+    {
+        server.ValidatingConnectionAsync += args =>
+        {
+            if (!accounts.Authenticate(args.UserName, args.Password))
+            {
+                Interlocked.Increment(ref refused.Logins);
+                args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            }
+
+            return Task.CompletedTask;
+        };
+        server.InterceptingPublishAsync += args =>
+        {
+            // A message the broker itself injects has no client; every client message (and its will) carries its login.
+            if (string.IsNullOrEmpty(args.ClientId) || accounts.MayPublish(args.UserName, args.ApplicationMessage.Topic))
+            {
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Increment(ref refused.Publishes);
+            args.ProcessPublish = false;
+
+            // MQTT 5 clients are told why; MQTT 3.1.1 has no negative PUBACK, so the message just goes nowhere (counted).
+            args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        };
+        server.InterceptingSubscriptionAsync += args =>
+        {
+            if (accounts.MaySubscribe(args.UserName, args.TopicFilter.Topic))
+            {
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Increment(ref refused.Subscriptions);
+            args.ProcessSubscription = false;
+
+            // MQTT 3.1.1 clients see this as the failure code 0x80 in their SUBACK.
+            args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        };
     }
 
     public async ValueTask DisposeAsync()
@@ -186,5 +272,13 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 await _webSockets.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Shared by the server's event handlers (registered before the broker object exists) and the broker's counters.</summary>
+    private sealed class RefusalCounts
+    {
+        public long Logins;
+        public long Publishes;
+        public long Subscriptions;
     }
 }

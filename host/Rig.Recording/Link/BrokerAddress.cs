@@ -40,6 +40,12 @@ public sealed record BrokerAddress
 
     public bool UseTls { get; }
 
+    /// <summary>
+    /// True when the host is this computer by its own name: "localhost", 127.0.0.0/8 or ::1. Any other name is taken as
+    /// a network address without resolving it (a name can resolve differently later; docs/security.md).
+    /// </summary>
+    public bool IsLoopback => NetworkExposure.IsLoopbackHost(Host);
+
     /// <summary>An address for a broker listening on <paramref name="address"/> (e.g. an embedded broker's bound address).</summary>
     public static BrokerAddress For(IPAddress address, int port, bool useTls = false)
     {

@@ -9,6 +9,8 @@ namespace Rig.Recording.Sessions;
 /// <summary>The header written once at the start of a session (session.json); <see cref="SessionFolder"/> is its one reader and writer.</summary>
 /// <param name="Subject">Whose session it is (mouse, the day the session belongs to, block); null in sessions recorded before it was kept here.</param>
 /// <param name="RewardDoses">The µL → ms a protocol session used per rewarding valve (`calibrated` false with `--uncalibrated`); null without.</param>
+/// <param name="Insecure">True when `--insecure` let the bridge record from a broker on the network without a login, i.e. one
+/// that admits anyone (docs/security.md); written only when true.</param>
 public sealed record SessionHeader(
     string Format,
     string SessionId,
@@ -24,7 +26,9 @@ public sealed record SessionHeader(
     string? CommandLine,
     CalibrationProvenance? Calibration = null,
     SessionSubject? Subject = null,
-    IReadOnlyList<RewardDose>? RewardDoses = null);
+    IReadOnlyList<RewardDose>? RewardDoses = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    bool Insecure = false);
 
 /// <summary>Whose session it is: the key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt; of the exports.</summary>
 /// <param name="SessionDate">The calendar day the session belongs to (a simulated cohort advances it per day).</param>
@@ -34,7 +38,11 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>
 /// <param name="Sections">Extra sections other parts of the run report when the session closes, by name (e.g. "vr_sink": the
 /// VR scene publisher's counts); null when none.</param>
+/// <param name="Failure">Why recording stopped before the session was ended (the exception's type and message), null when it
+/// was ended normally: a failed session is closed with what the journal holds up to the failure.</param>
 public sealed record SessionSummaryFile(SessionCounts Counts, long JournalRecords, long JournalBytes, bool Drained,
     LatencySummary? ReceiveToJournal = null, int JournalSegments = 1,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null);
+    IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Sections = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Failure = null);

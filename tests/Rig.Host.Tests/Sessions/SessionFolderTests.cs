@@ -26,6 +26,20 @@ public sealed class SessionFolderTests
     }
 
     [Fact]
+    public void Session_json_records_insecure_only_for_a_session_recorded_with_insecure_and_reads_it_back()
+    {
+        using var dir = new TempDirectory();
+        SessionFolder.Create(dir.Combine("open"), Header() with { Insecure = true });
+        SessionFolder.Create(dir.Combine("safe"), Header());
+
+        using var open = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Combine("open"), SessionFolder.HeaderFile)));
+        Assert.True(open.RootElement.GetProperty("insecure").GetBoolean());
+        Assert.True(SessionFolder.Open(dir.Combine("open")).Header.Insecure);
+        Assert.DoesNotContain("insecure", File.ReadAllText(Path.Combine(dir.Combine("safe"), SessionFolder.HeaderFile)), StringComparison.Ordinal);
+        Assert.False(SessionFolder.Open(dir.Combine("safe")).Header.Insecure);
+    }
+
+    [Fact]
     public void A_second_lock_on_a_folder_in_use_is_refused_naming_the_holder_and_the_lock_is_free_again_once_released()
     {
         using var dir = new TempDirectory();

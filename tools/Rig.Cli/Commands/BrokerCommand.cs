@@ -4,6 +4,7 @@ using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Recording.Broker;
+using Rig.Recording.Link;
 
 namespace Rig.Cli.Commands;
 
@@ -23,7 +24,7 @@ internal static class BrokerCommand
         });
         var listen = new Option<string>("--listen")
         {
-            Description = "Address to listen on (127.0.0.1 for this machine only; 0.0.0.0 for devices on the network)",
+            Description = "Address to listen on (127.0.0.1 for this machine only; 0.0.0.0 for devices on the network, which needs --accounts or --insecure)",
             DefaultValueFactory = _ => "127.0.0.1",
         };
         listen.Validators.Add(r =>
@@ -34,17 +35,49 @@ internal static class BrokerCommand
                 r.AddError($"--listen must be an IP address, not '{value}'");
             }
         });
-        var command = new Command("broker", "Run the embedded MQTT broker until Ctrl-C") { port, listen };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(port), IPAddress.Parse(parse.GetValue(listen)!), ct));
+        var accounts = new Option<string?>(AccountsOption)
+        {
+            Description = "A `rig broker-config` folder: clients must log in with its accounts (passwd) and stay within its acl",
+        };
+        var insecure = new Option<bool>(NetworkExposure.InsecureOption)
+        {
+            Description = "Allow an open broker (no accounts) on a non-loopback --listen address: anyone on the network can connect",
+        };
+        var command = new Command("broker", "Run the embedded MQTT broker until Ctrl-C") { port, listen, accounts, insecure };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(port), IPAddress.Parse(parse.GetValue(listen)!), parse.GetValue(accounts),
+            parse.GetValue(insecure), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int port, IPAddress listen, CancellationToken ct)
+    private const string AccountsOption = "--accounts";
+
+    private static async Task<int> RunAsync(int port, IPAddress listen, string? accountsFolder, bool insecure, CancellationToken ct)
     {
+        BrokerAccounts? accounts;
         try
         {
-            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = port, BindAddress = listen }, ct);
-            await Console.Error.WriteLineAsync($"rig broker: listening on {broker.Address}; Ctrl-C stops");
+            // Checked before anything listens: an open broker on the network never exists, not even for a moment.
+            accounts = accountsFolder is null ? null : BrokerAccounts.Load(accountsFolder);
+            if (NetworkExposure.OpenListenerProblem(listen, accounts is not null, AccountsOption + " DIR") is { } problem && !insecure)
+            {
+                throw new InsecureNetworkException(problem);
+            }
+        }
+        catch (Exception e) when (e is InsecureNetworkException or SecurityConfigException)
+        {
+            return await CliErrors.ReportAsync("broker", e);
+        }
+
+        try
+        {
+            if (accounts is null && !NetworkExposure.IsLoopback(listen))
+            {
+                await Console.Error.WriteLineAsync("rig broker: " + NetworkExposure.OpenListenerWarning(listen));
+            }
+
+            await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = port, BindAddress = listen, Accounts = accounts, Insecure = insecure }, ct);
+            string access = accounts is null ? "no login needed" : $"{accounts.Users.Count} account(s) from {accounts.Folder}, anonymous clients refused";
+            await Console.Error.WriteLineAsync($"rig broker: listening on {broker.Address} ({access}); Ctrl-C stops");
             Console.WriteLine(broker.Address);
             await Console.Out.FlushAsync(ct);
             try
@@ -59,6 +92,13 @@ internal static class BrokerCommand
             if (broker.DroppedMessages > 0)
             {
                 await Console.Error.WriteLineAsync($"rig broker: {broker.DroppedMessages} message(s) were dropped for slow clients");
+            }
+
+            if (broker.RequiresLogin)
+            {
+                // Every refusal is reported, so a misconfigured rig or a hostile client shows up, never silently goes nowhere.
+                await Console.Error.WriteLineAsync($"rig broker: refused {broker.RefusedLogins} login(s), {broker.RefusedPublishes} publish(es) and " +
+                    $"{broker.RefusedSubscriptions} subscription(s) the accounts do not allow");
             }
 
             return ExitCodes.Ok;

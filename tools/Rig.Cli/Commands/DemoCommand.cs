@@ -62,13 +62,13 @@ internal static class DemoCommand
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
             hostTriggers,
         };
-        command.Validators.Add(result =>
+        command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
             if (result.GetValue(uncalibrated) && result.GetValue(calibration) is not null)
             {
                 result.AddError("--uncalibrated and --calibration contradict each other: give one");
             }
-        });
+        }));
         command.SetAction((parse, ct) =>
         {
             var args = new DemoArgs(parse.GetValue(minutes), parse.GetValue(speed), parse.GetValue(seed), parse.GetValue(rig)!,

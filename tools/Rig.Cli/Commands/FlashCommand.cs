@@ -79,7 +79,7 @@ internal static class FlashCommand
         {
             port, target, clrFile, app, address, rig, broker, credentials, anonymous, pinmap, wifi, syntax, dryRun, json, caFile,
         };
-        command.Validators.Add(r =>
+        command.Validators.Add(CommonOptions.CrossCheck(r =>
         {
             bool hasClr = r.GetValue(clrFile) is not null;
             bool hasApp = r.GetValue(app) is not null;
@@ -114,7 +114,7 @@ internal static class FlashCommand
             {
                 r.AddError("--credentials and --anonymous contradict each other: choose one");
             }
-        });
+        }));
         command.SetAction((parse, ct) => RunAsync(new FlashJob
         {
             Port = parse.GetValue(port)!,

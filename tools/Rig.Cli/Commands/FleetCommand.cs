@@ -47,9 +47,10 @@ internal static class FleetCommand
         }, allowZero: true);
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
-        var command = new Command("run", "Record several rigs from one broker in one bridge process") { rigs, broker, output, minutes, json, verbose };
+        var insecure = SecurityOptions.Insecure();
+        var command = new Command("run", "Record several rigs from one broker in one bridge process") { rigs, broker, output, minutes, json, verbose, insecure };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rigs)!, parse.GetValue(broker)!, parse.GetValue(output)!,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), ct));
+            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(insecure), ct));
         return command;
     }
 
@@ -97,7 +98,8 @@ internal static class FleetCommand
         return null;
     }
 
-    private static async Task<int> RunAsync(string rigList, string brokerUrl, string output, double minutes, bool json, bool verbose, CancellationToken ct)
+    private static async Task<int> RunAsync(string rigList, string brokerUrl, string output, double minutes, bool json, bool verbose, bool allowInsecure,
+        CancellationToken ct)
     {
         try
         {
@@ -107,6 +109,8 @@ internal static class FleetCommand
             }
 
             var address = BrokerAddress.Parse(brokerUrl);
+            var login = SecurityOptions.Resolve(null, null); // the login from the RIG_MQTT_* environment, if any (docs/security.md)
+            bool insecure = SecurityOptions.CheckAnonymousClient("fleet run", address, login, allowInsecure);
             string folder = Path.GetFullPath(output);
             if (Directory.Exists(folder) || File.Exists(folder))
             {
@@ -117,8 +121,8 @@ internal static class FleetCommand
             var options = app.Services.GetRequiredService<BridgeOptions>();
             var time = app.Services.GetRequiredService<TimeProvider>();
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-            var factory = new MqttLinkFactory(address, SecurityOptions.Resolve(null, null)); // the login from the RIG_MQTT_* environment, if any (docs/security.md)
-            var info = new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine);
+            var factory = new MqttLinkFactory(address, login);
+            var info = new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Insecure: insecure);
             var links = new List<IRigLink>();
             var recorders = new SessionRecorder[ids.Length];
             try

@@ -55,13 +55,14 @@ internal static class RunCommand
         });
         var credentials = SecurityOptions.Credentials();
         var caFile = SecurityOptions.CaFile();
+        var insecure = SecurityOptions.Insecure();
         var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
-        command.Validators.Add(result =>
+        command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
             if ((result.GetValue(vr) || result.GetValue(gimbl)) && result.GetValue(protocol) is null)
             {
@@ -77,7 +78,7 @@ internal static class RunCommand
             {
                 result.AddError("give exactly one of --out (a new session) and --resume (a session to continue)");
             }
-        });
+        }));
         command.SetAction((parse, ct) => RunAsync(new RunArgs(parse.GetValue(rig)!, parse.GetValue(broker)!,
             parse.GetValue(output) ?? parse.GetValue(resume)!, parse.GetValue(resume) is not null)
         {
@@ -94,6 +95,7 @@ internal static class RunCommand
             SkipPreflightFailure = parse.GetValue(skipPreflight),
             CredentialsFile = parse.GetValue(credentials),
             CaFile = parse.GetValue(caFile),
+            Insecure = parse.GetValue(insecure),
             PublishScene = parse.GetValue(vr) || parse.GetValue(gimbl),
             Gimbl = parse.GetValue(gimbl),
             GimblTreadmill = parse.GetValue(gimblTreadmill)!,
@@ -134,6 +136,9 @@ internal static class RunCommand
 
         public string? CaFile { get; init; }
 
+        /// <summary>`--insecure`: record from a broker on the network without a login (warned at start, recorded in session.json).</summary>
+        public bool Insecure { get; init; }
+
         public bool PublishScene { get; init; }
 
         public bool Gimbl { get; init; }
@@ -153,6 +158,7 @@ internal static class RunCommand
             var protocol = args.Protocol is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(args.Protocol));
             var address = BrokerAddress.Parse(args.Broker);
             var login = SecurityOptions.Resolve(args.CredentialsFile, args.CaFile);
+            bool insecure = SecurityOptions.CheckAnonymousClient("run", address, login, args.Insecure);
             string folder = Path.GetFullPath(args.Folder);
             if (!resume && (Directory.Exists(folder) || File.Exists(folder)))
             {
@@ -202,7 +208,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), task, resume)
+                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1), Insecure: insecure), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
