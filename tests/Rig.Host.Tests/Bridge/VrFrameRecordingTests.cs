@@ -26,6 +26,11 @@ public sealed class VrFrameRecordingTests
         await using var device = links.Create(new LinkOptions { ClientId = "device" });
         await device.ConnectAsync(ct);
         await device.PublishAsync(new RigTopics(RigId).Status, Status(), retain: true, ct);
+
+        // The device answers every command (the bridge opens a session only once its status request is answered, and the
+        // answer confirms the boot's identity).
+        await device.SubscribeAsync(new RigTopics(RigId).Command, ct);
+        _ = AnswerCommandsAsync(device, ct);
         await using var renderer = links.Create(new LinkOptions { ClientId = "renderer" });
         await renderer.ConnectAsync(ct);
         await using var bridge = links.Create(new LinkOptions { ClientId = "bridge" });
@@ -80,6 +85,30 @@ public sealed class VrFrameRecordingTests
         Assert.Equal(3, result.Counts.Vr.Unverified);
         var replayed = SessionFolder.Open(result.Folder).Replay().Result.Counts;
         Assert.Equal(JsonSerializer.Serialize(result.Counts), JsonSerializer.Serialize(replayed));
+    }
+
+    private static async Task AnswerCommandsAsync(IRigLink device, System.Threading.CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var message in device.Messages.ReadAllAsync(ct))
+            {
+                byte[] bytes = message.Payload.ToArray();
+                var command = Command.Read(new ByteReader(bytes, 0, bytes.Length));
+                if ((command.Flags & CommandFlags.NoAck) != 0 || command.Opcode == CommandOpcode.SyncRequest)
+                {
+                    continue;
+                }
+
+                var ack = new byte[Ack.Size];
+                new Ack { Result = AckResult.Ok, Opcode = command.Opcode, CommandId = command.CommandId, BootId = Boot }.Write(new ByteWriter(ack, 0, ack.Length));
+                await device.PublishAsync(new RigTopics(RigId).Ack, ack, retain: false, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The test ended.
+        }
     }
 
     private static byte[] Status()
