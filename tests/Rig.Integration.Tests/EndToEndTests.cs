@@ -96,6 +96,43 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task A_forged_boot_and_an_ack_for_a_command_never_sent_are_counted_as_suspicious_and_the_session_is_still_complete_with_one_boot()
+    {
+        // Issue 19 part 2: before the fix the forged batch's boot was taken for a reboot (a second boot in the summary, its
+        // events in the totals) and the ack was matched like any other.
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
+        var links = new MqttLinkFactory(broker.Address);
+        var topics = new RigTopics("rig-forged");
+        await using (var attacker = links.Create(new LinkOptions { ClientId = "attacker" }))
+        {
+            await attacker.ConnectAsync(ct);
+
+            // Retained, so the bridge meets them the moment it subscribes: a well-formed batch of a boot that is not the
+            // device's, and an Ok ack for a command id the bridge never sends.
+            var batch = new byte[256];
+            var writer = new EventBatchWriter();
+            writer.Begin(batch, 0, batch.Length, 0xF0F0F0F0, 0, 0, 0, 0, 16);
+            Assert.True(writer.TryAppend(EventKind.Lick, 0, 1, 10));
+            await attacker.PublishAsync(topics.Events, batch.AsMemory(0, writer.Finish()), retain: true, ct);
+            var ack = new byte[Ack.Size];
+            new Ack { Result = AckResult.Ok, Opcode = CommandOpcode.PulseValve, CommandId = 0xDEAD, BootId = 0xF0F0F0F0 }.Write(new ByteWriter(ack, 0, ack.Length));
+            await attacker.PublishAsync(topics.Ack, ack, retain: true, ct);
+            await attacker.DisconnectAsync(ct);
+        }
+
+        var result = await Record(links, links, "forged");
+        var counts = result.Session.Counts;
+        Assert.True(result.Complete, $"missing batches {counts.MissingBatches}");
+        Assert.True(result.RedecodeMatches);
+        Assert.Single(counts.Boots);
+        Assert.Empty(counts.MalformedMessages);
+        Assert.Equal(1, counts.SuspiciousMessages.GetValueOrDefault(SessionDecoder.UnconfirmedBootReason));
+        Assert.Equal(1, counts.SuspiciousMessages.GetValueOrDefault(SessionDecoder.AckForUnsentCommandReason));
+        Assert.Equal(counts.EventsTotal, counts.Boots[0].Events);
+    }
+
+    [Fact]
     public async Task A_message_larger_than_a_journal_record_is_counted_with_a_bounded_prefix_and_the_recorder_keeps_recording()
     {
         var ct = TestContext.Current.CancellationToken;

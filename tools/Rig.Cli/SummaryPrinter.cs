@@ -38,6 +38,12 @@ internal static class SummaryPrinter
             rows.Add(("malformed messages", string.Join(", ", counts.MalformedMessages.Select(m => $"{m.Key} {m.Value}"))));
         }
 
+        if (counts.SuspiciousMessages.Count > 0)
+        {
+            // Well-formed but not the session's device, or implausible: journaled, never counted as data (docs/security.md).
+            rows.Add(("suspicious messages (set aside)", string.Join(", ", counts.SuspiciousMessages.Select(m => $"{m.Key} {m.Value}"))));
+        }
+
         if (counts.AckRoundTripMedianMs is { } median)
         {
             rows.Add(("command round trip", $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms"));

@@ -43,6 +43,7 @@ public sealed partial class SessionRecorder : IAsyncDisposable
     private Task _housekeeping = Task.CompletedTask;
     private int _nextCommandId;
     private long _linkErrors;
+    private long _lastIdentityPingNanos = long.MinValue / 2;
     private bool _stopped;
 
     private readonly SessionFolder _folder;
@@ -251,6 +252,7 @@ public sealed partial class SessionRecorder : IAsyncDisposable
                 await SendAcksAsync(_stop.Token);
                 await RequestMissingAsync(_stop.Token);
                 await SendSyncRequestAsync(_stop.Token);
+                await AskUnconfirmedBootsAsync(_stop.Token);
             }
             catch (Exception) when (_stop.IsCancellationRequested)
             {
@@ -280,6 +282,28 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         {
             await PublishCommandAsync(SyncScheduler.Request(NextCommandId(), BootId ?? 0, JournalWriter.HostNanos(_time)), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A boot whose Online status came but which is not the session's (the device rebooted, or someone else publishes under its
+    /// name) is held by the decoder until a round trip names it: a Ping to whichever boot is listening (target 0), at most
+    /// once a second, is that round trip. The device's ack carries its boot id; the decoder confirms the boot from the
+    /// journaled Ping and ack, live and offline alike.
+    /// </summary>
+    private async Task AskUnconfirmedBootsAsync(CancellationToken cancellationToken)
+    {
+        long now = JournalWriter.HostNanos(_time);
+        lock (_gate)
+        {
+            if (now - _lastIdentityPingNanos < 1_000_000_000L || _decoder.BootsAwaitingConfirmation().Count == 0)
+            {
+                return;
+            }
+
+            _lastIdentityPingNanos = now;
+        }
+
+        await PublishCommandAsync(new Command { Opcode = CommandOpcode.Ping, CommandId = NextCommandId() }, cancellationToken);
     }
 
     private async Task SendAcksAsync(CancellationToken cancellationToken)

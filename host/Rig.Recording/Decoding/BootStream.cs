@@ -46,6 +46,76 @@ internal sealed class BootStream(uint bootId)
     /// <summary>First batch number of this session's stream, from the boot's first status; null before one arrived.</summary>
     public ulong? FloorBatchSeq { get; set; }
 
+    /// <summary>
+    /// The highest batch number (plus one) the boot's stream has shown, from batches received and plausible statuses, and the
+    /// host time it last advanced: what a status's batches_sent is judged against.
+    /// </summary>
+    private ulong _anchorEnd;
+    private long _anchorNanos;
+
+    /// <summary>Notes that the stream has shown batch numbers below <paramref name="end"/> at host time <paramref name="hostNanos"/>.</summary>
+    public void Advanced(ulong end, long hostNanos)
+    {
+        if (end > _anchorEnd || _anchorNanos == 0)
+        {
+            _anchorEnd = Math.Max(_anchorEnd, end);
+            _anchorNanos = hostNanos;
+        }
+    }
+
+    /// <summary>
+    /// The most batches a status at <paramref name="hostNanos"/> may plausibly say were sent: the stream's end so far, a slack for
+    /// batches lost at the tail, and what the device could have numbered since at <see cref="SessionDecoder.MaxBatchesPerSecond"/>.
+    /// Host time that runs backwards (a resumed session on a restarted host) allows nothing extra.
+    /// </summary>
+    public ulong PlausibleBatchesSent(long hostNanos)
+    {
+        ulong end = Math.Max(_anchorEnd, Math.Max(FloorBatchSeq ?? 0, Batches.IsEmpty ? 0 : Batches.End));
+        long elapsed = Math.Max(0, hostNanos - _anchorNanos);
+        ulong allowance = (ulong)(elapsed / 1_000_000) * SessionDecoder.MaxBatchesPerSecond / 1000;
+        return end + SessionDecoder.MaxBatchesSentSlack + allowance;
+    }
+
+    /// <summary>The kept facts of batch <paramref name="batchSeq"/>, when it lies in the window of batches not folded away.</summary>
+    private BatchInfo? Kept(ulong batchSeq)
+    {
+        if (_batches.Count == 0)
+        {
+            return null;
+        }
+
+        long index = (long)batchSeq - _baseBatchSeq - _folded;
+        return index >= 0 && index < _batches.Count && _batches[(int)index].Present ? _batches[(int)index] : null;
+    }
+
+    /// <summary>
+    /// Whether a received batch under an already received number is the same batch (a resend or a broker's redelivery):
+    /// same events and loss counter. One folded away is taken as the same (it is settled; the copy is not decoded anyway).
+    /// </summary>
+    public bool SameAsKept(in EventBatchHeader h) =>
+        Kept(h.BatchSeq) is not { } kept
+        || (kept.FirstEventSeq == h.FirstEventSeq && kept.Count == h.RecordCount && kept.LostTotal == h.LostEventsTotal);
+
+    /// <summary>
+    /// Whether a new batch continues the batches numbered next to it that were received: a device numbers events and batches
+    /// together, so between consecutive batches the event numbers run on exactly, with a hole only as large as its loss
+    /// counter grew (ring overflow keeps the numbers of the events it drops). A batch with no neighbour received is not judged.
+    /// </summary>
+    public bool Continues(in EventBatchHeader h)
+    {
+        if (h.BatchSeq > 0 && Kept(h.BatchSeq - 1UL) is { } before
+            && !Follows(before.FirstEventSeq + before.Count, before.LostTotal, h.FirstEventSeq, h.LostEventsTotal))
+        {
+            return false;
+        }
+
+        return Kept(h.BatchSeq + 1UL) is not { } after
+            || Follows(h.FirstEventSeq + h.RecordCount, h.LostEventsTotal, after.FirstEventSeq, after.LostTotal);
+    }
+
+    private static bool Follows(ulong endBefore, uint lostBefore, ulong firstAfter, uint lostAfter) =>
+        firstAfter >= endBefore && lostAfter >= lostBefore && firstAfter - endBefore == lostAfter - lostBefore;
+
     /// <summary>Batch numbers from the floor (or the first received) up to the highest received or reported sent, not received.</summary>
     public List<SeqRange> MissingBatches()
     {
@@ -170,8 +240,10 @@ internal sealed class BootStream(uint bootId)
                     ulong size = b.FirstEventSeq - end;
                     bool adjacent = i == prev + 1;
                     bool explained = adjacent && b.LostTotal - a.LostTotal == size;
+                    // Adjacent batches have no batch missing between them: naming a range there would print it inverted.
                     gaps.Add(new EventGap(BootId, end, size, explained,
                         explained ? "dropped on the device (event ring full), counted by it"
+                            : adjacent ? "not explained by the device's loss counter"
                             : $"not received (batches {first + prev + 1}..{first + i - 1} missing)"));
                 }
             }

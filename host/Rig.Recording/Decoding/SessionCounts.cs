@@ -84,6 +84,16 @@ public sealed record SessionCounts
     public required double? AckRoundTripMaxMs { get; init; }
     public required IReadOnlyDictionary<string, long> MalformedMessages { get; init; }
     public required IReadOnlyList<string> MalformedExamples { get; init; }
+
+    /// <summary>
+    /// Well-formed messages that do not fit the session's device identity or are implausible (docs/security.md, "One identity
+    /// per session"), by reason: journaled as received, but never fed into events, batch accounting, boots, status counters
+    /// or alignment.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> SuspiciousMessages { get; init; } = new SortedDictionary<string, long>();
+
+    /// <summary>The first example of each suspicious reason, and a few more, so a summary shows what was set aside.</summary>
+    public IReadOnlyList<string> SuspiciousExamples { get; init; } = [];
     public required long UnknownTopicMessages { get; init; }
     public required long Markers { get; init; }
     public required double HostSpanSeconds { get; init; }

@@ -43,6 +43,41 @@ public sealed class SessionDecoder
     /// <summary>Malformed-message reason of a batch whose number jumps beyond <see cref="MaxBatchSeqJump"/>.</summary>
     public const string BatchSeqJumpReason = "BatchSeqJump";
 
+    /// <summary>
+    /// Batch numbers a status's batches_sent may claim beyond the highest the boot's stream has shown (batches received, the
+    /// floor, an earlier plausible status), before elapsed time is allowed for: batches lost in transit at the tail.
+    /// </summary>
+    public const int MaxBatchesSentSlack = 64;
+
+    /// <summary>
+    /// Batch numbers per second of host time a boot may advance by while nothing of it arrives: 20 times the default rate
+    /// (50/s), so a burst of prompt-closed batches or a link outage never makes a real status implausible.
+    /// </summary>
+    public const int MaxBatchesPerSecond = 1000;
+
+    /// <summary>Messages of unconfirmed boots held for their confirmation (a rebooted device's first batches precede it), and their bytes.</summary>
+    public const int MaxHeldMessages = 4096;
+
+    public const long MaxHeldBytes = 16L << 20;
+
+    /// <summary>Suspicious: a batch, status or clock reply of a boot that is not the session's and no round trip confirmed.</summary>
+    public const string UnconfirmedBootReason = "unconfirmed_boot";
+
+    /// <summary>Suspicious: a status whose batches_sent runs further past the stream than the elapsed time allows.</summary>
+    public const string ImplausibleBatchesSentReason = "implausible_batches_sent";
+
+    /// <summary>Suspicious: a batch whose event numbers or loss counter do not continue its neighbours' (a real device's always do).</summary>
+    public const string InconsistentBatchReason = "inconsistent_batch";
+
+    /// <summary>Suspicious: a batch with the number of one already accepted but other contents (a resend is the same batch).</summary>
+    public const string BatchCollisionReason = "batch_collision";
+
+    /// <summary>Suspicious: an acknowledgement of a command id the journal shows was never sent.</summary>
+    public const string AckForUnsentCommandReason = "ack_for_unsent_command";
+
+    /// <summary>Suspicious: a clock reply to a request id the journal shows was never sent (it would bend the clock map).</summary>
+    public const string SyncReplyForUnsentCommandReason = "sync_reply_for_unsent_command";
+
     private readonly RigTopics _topics;
     private readonly IEventSink? _sink;
     private readonly RewardVolumes _rewards;
@@ -60,6 +95,12 @@ public sealed class SessionDecoder
     private readonly Dictionary<uint, (uint Boot, uint First, ushort Count)> _resendTargets = [];
     private readonly Dictionary<string, long> _ackResults = [];
     private readonly List<double> _ackRoundTripsMs = [];
+    private readonly SeqRangeSet _sentCommandIds = new();
+    private readonly HashSet<uint> _roundTripBoots = [];
+    private readonly List<HeldMessage> _held = [];
+    private readonly Dictionary<string, long> _suspicious = [];
+    private readonly List<string> _suspiciousExamples = [];
+    private long _heldBytes;
     private long _lickOnsets;
     private long _batchesReceived;
     private long _duplicateBatches;
@@ -313,6 +354,8 @@ public sealed class SessionDecoder
             AckRoundTripMaxMs = rtt.Length == 0 ? null : rtt[^1],
             MalformedMessages = new SortedDictionary<string, long>(_malformed, StringComparer.Ordinal),
             MalformedExamples = [.. _malformedExamples],
+            SuspiciousMessages = SuspiciousCounts(),
+            SuspiciousExamples = [.. _suspiciousExamples, .. _held.Take(Math.Max(0, 12 - _suspiciousExamples.Count)).Select(h => h.Describe())],
             UnknownTopicMessages = _unknownTopic,
             Markers = _markers,
             HostSpanSeconds = _firstHostNanos < 0 ? 0 : (_lastHostNanos - _firstHostNanos) / 1e9,
@@ -353,25 +396,34 @@ public sealed class SessionDecoder
             switch (topic)
             {
                 case TopicKind.Events:
-                    OnBatch(EventBatchReader.Decode(_reader, _records, _lastValueByTag), hostNanos);
+                    var header = EventBatchReader.Decode(_reader, _records, _lastValueByTag);
+                    if (Admits(header.BootId, topic, bytes, hostNanos))
+                    {
+                        OnBatch(header, hostNanos);
+                    }
+
                     break;
                 case TopicKind.Status:
-                    if (DeviceStatus.TryReadOfflineWill(bytes, 0, bytes.Length, out uint willBoot))
+                    // The text form of the Offline will, from devices whose MQTT client takes the will as a string.
+                    var status = DeviceStatus.TryReadOfflineWill(bytes, 0, bytes.Length, out uint willBoot)
+                        ? new DeviceStatus { State = DeviceState.Offline, BootId = willBoot }
+                        : DeviceStatus.Read(_reader);
+                    if (Admits(status, bytes, hostNanos))
                     {
-                        // The text form of the Offline will, from devices whose MQTT client takes the will as a string.
-                        OnStatus(new DeviceStatus { State = DeviceState.Offline, BootId = willBoot });
-                    }
-                    else
-                    {
-                        OnStatus(DeviceStatus.Read(_reader));
+                        OnStatus(status, hostNanos);
                     }
 
                     break;
                 case TopicKind.Ack:
-                    OnAck(Ack.Read(_reader), hostNanos);
+                    OnAck(Ack.Read(_reader), bytes, hostNanos);
                     break;
                 case TopicKind.Sync:
-                    OnSyncReply(SyncReply.Read(_reader), hostNanos);
+                    var reply = SyncReply.Read(_reader);
+                    if (Admits(reply, bytes, hostNanos))
+                    {
+                        OnSyncReply(reply, hostNanos);
+                    }
+
                     break;
                 default:
                     _unknownTopic++;
@@ -397,6 +449,7 @@ public sealed class SessionDecoder
         {
             var cmd = Command.Read(_reader);
             _commandsSent++;
+            _sentCommandIds.Add(cmd.CommandId, 1);
             if (cmd.Opcode == CommandOpcode.ResendBatches)
             {
                 _resendRequests++;
@@ -427,14 +480,26 @@ public sealed class SessionDecoder
             return;
         }
 
+        bool known = boot.Batches.Contains(header.BatchSeq);
+        if (known ? !boot.SameAsKept(header) : !boot.Continues(header))
+        {
+            // A real batch always wins a number collision: the first consistent version is kept, a resend of it is a plain
+            // duplicate, and a version that contradicts its neighbours (or the kept one) is set aside, whichever came first.
+            CountSuspicious(known ? BatchCollisionReason : InconsistentBatchReason,
+                $"batch {header.BatchSeq} of boot {header.BootId:x8} (events {header.FirstEventSeq}+{header.RecordCount}, loss counter {header.LostEventsTotal}) "
+                + (known ? "differs from the one kept under that number" : "does not continue its neighbours"));
+            return;
+        }
+
         _batchesReceived++;
         CurrentBootId = header.BootId;
+        boot.Advanced(header.BatchSeq + 1UL, hostNanos);
         if ((header.Flags & EventBatchFlags.Resent) != 0)
         {
             _resentBatches++;
         }
 
-        if (boot.Batches.Contains(header.BatchSeq))
+        if (known)
         {
             _duplicateBatches++;
             return;
@@ -474,13 +539,25 @@ public sealed class SessionDecoder
     /// <summary>The device-to-host clock map of a boot, from its clock exchanges so far (null for a boot never seen).</summary>
     public ClockMap? ClockOf(uint bootId) => _boots.TryGetValue(bootId, out var s) ? s.Clock : null;
 
-    private void OnStatus(DeviceStatus status)
+    private void OnStatus(DeviceStatus status, long hostNanos)
     {
-        _statusMessages++;
         if (TryBoot(status.BootId, "status") is not { } boot)
         {
+            _statusMessages++;
             return;
         }
+
+        if (status.State == DeviceState.Online && boot.FloorBatchSeq is not null
+            && status.BatchesSent > boot.PlausibleBatchesSent(hostNanos))
+        {
+            // More batches than the boot can have numbered since its stream was last seen: believed, it would invent missing
+            // batches (and a session that is whole would end incomplete). Set aside; the batches themselves still count.
+            CountSuspicious(ImplausibleBatchesSentReason,
+                $"status of boot {status.BootId:x8} claims {status.BatchesSent} batches sent; at most {boot.PlausibleBatchesSent(hostNanos)} are plausible");
+            return;
+        }
+
+        _statusMessages++;
 
         boot.FirmwareVersion = status.FirmwareVersion;
         if (status.State == DeviceState.Offline)
@@ -492,6 +569,7 @@ public sealed class SessionDecoder
             LastStatus = status;
             CurrentBootId = status.BootId;
             boot.ReportedBatchesSent = Math.Max(boot.ReportedBatchesSent, status.BatchesSent);
+            boot.Advanced(status.BatchesSent, hostNanos);
 
             // The first status of a boot tells where this session's stream starts: the oldest batch the device still
             // holds. Everything from there on belongs to the session, so even a lost first batch is noticed.
@@ -499,8 +577,25 @@ public sealed class SessionDecoder
         }
     }
 
-    private void OnAck(Ack ack, long hostNanos)
+    private void OnAck(Ack ack, byte[] bytes, long hostNanos)
     {
+        if (!_sentCommandIds.Contains(ack.CommandId))
+        {
+            // No Sent record of this id: the bridge never asked. Matched, it could write off batches (Unavailable) or be taken
+            // for a command's outcome; it is set aside instead.
+            CountSuspicious(AckForUnsentCommandReason, $"ack {ack.Result} of {ack.Opcode} for command {ack.CommandId}, never sent (boot {ack.BootId:x8})");
+            return;
+        }
+
+        // A round trip: the device that answered a command the bridge sent names its boot (docs/security.md).
+        ConfirmBoot(ack.BootId);
+        if (IdentityChecked && !_boots.ContainsKey(ack.BootId))
+        {
+            // Answered by a boot that is not (yet) the session's (its Online status has not come): held with its other messages.
+            Hold(new HeldMessage(ack.BootId, TopicKind.Ack, bytes, hostNanos));
+            return;
+        }
+
         string result = ack.Result.ToString();
         _ackResults[result] = _ackResults.GetValueOrDefault(result) + 1;
         if (_pendingCommands.Remove(ack.CommandId, out var sent))
@@ -527,6 +622,152 @@ public sealed class SessionDecoder
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// True once the journal shows a command sent: a recorder's journal always starts with its status request, so from then on
+    /// boots need an identity. A journal with no command (hand-built, synthetic) has no round trip to check against and is
+    /// decoded as before: every boot taken at its word.
+    /// </summary>
+    private bool IdentityChecked => !_sentCommandIds.IsEmpty;
+
+    /// <summary>
+    /// Whether a batch or clock reply of <paramref name="bootId"/> belongs to the session now; if not it is held until its boot
+    /// is confirmed (or counted as suspicious when the hold is full).
+    /// </summary>
+    private bool Admits(uint bootId, TopicKind topic, byte[] bytes, long hostNanos)
+    {
+        if (!IdentityChecked || _boots.ContainsKey(bootId))
+        {
+            return true;
+        }
+
+        Hold(new HeldMessage(bootId, topic, bytes, hostNanos));
+        return false;
+    }
+
+    /// <summary>
+    /// A status belongs to the session when its boot does. A boot becomes the session's when its Online status and a round
+    /// trip naming it have both arrived, in either order: at the start (the status request's ack, within milliseconds; a
+    /// stale retained status of a boot that does not answer never becomes the session's) and after a reboot alike.
+    /// </summary>
+    private bool Admits(DeviceStatus status, byte[] bytes, long hostNanos)
+    {
+        if (!IdentityChecked || _boots.ContainsKey(status.BootId))
+        {
+            return true;
+        }
+
+        bool online = status.State == DeviceState.Online;
+        if (online && _roundTripBoots.Contains(status.BootId))
+        {
+            Accept(status.BootId);
+            return true;
+        }
+
+        Hold(new HeldMessage(status.BootId, TopicKind.Status, bytes, hostNanos, online));
+        return false;
+    }
+
+    private bool Admits(SyncReply reply, byte[] bytes, long hostNanos)
+    {
+        if (!IdentityChecked)
+        {
+            return true;
+        }
+
+        if (!_sentCommandIds.Contains(reply.CommandId))
+        {
+            CountSuspicious(SyncReplyForUnsentCommandReason, $"clock reply for request {reply.CommandId}, never sent (boot {reply.BootId:x8})");
+            return false;
+        }
+
+        ConfirmBoot(reply.BootId);
+        return Admits(reply.BootId, TopicKind.Sync, bytes, hostNanos);
+    }
+
+    /// <summary>
+    /// A round trip named <paramref name="bootId"/>. With its Online status seen (held), the boot is the session's from now on;
+    /// without, it is once the status comes.
+    /// </summary>
+    private void ConfirmBoot(uint bootId)
+    {
+        if (!IdentityChecked || _boots.ContainsKey(bootId) || _roundTripBoots.Count >= MaxBootsPerSession || !_roundTripBoots.Add(bootId))
+        {
+            return;
+        }
+
+        if (_held.Exists(h => h.BootId == bootId && h.Online))
+        {
+            Accept(bootId);
+        }
+    }
+
+    /// <summary>Opens the books of a boot that is now the session's and decodes what was held of it, in arrival order.</summary>
+    private void Accept(uint bootId)
+    {
+        if (TryBoot(bootId, "confirmed boot") is null)
+        {
+            return;
+        }
+
+        var held = _held.FindAll(h => h.BootId == bootId);
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        _held.RemoveAll(h => h.BootId == bootId);
+        foreach (var h in held)
+        {
+            _heldBytes -= h.Bytes.Length;
+            ProcessReceived(h.Topic, h.Bytes, h.HostNanos);
+        }
+    }
+
+    private void Hold(HeldMessage message)
+    {
+        if (_held.Count >= MaxHeldMessages || _heldBytes + message.Bytes.Length > MaxHeldBytes)
+        {
+            CountSuspicious(UnconfirmedBootReason, message.Describe());
+            return;
+        }
+
+        _held.Add(message);
+        _heldBytes += message.Bytes.Length;
+    }
+
+    /// <summary>Boots with messages held for a confirmation, whose Online status has arrived: the recorder asks them for a round trip.</summary>
+    public IReadOnlyList<uint> BootsAwaitingConfirmation() =>
+        [.. _held.Where(h => h.Online).Select(h => h.BootId).Distinct().Take(4)];
+
+    /// <summary>The suspicious counts, held messages of unconfirmed boots included (they count until their boot is confirmed).</summary>
+    private SortedDictionary<string, long> SuspiciousCounts()
+    {
+        var counts = new SortedDictionary<string, long>(_suspicious, StringComparer.Ordinal);
+        if (_held.Count > 0)
+        {
+            counts[UnconfirmedBootReason] = counts.GetValueOrDefault(UnconfirmedBootReason) + _held.Count;
+        }
+
+        return counts;
+    }
+
+    private void CountSuspicious(string reason, string example)
+    {
+        long n = _suspicious[reason] = _suspicious.GetValueOrDefault(reason) + 1;
+
+        // The first three of each reason, twelve in all: a flood of one kind does not hide the others.
+        if (n <= 3 && _suspiciousExamples.Count < 12)
+        {
+            _suspiciousExamples.Add(reason + ": " + example);
+        }
+    }
+
+    /// <summary>A message of a boot not (yet) the session's, kept whole to be decoded if a round trip confirms the boot.</summary>
+    private sealed record HeldMessage(uint BootId, TopicKind Topic, byte[] Bytes, long HostNanos, bool Online = false)
+    {
+        public string Describe() => $"{UnconfirmedBootReason}: {Topic} message of boot {BootId:x8}, which no round trip confirmed";
     }
 
     private static long Saturate(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;

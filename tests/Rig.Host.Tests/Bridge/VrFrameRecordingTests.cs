@@ -27,7 +27,8 @@ public sealed class VrFrameRecordingTests
         await device.ConnectAsync(ct);
         await device.PublishAsync(new RigTopics(RigId).Status, Status(), retain: true, ct);
 
-        // The bridge starts a session only once the device answers its status request (a stale retained status is not enough).
+        // The device answers every command (the bridge opens a session only once its status request is answered, and the
+        // answer confirms the boot's identity).
         await device.SubscribeAsync(new RigTopics(RigId).Command, ct);
         _ = AnswerCommandsAsync(device, ct);
         await using var renderer = links.Create(new LinkOptions { ClientId = "renderer" });
@@ -86,7 +87,6 @@ public sealed class VrFrameRecordingTests
         Assert.Equal(JsonSerializer.Serialize(result.Counts), JsonSerializer.Serialize(replayed));
     }
 
-    /// <summary>Test fake of a device: acknowledges every command (Ok, this boot) until the link closes or the test ends.</summary>
     private static async Task AnswerCommandsAsync(IRigLink device, System.Threading.CancellationToken ct)
     {
         try
@@ -95,13 +95,17 @@ public sealed class VrFrameRecordingTests
             {
                 byte[] bytes = message.Payload.ToArray();
                 var command = Command.Read(new ByteReader(bytes, 0, bytes.Length));
-                var buffer = new byte[Ack.Size];
-                var w = new ByteWriter(buffer, 0, buffer.Length);
-                new Ack { Result = AckResult.Ok, Opcode = command.Opcode, CommandId = command.CommandId, BootId = Boot, DeviceMicros = 1000 }.Write(w);
-                await device.PublishAsync(new RigTopics(RigId).Ack, buffer, retain: false, ct);
+                if ((command.Flags & CommandFlags.NoAck) != 0 || command.Opcode == CommandOpcode.SyncRequest)
+                {
+                    continue;
+                }
+
+                var ack = new byte[Ack.Size];
+                new Ack { Result = AckResult.Ok, Opcode = command.Opcode, CommandId = command.CommandId, BootId = Boot }.Write(new ByteWriter(ack, 0, ack.Length));
+                await device.PublishAsync(new RigTopics(RigId).Ack, ack, retain: false, ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             // The test ended.
         }

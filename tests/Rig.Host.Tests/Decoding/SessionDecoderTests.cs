@@ -84,11 +84,28 @@ public sealed class SessionDecoderTests
     [Fact]
     public void An_event_gap_larger_than_the_device_counted_is_not_explained()
     {
+        // Batches 0 and 2 (batch 1 not received): the hole between them is more than the loss counter grew, so some of it
+        // never arrived.
+        var d = new SessionDecoder("r1");
+        d.Process(Batch(0, 0, [Lick(1)], lostBefore: 0));
+        d.Process(Batch(2, 10, [Lick(1)], lostBefore: 3));
+        var gap = Assert.Single(d.Summarize().Boots.Single().Gaps);
+        Assert.False(gap.ExplainedByDevice);
+        Assert.Contains("batches 1..1 missing", gap.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_batch_whose_event_numbers_do_not_continue_its_neighbour_is_set_aside_as_inconsistent()
+    {
+        // A real device's consecutive batches run on exactly (a hole only as large as its loss counter grew): a batch that
+        // does not is not the device's, and would otherwise report events lost that never existed.
         var d = new SessionDecoder("r1");
         d.Process(Batch(0, 0, [Lick(1)], lostBefore: 0));
         d.Process(Batch(1, 10, [Lick(1)], lostBefore: 3));
-        var gap = Assert.Single(d.Summarize().Boots.Single().Gaps);
-        Assert.False(gap.ExplainedByDevice);
+        var c = d.Summarize();
+        Assert.Empty(c.Boots.Single().Gaps);
+        Assert.Equal(1, c.EventsTotal);
+        Assert.Equal(1, c.SuspiciousMessages[SessionDecoder.InconsistentBatchReason]);
     }
 
     [Fact]
@@ -212,6 +229,7 @@ public sealed class SessionDecoderTests
     public void Command_round_trips_are_measured_from_the_sent_and_received_journal_times()
     {
         var d = new SessionDecoder("r1");
+        d.Process(Status(0, 0));
         d.Process(Sent(new Command { Opcode = CommandOpcode.Ping, CommandId = 5 }, hostNanos: 1_000_000));
         d.Process(Received(TopicKind.Ack, Encode(new Ack { Result = AckResult.Ok, Opcode = CommandOpcode.Ping, CommandId = 5, BootId = Boot }, static (a, w) => a.Write(w)), hostNanos: 4_000_000));
         var c = d.Summarize();
