@@ -16,8 +16,9 @@ namespace Rig.Reliability.Tests;
 /// <summary>
 /// Issue 19, "Numbers": a good virtual rig (`rig sim`) records through a real Mosquitto into a real bridge (`rig run`) while a
 /// second client on the same broker sends hostile messages on the rig's own topics: random bytes, mutations of the rig's
-/// real messages (another version, cut short), replays of its real batches, oversized messages (some over 1 MiB), in
-/// floods. Nothing good may be lost, the recorder must not stop, every hostile message must be counted by its reason, and
+/// real messages (another version, cut short), replays of its real batches, forged identities (real batches under another
+/// boot id, acknowledgements of commands never sent, statuses claiming impossible batch counts), oversized messages (some
+/// over 1 MiB), in floods. Nothing good may be lost, the recorder must not stop, every hostile message must be counted by its reason, and
 /// `rig decode` must say what the live summary said. CI sends 3,000; RIG_LONG_RUNS=1 sends 100,000 (docs/reliability.md).
 /// </summary>
 public sealed class HostileRunTests
@@ -80,6 +81,8 @@ public sealed class HostileRunTests
         // Every hostile message counted by its reason: each malformed one under malformed_messages, each replay as a
         // duplicate batch (the device's own resends, after a late acknowledgement, are duplicates too: at most its count).
         long malformed = recorded.GetProperty("malformed_messages").EnumerateObject().Sum(p => p.Value.GetInt64());
+        long suspicious = recorded.GetProperty("suspicious_messages").EnumerateObject().Sum(p => p.Value.GetInt64());
+        Assert.True(suspicious == sender.Forged, $"suspicious {suspicious}, forged identities sent {sender.Forged}\n{context}");
         long duplicates = recorded.GetProperty("duplicate_batches").GetInt64();
         long resent = device.GetProperty("batches_resent").GetInt64();
         Assert.True(malformed == sender.ExpectedMalformed, $"malformed {malformed}, sent {sender.ExpectedMalformed} that must be\n{context}");
@@ -89,14 +92,14 @@ public sealed class HostileRunTests
 
         // The journal alone says the same.
         var decoded = (await Sessions.DecodeAsync(folder, ct)).GetProperty("decoded");
-        foreach (string field in new[] { "events_total", "duplicate_batches", "missing_batches", "malformed_messages", "boots" })
+        foreach (string field in new[] { "events_total", "duplicate_batches", "missing_batches", "malformed_messages", "suspicious_messages", "boots" })
         {
             Assert.True(JsonElement.DeepEquals(recorded.GetProperty(field), decoded.GetProperty(field)),
                 $"{field}: live {recorded.GetProperty(field)}, decoded {decoded.GetProperty(field)}");
         }
 
         LongRuns.Report(string.Create(CultureInfo.InvariantCulture,
-            $"hostile run: {sender.Sent:N0} hostile messages in {sendSeconds:0.0} s ({sender.Describe()}); good events {recorded.GetProperty("events_total").GetInt64():N0}, all recorded once; malformed counted {malformed:N0}, duplicates {duplicates:N0} ({resent} device resends); rig run exit {code}"));
+            $"hostile run: {sender.Sent:N0} hostile messages in {sendSeconds:0.0} s ({sender.Describe()}); good events {recorded.GetProperty("events_total").GetInt64():N0}, all recorded once; malformed counted {malformed:N0}, suspicious counted {suspicious:N0}, duplicates {duplicates:N0} ({resent} device resends); rig run exit {code}"));
     }
 
     /// <summary>Makes and sends the hostile messages, keeping what each class must be counted as.</summary>
@@ -120,6 +123,8 @@ public sealed class HostileRunTests
         public long Replays { get; private set; }
 
         public long Oversized { get; private set; }
+
+        public long Forged { get; private set; }
 
         public string Describe() => string.Join(", ", _byClass.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
 
@@ -168,7 +173,13 @@ public sealed class HostileRunTests
         private (string Topic, byte[] Payload) Next(int i)
         {
             string topic = _hostileTopics.ElementAt(_random.Next(_hostileTopics.Count));
-            int kind = i % 500 == 499 ? 4 : _random.Next(4);
+            int kind = i % 500 == 499 ? 4 : _random.Next(5) switch { 4 => 5, int k => k };
+            if (kind == 5 && Forge(topic) is { } forged)
+            {
+                Forged++;
+                return forged;
+            }
+
             if (kind == 4)
             {
                 // Oversized: every 500th; one in ten of those over 1 MiB (journaled as a marker and a bounded prefix).
@@ -211,6 +222,45 @@ public sealed class HostileRunTests
             ExpectedMalformed++;
             return Count("random", topic, bytes);
         }
+
+        /// <summary>
+        /// A well-formed message that lies about who sent it or what happened: a real batch under a boot id the session never
+        /// confirmed, an acknowledgement of a command id the bridge never sent (its ids start below 2^20 and count up), a
+        /// real status claiming far more batches than time allows. Null when no real message of the kind was heard yet.
+        /// </summary>
+        private (string, byte[])? Forge(string topic)
+        {
+            if (topic == topics.Ack || topic == topics.Sync)
+            {
+                uint boot = _real.TryGetValue(topics.Status, out var status) ? ReadStatus(status).BootId : 1;
+                var ack = new byte[Ack.Size];
+                new Ack { Result = AckResult.Ok, Opcode = CommandOpcode.Ping, CommandId = 0x4000_0000u + (uint)_random.Next(1 << 20), BootId = boot }
+                    .Write(new ByteWriter(ack, 0, ack.Length));
+                return Count("ack for an unsent command", topics.Ack, ack);
+            }
+
+            if (topic == topics.Status && _real.TryGetValue(topics.Status, out var real))
+            {
+                var forged = ReadStatus(real);
+                forged.BatchesSent += 1_000_000;
+                var bytes = new byte[DeviceStatus.Size];
+                forged.Write(new ByteWriter(bytes, 0, bytes.Length));
+                return Count("impossible batch count", topics.Status, bytes);
+            }
+
+            if (_batches.Length > 0)
+            {
+                var batch = (byte[])_batches[_random.Next(_batches.Length)].Clone();
+                var header = EventBatchHeader.Read(new ByteReader(batch, 0, batch.Length));
+                header.BootId = 0xF0_0000u + (uint)_random.Next(1 << 16);
+                header.Write(new ByteWriter(batch, 0, batch.Length));
+                return Count("batch of a foreign boot", topics.Events, batch);
+            }
+
+            return null;
+        }
+
+        private static DeviceStatus ReadStatus(byte[] bytes) => DeviceStatus.Read(new ByteReader(bytes, 0, bytes.Length));
 
         private (string, byte[]) Count(string kind, string topic, byte[] payload)
         {

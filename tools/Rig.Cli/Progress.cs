@@ -42,12 +42,17 @@ internal sealed class ProgressLine
         }
     }
 
-    /// <summary>" | bad input N" once any message was counted as malformed (nothing while there is none, to keep the line short).</summary>
+    /// <summary>", bad input N" once any message was counted as malformed or suspicious (nothing while there is none, to keep the line short).</summary>
     public static string BadInput(SessionCounts recorded)
     {
         ArgumentNullException.ThrowIfNull(recorded);
         long bad = 0;
         foreach (long n in recorded.MalformedMessages.Values)
+        {
+            bad += n;
+        }
+
+        foreach (long n in recorded.SuspiciousMessages.Values)
         {
             bad += n;
         }

@@ -65,7 +65,7 @@ public sealed partial class SessionRecorder : IAsyncDisposable
         _journal = JournalWriter.Create(folder.SegmentPath(segment), settings.Time, settings.Options.Journal);
         _decoder = decoder;
         var warnings = new BadInputWarnings(settings.Logger, settings.Time);
-        _decoder.Malformed = warnings.Note;
+        _decoder.BadInput = warnings.Note;
         _pending = new PendingCommands(settings.Options, settings.Time);
         _resends = new ResendPolicy(settings.Options);
         _sync = new SyncScheduler(settings.Options, settings.Time);

@@ -762,6 +762,8 @@ public sealed class SessionDecoder
         {
             _suspiciousExamples.Add(reason + ": " + example);
         }
+
+        BadInput?.Invoke("suspicious " + reason, example);
     }
 
     /// <summary>A message of a boot not (yet) the session's, kept whole to be decoded if a round trip confirms the boot.</summary>
@@ -808,8 +810,8 @@ public sealed class SessionDecoder
         return s;
     }
 
-    /// <summary>Called with the reason and a description of every message counted as malformed, as it is counted (live warnings).</summary>
-    public Action<string, string>? Malformed { get; set; }
+    /// <summary>Called with the reason and a description of every message counted as malformed or suspicious, as it is counted (live warnings).</summary>
+    public Action<string, string>? BadInput { get; set; }
 
     /// <summary>Examples kept in the summary: the first <see cref="ExamplesPerReason"/> of each reason, <see cref="MaxExamples"/> in all.</summary>
     public const int MaxExamples = 10;
@@ -826,6 +828,6 @@ public sealed class SessionDecoder
             _malformedExamples.Add(example);
         }
 
-        Malformed?.Invoke(reason, example);
+        BadInput?.Invoke(reason, example);
     }
 }

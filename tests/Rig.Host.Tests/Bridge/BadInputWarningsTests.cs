@@ -48,7 +48,7 @@ public sealed class BadInputWarningsTests
     {
         var decoder = new SessionDecoder("rig1");
         var seen = new List<string>();
-        decoder.Malformed = (reason, _) => seen.Add(reason);
+        decoder.BadInput = (reason, _) => seen.Add(reason);
         for (int i = 0; i < 50; i++)
         {
             decoder.Process(new JournalRecord(JournalRecordType.Received, TopicKind.Events, i, new byte[] { 0x01 }));
