@@ -1,6 +1,5 @@
 using System;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Rig.Recording.Link;
 
@@ -20,27 +19,11 @@ public sealed class DroppingLinkFactory(ILinkFactory inner, Func<string, long, b
 
     public IRigLink Create(LinkOptions options) => new DroppingLink(inner.Create(options), this);
 
-    private sealed class DroppingLink(IRigLink inner, DroppingLinkFactory owner) : IRigLink
+    private sealed class DroppingLink(IRigLink inner, DroppingLinkFactory owner) : DelegatingLink(inner)
     {
         private long _index;
 
-        public string ClientId => inner.ClientId;
-
-        public bool IsConnected => inner.IsConnected;
-
-        public event Action<bool>? ConnectionChanged
-        {
-            add => inner.ConnectionChanged += value;
-            remove => inner.ConnectionChanged -= value;
-        }
-
-        public ChannelReader<LinkMessage> Messages => inner.Messages;
-
-        public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-
-        public Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken) => inner.SubscribeAsync(topicFilter, cancellationToken);
-
-        public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+        public override Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
         {
             if (owner._drop(topic, Interlocked.Increment(ref _index)))
             {
@@ -48,14 +31,8 @@ public sealed class DroppingLinkFactory(ILinkFactory inner, Func<string, long, b
                 return Task.CompletedTask;
             }
 
-            return inner.PublishAsync(topic, payload, retain, cancellationToken);
+            return Inner.PublishAsync(topic, payload, retain, cancellationToken);
         }
-
-        public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-
-        public Task AbortAsync() => inner.AbortAsync();
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private readonly Func<string, long, bool> _drop = drop;

@@ -22,34 +22,11 @@ public sealed class FailingReadLinkFactory(ILinkFactory inner) : ILinkFactory
 
     public IRigLink Create(LinkOptions options) => new FailingLink(inner.Create(options), this);
 
-    private sealed class FailingLink(IRigLink inner, FailingReadLinkFactory owner) : IRigLink
+    private sealed class FailingLink(IRigLink inner, FailingReadLinkFactory owner) : DelegatingLink(inner)
     {
         private readonly FailingReader _reader = new(inner.Messages, owner);
 
-        public string ClientId => inner.ClientId;
-
-        public bool IsConnected => inner.IsConnected;
-
-        public event Action<bool>? ConnectionChanged
-        {
-            add => inner.ConnectionChanged += value;
-            remove => inner.ConnectionChanged -= value;
-        }
-
-        public ChannelReader<LinkMessage> Messages => _reader;
-
-        public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-
-        public Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken) => inner.SubscribeAsync(topicFilter, cancellationToken);
-
-        public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken) =>
-            inner.PublishAsync(topic, payload, retain, cancellationToken);
-
-        public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-
-        public Task AbortAsync() => inner.AbortAsync();
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public override ChannelReader<LinkMessage> Messages => _reader;
     }
 
     private sealed class FailingReader(ChannelReader<LinkMessage> inner, FailingReadLinkFactory owner) : ChannelReader<LinkMessage>

@@ -1,6 +1,5 @@
 using System;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Rig.Recording.Link;
 
@@ -21,25 +20,9 @@ public sealed class SlowPublishLinkFactory(ILinkFactory inner, Func<string, bool
 
     public IRigLink Create(LinkOptions options) => new SlowLink(inner.Create(options), this);
 
-    private sealed class SlowLink(IRigLink inner, SlowPublishLinkFactory owner) : IRigLink
+    private sealed class SlowLink(IRigLink inner, SlowPublishLinkFactory owner) : DelegatingLink(inner)
     {
-        public string ClientId => inner.ClientId;
-
-        public bool IsConnected => inner.IsConnected;
-
-        public event Action<bool>? ConnectionChanged
-        {
-            add => inner.ConnectionChanged += value;
-            remove => inner.ConnectionChanged -= value;
-        }
-
-        public ChannelReader<LinkMessage> Messages => inner.Messages;
-
-        public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-
-        public Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken) => inner.SubscribeAsync(topicFilter, cancellationToken);
-
-        public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+        public override async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
         {
             if (owner._slow(topic))
             {
@@ -47,14 +30,8 @@ public sealed class SlowPublishLinkFactory(ILinkFactory inner, Func<string, bool
                 await Task.Delay(owner._delay, cancellationToken);
             }
 
-            await inner.PublishAsync(topic, payload, retain, cancellationToken);
+            await Inner.PublishAsync(topic, payload, retain, cancellationToken);
         }
-
-        public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-
-        public Task AbortAsync() => inner.AbortAsync();
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private readonly Func<string, bool> _slow = slow;
