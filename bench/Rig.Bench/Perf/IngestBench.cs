@@ -160,6 +160,7 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
         var links = new List<IRigLink>();
         var recorders = new List<SessionRecorder>();
         var sinks = new List<AligningSink>();
+        CommandResponder? responder = null;
         try
         {
             // Statuses first: the bridge finds each device by its retained Online status, as it does a real one.
@@ -175,6 +176,9 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
                 statuses.FlushSync();
                 await WaitUntilAsync(() => statuses.Acked >= rigs, TimeSpan.FromSeconds(10), "retained statuses", cancellationToken);
             }
+
+            // The devices answer the bridge's commands (CommandResponder).
+            responder = await CommandResponder.StartAsync(address, prefix + "-devices", stream.BootId, rigs, r => RigId(prefix, r), cancellationToken);
 
             long hostOffset = JournalWriter.HostNanos(TimeProvider.System);
             for (int r = 0; r < rigs; r++)
@@ -233,6 +237,11 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
             foreach (var link in links)
             {
                 await link.DisposeAsync();
+            }
+
+            if (responder is not null)
+            {
+                await responder.DisposeAsync();
             }
         }
     }

@@ -56,6 +56,7 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
         var links = new List<IRigLink>();
         var recorders = new List<SessionRecorder>();
         var ingest = new IngestBench(port, stream, root);
+        CommandResponder? responder = null;
         try
         {
             long hostOffset = JournalWriter.HostNanos(TimeProvider.System);
@@ -71,6 +72,8 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
             }
 
             await IngestBench.WaitUntilAsync(() => devices.TrueForAll(d => d.Acked >= 1), TimeSpan.FromSeconds(10), "statuses", cancellationToken);
+            responder = await CommandResponder.StartAsync(new BrokerAddress("127.0.0.1", port), prefix + "-devices", stream.BootId, rigs,
+                r => IngestBench.RigId(prefix, r), cancellationToken);
             for (int r = 0; r < rigs; r++)
             {
                 string rigId = IngestBench.RigId(prefix, r);
@@ -177,6 +180,11 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
             foreach (var device in devices)
             {
                 await device.DisposeAsync();
+            }
+
+            if (responder is not null)
+            {
+                await responder.DisposeAsync();
             }
         }
     }

@@ -110,7 +110,11 @@ public sealed class DecoderFuzzTests
 
         var counts = decoder.Summarize();
         Assert.NotEmpty(counts.MalformedMessages);
-        Assert.True(counts.EventsTotal > 0, "no generated batch was accepted: the generator does not reach valid input");
+
+        // Valid batches are reached: decoded, or (once a generated command makes the decoder check identities, docs/security.md)
+        // held for a boot no round trip confirmed, which needs them to parse.
+        long held = counts.SuspiciousMessages.TryGetValue(SessionDecoder.UnconfirmedBootReason, out long h) ? h : 0;
+        Assert.True(counts.EventsTotal > 0 || held > 0, "no generated batch was accepted or held: the generator does not reach valid input");
     }
 
     [Fact]
