@@ -220,7 +220,8 @@ public sealed class EndToEndTests
 
         // Once events are being journaled, the bridge's reader fails as an unforeseen bug would.
         string journal = Path.Combine(folder, SessionFolder.JournalFile);
-        await Until(() => File.Exists(journal) && new FileInfo(journal).Length > 4096, "the journal to grow");
+        await Eventually.WaitUntil(() => File.Exists(journal) && new FileInfo(journal).Length > 4096, TimeSpan.FromSeconds(60), "the journal to grow",
+            TestContext.Current.CancellationToken);
         failing.Fail(new InvalidOperationException("injected reader failure"));
 
         var e = await Assert.ThrowsAsync<SessionRecordingException>(() => run);
@@ -234,16 +235,6 @@ public sealed class EndToEndTests
         Assert.True(read.IsComplete);
         Assert.Contains("recording_failed", Encoding.UTF8.GetString(read.Records[^1].Payload.Span), StringComparison.Ordinal);
         Assert.True(SessionFolder.Open(folder).IsClosed);
-    }
-
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
     }
 
     [Fact]

@@ -113,7 +113,7 @@ public sealed class HostileRunTests
         private readonly ConcurrentBag<byte[]> _realBatches = [];
         private byte[][] _batches = [];
         private readonly Dictionary<string, long> _byClass = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _hostileTopics = [topics.Events, topics.Status, topics.Ack, topics.Sync];
+        private readonly string[] _hostileTopics = [topics.Events, topics.Status, topics.Ack, topics.Sync];
         private bool _sending;
 
         public long Sent { get; private set; }
@@ -172,7 +172,7 @@ public sealed class HostileRunTests
 
         private (string Topic, byte[] Payload) Next(int i)
         {
-            string topic = _hostileTopics.ElementAt(_random.Next(_hostileTopics.Count));
+            string topic = _hostileTopics[_random.Next(_hostileTopics.Length)];
             int kind = i % 500 == 499 ? 4 : _random.Next(5) switch { 4 => 5, int k => k };
             if (kind == 5 && Forge(topic) is { } forged)
             {

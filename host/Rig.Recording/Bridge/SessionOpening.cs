@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Recording.Decoding;
@@ -53,6 +52,7 @@ internal static class SessionOpening
         var early = new List<(LinkMessage Message, long HostNanos)>();
         var online = new Dictionary<uint, DeviceStatus>();
         uint? answeredBy = null;
+        uint? lastOnline = null;
         DeviceStatus? status = null;
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -67,6 +67,7 @@ internal static class SessionOpening
                     if (kind == TopicKind.Status && TryReadStatus(message.Payload, out var s) && s.State == DeviceState.Online)
                     {
                         online[s.BootId] = s;
+                        lastOnline = s.BootId;
                     }
                     else if (kind == TopicKind.Ack && TryReadAck(message.Payload, out var ack) && ack.CommandId == requestId)
                     {
@@ -81,8 +82,7 @@ internal static class SessionOpening
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                uint? stale = online.Count > 0 ? online.Keys.Last() : null;
-                throw new DeviceNotFoundException(settings.RigId, info.Broker, options.DeviceWaitTimeout, answeredBy is null ? stale : null);
+                throw new DeviceNotFoundException(settings.RigId, info.Broker, options.DeviceWaitTimeout, answeredBy is null ? lastOnline : null);
             }
         }
 
