@@ -60,8 +60,8 @@ internal sealed class CompileCheckCopy : IDisposable
     public void Write(string relativePath, string content) => File.WriteAllText(_temp.Combine(relativePath.Split('/')), content);
 
     /// <summary>Runs `dotnet build` of the compile-check project in the copy, as a child process that leaves nothing running.</summary>
-    public Task<BuildResult> BuildAsync() =>
-        DotnetBuild.RunAsync(_temp.Path, [Path.Combine("tests", "Rig.Esp32.CompileCheck", "Rig.Esp32.CompileCheck.csproj")], BuildTimeout,
+    public Task<BuildResult> BuildAsync(params string[] extraArguments) =>
+        DotnetBuild.RunAsync(_temp.Path, [Path.Combine("tests", "Rig.Esp32.CompileCheck", "Rig.Esp32.CompileCheck.csproj"), .. extraArguments], BuildTimeout,
             TestContext.Current.CancellationToken);
 
     public void Dispose() => _temp.Dispose();
@@ -72,7 +72,8 @@ internal sealed class CompileCheckCopy : IDisposable
         foreach (string file in Directory.GetFiles(from))
         {
             string name = Path.GetFileName(file);
-            if (name.EndsWith(".cs", StringComparison.Ordinal) || name.EndsWith(".csproj", StringComparison.Ordinal) || name == ".editorconfig")
+            if (name.EndsWith(".cs", StringComparison.Ordinal) || name.EndsWith(".csproj", StringComparison.Ordinal) || name == ".editorconfig"
+                || (name.StartsWith("BannedSymbols", StringComparison.Ordinal) && name.EndsWith(".txt", StringComparison.Ordinal)))
             {
                 File.Copy(file, Path.Combine(to, name));
             }

@@ -7,30 +7,18 @@ namespace Rig.Esp32.CompileCheck.Tests;
 
 /// <summary>
 /// The compile check (tests/Rig.Esp32.CompileCheck) really checks: built from a copy of the repository it succeeds, and
-/// it fails with the compiler's error, at the application's use, once the API reference loses a member the application
-/// uses, misspells it or changes its signature, or the application calls something nanoFramework does not have.
+/// it fails with the compiler's error, at the application's use, once the application calls a member nanoFramework's
+/// real mscorlib (nanoFramework.CoreLibrary from the feed) does not have or calls one with the wrong signature, once a
+/// hand declaration of another nanoFramework assembly loses or misspells a member the application uses, or once the
+/// application calls something firmware/BannedSymbols.txt refuses.
 /// </summary>
 /// <remarks>Each test runs `dotnet build` in a temporary folder (a few seconds with a warm NuGet cache).</remarks>
 public sealed class CompileCheckTests
 {
     private const string M2Mqtt = "firmware/Rig.Firmware.Esp32/ApiReference/nanoFramework.M2Mqtt.cs";
     private const string Wifi = "firmware/Rig.Firmware.Esp32/ApiReference/System.Device.Wifi.cs";
-    private const string CoreLibrary = "firmware/Rig.Firmware.Esp32/ApiReference/CoreLibrary.cs";
+    private const string Link = "firmware/Rig.Firmware.Esp32/Link/MqttDeviceLink.cs";
     private const string ProbeFile = "firmware/Rig.Firmware.Esp32/CompileCheckProbe.cs";
-
-    private const string SleepProbe = """
-        namespace Rig.Firmware.Esp32
-        {
-            internal static class CompileCheckProbe
-            {
-                internal static void Pause()
-                {
-                    System.Threading.Thread.Sleep(1);
-                }
-            }
-        }
-
-        """;
 
     [Fact]
     [Trait("Category", "Slow")]
@@ -46,7 +34,47 @@ public sealed class CompileCheckTests
 
     [Fact]
     [Trait("Category", "Slow")]
-    public async Task Deleting_a_member_the_application_uses_fails_the_compile_check()
+    public async Task The_compile_check_compiles_against_nanoFrameworks_real_mscorlib_and_nothing_from_dotnet()
+    {
+        using CompileCheckCopy copy = new();
+
+        BuildResult result = await copy.BuildAsync("-v:detailed");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        string[] references = References(result.Output);
+        string mscorlib = Assert.Single(references);
+        Assert.EndsWith("nanoframework.corelibrary/1.17.11/lib/mscorlib.dll", mscorlib.Replace('\\', '/'), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Calling_a_member_nanoFrameworks_mscorlib_lacks_fails_even_where_dotnet_has_it()
+    {
+        // string.IsNullOrWhiteSpace is in every .NET corlib and not in nanoFramework.CoreLibrary 1.17.11's mscorlib.
+        using CompileCheckCopy copy = new();
+        copy.Write(ProbeFile, Probe("bool blank = string.IsNullOrWhiteSpace(\"x\");"));
+
+        BuildResult result = await copy.BuildAsync();
+
+        AssertFailsWith(result, "error CS0117", "CompileCheckProbe.cs", "'IsNullOrWhiteSpace'");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Calling_an_mscorlib_member_with_a_signature_nanoFramework_lacks_fails_the_compile_check()
+    {
+        // nanoFramework's WaitHandle has WaitOne() and WaitOne(int, bool) only; .NET's WaitOne(int) is not there.
+        using CompileCheckCopy copy = new();
+        copy.Replace(Link, "_work.WaitOne(millis, false);", "_work.WaitOne(millis);");
+
+        BuildResult result = await copy.BuildAsync();
+
+        AssertFailsWith(result, "error CS7036", "MqttDeviceLink.cs", "WaitHandle.WaitOne(int, bool)");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Deleting_a_member_the_application_uses_from_a_hand_declaration_fails_the_compile_check()
     {
         using CompileCheckCopy copy = new();
         copy.Replace(M2Mqtt, "        public void Close() { throw new NotImplementedException(); }\n", string.Empty);
@@ -58,7 +86,7 @@ public sealed class CompileCheckTests
 
     [Fact]
     [Trait("Category", "Slow")]
-    public async Task Misspelling_a_member_the_application_uses_fails_the_compile_check()
+    public async Task Misspelling_a_member_the_application_uses_in_a_hand_declaration_fails_the_compile_check()
     {
         using CompileCheckCopy copy = new();
         copy.Replace(Wifi, "public static bool Reconnect(", "public static bool Reconect(");
@@ -70,46 +98,47 @@ public sealed class CompileCheckTests
 
     [Fact]
     [Trait("Category", "Slow")]
-    public async Task Changing_the_signature_of_a_member_the_application_uses_fails_the_compile_check()
+    public async Task A_member_mscorlib_has_but_the_firmware_bans_fails_with_the_banned_api_analyzer()
     {
+        // Thread.Sleep(int) is in nanoFramework's mscorlib, so it compiles; firmware/BannedSymbols.txt still refuses it.
         using CompileCheckCopy copy = new();
-        copy.Replace(CoreLibrary, "public virtual bool WaitOne(int millisecondsTimeout, bool exitContext)", "public virtual bool WaitOne(int millisecondsTimeout)");
-
-        BuildResult result = await copy.BuildAsync();
-
-        AssertFailsWith(result, "error CS1501", "MqttDeviceLink.cs", "'WaitOne'");
-    }
-
-    [Fact]
-    [Trait("Category", "Slow")]
-    public async Task Calling_a_member_the_reference_does_not_declare_fails_even_where_dotnet_has_it()
-    {
-        // Thread.Sleep(int) exists in .NET and in nanoFramework, but not in the reference, which declares only what the
-        // application uses: no .NET assembly takes part in the compile check, so nothing else can satisfy the call.
-        using CompileCheckCopy copy = new();
-        copy.Write(ProbeFile, SleepProbe);
-
-        BuildResult result = await copy.BuildAsync();
-
-        AssertFailsWith(result, "error CS0117", "CompileCheckProbe.cs", "'Sleep'");
-    }
-
-    [Fact]
-    [Trait("Category", "Slow")]
-    public async Task A_declared_but_banned_member_fails_with_the_banned_api_analyzer()
-    {
-        // Declared as nanoFramework declares it (CoreLibrary, System/Threading/Thread.cs), Thread.Sleep compiles, and
-        // firmware/BannedSymbols.txt still refuses it in the application's code: the subset rules apply to the app.
-        using CompileCheckCopy copy = new();
-        copy.Replace(
-            CoreLibrary,
-            "        public void Start() { throw new NotImplementedException(); }\n",
-            "        public void Start() { throw new NotImplementedException(); }\n\n        public static void Sleep(int millisecondsTimeout) { throw new NotImplementedException(); }\n");
-        copy.Write(ProbeFile, SleepProbe);
+        copy.Write(ProbeFile, Probe("System.Threading.Thread.Sleep(1);"));
 
         BuildResult result = await copy.BuildAsync();
 
         AssertFailsWith(result, "error RS0030", "CompileCheckProbe.cs", "Sleep");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Disposing_a_GpioController_fails_with_the_banned_api_analyzer()
+    {
+        // Disposing any GpioController uninstalls nanoCLR's shared GPIO interrupt service (firmware/BannedSymbols.txt).
+        using CompileCheckCopy copy = new();
+        copy.Write(ProbeFile, Probe("new System.Device.Gpio.GpioController().Dispose();"));
+
+        BuildResult result = await copy.BuildAsync();
+
+        AssertFailsWith(result, "error RS0030", "CompileCheckProbe.cs", "Dispose");
+    }
+
+    private static string Probe(string statement) =>
+        "namespace Rig.Firmware.Esp32\n{\n    internal static class CompileCheckProbe\n    {\n        internal static void Run()\n        {\n            "
+        + statement + "\n        }\n    }\n}\n";
+
+    /// <summary>The /reference: arguments of the csc command line in a detailed build log.</summary>
+    private static string[] References(string output)
+    {
+        System.Collections.Generic.SortedSet<string> found = new(StringComparer.Ordinal);
+        foreach (string token in output.Split([' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (token.StartsWith("/reference:", StringComparison.Ordinal))
+            {
+                found.Add(token["/reference:".Length..]);
+            }
+        }
+
+        return [.. found];
     }
 
     private static void AssertFailsWith(BuildResult result, string error, string file, string member)

@@ -72,5 +72,36 @@ public sealed class NanoFrameworkProjectTests
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    [Fact]
+    public void Both_nanoFramework_projects_and_the_compile_check_pin_the_same_csharp_version()
+    {
+        XDocument check = XDocument.Load(RepositoryRoot.Combine("tests", "Rig.Esp32.CompileCheck", "Rig.Esp32.CompileCheck.csproj"));
+        string pinned = check.Descendants("LangVersion").Single().Value;
+
+        Assert.Equal("9.0", pinned);
+        Assert.Equal(pinned, Load("Rig.Firmware.Esp32.nfproj").Descendants(MsBuild + "LangVersion").Single().Value);
+        Assert.Equal(pinned, Load("Native", "Rig.Firmware.Esp32.Native.nfproj").Descendants(MsBuild + "LangVersion").Single().Value);
+    }
+
+    [Fact]
+    public void The_compile_check_references_the_mscorlib_version_the_application_references_and_no_hand_copy_of_it()
+    {
+        XDocument props = XDocument.Load(RepositoryRoot.Combine("Directory.Packages.props"));
+        string central = (string)props.Descendants("PackageVersion").Single(p => (string?)p.Attribute("Include") == "nanoFramework.CoreLibrary").Attribute("Version")!;
+        XDocument packages = XDocument.Load(RepositoryRoot.Combine("firmware", "Rig.Firmware.Esp32", "packages.config"));
+        string device = (string)packages.Root!.Elements("package").Single(p => (string?)p.Attribute("id") == "nanoFramework.CoreLibrary").Attribute("version")!;
+        XDocument check = XDocument.Load(RepositoryRoot.Combine("tests", "Rig.Esp32.CompileCheck", "Rig.Esp32.CompileCheck.csproj"));
+        XElement reference = check.Descendants("PackageReference").Single(p => (string?)p.Attribute("Include") == "nanoFramework.CoreLibrary");
+
+        Assert.Equal(device, central);
+        Assert.Equal("runtime", (string?)reference.Attribute("ExcludeAssets"));
+        Assert.False(System.IO.File.Exists(RepositoryRoot.Combine("firmware", "Rig.Firmware.Esp32", "ApiReference", "CoreLibrary.cs")));
+        foreach (string file in System.IO.Directory.GetFiles(RepositoryRoot.Combine("firmware", "Rig.Firmware.Esp32", "ApiReference"), "*.cs"))
+        {
+            string head = string.Join(' ', System.IO.File.ReadLines(file).Take(6));
+            Assert.True(head.Contains("github.com/nanoframework/", StringComparison.Ordinal), System.IO.Path.GetFileName(file) + " does not name the nanoFramework source it declares");
+        }
+    }
+
     private static XDocument Load(params string[] parts) => XDocument.Load(RepositoryRoot.Combine(["firmware", "Rig.Firmware.Esp32", .. parts]));
 }

@@ -1,4 +1,4 @@
-// Reference declaration, compile check only (see CoreLibrary.cs). nanoFramework.System.Device.Gpio, used for the
+// Reference declaration, compile check only (README.md in this folder). nanoFramework.System.Device.Gpio, used for the
 // status LED only (the timed signals belong to the native module). Sources: github.com/nanoframework/System.Device.Gpio,
 // System.Device.Gpio/GpioController.cs (ctor(), OpenPin(int, PinMode), Write(int, PinValue), Dispose()),
 // GpioPin.cs, PinMode.cs, PinValue.cs (High, Low).

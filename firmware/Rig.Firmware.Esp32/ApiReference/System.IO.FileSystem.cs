@@ -1,4 +1,4 @@
-// Reference declaration, compile check only (see CoreLibrary.cs). nanoFramework.System.IO.FileSystem: the internal
+// Reference declaration, compile check only (README.md in this folder). nanoFramework.System.IO.FileSystem: the internal
 // storage (I: drive) holding the device configuration and the boot counter. Sources:
 // github.com/nanoframework/System.IO.FileSystem, System.IO.FileSystem/File.cs (Exists), FileStream.cs
 // (ctor(string, FileMode, FileAccess), Length, Read, Write), FileMode.cs, FileAccess.cs.

@@ -1,4 +1,4 @@
-// Reference declaration, compile check only (see CoreLibrary.cs). System.Text.Encoding as nanoFramework has it:
+// Reference declaration, compile check only (README.md in this folder). System.Text.Encoding as nanoFramework has it:
 // Encoding.UTF8, GetBytes(string) (nanoFramework CoreLibrary's own tests, UTF8EncodingTests.GetBytes1:
 // "_encoding.GetBytes(\"nanoFramework\")" with _encoding = Encoding.UTF8) and GetString(byte[], int, int), exercised in github.com/nanoframework/System.Text,
 // Tests/NFUnitTestEncoding/EncodingTests.cs ("Encoding.UTF8.GetString(input, 0, input.Length)").

@@ -1,4 +1,4 @@
-// Reference declaration, compile check only (see CoreLibrary.cs). nanoFramework.System.Threading: the timeout token
+// Reference declaration, compile check only (README.md in this folder). nanoFramework.System.Threading: the timeout token
 // WifiNetworkHelper.Reconnect takes. Sources: github.com/nanoframework/System.Threading,
 // nanoFramework.System.Threading/Threading/CancellationTokenSource.cs (ctor(int millisecondsDelay), Token, Dispose)
 // and CancellationToken.cs.

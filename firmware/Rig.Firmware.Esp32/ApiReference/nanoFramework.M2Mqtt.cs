@@ -1,4 +1,4 @@
-// Reference declaration, compile check only (see CoreLibrary.cs). nanoFramework.M2Mqtt 5.1 (assemblies
+// Reference declaration, compile check only (README.md in this folder). nanoFramework.M2Mqtt 5.1 (assemblies
 // nanoFramework.M2Mqtt and nanoFramework.M2Mqtt.Core). Sources: github.com/nanoframework/nanoFramework.m2mqtt,
 // M2Mqtt/MqttClient.cs (ctor(string, int, bool, X509Certificate, X509Certificate, MqttSslProtocols), the 10-argument
 // Connect, Subscribe, the 6-argument Publish, Close, IsConnected, the MqttMsgPublishReceived and ConnectionClosed

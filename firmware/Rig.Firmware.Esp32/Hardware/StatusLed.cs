@@ -1,13 +1,21 @@
 namespace Rig.Firmware.Esp32.Hardware
 {
-    using System;
     using System.Device.Gpio;
 
     /// <summary>
     /// The status LED, on managed GPIO: it shows link state to a person, so the tens of milliseconds a managed write
     /// can take do not matter, and it keeps the native module's tables for signals that need the microsecond.
     /// </summary>
-    public sealed class StatusLed : IDisposable
+    /// <remarks>
+    /// Not disposable, on purpose: the controller lives as long as the device runs. A disposed GpioController can end in
+    /// nanoCLR's CPU_GPIO_Uninitialize, which uninstalls ESP-IDF's shared GPIO interrupt service
+    /// (gpio_uninstall_isr_service in nf-interpreter targets/ESP32/_nanoCLR/System.Device.Gpio/cpu_gpio.cpp);
+    /// firmware/BannedSymbols.txt refuses GpioController.Dispose in the device sources.
+    /// </remarks>
+    // CA1001: the controller must outlive every capture interrupt, so it is never disposed (remarks above).
+#pragma warning disable CA1001
+    public sealed class StatusLed
+#pragma warning restore CA1001
     {
         private readonly GpioController _gpio;
         private readonly int _pin;
@@ -34,11 +42,6 @@ namespace Rig.Firmware.Esp32.Hardware
                 _gpio.Write(_pin, on ? PinValue.High : PinValue.Low);
                 _on = on;
             }
-        }
-
-        public void Dispose()
-        {
-            _gpio.Dispose();
         }
     }
 }
