@@ -9,12 +9,17 @@ namespace Rig.Firmware.Esp32.Link
     using nanoFramework.Networking;
     using Rig.Firmware.Esp32.Native;
     using Rig.Firmware.Hardware;
+    using Rig.Firmware.Link;
     using Rig.Protocol;
 
     /// <summary>
-    /// The device's MQTT connection (nanoFramework.M2Mqtt). A thread of its own connects, subscribes to the command
-    /// topic and reconnects with backoff, so the main loop never waits on the network; the main loop learns of each new
-    /// connection through <see cref="ConnectedGeneration"/> and calls RigDevice.OnLinkConnected itself.
+    /// The device's MQTT connection (nanoFramework.M2Mqtt). A thread of its own runs the firmware core's
+    /// <see cref="LinkSupervisor"/>, which connects, subscribes to the command topic and reconnects with backoff, so the
+    /// main loop never waits on the network; the main loop learns of each new connection through
+    /// <see cref="ConnectedGeneration"/> and calls RigDevice.OnLinkConnected itself. Every step of an attempt (Wi-Fi,
+    /// the client's constructor, which resolves the broker's name, TLS, connect, subscribe) is inside the attempt, and
+    /// the supervisor turns whatever an attempt throws into one counted failure and a back-off (tests/Rig.Firmware.Tests,
+    /// LinkSupervisorTests).
     /// </summary>
     /// <remarks>
     /// <para>
@@ -29,13 +34,10 @@ namespace Rig.Firmware.Esp32.Link
     /// status), never per event; M2Mqtt allocates its own message objects per publish anyway.
     /// </para>
     /// </remarks>
-    public sealed class MqttDeviceLink : IDeviceLink, IDisposable
+    public sealed class MqttDeviceLink : IDeviceLink, ILinkConnector, ILinkWaiter, IDisposable
     {
         /// <summary>A silent device is noticed by the broker within 1.5 keep-alives.</summary>
         public const ushort KeepAliveSeconds = 15;
-
-        public const int MinBackoffMillis = 1000;
-        public const int MaxBackoffMillis = 30000;
 
         /// <summary>How long the first Wi-Fi association may take before the attempt counts as failed.</summary>
         public const int WifiWaitMillis = 60000;
@@ -45,8 +47,6 @@ namespace Rig.Firmware.Esp32.Link
         /// Publish refuse (the batch stays in the firmware core's store for later) instead of exhausting the heap.
         /// </summary>
         public const int InflightLimit = 16;
-
-        private const int SupervisionMillis = 1000;
 
         private readonly RigTopics _topics;
         private readonly uint _bootId;
@@ -60,12 +60,10 @@ namespace Rig.Firmware.Esp32.Link
         private readonly MqttQoSLevel[] _subscribeQos;
         private readonly AutoResetEvent _reconnect;
         private readonly AutoResetEvent _work;
-        private readonly Random _jitter;
+        private readonly LinkSupervisor _supervisor;
         private int _generation;
         private bool _wifiReady;
         private uint _publishRefused;
-        private uint _connectFailures;
-        private string _lastProblem;
 
         // Null until Start and the first connection. The .nfproj compiles without a nullable context, where a '?'
         // annotation would only draw warning CS8632, so these two stay unannotated for the compile check as well.
@@ -92,8 +90,7 @@ namespace Rig.Firmware.Esp32.Link
             _subscribeQos = new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce };
             _reconnect = new AutoResetEvent(false);
             _work = new AutoResetEvent(false);
-            _jitter = new Random();
-            _lastProblem = string.Empty;
+            _supervisor = new LinkSupervisor(this, this, new Random());
         }
 
         public bool IsConnected
@@ -121,13 +118,13 @@ namespace Rig.Firmware.Esp32.Link
 
         public uint ConnectFailures
         {
-            get { return _connectFailures; }
+            get { return _supervisor.ConnectFailures; }
         }
 
         /// <summary>Why the last connection attempt failed, for the debug output.</summary>
         public string LastProblem
         {
-            get { return _lastProblem; }
+            get { return _supervisor.LastProblem; }
         }
 
         /// <summary>Starts the connection thread; commands received from now on go to <paramref name="device"/>.</summary>
@@ -135,7 +132,7 @@ namespace Rig.Firmware.Esp32.Link
         {
             _device = device;
             MqttSettings.Instance.InflightQueueSize = InflightLimit;
-            new Thread(Run).Start();
+            new Thread(_supervisor.Run).Start();
         }
 
         /// <summary>
@@ -175,31 +172,15 @@ namespace Rig.Firmware.Esp32.Link
             CloseClient();
         }
 
-        private void Run()
+        /// <summary>The supervisor's wait: the connection-closed event wakes it early. The device never stops the loop.</summary>
+        public bool Wait(int millis)
         {
-            int backoff = MinBackoffMillis;
-            while (true)
-            {
-                if (!IsConnected)
-                {
-                    if (TryConnect())
-                    {
-                        backoff = MinBackoffMillis;
-                    }
-                    else
-                    {
-                        // Jitter spreads the reconnects of many rigs after a broker restart.
-                        _reconnect.WaitOne(backoff + _jitter.Next(backoff / 2), false);
-                        backoff = backoff >= MaxBackoffMillis / 2 ? MaxBackoffMillis : backoff * 2;
-                        continue;
-                    }
-                }
-
-                _reconnect.WaitOne(SupervisionMillis, false);
-            }
+            _reconnect.WaitOne(millis, false);
+            return true;
         }
 
-        private bool TryConnect()
+        /// <summary>One attempt, every step inside: see <see cref="ILinkConnector.TryConnect"/>.</summary>
+        public string TryConnect()
         {
             CloseClient();
             if (!_wifiReady)
@@ -213,16 +194,22 @@ namespace Rig.Firmware.Esp32.Link
 
                 if (!_wifiReady)
                 {
-                    return Failed("Wi-Fi did not come up from the stored configuration within " + (WifiWaitMillis / 1000).ToString() + " s");
+                    return "Wi-Fi did not come up from the stored configuration within " + (WifiWaitMillis / 1000).ToString() + " s";
                 }
             }
 
-            // The certificate object is made per attempt, not kept: M2Mqtt hands it to the TLS stack at connect.
-            MqttClient client = _caPem.Length == 0
-                ? new MqttClient(_host, _port, false, null, null, MqttSslProtocols.None)
-                : new MqttClient(_host, _port, true, new X509Certificate(_caPem), null, MqttSslProtocols.TLSv1_2);
+            // Null until constructed; the .nfproj has no nullable context (see the fields above).
+#nullable disable
+            MqttClient client = null;
+#nullable restore
             try
             {
+                // Constructed inside the try: M2Mqtt's constructor resolves the broker's name, and a DNS failure there
+                // is one failed attempt like any other. The certificate object is made per attempt, not kept: M2Mqtt
+                // hands it to the TLS stack at connect.
+                client = _caPem.Length == 0
+                    ? new MqttClient(_host, _port, false, null, null, MqttSslProtocols.None)
+                    : new MqttClient(_host, _port, true, new X509Certificate(_caPem), null, MqttSslProtocols.TLSv1_2);
                 client.MqttMsgPublishReceived += OnPublishReceived;
                 client.ConnectionClosed += OnConnectionClosed;
                 // Clean session: commands published while the device was away are dropped by the broker, never
@@ -233,28 +220,25 @@ namespace Rig.Firmware.Esp32.Link
                 if (code != MqttReasonCode.Success)
                 {
                     client.Close();
-                    return Failed("broker " + _host + ":" + _port.ToString() + " refused the connection, reason " + ((int)code).ToString());
+                    return "broker " + _host + ":" + _port.ToString() + " refused the connection, reason " + ((int)code).ToString();
                 }
 
                 client.Subscribe(_subscribeTopics, _subscribeQos);
             }
             catch (Exception e)
             {
-                // Every failure to connect (DNS, socket, timeout, protocol) is handled the same way: back off and retry.
-                client.Close();
-                return Failed("broker " + _host + ":" + _port.ToString() + ": " + e.Message);
+                // DNS, TLS, socket, timeout, protocol: close what was opened and report; the supervisor backs off.
+                if (client != null)
+                {
+                    client.Close();
+                }
+
+                return "broker " + _host + ":" + _port.ToString() + ": " + e.Message;
             }
 
             _client = client;
             Interlocked.Increment(ref _generation);
-            return true;
-        }
-
-        private bool Failed(string problem)
-        {
-            _lastProblem = problem;
-            _connectFailures++;
-            return false;
+            return string.Empty;
         }
 
         private void CloseClient()
