@@ -34,13 +34,15 @@ foreach(SRC_FILE ${Rig.Firmware.Esp32.Native_SRCS})
     list(APPEND Rig.Firmware.Esp32.Native_SOURCES ${SRC_FILE})
 endforeach()
 
-# The core's interrupt-path functions go to IRAM (the linker script keeps .iram1.* there), so they run while
-# the flash cache is off (flash writes, OTA).
+# The interrupt path goes to IRAM and keeps its switches out of .rodata (rig_isr_flags.cmake says why); the same
+# definitions and flags are what the host check isr_code_stays_in_iram compiles with.
+include(${BASE_PATH_FOR_THIS_MODULE}/interop/rig_isr_flags.cmake)
 set_source_files_properties(
     ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_ring.c
     ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_core.c
     ${BASE_PATH_FOR_THIS_MODULE}/port/esp32/rig_capture_port.c
-    PROPERTIES COMPILE_DEFINITIONS "RC_ISR_FN=__attribute__((section(\".iram1.rig_capture\")))")
+    PROPERTIES COMPILE_DEFINITIONS "${RIG_ISR_FN_DEFINITION}"
+               COMPILE_OPTIONS "${RIG_ISR_COMPILE_OPTIONS}")
 
 include(FindPackageHandleStandardArgs)
 
