@@ -103,7 +103,10 @@ namespace Rig.Firmware
         /// <summary>Longest cue tone a command may ask for, µs.</summary>
         public uint ToneMaxMicros = 10000000;
 
-        /// <summary>Events waiting to be batched. Beyond it, new events are dropped and counted (sequence numbers stay exact).</summary>
+        /// <summary>
+        /// Events waiting to be batched. Beyond it, new events are dropped and counted (sequence numbers stay exact).
+        /// With the resend slots, 4 s at 1,000 events/s (Publishing.BufferBudget; reported in every status).
+        /// </summary>
         public int EventRingCapacity = 4096;
 
         /// <summary>Most records in one batch.</summary>
@@ -139,6 +142,46 @@ namespace Rig.Firmware
         /// default, sized for an ESP32 without PSRAM; the host acknowledges every 100 ms).
         /// </summary>
         public int ResendSlots = 32;
+
+        /// <summary>Ring slots with <see cref="UseLargeBuffers"/>: 32,768 events, 983,040 bytes of managed memory.</summary>
+        public const int LargeEventRingCapacity = 32768;
+
+        /// <summary>Resend slots with <see cref="UseLargeBuffers"/>: 64 batches, 65,536 bytes.</summary>
+        public const int LargeResendSlots = 64;
+
+        /// <summary>
+        /// Sizes the buffers for a board with PSRAM (nanoFramework's managed heap is in PSRAM there): 34 s of events at
+        /// 1,000 events/s (Publishing.BufferBudget) instead of 4 s, in about 1 MiB of managed memory. The ESP32
+        /// application calls it when the free managed heap at boot can hold it with room to spare.
+        /// </summary>
+        public void UseLargeBuffers()
+        {
+            EventRingCapacity = LargeEventRingCapacity;
+            ResendSlots = LargeResendSlots;
+        }
+
+        /// <summary>
+        /// Managed memory left over after the large buffers, bytes, before they are chosen: M2Mqtt's TLS session and
+        /// queues, the batch encoder and the settings need far less than this (an estimate, not measured on a board).
+        /// </summary>
+        public const uint LargeBufferHeadroomBytes = 512 * 1024;
+
+        /// <summary>
+        /// Takes the large buffers when <paramref name="freeManagedBytes"/> (the free managed heap at boot) holds them
+        /// and <see cref="LargeBufferHeadroomBytes"/>; returns whether it did. Without PSRAM the ESP32's managed heap is
+        /// far smaller than 1.5 MiB, so only a PSRAM board takes them.
+        /// </summary>
+        public bool ChooseBuffers(uint freeManagedBytes)
+        {
+            ulong large = ((ulong)LargeEventRingCapacity * Publishing.BufferBudget.RingSlotBytes) + ((ulong)LargeResendSlots * (ulong)BatchBufferBytes);
+            if ((ulong)freeManagedBytes < large + LargeBufferHeadroomBytes)
+            {
+                return false;
+            }
+
+            UseLargeBuffers();
+            return true;
+        }
 
         /// <summary>Status heartbeat period, µs.</summary>
         public uint StatusIntervalMicros = 1000000;

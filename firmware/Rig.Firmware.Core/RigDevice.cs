@@ -249,6 +249,7 @@ namespace Rig.Firmware
         {
             DeviceStatus s = new DeviceStatus();
             s.State = DeviceState.Online;
+            s.BufferSeconds = BufferBudget.StatusSeconds(_config);
             s.BootId = BootId;
             s.FirmwareMajor = _config.FirmwareMajor;
             s.FirmwareMinor = _config.FirmwareMinor;

@@ -41,6 +41,13 @@ namespace Rig.Firmware.Esp32
             // must not add a second, jittery sample stream.
             config.EncoderSampleIntervalMicros = 0;
 
+            // 34 s of events at 1,000 events/s when the managed heap (in PSRAM on WROVER boards) can hold 1 MiB of
+            // buffers; 4 s otherwise. The status reports which (DeviceStatus.BufferSeconds).
+            uint freeManagedBytes = nanoFramework.Runtime.Native.GC.Run(true);
+            bool large = config.ChooseBuffers(freeManagedBytes);
+            Debug.WriteLine("Managed heap free: " + freeManagedBytes.ToString() + " bytes; buffers: " + (large ? "large" : "default")
+                + ", " + Rig.Firmware.Publishing.BufferBudget.StatusSeconds(config).ToString() + " s at 1,000 events/s");
+
             string problem = NativeSetup.ConfigureAndStart(config.ValveHardMaxOpenMicros);
             if (problem.Length != 0)
             {

@@ -16,6 +16,14 @@ namespace Rig.Protocol
         public const int Size = 72;
 
         public DeviceState State;
+
+        /// <summary>
+        /// Whole seconds of events the device can hold while the host does not acknowledge, at 1,000 events/s
+        /// (Rig.Firmware.Publishing.BufferBudget); saturates at 255. Carried in what was the reserved byte after
+        /// the state (zero from a device that predates it, and in the Offline will).
+        /// </summary>
+        public byte BufferSeconds;
+
         public uint BootId;
         public ushort FirmwareMajor;
         public ushort FirmwareMinor;
@@ -63,7 +71,7 @@ namespace Rig.Protocol
             writer.WriteByte((byte)MessageType.Status);
             writer.WriteByte(FormatVersion.Status);
             writer.WriteByte((byte)State);
-            writer.WriteZeros(1);
+            writer.WriteByte(BufferSeconds);
             writer.WriteUInt32(BootId);
             writer.WriteUInt16(FirmwareMajor);
             writer.WriteUInt16(FirmwareMinor);
@@ -95,7 +103,7 @@ namespace Rig.Protocol
             }
 
             s.State = (DeviceState)state;
-            reader.ReadReservedZero(1, "reserved");
+            s.BufferSeconds = reader.ReadByte("buffer_s");
             s.BootId = reader.ReadUInt32("boot_id");
             s.FirmwareMajor = reader.ReadUInt16("fw_major");
             s.FirmwareMinor = reader.ReadUInt16("fw_minor");
