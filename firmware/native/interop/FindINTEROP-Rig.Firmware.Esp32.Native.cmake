@@ -28,6 +28,7 @@ set(Rig.Firmware.Esp32.Native_SRCS
     ${BASE_PATH_FOR_THIS_MODULE}/port/esp32/rig_capture_port.c
     ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_ring.c
     ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_core.c
+    ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_capture.c
 )
 
 foreach(SRC_FILE ${Rig.Firmware.Esp32.Native_SRCS})
@@ -40,6 +41,7 @@ include(${BASE_PATH_FOR_THIS_MODULE}/interop/rig_isr_flags.cmake)
 set_source_files_properties(
     ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_ring.c
     ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_core.c
+    ${BASE_PATH_FOR_THIS_MODULE}/core/src/rc_capture.c
     ${BASE_PATH_FOR_THIS_MODULE}/port/esp32/rig_capture_port.c
     PROPERTIES COMPILE_DEFINITIONS "${RIG_ISR_FN_DEFINITION}"
                COMPILE_OPTIONS "${RIG_ISR_COMPILE_OPTIONS}")

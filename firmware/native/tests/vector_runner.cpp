@@ -25,7 +25,8 @@ const std::map<std::string, uint8_t> kFlags = {
 };
 
 const char *const kCounterNames[] = {"overflows", "glitches", "same_level", "settled", "over_max", "busy",
-                                     "rewards",   "expired",  "licks_while_open", "samples", "samples_missed"};
+                                     "rewards",   "expired",  "licks_while_open", "samples", "samples_missed",
+                                     "capture_clamped", "capture_unanchored"};
 
 uint32_t counter_value(const rc_counters &c, const std::string &name)
 {
@@ -40,6 +41,8 @@ uint32_t counter_value(const rc_counters &c, const std::string &name)
     if (name == "licks_while_open") return c.licks_while_open;
     if (name == "samples") return c.samples;
     if (name == "samples_missed") return c.samples_missed;
+    if (name == "capture_clamped") return c.capture_clamped;
+    if (name == "capture_unanchored") return c.capture_unanchored;
     throw std::runtime_error("unknown counter '" + name + "'");
 }
 
@@ -292,6 +295,10 @@ class Runner {
             need(2);
             return check_result(tokens, arrow, rc_config_output(&core_, u8(args[1])), false);
         }
+        if (cmd == "capture") {
+            need(2);
+            return check_result(tokens, arrow, rc_config_capture(&core_, u32(args[1])), false);
+        }
         if (cmd == "raw") {
             need(2);
             raw_ = static_cast<int32_t>(to_int(args[1]));
@@ -334,6 +341,18 @@ class Runner {
             int index = rc_input_index(&core_, line_number(a[1]), u8(a[2]));
             if (index < 0) throw LineError("edge on an input that was not configured");
             rc_input_edge(&core_, index, u8(a[3]), t);
+            return "";
+        }
+        if (cmd == "anchor") {
+            need(3);
+            rc_capture_anchor(&core_, u32(a[1]), to_uint(a[2]), to_uint(a[3]));
+            return "";
+        }
+        if (cmd == "captured") {
+            need(4);
+            int index = rc_input_index(&core_, line_number(a[1]), u8(a[2]));
+            if (index < 0) throw LineError("captured edge on an input that was not configured");
+            rc_capture_edge(&core_, index, u8(a[3]), u32(a[4]), t);
             return "";
         }
         if (cmd == "pulse") {

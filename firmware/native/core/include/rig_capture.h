@@ -133,6 +133,8 @@ typedef struct rc_counters {
     uint32_t licks_while_open; /* accepted lick onsets inside an armed window while the valve was open */
     uint32_t samples;          /* encoder samples recorded */
     uint32_t samples_missed;   /* encoder sample times skipped because the timer ran late */
+    uint32_t capture_clamped;  /* hardware-latched edges whose mapped time fell after their interrupt: stamped at the interrupt */
+    uint32_t capture_unanchored; /* hardware-latched edges with no usable anchor (none yet, or too old): stamped at the interrupt */
 } rc_counters;
 
 typedef struct rc_input {
@@ -221,6 +223,17 @@ typedef struct rc_core {
         rc_pulse pulses[RC_MAX_SYNC_PULSES];
     } sync;
 
+    /* Hardware capture (MCPWM on the ESP32): the latched timer count of an edge, mapped to the esp_timer timeline
+     * through an anchor, a capture count taken between two esp_timer readings (docs/capture.md, "Hardware capture"). */
+    struct {
+        uint32_t ticks_per_us; /* capture timer resolution; 0: not configured */
+        bool anchored;
+        uint32_t anchor_ticks;
+        uint64_t anchor_us;       /* whole microseconds of the anchor's midpoint */
+        bool anchor_half;         /* the midpoint is half a microsecond past anchor_us */
+        uint32_t anchor_half_us;  /* half the bracket: the anchor's uncertainty, whole µs rounded up */
+    } capture;
+
     rc_counters counters;
 } rc_core;
 
@@ -239,6 +252,25 @@ int rc_start(rc_core *core, uint64_t now_us);
 
 /* Producer side: call inside the port's critical section. */
 RC_ISR_FN void rc_input_edge(rc_core *core, int input_index, uint8_t level, uint64_t edge_us);
+
+/* ---- hardware capture: timer counts latched by a peripheral (MCPWM capture on the ESP32) --------------- */
+
+/* Highest capture resolution accepted, ticks per µs: twice a tick difference within an anchor's age stays in 31 bits. */
+#define RC_CAPTURE_MAX_TICKS_PER_US 100u
+/* An anchor older than this is not used, µs: 2 x 10 s x 100 ticks/µs stays inside a signed 32-bit number, and a
+ * 32-bit count at 80 MHz wraps every 53.7 s. The port refreshes its anchors every second. */
+#define RC_ANCHOR_MAX_AGE_US 10000000u
+
+/* ticks_per_us: the capture timer's resolution (80 on the ESP32: MCPWM capture runs from the 80 MHz APB clock). */
+int rc_config_capture(rc_core *core, uint32_t ticks_per_us);
+/* A capture count taken between two esp_timer readings (a software-triggered capture inside the critical section):
+ * the mapping's anchor. A bracket that runs backwards is ignored. */
+RC_ISR_FN void rc_capture_anchor(rc_core *core, uint32_t ticks, uint64_t before_us, uint64_t after_us);
+/* The esp_timer time of a latched count, rounded to the nearest µs, never after entry_us (the capture interrupt's own
+ * esp_timer reading, which the edge precedes). *how: 0 mapped, 1 clamped to entry_us, 2 no usable anchor (entry_us). */
+RC_ISR_FN uint64_t rc_capture_time_us(const rc_core *core, uint32_t ticks, uint64_t entry_us, int *how);
+/* An edge latched by the hardware at `ticks`, its interrupt entered at entry_us: rc_input_edge at the mapped time. */
+RC_ISR_FN void rc_capture_edge(rc_core *core, int input_index, uint8_t level, uint32_t ticks, uint64_t entry_us);
 int rc_input_index(const rc_core *core, uint8_t line, uint8_t channel);
 /* Earliest time something is due (valve close, reward opening, window end, lockout end, sync edge, tone stop, encoder sample); RC_NEVER if none. */
 RC_ISR_FN uint64_t rc_next_deadline(const rc_core *core);
