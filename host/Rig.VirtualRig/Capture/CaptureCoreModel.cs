@@ -10,7 +10,7 @@ namespace Rig.VirtualRig.Capture;
 /// maximum and encoder extension are the device's. Single-threaded: the simulator drives it from its loop.
 /// Semantics: docs/capture.md. Keep the structure parallel to the C file so a change is made in both.
 /// </summary>
-public sealed class CaptureCoreModel
+public sealed partial class CaptureCoreModel
 {
     public const int Channels = 16;
     public const int MaxInputs = 16;
@@ -119,7 +119,7 @@ public sealed class CaptureCoreModel
     public int Buffered => (int)(_head - _tail);
 
     public CaptureCounters Counters => new(_overflows, _glitches, _sameLevel, _settled, _overMax, _busy, _rewards, _expired,
-        _licksWhileOpen, _samples, _samplesMissed);
+        _licksWhileOpen, _samples, _samplesMissed, _captureClamped, _captureUnanchored);
 
     // ---- configuration --------------------------------------------------------------------------------
 

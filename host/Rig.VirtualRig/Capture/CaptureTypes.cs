@@ -59,7 +59,7 @@ public readonly record struct SyncPulse(uint OffsetMicros, uint WidthMicros);
 /// <summary>The module's counters (C <c>rc_counters</c>).</summary>
 public readonly record struct CaptureCounters(
     uint Overflows, uint Glitches, uint SameLevel, uint Settled, uint OverMax, uint Busy, uint Rewards, uint Expired,
-    uint LicksWhileOpen, uint Samples, uint SamplesMissed);
+    uint LicksWhileOpen, uint Samples, uint SamplesMissed, uint CaptureClamped = 0, uint CaptureUnanchored = 0);
 
 /// <summary>What the module does to the hardware (the C <c>rc_hooks</c>): the simulator's peripherals, or a test's recorder.</summary>
 public interface ICaptureHardware

@@ -26,7 +26,8 @@ public sealed class CaptureVectorRunner : ICaptureHardware
     };
 
     private static readonly string[] CounterNames =
-        ["overflows", "glitches", "same_level", "settled", "over_max", "busy", "rewards", "expired", "licks_while_open", "samples", "samples_missed"];
+        ["overflows", "glitches", "same_level", "settled", "over_max", "busy", "rewards", "expired", "licks_while_open", "samples", "samples_missed",
+            "capture_clamped", "capture_unanchored"];
 
     private readonly List<NativeRecord> _actual = [];
     private CaptureCoreModel _core;
@@ -118,7 +119,8 @@ public sealed class CaptureVectorRunner : ICaptureHardware
         }
 
         var c = _core.Counters;
-        uint[] values = [c.Overflows, c.Glitches, c.SameLevel, c.Settled, c.OverMax, c.Busy, c.Rewards, c.Expired, c.LicksWhileOpen, c.Samples, c.SamplesMissed];
+        uint[] values = [c.Overflows, c.Glitches, c.SameLevel, c.Settled, c.OverMax, c.Busy, c.Rewards, c.Expired, c.LicksWhileOpen, c.Samples, c.SamplesMissed,
+            c.CaptureClamped, c.CaptureUnanchored];
         for (int i = 0; i < CounterNames.Length; i++)
         {
             uint want = expectedCounters.TryGetValue(CounterNames[i], out uint v) ? v : 0;
@@ -214,6 +216,9 @@ public sealed class CaptureVectorRunner : ICaptureHardware
             case "output":
                 Need(a.Length == 2, "output takes a channel");
                 return Check(_core.ConfigureOutput((byte)ToUInt(a[1])), expected, false);
+            case "capture":
+                Need(a.Length == 2, "capture takes ticks per µs");
+                return Check(_core.ConfigureCapture(U32(a[1])), expected, false);
             case "raw":
                 Need(a.Length == 2, "raw takes a value");
                 _raw = (int)ToInt(a[1]);
@@ -247,6 +252,16 @@ public sealed class CaptureVectorRunner : ICaptureHardware
                 int index = _core.InputIndex(LineNumber(a[1]), (byte)ToUInt(a[2]));
                 Need(index >= 0, "edge on an input that was not configured");
                 _core.InputEdge(index, (byte)ToUInt(a[3]), t);
+                return string.Empty;
+            case "anchor":
+                Args(3);
+                _core.CaptureAnchor(U32(a[1]), ToUInt(a[2]), ToUInt(a[3]));
+                return string.Empty;
+            case "captured":
+                Args(4);
+                int captured = _core.InputIndex(LineNumber(a[1]), (byte)ToUInt(a[2]));
+                Need(captured >= 0, "captured edge on an input that was not configured");
+                _core.CaptureEdge(captured, (byte)ToUInt(a[3]), U32(a[4]), t);
                 return string.Empty;
             case "pulse":
                 Args(2);
