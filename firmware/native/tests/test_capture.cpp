@@ -33,14 +33,14 @@ TEST(CaptureMapping, MatchesTheTrueTimeRoundedHalfUpForRandomAnchorsOffsetsAndWr
             uint32_t anchor_ticks = static_cast<uint32_t>(random());
             uint64_t before = 20000000u + random() % 1000000000u;
             uint64_t after = before + random() % 4u;
-            rc_capture_anchor(&f.core, anchor_ticks, before, after);
+            rc_capture_anchor(&f.core, 1, anchor_ticks, before, after);
             int64_t max_offset = static_cast<int64_t>(tpu) * 9000000;
             int64_t offset = static_cast<int64_t>(random() % static_cast<uint64_t>(2 * max_offset)) - max_offset;
             uint32_t ticks = anchor_ticks + static_cast<uint32_t>(offset);
             double truth = true_time_us(tpu, anchor_ticks, before, after, ticks);
             uint64_t entry = static_cast<uint64_t>(std::ceil(truth)) + 5u;
             int how = -1;
-            uint64_t mapped = rc_capture_time_us(&f.core, ticks, entry, &how);
+            uint64_t mapped = rc_capture_time_us(&f.core, 1, ticks, entry, &how);
             ASSERT_EQ(0, how) << "tpu " << tpu << " anchor " << anchor_ticks << " offset " << offset;
             ASSERT_EQ(static_cast<uint64_t>(std::floor(truth + 0.5)), mapped)
                 << "tpu " << tpu << " anchor " << anchor_ticks << " @" << before << ".." << after << " ticks " << ticks;
@@ -48,16 +48,22 @@ TEST(CaptureMapping, MatchesTheTrueTimeRoundedHalfUpForRandomAnchorsOffsetsAndWr
     }
 }
 
-TEST(CaptureMapping, AnAnchorWithABackwardsBracketIsIgnoredAndTheOldOneKept)
+TEST(CaptureMapping, ABackwardsBracketIsIgnoredAndEachUnitKeepsItsOwnAnchor)
 {
     CoreFixture f;
     ASSERT_EQ(RC_OK, rc_config_capture(&f.core, 80));
-    rc_capture_anchor(&f.core, 8000, 100, 100);
-    rc_capture_anchor(&f.core, 999999, 300, 200);
+    rc_capture_anchor(&f.core, 0, 8000, 100, 100);
+    rc_capture_anchor(&f.core, 0, 999999, 300, 200);
+    rc_capture_anchor(&f.core, RC_CAPTURE_UNITS, 999999, 200, 300); // no such unit
     int how = -1;
-    EXPECT_EQ(110u, rc_capture_time_us(&f.core, 8800, 500, &how));
+    EXPECT_EQ(110u, rc_capture_time_us(&f.core, 0, 8800, 500, &how));
     EXPECT_EQ(0, how);
-    EXPECT_EQ(0u, f.core.capture.anchor_half_us); // a zero-width bracket has no uncertainty
+    EXPECT_EQ(0u, f.core.capture.anchor[0].half_width_us); // a zero-width bracket has no uncertainty
+    // Each unit has its own anchor: unit 1 has none yet.
+    EXPECT_EQ(500u, rc_capture_time_us(&f.core, 1, 8800, 500, &how));
+    EXPECT_EQ(2, how);
+    EXPECT_EQ(500u, rc_capture_time_us(&f.core, RC_CAPTURE_UNITS, 8800, 500, &how));
+    EXPECT_EQ(2, how);
 }
 
 TEST(CaptureMapping, WithoutConfigurationEveryEdgeTakesItsInterruptTimeAndIsCounted)
@@ -66,8 +72,8 @@ TEST(CaptureMapping, WithoutConfigurationEveryEdgeTakesItsInterruptTimeAndIsCoun
     int idx = rc_config_input(&f.core, RC_LINE_LICK, 0, 0, 0);
     ASSERT_GE(idx, 0);
     ASSERT_EQ(RC_OK, rc_start(&f.core, 0));
-    rc_capture_anchor(&f.core, 100, 10, 10); // ignored: no resolution configured
-    rc_capture_edge(&f.core, idx, 1, 123456, 700);
+    rc_capture_anchor(&f.core, 0, 100, 10, 10); // ignored: no resolution configured
+    rc_capture_edge(&f.core, 0, idx, 1, 123456, 700);
     rc_counters c{};
     rc_get_counters(&f.core, &c);
     EXPECT_EQ(1u, c.capture_unanchored);

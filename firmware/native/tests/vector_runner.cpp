@@ -344,15 +344,15 @@ class Runner {
             return "";
         }
         if (cmd == "anchor") {
-            need(3);
-            rc_capture_anchor(&core_, u32(a[1]), to_uint(a[2]), to_uint(a[3]));
+            need(4);
+            rc_capture_anchor(&core_, u8(a[1]), u32(a[2]), to_uint(a[3]), to_uint(a[4]));
             return "";
         }
         if (cmd == "captured") {
-            need(4);
-            int index = rc_input_index(&core_, line_number(a[1]), u8(a[2]));
+            need(5);
+            int index = rc_input_index(&core_, line_number(a[2]), u8(a[3]));
             if (index < 0) throw LineError("captured edge on an input that was not configured");
-            rc_capture_edge(&core_, index, u8(a[3]), u32(a[4]), t);
+            rc_capture_edge(&core_, u8(a[1]), index, u8(a[4]), u32(a[5]), t);
             return "";
         }
         if (cmd == "pulse") {

@@ -1,3 +1,5 @@
+using System;
+
 namespace Rig.VirtualRig.Capture;
 
 /// <summary>
@@ -14,11 +16,14 @@ public sealed partial class CaptureCoreModel
     /// <summary>An anchor older than this is not used, µs (C RC_ANCHOR_MAX_AGE_US).</summary>
     public const uint AnchorMaxAgeMicros = 10_000_000;
 
+    /// <summary>Capture units, each with its own timer and anchor (C RC_CAPTURE_UNITS: the ESP32's two MCPWM groups).</summary>
+    public const int CaptureUnits = 2;
+
+    private readonly bool[] _anchored = new bool[CaptureUnits];
+    private readonly uint[] _anchorTicks = new uint[CaptureUnits];
+    private readonly ulong[] _anchorMicros = new ulong[CaptureUnits];
+    private readonly bool[] _anchorHalf = new bool[CaptureUnits];
     private uint _captureTicksPerMicro;
-    private bool _anchored;
-    private uint _anchorTicks;
-    private ulong _anchorMicros;
-    private bool _anchorHalf;
     private uint _captureClamped;
     private uint _captureUnanchored;
 
@@ -39,39 +44,44 @@ public sealed partial class CaptureCoreModel
         }
 
         _captureTicksPerMicro = ticksPerMicro;
-        _anchored = false;
+        Array.Clear(_anchored);
         return CaptureStatus.Ok;
     }
 
-    /// <summary>A count latched between two clock readings: it stands for their midpoint. A backwards bracket is ignored.</summary>
-    public void CaptureAnchor(uint ticks, ulong beforeMicros, ulong afterMicros)
+    /// <summary>
+    /// A count of <paramref name="unit"/> latched between two clock readings: it stands for their midpoint. A backwards
+    /// bracket or an unknown unit is ignored.
+    /// </summary>
+    public void CaptureAnchor(byte unit, uint ticks, ulong beforeMicros, ulong afterMicros)
     {
-        if (_captureTicksPerMicro == 0 || afterMicros < beforeMicros)
+        if (_captureTicksPerMicro == 0 || unit >= CaptureUnits || afterMicros < beforeMicros)
         {
             return;
         }
 
         ulong twiceMid = beforeMicros + afterMicros;
-        _anchorTicks = ticks;
-        _anchorMicros = twiceMid >> 1;
-        _anchorHalf = (twiceMid & 1) != 0;
-        _anchored = true;
+        _anchorTicks[unit] = ticks;
+        _anchorMicros[unit] = twiceMid >> 1;
+        _anchorHalf[unit] = (twiceMid & 1) != 0;
+        _anchored[unit] = true;
     }
 
     /// <summary>The device time of a latched count, rounded half up, never after <paramref name="entryMicros"/>.</summary>
-    public ulong CaptureTimeMicros(uint ticks, ulong entryMicros, out CaptureMapping how)
+    public ulong CaptureTimeMicros(byte unit, uint ticks, ulong entryMicros, out CaptureMapping how)
     {
         uint tpu = _captureTicksPerMicro;
-        if (tpu == 0 || !_anchored || (entryMicros > _anchorMicros && entryMicros - _anchorMicros > AnchorMaxAgeMicros))
+        if (tpu == 0 || unit >= CaptureUnits || !_anchored[unit]
+            || (entryMicros > _anchorMicros[unit] && entryMicros - _anchorMicros[unit] > AnchorMaxAgeMicros))
         {
             how = CaptureMapping.Unanchored;
             return entryMicros;
         }
 
         // Half-tick units and a signed 32-bit difference, exactly as the C core computes it.
-        int twiceDelta = (2 * unchecked((int)(ticks - _anchorTicks))) + (_anchorHalf ? (int)tpu : 0);
+        int twiceDelta = (2 * unchecked((int)(ticks - _anchorTicks[unit]))) + (_anchorHalf[unit] ? (int)tpu : 0);
         long offset = FloorDiv(twiceDelta + (int)tpu, 2 * (int)tpu);
-        ulong mapped = offset >= 0 ? _anchorMicros + (ulong)offset : _anchorMicros - (ulong)(-offset);
+        ulong anchor = _anchorMicros[unit];
+        ulong mapped = offset >= 0 ? anchor + (ulong)offset : anchor - (ulong)(-offset);
         if (mapped > entryMicros)
         {
             how = CaptureMapping.Clamped;
@@ -82,10 +92,10 @@ public sealed partial class CaptureCoreModel
         return mapped;
     }
 
-    /// <summary>An edge latched at <paramref name="ticks"/>, its interrupt entered at <paramref name="entryMicros"/>.</summary>
-    public void CaptureEdge(int inputIndex, byte level, uint ticks, ulong entryMicros)
+    /// <summary>An edge latched by <paramref name="unit"/> at <paramref name="ticks"/>, its interrupt entered at <paramref name="entryMicros"/>.</summary>
+    public void CaptureEdge(byte unit, int inputIndex, byte level, uint ticks, ulong entryMicros)
     {
-        ulong t = CaptureTimeMicros(ticks, entryMicros, out CaptureMapping how);
+        ulong t = CaptureTimeMicros(unit, ticks, entryMicros, out CaptureMapping how);
         if (how == CaptureMapping.Clamped)
         {
             _captureClamped++;

@@ -254,14 +254,14 @@ public sealed class CaptureVectorRunner : ICaptureHardware
                 _core.InputEdge(index, (byte)ToUInt(a[3]), t);
                 return string.Empty;
             case "anchor":
-                Args(3);
-                _core.CaptureAnchor(U32(a[1]), ToUInt(a[2]), ToUInt(a[3]));
+                Args(4);
+                _core.CaptureAnchor((byte)ToUInt(a[1]), U32(a[2]), ToUInt(a[3]), ToUInt(a[4]));
                 return string.Empty;
             case "captured":
-                Args(4);
-                int captured = _core.InputIndex(LineNumber(a[1]), (byte)ToUInt(a[2]));
+                Args(5);
+                int captured = _core.InputIndex(LineNumber(a[2]), (byte)ToUInt(a[3]));
                 Need(captured >= 0, "captured edge on an input that was not configured");
-                _core.CaptureEdge(captured, (byte)ToUInt(a[3]), U32(a[4]), t);
+                _core.CaptureEdge((byte)ToUInt(a[1]), captured, (byte)ToUInt(a[4]), U32(a[5]), t);
                 return string.Empty;
             case "pulse":
                 Args(2);

@@ -26,13 +26,13 @@ public sealed class HardwareCaptureModelTests
             uint anchorTicks = (uint)random.NextInt64(0, 1L << 32);
             ulong before = 20_000_000UL + (ulong)random.NextInt64(0, 1_000_000_000);
             ulong after = before + (ulong)random.Next(0, 4);
-            core.CaptureAnchor(anchorTicks, before, after);
+            core.CaptureAnchor(1, anchorTicks, before, after);
             long maxOffset = ticksPerMicro * 9_000_000L;
             long offset = random.NextInt64(-maxOffset, maxOffset);
             uint ticks = unchecked(anchorTicks + (uint)offset);
             decimal truth = ((before + after) / 2m) + (offset / (decimal)ticksPerMicro);
 
-            ulong mapped = core.CaptureTimeMicros(ticks, (ulong)Math.Ceiling(truth) + 5, out CaptureCoreModel.CaptureMapping how);
+            ulong mapped = core.CaptureTimeMicros(1, ticks, (ulong)Math.Ceiling(truth) + 5, out CaptureCoreModel.CaptureMapping how);
 
             Assert.Equal(CaptureCoreModel.CaptureMapping.Mapped, how);
             Assert.Equal((ulong)Math.Floor(truth + 0.5m), mapped);
@@ -46,7 +46,7 @@ public sealed class HardwareCaptureModelTests
 
         Assert.Equal(CaptureStatus.InvalidArgument, core.ConfigureCapture(0));
         Assert.Equal(CaptureStatus.InvalidArgument, core.ConfigureCapture(CaptureCoreModel.MaxCaptureTicksPerMicro + 1));
-        Assert.Equal(777UL, core.CaptureTimeMicros(12345, 777, out CaptureCoreModel.CaptureMapping how));
+        Assert.Equal(777UL, core.CaptureTimeMicros(0, 12345, 777, out CaptureCoreModel.CaptureMapping how));
         Assert.Equal(CaptureCoreModel.CaptureMapping.Unanchored, how);
     }
 

@@ -36,6 +36,7 @@ extern "C" {
 #define RC_MAX_VALVES 4
 #define RC_MAX_OUTPUTS 4
 #define RC_MAX_SYNC_PULSES 64
+#define RC_CAPTURE_UNITS 2 /* capture timers (MCPWM groups on the ESP32), each with its own anchor */
 #define RC_RECORD_BYTES 24
 /* No configuration may set a valve's hard maximum above this (10 s): a typo cannot flood the rig. */
 #define RC_VALVE_CEILING_US 10000000u
@@ -224,14 +225,17 @@ typedef struct rc_core {
     } sync;
 
     /* Hardware capture (MCPWM on the ESP32): the latched timer count of an edge, mapped to the esp_timer timeline
-     * through an anchor, a capture count taken between two esp_timer readings (docs/capture.md, "Hardware capture"). */
+     * through an anchor, a capture count taken between two esp_timer readings (docs/capture.md, "Hardware capture").
+     * One anchor per capture unit: each MCPWM group has its own capture timer. */
     struct {
         uint32_t ticks_per_us; /* capture timer resolution; 0: not configured */
-        bool anchored;
-        uint32_t anchor_ticks;
-        uint64_t anchor_us;       /* whole microseconds of the anchor's midpoint */
-        bool anchor_half;         /* the midpoint is half a microsecond past anchor_us */
-        uint32_t anchor_half_us;  /* half the bracket: the anchor's uncertainty, whole µs rounded up */
+        struct {
+            bool anchored;
+            bool half;          /* the anchor's midpoint is half a microsecond past us */
+            uint32_t ticks;
+            uint64_t us;        /* whole microseconds of the anchor's midpoint */
+            uint32_t half_width_us; /* half the bracket: the anchor's uncertainty, whole µs rounded up */
+        } anchor[RC_CAPTURE_UNITS];
     } capture;
 
     rc_counters counters;
@@ -263,14 +267,14 @@ RC_ISR_FN void rc_input_edge(rc_core *core, int input_index, uint8_t level, uint
 
 /* ticks_per_us: the capture timer's resolution (80 on the ESP32: MCPWM capture runs from the 80 MHz APB clock). */
 int rc_config_capture(rc_core *core, uint32_t ticks_per_us);
-/* A capture count taken between two esp_timer readings (a software-triggered capture inside the critical section):
- * the mapping's anchor. A bracket that runs backwards is ignored. */
-RC_ISR_FN void rc_capture_anchor(rc_core *core, uint32_t ticks, uint64_t before_us, uint64_t after_us);
+/* A capture count of unit `unit` taken between two esp_timer readings (a software-triggered capture inside the
+ * critical section): that unit's anchor. A bracket that runs backwards, or an unknown unit, is ignored. */
+RC_ISR_FN void rc_capture_anchor(rc_core *core, uint8_t unit, uint32_t ticks, uint64_t before_us, uint64_t after_us);
 /* The esp_timer time of a latched count, rounded to the nearest µs, never after entry_us (the capture interrupt's own
  * esp_timer reading, which the edge precedes). *how: 0 mapped, 1 clamped to entry_us, 2 no usable anchor (entry_us). */
-RC_ISR_FN uint64_t rc_capture_time_us(const rc_core *core, uint32_t ticks, uint64_t entry_us, int *how);
-/* An edge latched by the hardware at `ticks`, its interrupt entered at entry_us: rc_input_edge at the mapped time. */
-RC_ISR_FN void rc_capture_edge(rc_core *core, int input_index, uint8_t level, uint32_t ticks, uint64_t entry_us);
+RC_ISR_FN uint64_t rc_capture_time_us(const rc_core *core, uint8_t unit, uint32_t ticks, uint64_t entry_us, int *how);
+/* An edge latched by capture unit `unit` at `ticks`, its interrupt entered at entry_us: rc_input_edge at the mapped time. */
+RC_ISR_FN void rc_capture_edge(rc_core *core, uint8_t unit, int input_index, uint8_t level, uint32_t ticks, uint64_t entry_us);
 int rc_input_index(const rc_core *core, uint8_t line, uint8_t channel);
 /* Earliest time something is due (valve close, reward opening, window end, lockout end, sync edge, tone stop, encoder sample); RC_NEVER if none. */
 RC_ISR_FN uint64_t rc_next_deadline(const rc_core *core);
