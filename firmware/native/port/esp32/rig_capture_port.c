@@ -3,8 +3,14 @@
  * CI machines (no ESP-IDF there). Kept thin on purpose: every decision is in the core, which the host tests
  * cover; this file only reads the clock and the pins, drives pins, and fires the core's deadlines.
  *
- *   edges    IRAM GPIO ISR (shared gpio ISR service): esp_timer_get_time() at entry, pin level, rc_input_edge,
- *            then rc_poll so an armed reward opens the valve inside the same interrupt.
+ *   edges    MCPWM capture channels (2 groups x 2 edge channels: lick, frame clock, photodiode, TTL): the hardware
+ *            latches the capture timer (80 MHz APB clock) on both edges, so an edge's time does not depend on when
+ *            its interrupt runs. The capture interrupt (IRAM, allocated by the MCPWM driver, not through nanoCLR's
+ *            shared GPIO ISR service) maps the count to esp_timer microseconds (rc_capture_edge, through the unit's
+ *            anchor), then rc_poll so an armed reward opens the valve inside the same interrupt.
+ *   anchors  the third channel of each group is software-triggered once a second between two esp_timer readings,
+ *            inside the spinlock (a task pinned to the capture core); its interrupt hands the count to
+ *            rc_capture_anchor. Mapping and error budget: docs/capture.md, "Hardware capture".
  *   timers   one gptimer at 1 MHz whose alarm is re-armed to rc_next_deadline() after every core call:
  *            valve closes, reward openings, window ends, lockout ends, sync edges, tone stops, encoder samples.
  *   encoder  PCNT quadrature (pulse_cnt driver), limits +-32767: the counter runs modulo 32767 and the core
@@ -13,8 +19,8 @@
  *            GPIO matrix (ROM calls, safe inside the critical section).
  *   cores    configuration that allocates interrupts runs in a short task pinned to the core Wi-Fi does not use.
  *
- * Required sdkconfig (docs/capture.md): CONFIG_GPTIMER_ISR_IRAM_SAFE=y, CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM=y,
- * CONFIG_PCNT_CTRL_FUNC_IN_IRAM=y. Pins are read and written with the inline hal gpio_ll functions, which are
+ * Required sdkconfig (docs/firmware.md): CONFIG_GPTIMER_ISR_IRAM_SAFE=y, CONFIG_GPTIMER_CTRL_FUNC_IN_IRAM=y,
+ * CONFIG_PCNT_CTRL_FUNC_IN_IRAM=y, CONFIG_MCPWM_ISR_IRAM_SAFE=y. Pins are read and written with the inline hal gpio_ll functions, which are
  * IRAM-safe where gpio_get_level/gpio_set_level are not.
  * The core is compiled with RC_ISR_FN placing its interrupt-path functions in IRAM (FindINTEROP-*.cmake).
  */
@@ -27,6 +33,7 @@
 #include "driver/gpio.h"
 #include "driver/gptimer.h"
 #include "driver/ledc.h"
+#include "driver/mcpwm_cap.h"
 #include "driver/pulse_cnt.h"
 #include "esp_attr.h"
 #include "esp_rom_gpio.h"
@@ -55,10 +62,17 @@
 #define RCP_TONE_TIMER LEDC_TIMER_3
 #define RCP_TONE_CHANNEL LEDC_CHANNEL_7
 #define RCP_MIN_ALARM_DELAY_US 5u
+/* MCPWM: 2 groups (capture units), 3 capture channels each; 2 take edges, the third takes the anchors. */
+#define RCP_EDGE_CHANNELS_PER_UNIT 2
+#define RCP_MAX_CAPTURE_INPUTS (RC_CAPTURE_UNITS * RCP_EDGE_CHANNELS_PER_UNIT)
+/* Anchors are renewed this often, ms: well inside RC_ANCHOR_MAX_AGE_US (10 s) and the 53.7 s wrap of the count. */
+#define RCP_ANCHOR_PERIOD_MS 1000
 
 typedef struct {
     int gpio;
     int index;
+    uint8_t unit; /* MCPWM group */
+    mcpwm_cap_channel_handle_t channel;
 } rcp_pin;
 
 static rc_core s_core;
@@ -67,7 +81,7 @@ static portMUX_TYPE s_lock = portMUX_INITIALIZER_UNLOCKED;
 static bool s_initialized;
 static bool s_started;
 
-static DRAM_ATTR rcp_pin s_inputs[RC_MAX_INPUTS];
+static DRAM_ATTR rcp_pin s_inputs[RCP_MAX_CAPTURE_INPUTS];
 static int s_input_count;
 static DRAM_ATTR int s_valve_gpio[RC_CHANNELS];
 static DRAM_ATTR int s_output_gpio[RC_CHANNELS];
@@ -75,6 +89,12 @@ static DRAM_ATTR int s_tone_gpio = -1;
 static int s_encoder_gpio[2] = {-1, -1};
 
 static gptimer_handle_t s_timer;
+static mcpwm_cap_timer_handle_t s_cap_timer[RC_CAPTURE_UNITS];
+static mcpwm_cap_channel_handle_t s_anchor_channel[RC_CAPTURE_UNITS];
+/* The bracket of a software capture in flight, written under s_lock before its interrupt can run. */
+static DRAM_ATTR uint64_t s_anchor_before[RC_CAPTURE_UNITS];
+static DRAM_ATTR uint64_t s_anchor_after[RC_CAPTURE_UNITS];
+static DRAM_ATTR bool s_anchor_pending[RC_CAPTURE_UNITS];
 static pcnt_unit_handle_t s_pcnt;
 /* gptimer_set_alarm_action may run with the cache off: its config must live in RAM, not rodata. */
 static DRAM_ATTR gptimer_alarm_config_t s_alarm;
@@ -177,17 +197,57 @@ static bool IRAM_ATTR on_alarm(gptimer_handle_t timer, const gptimer_alarm_event
     return false;
 }
 
-static void IRAM_ATTR on_edge(void *arg)
+static bool IRAM_ATTR on_capture(mcpwm_cap_channel_handle_t channel, const mcpwm_capture_event_data_t *edata, void *arg)
 {
-    /* The timestamp is taken before anything else: it is the edge's time, not the time the lock was free. */
-    uint64_t t = now_us();
+    /* The interrupt's own time first: the mapped edge time may not be later than this (rc_capture_time_us). */
+    uint64_t entry = now_us();
+    (void)channel;
     const rcp_pin *pin = (const rcp_pin *)arg;
-    uint8_t level = (uint8_t)gpio_ll_get_level(&GPIO, (uint32_t)pin->gpio);
+    uint8_t level = edata->cap_edge == MCPWM_CAP_EDGE_POS ? 1u : 0u;
     portENTER_CRITICAL_ISR(&s_lock);
-    rc_input_edge(&s_core, pin->index, level, t);
+    rc_capture_edge(&s_core, pin->unit, pin->index, level, edata->cap_value, entry);
     rc_poll(&s_core, now_us()); /* an armed reward opens here, inside this interrupt */
     rearm_locked();
     portEXIT_CRITICAL_ISR(&s_lock);
+    return false;
+}
+
+static bool IRAM_ATTR on_anchor(mcpwm_cap_channel_handle_t channel, const mcpwm_capture_event_data_t *edata, void *arg)
+{
+    (void)channel;
+    uint8_t unit = (uint8_t)(uintptr_t)arg;
+    portENTER_CRITICAL_ISR(&s_lock);
+    if (s_anchor_pending[unit]) {
+        rc_capture_anchor(&s_core, unit, edata->cap_value, s_anchor_before[unit], s_anchor_after[unit]);
+        s_anchor_pending[unit] = false;
+    }
+    portEXIT_CRITICAL_ISR(&s_lock);
+    return false;
+}
+
+/* Task context, pinned to the capture core. The software catch is bracketed by two esp_timer readings with this
+ * core's interrupts off (the spinlock), so the bracket is a few hundred ns wide; its interrupt runs after the lock. */
+static void take_anchor(uint8_t unit)
+{
+    portENTER_CRITICAL(&s_lock);
+    s_anchor_before[unit] = now_us();
+    esp_err_t err = mcpwm_capture_channel_trigger_soft_catch(s_anchor_channel[unit]);
+    s_anchor_after[unit] = now_us();
+    s_anchor_pending[unit] = err == ESP_OK;
+    portEXIT_CRITICAL(&s_lock);
+}
+
+static void anchor_task(void *arg)
+{
+    (void)arg;
+    while (true) {
+        for (uint8_t u = 0; u < RC_CAPTURE_UNITS; u++) {
+            if (s_anchor_channel[u] != NULL) {
+                take_anchor(u);
+            }
+        }
+        vTaskDelay(pdMS_TO_TICKS(RCP_ANCHOR_PERIOD_MS));
+    }
 }
 
 /* ---- configuration ---------------------------------------------------------------------------------- */
@@ -220,19 +280,22 @@ int rcp_configure_input(uint8_t line, uint8_t channel, int gpio, uint32_t glitch
     if (rc != RC_OK) return rc;
     if (s_started) return RC_E_STATE;
     if (!valid_gpio(gpio, false)) return RC_E_INVALID;
+    if (s_input_count >= RCP_MAX_CAPTURE_INPUTS) return RC_E_NO_RESOURCES;
+    /* No GPIO interrupt: the MCPWM capture channel (made in start_hardware) takes the pin's edges. */
     gpio_config_t cfg = {
         .pin_bit_mask = 1ULL << gpio,
         .mode = GPIO_MODE_INPUT,
         .pull_up_en = GPIO_PULLUP_DISABLE,
         .pull_down_en = GPIO_PULLDOWN_DISABLE,
-        .intr_type = GPIO_INTR_ANYEDGE,
+        .intr_type = GPIO_INTR_DISABLE,
     };
     if (gpio_config(&cfg) != ESP_OK) return RC_E_HARDWARE;
     int index = rc_config_input(&s_core, line, channel, glitch_filter_us, (uint8_t)gpio_get_level((gpio_num_t)gpio));
     if (index < 0) return index;
-    if (s_input_count >= RC_MAX_INPUTS) return RC_E_NO_RESOURCES;
     s_inputs[s_input_count].gpio = gpio;
     s_inputs[s_input_count].index = index;
+    s_inputs[s_input_count].unit = (uint8_t)(s_input_count / RCP_EDGE_CHANNELS_PER_UNIT);
+    s_inputs[s_input_count].channel = NULL;
     s_input_count++;
     return RC_OK;
 }
@@ -317,6 +380,53 @@ typedef struct {
     int result;
 } start_request;
 
+/* The capture units: one MCPWM capture timer per group in use, its edge channels and its anchor channel. Runs on
+ * the capture core (start_task), so the MCPWM driver allocates the interrupts there, none through nanoCLR's GPIO
+ * service: disposing a managed GpioController cannot remove them. */
+static int start_capture(void)
+{
+    uint8_t units = (uint8_t)((s_input_count + RCP_EDGE_CHANNELS_PER_UNIT - 1) / RCP_EDGE_CHANNELS_PER_UNIT);
+    for (uint8_t u = 0; u < units; u++) {
+        mcpwm_capture_timer_config_t timer = {.group_id = u, .clk_src = MCPWM_CAPTURE_CLK_SRC_DEFAULT};
+        if (mcpwm_new_capture_timer(&timer, &s_cap_timer[u]) != ESP_OK) return RC_E_HARDWARE;
+        uint32_t hz = 0;
+        if (mcpwm_capture_timer_get_resolution(s_cap_timer[u], &hz) != ESP_OK || hz % 1000000u != 0u) return RC_E_HARDWARE;
+        /* 80 on the ESP32 (APB clock); the core refuses 0 or above 100 ticks per µs. */
+        if (rc_config_capture(&s_core, hz / 1000000u) != RC_OK) return RC_E_HARDWARE;
+        /* The anchor channel has no pin: it only latches on software catches. */
+        mcpwm_capture_channel_config_t anchor = {.gpio_num = -1, .prescale = 1};
+        if (mcpwm_new_capture_channel(s_cap_timer[u], &anchor, &s_anchor_channel[u]) != ESP_OK) return RC_E_HARDWARE;
+        mcpwm_capture_event_callbacks_t anchor_cbs = {.on_cap = on_anchor};
+        if (mcpwm_capture_channel_register_event_callbacks(s_anchor_channel[u], &anchor_cbs, (void *)(uintptr_t)u) != ESP_OK ||
+            mcpwm_capture_channel_enable(s_anchor_channel[u]) != ESP_OK) {
+            return RC_E_HARDWARE;
+        }
+    }
+    for (int i = 0; i < s_input_count; i++) {
+        rcp_pin *pin = &s_inputs[i];
+        mcpwm_capture_channel_config_t cfg = {.gpio_num = pin->gpio, .prescale = 1};
+        cfg.flags.pos_edge = 1;
+        cfg.flags.neg_edge = 1;
+        if (mcpwm_new_capture_channel(s_cap_timer[pin->unit], &cfg, &pin->channel) != ESP_OK) return RC_E_HARDWARE;
+        mcpwm_capture_event_callbacks_t cbs = {.on_cap = on_capture};
+        if (mcpwm_capture_channel_register_event_callbacks(pin->channel, &cbs, pin) != ESP_OK ||
+            mcpwm_capture_channel_enable(pin->channel) != ESP_OK) {
+            return RC_E_HARDWARE;
+        }
+    }
+    for (uint8_t u = 0; u < units; u++) {
+        if (mcpwm_capture_timer_enable(s_cap_timer[u]) != ESP_OK || mcpwm_capture_timer_start(s_cap_timer[u]) != ESP_OK) {
+            return RC_E_HARDWARE;
+        }
+        take_anchor(u); /* anchored before the first edge can arrive */
+    }
+    if (units > 0 &&
+        xTaskCreatePinnedToCore(anchor_task, "rig_anchor", 2048, NULL, configMAX_PRIORITIES - 3, NULL, RCP_CORE) != pdPASS) {
+        return RC_E_NO_RESOURCES;
+    }
+    return RC_OK;
+}
+
 static int start_hardware(void)
 {
     if (s_encoder_gpio[0] >= 0) {
@@ -352,15 +462,11 @@ static int start_hardware(void)
     if (gptimer_register_event_callbacks(s_timer, &callbacks, NULL) != ESP_OK) return RC_E_HARDWARE;
     if (gptimer_enable(s_timer) != ESP_OK || gptimer_start(s_timer) != ESP_OK) return RC_E_HARDWARE;
 
-    /* nanoFramework's GPIO driver may have installed the shared service already; that is fine. */
-    esp_err_t isr = gpio_install_isr_service(ESP_INTR_FLAG_IRAM);
-    if (isr != ESP_OK && isr != ESP_ERR_INVALID_STATE) return RC_E_HARDWARE;
-    for (int i = 0; i < s_input_count; i++) {
-        if (gpio_isr_handler_add((gpio_num_t)s_inputs[i].gpio, on_edge, &s_inputs[i]) != ESP_OK) return RC_E_HARDWARE;
-    }
+    int rc = start_capture();
+    if (rc != RC_OK) return rc;
 
     portENTER_CRITICAL(&s_lock);
-    int rc = rc_start(&s_core, now_us());
+    rc = rc_start(&s_core, now_us());
     rc_poll(&s_core, now_us());
     rearm_locked();
     portEXIT_CRITICAL(&s_lock);

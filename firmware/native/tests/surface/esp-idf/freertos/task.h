@@ -5,3 +5,7 @@ typedef void (*TaskFunction_t)(void *);
 typedef void *TaskHandle_t;
 BaseType_t xTaskCreatePinnedToCore(TaskFunction_t, const char *, uint32_t, void *, unsigned, TaskHandle_t *, int);
 void vTaskDelete(TaskHandle_t);
+/* FreeRTOS task.h / FreeRTOS.h: the anchor task's period. */
+typedef uint32_t TickType_t;
+void vTaskDelay(TickType_t);
+#define pdMS_TO_TICKS(ms) ((TickType_t)(ms))
