@@ -4,9 +4,9 @@ namespace Rig.Firmware.Esp32.Native
 
     /// <summary>
     /// The native microsecond capture module (firmware/native, compiled into the custom nanoCLR image as the
-    /// interop assembly <c>Rig.Firmware.Esp32.Native</c>). Edges are timestamped by an IRAM GPIO interrupt reading
-    /// esp_timer, valve and sync pulses are ended by timer interrupts, and an armed reward opens the valve from the
-    /// lick interrupt; managed code only configures, commands and drains. Design and semantics: docs/capture.md.
+    /// interop assembly <c>Rig.Firmware.Esp32.Native</c>). Edges are timestamped by the MCPWM capture hardware (at most
+    /// four inputs: two per capture group) and mapped to esp_timer microseconds, valve and sync pulses are ended by
+    /// timer interrupts, and an armed reward opens the valve from the lick's capture interrupt; managed code only configures, commands and drains. Design and semantics: docs/capture.md.
     /// <para>
     /// Return codes of the <c>int</c> methods: 0 ok (Drain: the number of records, 0 or more), negative on error:
     /// -1 invalid argument (line, channel, GPIO, rate, duration, window, or a buffer too short for maxRecords);
