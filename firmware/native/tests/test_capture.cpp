@@ -81,3 +81,31 @@ TEST(CaptureMapping, WithoutConfigurationEveryEdgeTakesItsInterruptTimeAndIsCoun
     ASSERT_EQ(1u, rc_drain(&f.core, &r, 1));
     EXPECT_EQ(700u, r.device_us);
 }
+
+TEST(CaptureMapping, ALatchedLickKeepsItsOwnTimeAndTheArmedRewardOpensInItsInterrupt)
+{
+    // As the port runs it: the capture interrupt enters at 2003 for a lick latched at 2000 (count 160,000 after an
+    // anchor at 0 µs); rc_capture_edge, then rc_poll at the interrupt's time opens the armed valve there.
+    CoreFixture f;
+    int lick = rc_config_input(&f.core, RC_LINE_LICK, 0, 0, 0);
+    ASSERT_GE(lick, 0);
+    ASSERT_EQ(RC_OK, rc_config_valve(&f.core, 1, 100000));
+    ASSERT_EQ(RC_OK, rc_config_capture(&f.core, 80));
+    ASSERT_EQ(RC_OK, rc_start(&f.core, 0));
+    rc_capture_anchor(&f.core, 0, 0, 0, 0);
+    ASSERT_EQ(RC_OK, rc_arm_reward(&f.core, 1, 1000, 5000, 30000, 0));
+
+    rc_capture_edge(&f.core, 0, lick, 1, 160000, 2003);
+    rc_poll(&f.core, 2003);
+
+    auto r = f.drain();
+    ASSERT_EQ(2u, r.size());
+    EXPECT_EQ(2000u, r[0].device_us);
+    EXPECT_EQ(RC_LINE_LICK, r[0].line);
+    EXPECT_EQ(2003u, r[1].device_us) << "the valve record is when the pin was driven";
+    EXPECT_EQ(RC_LINE_VALVE, r[1].line);
+    EXPECT_EQ(RC_FLAG_REWARD, r[1].flags);
+    ASSERT_EQ(1u, f.calls.size());
+    EXPECT_EQ(2003u, f.calls[0].at);
+    EXPECT_EQ(1u, f.counters().rewards);
+}
