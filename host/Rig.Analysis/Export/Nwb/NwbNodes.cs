@@ -56,15 +56,28 @@ internal static class NwbNodes
             throw new ArgumentException($"a {type} needs one timestamp per value: {data.Length} values, {timestampsSeconds.Length} timestamps", nameof(data));
         }
 
+        return TimeSeries(type, description, data, Timestamps(timestampsSeconds), unit, conversion, resolution, comments);
+    }
+
+    /// <summary>
+    /// A TimeSeries whose timestamps dataset is <paramref name="timestamps"/>: given the dataset of another series, PureHDF
+    /// writes it once and links it here (an HDF5 hard link), as NWB shares timestamps between series that have the same.
+    /// </summary>
+    public static H5Group TimeSeries(string type, string description, Array data, H5Dataset timestamps, string unit,
+        double conversion = 1.0, double resolution = -1.0, string? comments = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
         var series = Group(type);
         series.Attributes["description"] = description;
         series.Attributes["comments"] = comments ?? "no comments";
         // resolution -1.0 is the schema's "unknown".
         series["data"] = Plain(data, ("unit", unit), ("conversion", conversion), ("resolution", resolution), ("offset", 0.0));
-        // interval 1: every timestamp is stored (the schema's fixed value).
-        series["timestamps"] = Plain(timestampsSeconds, ("interval", 1), ("unit", "seconds"));
+        series["timestamps"] = timestamps;
         return series;
     }
+
+    /// <summary>A TimeSeries' timestamps: seconds from timestamps_reference_time, every one stored (interval 1, the schema's fixed value).</summary>
+    public static H5Dataset Timestamps(double[] seconds) => Plain(seconds, ("interval", 1), ("unit", "seconds"));
 
     /// <summary>A VectorData column of a DynamicTable.</summary>
     public static H5Dataset Column(object data, string description)

@@ -59,8 +59,10 @@ internal sealed partial class NwbSessionContent
             return;
         }
 
+        // The acquisition series' own timestamps dataset, linked rather than written twice.
+        var timestamps = (H5Dataset)((H5Group)((H5Group)File["acquisition"])[series])["timestamps"];
         children.Add(new(series + UncertaintySuffix, NwbNodes.TimeSeries("TimeSeries",
-            $"The clock map's uncertainty at each timestamp of acquisition/{series} (same timestamps); data in µs (conversion 1e-6), NaN where the boot has no clock map.",
-            rows.Select(r => r.UncertaintyMicros ?? double.NaN).ToArray(), rows.Select(r => Seconds(r.HostNanos, r.DeviceMicros)).ToArray(), "seconds", 1e-6)));
+            $"The clock map's uncertainty at each timestamp of acquisition/{series} (its timestamps, linked); data in µs (conversion 1e-6), NaN where the boot has no clock map.",
+            rows.Select(r => r.UncertaintyMicros ?? double.NaN).ToArray(), timestamps, "seconds", 1e-6)));
     }
 }
