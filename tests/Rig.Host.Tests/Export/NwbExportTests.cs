@@ -95,6 +95,7 @@ public sealed class NwbExportTests
         Assert.Equal(frames.Select(f => (double)f.Frame), nwb.Numbers("/acquisition/imaging_frame_times/data"));
         Close(frames.Select(f => S(f.HostNanos, f.DeviceMicros)), nwb.Numbers("/acquisition/imaging_frame_times/timestamps"));
         Close(frames.Select(f => f.SpeedCmPerSecond), nwb.Numbers("/processing/behavior/BehavioralTimeSeries/running_speed/data"));
+        Close(frames.Select(f => S(f.HostNanos, f.DeviceMicros)), nwb.Numbers("/processing/behavior/BehavioralTimeSeries/running_speed/timestamps"));
         Assert.Equal("0.01", nwb.Attribute("/processing/behavior/BehavioralTimeSeries/running_speed/data", "conversion"));
 
         // Positions: per corridor, every frame inside a trial of that corridor, in dm with conversion 0.1 to metres.

@@ -43,8 +43,10 @@ internal sealed partial class NwbSessionContent
 
         if (frames.Count > 0)
         {
-            var speed = NwbNodes.TimeSeries("TimeSeries", "Running speed from the wheel at each imaging frame's edge (data in cm/s, conversion 0.01).",
-                frames.Select(f => f.SpeedCmPerSecond).ToArray(), frames.Select(f => Seconds(f.HostNanos, f.DeviceMicros)).ToArray(), "m/s", MetresPerCm);
+            // Sampled at every imaging frame: the timestamps are acquisition/imaging_frame_times' own, linked.
+            var frameTimes = (H5Dataset)((H5Group)((H5Group)File["acquisition"])[ImagingFrameSeries])["timestamps"];
+            var speed = NwbNodes.TimeSeries("TimeSeries", "Running speed from the wheel at each imaging frame's edge (data in cm/s, conversion 0.01; timestamps those of acquisition/imaging_frame_times).",
+                frames.Select(f => f.SpeedCmPerSecond).ToArray(), frameTimes, "m/s", MetresPerCm);
             children.Add(new(SpeedInterface, NwbNodes.Container("BehavioralTimeSeries", null, [new(SpeedSeries, speed)])));
         }
 
