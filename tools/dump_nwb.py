@@ -33,15 +33,22 @@ def plain(value):
 def dump(path):
     datasets, attributes = {}, {}
 
-    def visit(name, obj):
-        if obj.attrs:
-            attributes["/" + name] = {k: plain(v) for k, v in obj.attrs.items()}
-        if isinstance(obj, h5py.Dataset):
-            datasets["/" + name] = plain(obj[()])
+    # Every link by its own path: h5py's visititems visits a hard-linked object once, under one of its paths only
+    # (the export links shared timestamps), so the walk follows the groups' links itself.
+    def walk(group, prefix):
+        for name in group:
+            obj = group[name]
+            path = prefix + name
+            if obj.attrs:
+                attributes[path] = {k: plain(v) for k, v in obj.attrs.items()}
+            if isinstance(obj, h5py.Dataset):
+                datasets[path] = plain(obj[()])
+            else:
+                walk(obj, path + "/")
 
     with h5py.File(path, "r") as f:
         attributes["/"] = {k: plain(v) for k, v in f.attrs.items()}
-        f.visititems(visit)
+        walk(f, "/")
     return {"datasets": datasets, "attributes": attributes}
 
 

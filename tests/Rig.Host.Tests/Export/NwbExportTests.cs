@@ -89,6 +89,7 @@ public sealed class NwbExportTests
         var licks = t.Licks.OrderBy(l => l.DeviceMicros).ToList();
         Close(licks.Select(l => S(l.HostNanos, l.DeviceMicros)), nwb.Numbers("/acquisition/licks/timestamps"));
         Assert.Equal(licks.Count, nwb.Numbers("/processing/timing/licks_time_uncertainty/data").Count);
+        Close(licks.Select(l => S(l.HostNanos, l.DeviceMicros)), nwb.Numbers("/processing/timing/licks_time_uncertainty/timestamps"));
 
         // Imaging frame times: frame index -> seconds, for joining suite2p output.
         var frames = t.Frames.OrderBy(f => f.Frame).ToList();
