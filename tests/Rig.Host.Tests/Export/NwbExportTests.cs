@@ -109,6 +109,24 @@ public sealed class NwbExportTests
             Assert.Contains($"corridor '{corridor.Key}'", nwb.Text(series + "/reference_frame"), StringComparison.Ordinal);
         }
 
+        // hdmf's validator does not check the attributes of a TimeSeries' untyped data and timestamps datasets (found by
+        // removing `unit`: no error), so every series is checked here.
+        var allSeries = nwb.TypedPaths().Where(p => p.Type is "TimeSeries" or "SpatialSeries").Select(p => p.Path).ToList();
+        Assert.True(allSeries.Count >= 10, $"only {allSeries.Count} series: {string.Join(", ", allSeries)}");
+        foreach (string path in allSeries)
+        {
+            foreach (string name in new[] { "unit", "conversion", "resolution", "offset" })
+            {
+                nwb.Attribute(path + "/data", name);
+            }
+
+            Assert.Equal("seconds", nwb.Attribute(path + "/timestamps", "unit"));
+            Assert.Equal("1", nwb.Attribute(path + "/timestamps", "interval"));
+            Assert.Equal(nwb.Numbers(path + "/data").Count, nwb.Numbers(path + "/timestamps").Count);
+            var times = nwb.Numbers(path + "/timestamps");
+            Assert.True(times.Zip(times.Skip(1)).All(p => p.First <= p.Second), $"{path}: timestamps not in order");
+        }
+
         Assert.Equal(frames.Count(f => f.Trial >= 0), frames.Where(f => f.Trial >= 0).GroupBy(f => f.Wall)
             .Sum(g => nwb.Numbers("/processing/behavior/Position/corridor_" + g.Key + "/data").Count));
     }
@@ -239,6 +257,11 @@ public sealed class NwbExportTests
         public List<string> Texts(string path) => [.. Dataset(path).EnumerateArray().Select(e => e.GetString()!)];
 
         public List<double> Numbers(string path) => [.. Dataset(path).EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble())];
+
+        /// <summary>Every object with a neurodata_type attribute: its path and type.</summary>
+        public IEnumerable<(string Path, string Type)> TypedPaths() => _attributes.EnumerateObject()
+            .Where(o => o.Value.TryGetProperty("neurodata_type", out _))
+            .Select(o => (o.Name, o.Value.GetProperty("neurodata_type").GetString()!));
 
         public string Attribute(string path, string name)
         {
