@@ -90,7 +90,7 @@ public sealed class NwbExportCliTests
     }
 
     [Fact]
-    public async Task Rig_run_refuses_a_sex_code_or_date_of_birth_nwb_cannot_hold_with_exit_2_before_connecting()
+    public async Task Rig_run_refuses_a_sex_code_or_date_of_birth_nwb_cannot_hold_or_both_age_and_birth_date_with_exit_2_before_connecting()
     {
         using var dir = new TempDirectory();
         var ct = TestContext.Current.CancellationToken;
@@ -103,6 +103,11 @@ public sealed class NwbExportCliTests
             ["run", "--rig", "r1", "--broker", "mqtt://localhost:1", "--out", dir.Combine("s"), "--date-of-birth", "01/10/2025"], Timeout, cancellationToken: ct);
         Assert.Equal(2, code);
         Assert.Contains("--date-of-birth '01/10/2025' is not a date YYYY-MM-DD", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await RigProcess.RunAsync(
+            ["run", "--rig", "r1", "--broker", "mqtt://localhost:1", "--out", dir.Combine("s"), "--date-of-birth", "2025-10-01", "--age", "P90D"], Timeout, cancellationToken: ct);
+        Assert.Equal(2, code);
+        Assert.Contains("--date-of-birth and --age both give the mouse's age", stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(dir.Combine("s")));
     }
 }

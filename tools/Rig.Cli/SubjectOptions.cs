@@ -51,6 +51,14 @@ internal sealed class SubjectOptions
         {
             command.Options.Add(option);
         }
+
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(DateOfBirth) is not null && result.GetValue(Age) is not null)
+            {
+                result.AddError("--date-of-birth and --age both give the mouse's age: give one (NWB keeps the date of birth when known)");
+            }
+        });
     }
 
     /// <summary>The facts given on the command line (null where not given).</summary>
