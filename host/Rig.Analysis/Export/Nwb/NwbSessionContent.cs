@@ -53,7 +53,7 @@ internal sealed partial class NwbSessionContent
         content.WriteTiming(events);
         if (session.EstimatedHostTimes > 0)
         {
-            content._notes.Add($"{session.EstimatedHostTimes} time(s) had no clock-map host time and were mapped from device time by the session's device→host line");
+            content._notes.Add($"{session.EstimatedHostTimes} time(s) written had no clock-map host time and were placed by the session's device→host line alone");
         }
 
         return content;
