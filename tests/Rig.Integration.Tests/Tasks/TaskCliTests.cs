@@ -104,7 +104,7 @@ public sealed class TaskCliTests
 
         var run = await RigProcess.RunAsync(
             ["run", "--rig", "task-rig", "--broker", url, "--out", dir.Combine("s"), "--minutes", "0.3", "--json", "--protocol", protocol, "--vr",
-                "--calibration", store.PathFor("task-rig", 0)],
+                "--calibration", store.PathFor("task-rig", 0), "--sex", "F", "--date-of-birth", "2026-08-01", "--experimenter", "A. Zhong", "--lab", "Pachitariu"],
             Timeout, cancellationToken: ct);
         Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\n{run.Stderr}\n{run.Stdout}");
         using var json = JsonDocument.Parse(run.Stdout);
@@ -121,6 +121,11 @@ public sealed class TaskCliTests
         using (var header = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir.Combine("s"), "session.json"))))
         {
             Assert.Equal(dosedMicros, Assert.Single(header.RootElement.GetProperty("reward_doses").EnumerateArray()).GetProperty("valve_open_us").GetUInt32());
+            // The subject facts an NWB export records, as given.
+            var subject = header.RootElement.GetProperty("subject");
+            Assert.Equal(("F", "2026-08-01", "A. Zhong", "Pachitariu"), (subject.GetProperty("sex").GetString(), subject.GetProperty("date_of_birth").GetString(),
+                subject.GetProperty("experimenter").GetString(), subject.GetProperty("lab").GetString()));
+            Assert.False(subject.TryGetProperty("age", out _));
         }
 
         // The renderer saw the session start, and scenes from more than one trial with a wall and a position each.

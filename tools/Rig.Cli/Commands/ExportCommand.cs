@@ -5,27 +5,29 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Analysis.Export;
+using Rig.Analysis.Export.Nwb;
 
 namespace Rig.Cli.Commands;
 
-/// <summary>`rig export`: the zhong2025 NumPy files or the plain tables of one or more sessions (docs/export.md).</summary>
+/// <summary>`rig export`: the zhong2025 NumPy files, the plain tables or NWB files of one or more sessions (docs/export.md).</summary>
 internal static class ExportCommand
 {
     public const string Zhong2025 = "zhong2025";
     public const string Tables = "tables";
+    public const string Nwb = "nwb";
 
     public static Command Create()
     {
         var sessions = new Argument<string[]>("session") { Description = "Session folders (with derived/task.json from a protocol run)", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format")
         {
-            Description = "zhong2025: Beh_<type>.npy + Imaging_Exp_info.npy for np.load; tables: CSV per session for pandas",
+            Description = "zhong2025: Beh_<type>.npy + Imaging_Exp_info.npy for np.load; tables: CSV per session for pandas; nwb: one NWB 2.6 file per session",
             Required = true,
         };
-        format.AcceptOnlyFromAmong(Zhong2025, Tables);
+        format.AcceptOnlyFromAmong(Zhong2025, Tables, Nwb);
         var output = new Option<string>("--out") { Description = "Folder to write into (created if missing; existing files are never overwritten)", Required = true };
         var json = CommonOptions.Json();
-        var command = new Command("export", "Export sessions for analysis: the zhong2025 NumPy format or plain CSV tables") { sessions, format, output, json };
+        var command = new Command("export", "Export sessions for analysis: the zhong2025 NumPy format, plain CSV tables or Neurodata Without Borders (NWB 2.6) files") { sessions, format, output, json };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(sessions)!, parse.GetValue(format)!, parse.GetValue(output)!, parse.GetValue(json), ct));
         return command;
     }
@@ -58,6 +60,29 @@ internal static class ExportCommand
                     foreach (string file in result.Files)
                     {
                         Console.WriteLine("wrote " + file);
+                    }
+                }
+            }
+            else if (format == Nwb)
+            {
+                var files = await Task.Run(() => NwbExport.Write(sessions, output, TimeProvider.System, new SyncProgress(Console.Error, "rig export: ")), ct);
+                if (json)
+                {
+                    SummaryPrinter.PrintJson(Console.Out, new
+                    {
+                        format,
+                        sessions = files.Select(f => new { key = f.Key, folder = f.Folder, file = f.File, bytes = f.Bytes, trials = f.Trials, licks = f.Licks, frames = f.Frames, events = f.Events, notes = f.Notes }),
+                    });
+                }
+                else
+                {
+                    foreach (var f in files)
+                    {
+                        Console.WriteLine(string.Create(c, $"{f.Key}: {f.Trials} trials, {f.Licks} licks, {f.Frames} frames, {f.Events} events -> {f.File} ({f.Bytes} bytes)"));
+                        foreach (string note in f.Notes)
+                        {
+                            Console.WriteLine("  note: " + note);
+                        }
                     }
                 }
             }

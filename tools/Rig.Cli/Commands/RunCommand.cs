@@ -34,6 +34,7 @@ internal static class RunCommand
         var calibration = CalibrateCommand.CalibrationOption();
         var protocol = TaskCli.ProtocolOption();
         var mouse = TaskCli.MouseOption();
+        var subject = new SubjectOptions();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
@@ -62,6 +63,7 @@ internal static class RunCommand
         {
             rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
+        subject.AddTo(command);
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
             if ((result.GetValue(vr) || result.GetValue(gimbl)) && result.GetValue(protocol) is null)
@@ -90,6 +92,7 @@ internal static class RunCommand
             HostTriggers = parse.GetValue(hostTriggers),
             Protocol = parse.GetValue(protocol),
             Mouse = parse.GetValue(mouse)!,
+            Subject = subject.Read(parse),
             CountsPerCm = parse.GetValue(countsPerCm),
             PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
             SkipPreflightFailure = parse.GetValue(skipPreflight),
@@ -125,6 +128,9 @@ internal static class RunCommand
         public string? Protocol { get; init; }
 
         public string Mouse { get; init; } = "mouse1";
+
+        /// <summary>The optional subject facts (sex, date of birth or age, species, experimenter, lab) for session.json.</summary>
+        public SubjectFacts Subject { get; init; } = new(null, null, null, null, null, null);
 
         public double CountsPerCm { get; init; }
 
@@ -208,7 +214,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1), Insecure: insecure), task, resume)
+                    Subject: args.Subject.ApplyTo(new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), Insecure: insecure), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
