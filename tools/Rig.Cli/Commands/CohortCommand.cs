@@ -58,7 +58,7 @@ internal static class CohortCommand
             var c = CultureInfo.InvariantCulture;
             Console.WriteLine($"{"group",-13}{"day",4}  {"protocol",-26}{"trials",7}{"rewards",8}  {"antic+",7}{"antic-",7}{"discrim",8}");
             await VirtualCohort.RunAsync(links, folder, new CohortOptions { Days = days, PretrainingDays = pretrain, MinutesPerSession = minutes, Seed = seed },
-                name => ProtocolLoader.Load(ProtocolLoader.Resolve(name)), time, logger,
+                name => ProtocolLoader.LoadNamed(name), time, logger,
                 d => Console.WriteLine(string.Create(c,
                     $"{d.Group,-13}{d.Day,4}  {(d.Pretraining ? "(pre) " : "") + d.Protocol,-26}{d.Trials,7}{d.Rewards,8}  {TaskCli.F(d.RewardedAnticipatory),7}{TaskCli.F(d.UnrewardedAnticipatory),7}{TaskCli.F(d.Discrimination),8}")),
                 ct);

@@ -155,7 +155,7 @@ internal static class RunCommand
         try
         {
             // The protocol is checked before anything starts: an invalid one records nothing.
-            var protocol = args.Protocol is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(args.Protocol));
+            var protocol = args.Protocol is null ? null : ProtocolLoader.LoadNamed(args.Protocol);
             var address = BrokerAddress.Parse(args.Broker);
             var login = SecurityOptions.Resolve(args.CredentialsFile, args.CaFile);
             bool insecure = SecurityOptions.CheckAnonymousClient("run", address, login, args.Insecure);

@@ -120,7 +120,7 @@ internal static class TaskCli
         try
         {
             // The protocol is checked before anything starts: an invalid one creates no folder and no broker.
-            var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
+            var protocol = ProtocolLoader.LoadNamed(protocolName);
             var world = DemoWorld(args.World);
             if (vr is { Source: DemoFrameSource.Page } && args.Speed != 1)
             {
