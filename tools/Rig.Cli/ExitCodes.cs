@@ -125,6 +125,7 @@ public static class ExitCodes
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Provisioning.Loopback.LoopbackInputException => Usage,
         Commands.DemoUsageException => Usage,
+        SessionBlockTakenException => Usage,
         InsecureNetworkException => Usage,
         Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,

@@ -204,10 +204,10 @@ public sealed class TaskSessionTests
         Assert.True(unsupervised[^1].RewardedAnticipatory < supervised[^1].RewardedAnticipatory - 0.3);
 
         // The learning state persisted per mouse.
-        var state = MouseLearningState.LoadOrNew(dir.Combine("supervised-m1.learning.json"), "supervised-m1");
+        var state = LearningState(dir, "supervised", 2);
         Assert.Equal(3, state.Sessions);
         Assert.True(state.Association["leaf1"] > 0.2);
-        var exposed = MouseLearningState.LoadOrNew(dir.Combine("unsupervised-m1.learning.json"), "unsupervised-m1");
+        var exposed = LearningState(dir, "unsupervised", 2);
         Assert.False(exposed.Association.ContainsKey("leaf1"));
         Assert.True(exposed.Familiarity["leaf1"] > 0.2);
     }
@@ -243,13 +243,22 @@ public sealed class TaskSessionTests
         var trained = pretrained.Skip(3).ToList();
         int naiveRewards = naive.Sum(d => d.Rewards), trainedRewards = trained.Sum(d => d.Rewards);
         Assert.True(naiveRewards > 0 && trainedRewards > 0, $"rewards pretrained {trainedRewards}, naive {naiveRewards}: nothing to learn from");
-        var naiveState = MouseLearningState.LoadOrNew(dir.Combine("naive-m1.learning.json"), "naive-m1");
-        var trainedState = MouseLearningState.LoadOrNew(dir.Combine("pretrained-m1.learning.json"), "pretrained-m1");
+        var naiveState = LearningState(dir, "naive", 3);
+        var trainedState = LearningState(dir, "pretrained", 3);
 
         // Association after n rewards of step s is 1 - (1 - s)^n, so the mean step per reward is recovered from the state.
         static double StepPerReward(double association, int rewards) => 1 - Math.Pow(1 - association, 1.0 / rewards);
         double naiveStep = StepPerReward(naiveState.Association["leaf1"], naiveRewards);
         double trainedStep = StepPerReward(trainedState.Association["leaf1"], trainedRewards);
         Assert.True(trainedStep > 1.25 * naiveStep, $"association per reward: pretrained {trainedStep:0.000}, naive {naiveStep:0.000}");
+    }
+
+    /// <summary>The learning state a cohort kept for the first mouse of <paramref name="group"/>, in its learning folder.</summary>
+    private static MouseLearningState LearningState(TempDirectory dir, string group, int seed)
+    {
+        string mouse = VirtualCohort.MouseName(group, seed, 0);
+        string path = dir.Combine(VirtualCohort.LearningFolder, mouse + ".learning.json");
+        Assert.True(File.Exists(path), path + " is missing");
+        return MouseLearningState.LoadOrNew(path, mouse);
     }
 }

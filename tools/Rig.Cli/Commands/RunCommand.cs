@@ -34,6 +34,7 @@ internal static class RunCommand
         var calibration = CalibrateCommand.CalibrationOption();
         var protocol = TaskCli.ProtocolOption();
         var mouse = TaskCli.MouseOption();
+        var block = TaskCli.BlockOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
@@ -60,7 +61,7 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -90,6 +91,7 @@ internal static class RunCommand
             HostTriggers = parse.GetValue(hostTriggers),
             Protocol = parse.GetValue(protocol),
             Mouse = parse.GetValue(mouse)!,
+            Block = parse.GetValue(block),
             CountsPerCm = parse.GetValue(countsPerCm),
             PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
             SkipPreflightFailure = parse.GetValue(skipPreflight),
@@ -143,6 +145,9 @@ internal static class RunCommand
 
         public bool Gimbl { get; init; }
 
+        /// <summary>`--block`: the session's block, or null for the next free one of the mouse today.</summary>
+        public int? Block { get; init; }
+
         public string GimblTreadmill { get; init; } = "LinearTreadmill";
 
         public double GimblUnitsPerCm { get; init; } = 0.01;
@@ -164,6 +169,10 @@ internal static class RunCommand
             {
                 throw new SessionFolderExistsException(folder);
             }
+
+            // The block is chosen (or a taken one refused) before anything starts. A resumed session keeps its header, subject included.
+            var today = DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime);
+            var subject = resume ? new SessionSubject(mouse, today, args.Block ?? 1) : TaskCli.Subject(folder, mouse, today, args.Block);
 
             // A rewarding protocol refuses to start here, before the preflight and the folder, without a usable curve.
             var (calibration, dose) = protocol is null
@@ -208,7 +217,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1), Insecure: insecure), task, resume)
+                    Subject: subject, Insecure: insecure), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),

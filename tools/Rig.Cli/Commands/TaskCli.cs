@@ -36,6 +36,33 @@ internal static class TaskCli
         DefaultValueFactory = _ => "mouse1",
     };
 
+    /// <summary>`--block N`: the session's block number in its key; by default the next free one (<see cref="SessionBlocks"/>).</summary>
+    public static Option<int?> BlockOption()
+    {
+        var option = new Option<int?>("--block")
+        {
+            Description = "Block number of this session in its key <mouse>_<date>_<block> (default: the next free block of this mouse on this day among the session folders beside this one)",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--block must be 1 or more");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>`--date YYYY-MM-DD` of a simulated session: the day it belongs to in its key (default today, local time).</summary>
+    public static Option<DateOnly?> DateOption() => new("--date")
+    {
+        Description = "The day a simulated session belongs to (YYYY-MM-DD; default today): its key and the learning calendar",
+    };
+
+    /// <summary>The subject of a new session in <paramref name="folder"/>: the block given or the next free one beside it.</summary>
+    public static SessionSubject Subject(string folder, string mouse, DateOnly date, int? block) =>
+        new(mouse, date, SessionBlocks.Choose(Path.GetDirectoryName(Path.GetFullPath(folder))!, mouse, date, block));
+
     public static Option<string?> MouseStateOption() => new("--mouse-state")
     {
         Description = "JSON file holding what the virtual mouse has learned; read before and written after the session (created if missing)",
@@ -140,6 +167,7 @@ internal static class TaskCli
                 throw new SessionFolderExistsException(folder);
             }
 
+            var subject = Subject(folder, mouseName, args.Date ?? DateOnly.FromDateTime(time.GetLocalNow().DateTime), args.Block);
             var learned = mouseState is null ? new MouseLearningState { Mouse = mouseName } : MouseLearningState.LoadOrNew(mouseState, mouseName);
             // Before anything starts: a rewarding protocol without a usable curve creates no folder and no broker.
             var rigOptions = new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world };
@@ -166,7 +194,7 @@ internal static class TaskCli
                 rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose,
+                hostTime, logger, new TaskSessionSettings(protocol, mouseName, subject.SessionDate, subject.Block, learned, new LearningOptions(), renderer?.Scene, dose,
                     args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
                 ct);
@@ -247,7 +275,7 @@ internal static class TaskCli
                     rows.Add(("VR", "off (--no-vr)"));
                 }
 
-                SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, rows);
+                SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, rows, args.Speed);
             }
 
             if (!result.RedecodeMatches)
