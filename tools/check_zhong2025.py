@@ -47,7 +47,7 @@ REQUIRED = [
     "ft_CorrSpc", "ft_GraySpc", "ft_WallID",
 ]
 EXTRAS = ["ft", "ft_Pos", "ft_RunSpeed", "StartFr", "GrayFr", "EndFr", "RewardFr", "Trial_end_time", "Texture_Length",
-          "Gray_Space_length"]
+          "Gray_Space_length", "Frame_Rate_Hz"]
 DATENUM_1900, DATENUM_2100 = 693962.0, 767011.0
 MS_PER_DAY = 1000.0 * 3600 * 24
 KEY = re.compile(r"^(?P<mouse>.+)_(?P<date>\d{4}_\d{2}_\d{2})_(?P<block>\d+)$")
@@ -106,6 +106,9 @@ def check_beh(where, beh):
             fail(where, f"{name} is {beh[name]!r}, expected the float {expected}")
     if beh["Reward_Mode"] not in MODES or type(beh["Reward_Mode"]) is not str:
         fail(where, f"Reward_Mode is {beh['Reward_Mode']!r}, expected exactly one of {MODES}")
+    rate = beh["Frame_Rate_Hz"]
+    if type(rate) is not float or not (math.isnan(rate) or 0 < rate <= 1000):
+        fail(where, f"Frame_Rate_Hz is {rate!r}, expected the imaging frame rate in Hz as a float (NaN when unknown)")
     delay = beh["Reward_Delay_ms"]
     if type(delay) not in (int, float) or not math.isfinite(delay) or delay < 0:
         fail(where, f"Reward_Delay_ms is {delay!r}, expected a number of ms")

@@ -31,6 +31,9 @@ public sealed record CohortOptions
     /// <summary>Virtual mice per group, each with its own seed; named &lt;group&gt;-s&lt;seed&gt;-m&lt;i&gt; so cohorts of different seeds never share a session key.</summary>
     public int MicePerGroup { get; init; } = 1;
 
+    /// <summary>The virtual scanner's imaging frame rate, Hz, recorded in each session as the rig's setting.</summary>
+    public double FrameRateHz { get; init; } = 30;
+
     /// <summary>The simulated day of every group's first session.</summary>
     public DateOnly StartDate { get; init; } = DefaultStartDate;
 
@@ -109,9 +112,13 @@ public static class VirtualCohort
                 var date = start.AddDays(day);
                 string sessionFolder = Path.Combine(folder, $"{mouse}_{date:yyyy_MM_dd}_1");
                 var outcome = await VirtualTaskSession.RunAsync(links,
-                    new VirtualRigOptions { RigId = "cohort", Seed = MouseSeed(options.Seed, gi, mi, day), Speed = 0, Mouse = VirtualTaskSession.TaskMouse },
+                    new VirtualRigOptions
+                    {
+                        RigId = "cohort", Seed = MouseSeed(options.Seed, gi, mi, day), Speed = 0, Mouse = VirtualTaskSession.TaskMouse,
+                        Scanner = new ScannerOptions { FrameRateHz = options.FrameRateHz },
+                    },
                     new BridgeOptions(), sessionFolder, TimeSpan.FromMinutes(options.MinutesPerSession),
-                    new SessionStartInfo("cohort (embedded)", "rig cohort"),
+                    new SessionStartInfo("cohort (embedded)", "rig cohort", ImagingFrameRateHz: options.FrameRateHz),
                     // Sessions run as fast as possible, so the bridge stamps on the simulation's timeline, dated to the simulated day.
                     new VirtualHostTime(new DateTimeOffset(date.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero)), logger,
                     new TaskSessionSettings(protocol, mouse, date, 1, learned, options.Learning), null, cancellationToken);

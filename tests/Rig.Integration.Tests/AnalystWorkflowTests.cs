@@ -88,6 +88,50 @@ public sealed class AnalystWorkflowTests
     }
 
     [Fact]
+    public async Task A_frame_rate_setting_drives_the_virtual_scanner_and_is_recorded_in_the_session_its_tables_and_the_export()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        string session = dir.Combine("mesoscope");
+        var (code, stdout, stderr) = await RigProcess.RunAsync(["demo", "--protocol", "supervised-leaf1-circle1", "--minutes", "1", "--speed", "0", "--no-vr",
+            "--frame-rate-hz", "3", "--json", "--out", session], Timeout, cancellationToken: ct);
+        Assert.True(code == 0, $"demo exit {code}\n{stderr}\n{stdout}");
+        using (var summary = JsonDocument.Parse(stdout))
+        {
+            var rate = summary.RootElement.GetProperty("imaging_frame_rate");
+            Assert.Equal(3, rate.GetProperty("setting_hz").GetDouble());
+            Assert.Equal(3, rate.GetProperty("measured_hz").GetDouble(), 2);
+            Assert.True(rate.GetProperty("agrees").GetBoolean());
+        }
+
+        using (var header = JsonDocument.Parse(File.ReadAllText(Path.Combine(session, "session.json"))))
+        {
+            Assert.Equal(3, header.RootElement.GetProperty("imaging_frame_rate_hz").GetDouble());
+        }
+
+        using (var task = JsonDocument.Parse(File.ReadAllText(Path.Combine(session, "derived", "task.json"))))
+        {
+            Assert.Equal(3, task.RootElement.GetProperty("measured_frame_rate_hz").GetDouble(), 2);
+        }
+
+        var export = await RigProcess.RunAsync(["export", session, "--format", "zhong2025", "--out", dir.Combine("export")], Timeout, cancellationToken: ct);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        string script = dir.Combine("rate.py");
+        await File.WriteAllTextAsync(script, """
+            import sys
+            import numpy as np
+            beh = np.load(sys.argv[1] + "/Beh_supervised.npy", allow_pickle=True).item()
+            print("rates", sorted({b["Frame_Rate_Hz"] for b in beh.values()}), "frames", [len(b["ft_trInd"]) for b in beh.values()])
+            """, ct);
+        var loaded = await PythonNumPy.RunAsync([script, dir.Combine("export")], Timeout);
+        Assert.True(loaded.ExitCode == 0, loaded.Output);
+        // 3 Hz for the minute of the task (from 0.5 s after boot) is about 180 frames, not 30 Hz's 1,800.
+        Assert.Contains("rates [3.0] frames [", loaded.Output, StringComparison.Ordinal);
+        int frames = int.Parse(loaded.Output.Split("frames [")[1].Split(']')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(frames, 170, 200);
+    }
+
+    [Fact]
     public async Task The_export_checker_names_what_to_install_when_its_python_has_no_numpy()
     {
         // -S leaves out site and dist-packages, where NumPy lives; RIG_CHECK_REEXEC stops the search for another python3.

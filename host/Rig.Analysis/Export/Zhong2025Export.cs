@@ -298,6 +298,8 @@ public static class Zhong2025Export
         beh.Add("Trial_end_time", NpArray.OfDoubles(trials.Select(t => DayOrNaN(t.EndHostNanos, t.EndDeviceMicros)).ToArray()));
         beh.Add("Texture_Length", texture);
         beh.Add("Gray_Space_length", info.GrayLengthDm);
+        // The rate frame windows are read with: the rig's setting, else the frame clock's (NaN for a session that recorded neither).
+        beh.Add("Frame_Rate_Hz", info.ImagingFrameRateHz ?? info.MeasuredFrameRateHz ?? double.NaN);
 
         var counts = new Zhong2025SessionCounts(n, all.Count - n, licks.Count, licksLeftOut, frameCount, filled, clamped,
             session.EstimatedHostTimes, trials.Count(t => t.RewardDeviceMicros is not null));

@@ -11,6 +11,8 @@ namespace Rig.Recording.Sessions;
 /// <param name="RewardDoses">The µL → ms a protocol session used per rewarding valve (`calibrated` false with `--uncalibrated`); null without.</param>
 /// <param name="Insecure">True when `--insecure` let the bridge record from a broker on the network without a login, i.e. one
 /// that admits anyone (docs/security.md); written only when true.</param>
+/// <param name="ImagingFrameRateHz">The rig's imaging frame rate setting (`--frame-rate-hz`: a multi-plane mesoscope near 3 Hz,
+/// a resonant scope near 30 Hz), checked against the frame clock in the derivation; written only when given.</param>
 public sealed record SessionHeader(
     string Format,
     string SessionId,
@@ -28,7 +30,9 @@ public sealed record SessionHeader(
     SessionSubject? Subject = null,
     IReadOnlyList<RewardDose>? RewardDoses = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
-    bool Insecure = false);
+    bool Insecure = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? ImagingFrameRateHz = null);
 
 /// <summary>Whose session it is: the key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt; of the exports.</summary>
 /// <param name="SessionDate">The calendar day the session belongs to (a simulated cohort advances it per day).</param>

@@ -33,14 +33,15 @@ internal static class CohortCommand
             Description = "The groups to simulate, by name (default all: " + string.Join(", ", new CohortOptions().Groups.Select(g => g.Name)) + ")",
             AllowMultipleArgumentsPerToken = true,
         };
+        var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
         var command = new Command("cohort", "Simulate a cohort of learning virtual mice over days (supervised, unsupervised, naive and pretrained groups) and print the learning table")
         {
-            days, pretrain, minutes, seed, output, mice, startDate, groups,
+            days, pretrain, minutes, seed, output, mice, startDate, groups, frameRate,
         };
         command.SetAction((parse, ct) => RunAsync(new CohortOptions
         {
             Days = parse.GetValue(days), PretrainingDays = parse.GetValue(pretrain), MinutesPerSession = parse.GetValue(minutes), Seed = parse.GetValue(seed),
-            MicePerGroup = parse.GetValue(mice), StartDate = parse.GetValue(startDate) ?? CohortOptions.DefaultStartDate,
+            MicePerGroup = parse.GetValue(mice), FrameRateHz = parse.GetValue(frameRate) ?? 30, StartDate = parse.GetValue(startDate) ?? CohortOptions.DefaultStartDate,
         }, parse.GetValue(groups) ?? [], parse.GetValue(output), ct));
         return command;
     }

@@ -56,13 +56,14 @@ internal static class DemoCommand
         var mouse = TaskCli.MouseOption();
         var mouseState = TaskCli.MouseStateOption();
         var block = TaskCli.BlockOption();
+        var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
         var date = TaskCli.DateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
-            hostTriggers, block, date,
+            hostTriggers, block, date, frameRate,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -79,7 +80,7 @@ internal static class DemoCommand
             args = args with
             {
                 World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
-                Block = parse.GetValue(block), Date = parse.GetValue(date),
+                Block = parse.GetValue(block), Date = parse.GetValue(date), FrameRateHz = parse.GetValue(frameRate) ?? 30,
             };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
@@ -136,6 +137,9 @@ internal static class DemoCommand
 
         /// <summary>`--date`: the day the simulated session belongs to, or null for today.</summary>
         public DateOnly? Date { get; init; }
+
+        /// <summary>`--frame-rate-hz`: the virtual scanner's rate, recorded as the rig's setting.</summary>
+        public double FrameRateHz { get; init; } = 30;
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>

@@ -35,6 +35,7 @@ internal static class RunCommand
         var protocol = TaskCli.ProtocolOption();
         var mouse = TaskCli.MouseOption();
         var block = TaskCli.BlockOption();
+        var frameRate = CommonOptions.FrameRateHz(virtualScanner: false);
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
@@ -61,7 +62,7 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, frameRate, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -92,6 +93,7 @@ internal static class RunCommand
             Protocol = parse.GetValue(protocol),
             Mouse = parse.GetValue(mouse)!,
             Block = parse.GetValue(block),
+            FrameRateHz = parse.GetValue(frameRate),
             CountsPerCm = parse.GetValue(countsPerCm),
             PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
             SkipPreflightFailure = parse.GetValue(skipPreflight),
@@ -147,6 +149,9 @@ internal static class RunCommand
 
         /// <summary>`--block`: the session's block, or null for the next free one of the mouse today.</summary>
         public int? Block { get; init; }
+
+        /// <summary>`--frame-rate-hz`: the rig's imaging frame rate setting, or null when not given.</summary>
+        public double? FrameRateHz { get; init; }
 
         public string GimblTreadmill { get; init; } = "LinearTreadmill";
 
@@ -217,7 +222,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: subject, Insecure: insecure), task, resume)
+                    Subject: subject, Insecure: insecure, ImagingFrameRateHz: args.FrameRateHz), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
@@ -281,6 +286,12 @@ internal static class RunCommand
             var derived = SessionDerivation.Derive(SessionFolder.Open(result.Folder));
             extra.Add(("derived tables", $"{derived.WrittenTo}: {derived.Alignment.Summary.Events:N0} events, {derived.Alignment.Summary.Frames:N0} frames"));
             var tables = derived.Task;
+            var frameRate = SessionDerivation.FrameRateOf(derived.Folder.Header, derived.Alignment);
+            extra.Add(("imaging frame rate", frameRate.Describe()));
+            if (frameRate.Agrees == false)
+            {
+                await Console.Error.WriteLineAsync("rig run: warning: imaging frame rate " + frameRate.Describe());
+            }
             if (task is not null && protocol is not null && tables is not null)
             {
                 // A resumed run's live engine saw only this run's part of the session; the rebuilt table covers all of it.
@@ -296,7 +307,7 @@ internal static class RunCommand
 
             if (json)
             {
-                SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
+                SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, imaging_frame_rate = frameRate, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
                     task = tables is null || task is null ? null : new { protocol = tables.Info.Protocol, reward = dose, uncalibrated = dose is { Calibrated: false }, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
             }
             else

@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Rig.Analysis.Derivation;
 using Rig.Recording.Bridge;
 using Rig.Recording.Calibration;
 using Rig.Recording.Sessions;
@@ -170,7 +171,11 @@ internal static class TaskCli
             var subject = Subject(folder, mouseName, args.Date ?? DateOnly.FromDateTime(time.GetLocalNow().DateTime), args.Block);
             var learned = mouseState is null ? new MouseLearningState { Mouse = mouseName } : MouseLearningState.LoadOrNew(mouseState, mouseName);
             // Before anything starts: a rewarding protocol without a usable curve creates no folder and no broker.
-            var rigOptions = new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world };
+            var rigOptions = new VirtualRigOptions
+            {
+                RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world,
+                Scanner = new ScannerOptions { FrameRateHz = args.FrameRateHz },
+            };
             var (calibration, dose) = await ResolveRewardAsync(protocol, args.Calibration, args.Uncalibrated, args.RigId, "demo", time,
                 () => SimulatedValveCalibration.For(rigOptions.Flow, TaskValve, time.GetUtcNow()));
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0, WebSocketPort = vr is null ? null : 0 }, ct);
@@ -193,7 +198,8 @@ internal static class TaskCli
             var outcome = await VirtualTaskSession.RunAsync(links,
                 rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
-                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
+                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration,
+                    ImagingFrameRateHz: args.FrameRateHz),
                 hostTime, logger, new TaskSessionSettings(protocol, mouseName, subject.SessionDate, subject.Block, learned, new LearningOptions(), renderer?.Scene, dose,
                     args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
@@ -226,6 +232,7 @@ internal static class TaskCli
                     trials = tables.Trials.Count,
                     licks = tables.Licks.Count,
                     metrics = tables.Info.Metrics,
+                    imaging_frame_rate = SessionDerivation.FrameRateOf(result.Derived.Folder.Header, result.Derived.Alignment),
                     task_positions = tables.Positions,
                     licks_by_corridor = LicksByCorridor(tables),
                     vr = session.Counts.Vr,
@@ -257,6 +264,7 @@ internal static class TaskCli
                     ("task commands", $"{result.Task?.CommandsDelivered ?? 0} delivered, every one journaled with its acknowledgement"),
                     ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
+                rows.Add(("imaging frame rate", SessionDerivation.FrameRateOf(result.Derived.Folder.Header, result.Derived.Alignment).Describe()));
                 rows.AddRange(MetricRows(tables.Info.Metrics));
                 rows.Add(("cue/zone positions", TaskPositionReport.Describe(tables.Positions)));
                 rows.Add(("licks by corridor", string.Join(", ", LicksByCorridor(tables).Select(x => $"{x.Key} {x.Value.ToString(c)}"))));
