@@ -37,6 +37,33 @@ public sealed class TaskSessionTests
     }
 
     [Fact]
+    public async Task The_priming_pulses_lick_bout_ends_before_the_task_starts_after_the_first_frame_and_nothing_of_it_lands_in_a_trial()
+    {
+        using var dir = new TempDirectory();
+        var outcome = await RunAsync("supervised-leaf1-circle1", dir, 1);
+        var priming = outcome.Recording.Priming;
+        Assert.NotNull(priming);
+        // The mouse answered the 40 ms pulse with licks (so there was a bout to keep out), and it ended by itself.
+        Assert.True(priming.PrimingLicks >= 2, $"{priming.PrimingLicks} priming licks");
+        Assert.False(priming.BoutTimedOut);
+        Assert.True(priming.FramesBeforeStart >= 1);
+
+        var derived = outcome.Recording.Derived;
+        var licks = derived.Alignment.Events.Where(e => e.Kind == Rig.Protocol.EventKind.Lick && e.Value == 1).ToList();
+        var beforeTask = licks.Where(l => l.DeviceMicros < priming.TaskStartDeviceMicros).ToList();
+        Assert.True(beforeTask.Count >= 2, $"{beforeTask.Count} recorded lick onsets before the task");
+        // No trial starts before the task, so none holds a priming lick; and imaging had started.
+        Assert.True(outcome.Tables.Trials[0].StartDeviceMicros >= priming.TaskStartDeviceMicros);
+        Assert.All(outcome.Tables.Licks, l => Assert.True(l.DeviceMicros >= priming.TaskStartDeviceMicros, $"lick at {l.DeviceMicros} µs"));
+        Assert.True(derived.Alignment.Frames[0].DeviceMicros <= outcome.Tables.Trials[0].StartDeviceMicros);
+
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.Recording.Session.Folder, "summary.json")));
+        var section = summary.RootElement.GetProperty("sections").GetProperty("priming");
+        Assert.Equal(priming.PrimingLicks, section.GetProperty("licks_before_task").GetInt64());
+        Assert.Equal(40_000, section.GetProperty("pulse_us").GetInt32());
+    }
+
+    [Fact]
     public async Task A_task_session_is_the_same_for_a_seed_however_long_the_real_time_start_up_took()
     {
         // The start-up exchange (ping, test pulse, arm, disarm) runs in real time; a loaded host makes it take longer in
@@ -55,7 +82,9 @@ public sealed class TaskSessionTests
 
         Assert.True(slow.Delayed >= 4, $"{slow.Delayed} commands delayed");
         ulong quickStart = quick.Tables.Trials[0].StartDeviceMicros, delayedStart = delayed.Tables.Trials[0].StartDeviceMicros;
-        Assert.True(delayedStart >= quickStart + 500_000, $"the delayed start-up ended at {delayedStart} µs, the quick one at {quickStart} µs");
+        // The ping and the priming pulse were each held 250 ms: the pulse came at least half a second later in device time.
+        Assert.True(delayed.Recording.Pulse.DeviceMicros >= quick.Recording.Pulse.DeviceMicros + 500_000,
+            $"the delayed pulse at {delayed.Recording.Pulse.DeviceMicros} µs, the quick one at {quick.Recording.Pulse.DeviceMicros} µs");
         Assert.True(quick.Tables.Trials.Count >= 3 && quick.Tables.Licks.Count >= 3, $"{quick.Tables.Trials.Count} trials, {quick.Tables.Licks.Count} licks");
 
         // Every trial and lick is the same, in device time from the first trial's start.

@@ -232,6 +232,7 @@ internal static class TaskCli
                     trials = tables.Trials.Count,
                     licks = tables.Licks.Count,
                     metrics = tables.Info.Metrics,
+                    priming = result.Priming,
                     imaging_frame_rate = SessionDerivation.FrameRateOf(result.Derived.Folder.Header, result.Derived.Alignment),
                     task_positions = tables.Positions,
                     licks_by_corridor = LicksByCorridor(tables),
@@ -264,6 +265,13 @@ internal static class TaskCli
                     ("task commands", $"{result.Task?.CommandsDelivered ?? 0} delivered, every one journaled with its acknowledgement"),
                     ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
+                if (result.Priming is { } primed)
+                {
+                    rows.Add(("priming", $"{VirtualSession.PrimingPulseMicros / 1000} ms water pulse before the task; {primed.PrimingLicks} licks, "
+                        + (primed.BoutTimedOut ? "the mouse stopped after 10 s" : "its bout over")
+                        + $" before the task started at device {(primed.TaskStartDeviceMicros / 1e6).ToString("0.000", c)} s, after {primed.FramesBeforeStart} imaging frame(s)"));
+                }
+
                 rows.Add(("imaging frame rate", SessionDerivation.FrameRateOf(result.Derived.Folder.Header, result.Derived.Alignment).Describe()));
                 rows.AddRange(MetricRows(tables.Info.Metrics));
                 rows.Add(("cue/zone positions", TaskPositionReport.Describe(tables.Positions)));
