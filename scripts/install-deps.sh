@@ -15,6 +15,11 @@ command -v python3 >/dev/null 2>&1 || need+=(python3) # hardware/schematics/gene
 # NumPy for tools/check_zhong2025.py, which loads the zhong2025 export in tests/Rig.Host.Tests (Export). A python3 on PATH
 # from pyenv may not see it; the test then uses /usr/bin/python3 (or RIG_PYTHON).
 /usr/bin/python3 -c "import numpy" >/dev/null 2>&1 || python3 -c "import numpy" >/dev/null 2>&1 || need+=(python3-numpy)
+# h5py and hdmf for tools/validate_nwb.py and tools/check_nwb.py (the NWB export's schema validation and read-back in
+# tests/Rig.Host.Tests), and hdf5-tools for h5dump, which the same tests run on every exported NWB file.
+/usr/bin/python3 -c "import h5py" >/dev/null 2>&1 || need+=(python3-h5py)
+/usr/bin/python3 -c "import hdmf" >/dev/null 2>&1 || need+=(python3-hdmf)
+command -v h5dump >/dev/null 2>&1 || need+=(hdf5-tools)
 # libgtest-dev ships the headers, the prebuilt libraries and GTestConfig.cmake that find_package(GTest) uses.
 have_gtest() {
   [[ -f /usr/include/gtest/gtest.h ]] || return 1

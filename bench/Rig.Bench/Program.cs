@@ -44,6 +44,11 @@ if (args.Length > 0 && args[0] == "cue-position")
     return await CuePositionBench.RunAsync(args[1..]); // `-- cue-position [--minutes 60] [--speed 30]`: docs/task.md, "Position triggers on the device"
 }
 
+if (args.Length > 0 && args[0] == "nwb-export")
+{
+    return await NwbExportBench.RunAsync(args[1..]); // `-- nwb-export [--minutes 60] [--session DIR] [--keep]`: docs/export.md, "The NWB format"
+}
+
 if (args.Length > 0 && args[0] == "renderer")
 {
     return await RendererBench.RunAsync(args[1..]); // `-- renderer [--seconds S] [--size WxH] [--screens N]`: docs/vr.md, "The renderer"
@@ -51,7 +56,7 @@ if (args.Length > 0 && args[0] == "renderer")
 
 if (args.Length == 0 || args[0] != "sync")
 {
-    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick] [--only SECTIONS] [--min-threads N] | Rig.Bench vr-match [minutes] | Rig.Bench live-align [--minutes 5] [--speed 20] [--seed 1] [--world quiet-lan,busy-wifi] | Rig.Bench vr-frames [rates ...] | Rig.Bench vr-loop [--minutes M] [--speed S] [--seed N] [--world NAME] [--keep] | Rig.Bench renderer [--seconds S] [--size WxH] [--screens N] | Rig.Bench decision-latency [--minutes M] [--speed S] [--seed N] [--worlds a,b] | Rig.Bench cue-position [--minutes M] [--speed S] [--seed N] [--world NAME] [--stall-every S] [--stall S]");
+    Console.Error.WriteLine("usage: Rig.Bench sync [minutes ...] [--rates 0.5,2,10] [--events N] [--scenario NAME] (default 10 and 60 min at 0.5, 2, 10 Hz and 240 min at 2 Hz, 20000 events per row) | Rig.Bench perf [--quick] [--only SECTIONS] [--min-threads N] | Rig.Bench vr-match [minutes] | Rig.Bench live-align [--minutes 5] [--speed 20] [--seed 1] [--world quiet-lan,busy-wifi] | Rig.Bench vr-frames [rates ...] | Rig.Bench vr-loop [--minutes M] [--speed S] [--seed N] [--world NAME] [--keep] | Rig.Bench nwb-export [--minutes M] [--session DIR] [--keep] | Rig.Bench renderer [--seconds S] [--size WxH] [--screens N] | Rig.Bench decision-latency [--minutes M] [--speed S] [--seed N] [--worlds a,b] | Rig.Bench cue-position [--minutes M] [--speed S] [--seed N] [--world NAME] [--stall-every S] [--stall S]");
     return 2;
 }
 

@@ -49,6 +49,9 @@ public sealed record SyntheticSessionOptions
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>session.json's subject (mouse, day, block and the optional facts an NWB export records); null writes none, as older sessions.</summary>
+    public SessionSubject? Subject { get; init; }
+
     public double MicrolitersPerReward { get; init; } = 5;
 }
 
@@ -78,7 +81,7 @@ public static class SyntheticTaskSession
         var s = Simulate(options);
         var header = new SessionHeader("rig-session/1", $"{options.Mouse}-{options.Date:yyyyMMdd}-{options.Block}", "synthetic", 0xA1B2C3D4,
             "synthetic", new DateTimeOffset(options.Date.ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero).AddHours(options.Block),
-            HostMonotonicStartNanos, new Dictionary<string, int>(), "none", "Rig.TestSupport synthetic session", options.Protocol, null);
+            HostMonotonicStartNanos, new Dictionary<string, int>(), "none", "Rig.TestSupport synthetic session", options.Protocol, null, Subject: options.Subject);
         string derived = SessionFolder.Create(folder, header).DerivedPath;
         Directory.CreateDirectory(derived);
 

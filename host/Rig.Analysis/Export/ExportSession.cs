@@ -108,6 +108,10 @@ public sealed class ExportSession
     public IReadOnlyList<FrameRow>? ReadAlignedFrames() =>
         HasDerived(AlignmentTables.FramesTable) ? [.. AsExportInput(() => AlignmentTables.FramesTable.Enumerate(_session.DerivedPath))] : null;
 
+    /// <summary>The session's rendered VR frames (derived/vr_frames.csv), or null when it has none (no renderer).</summary>
+    public IReadOnlyList<VrFrameRow>? ReadVrFrames() =>
+        HasDerived(VrFrameCollector.Table) ? [.. AsExportInput(() => VrFrameCollector.Table.Enumerate(_session.DerivedPath))] : null;
+
     private bool HasDerived<T>(CsvTable<T> table) => File.Exists(Path.Combine(_session.DerivedPath, table.FileName));
 
     // A malformed derived table is an export input error (exit 18), whether its header or a later row is wrong.

@@ -34,9 +34,29 @@ public sealed record SessionHeader(
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     double? ImagingFrameRateHz = null);
 
-/// <summary>Whose session it is: the key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt; of the exports.</summary>
+/// <summary>Whose session it is: the key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt; of the exports, and the facts an NWB file
+/// records about the animal and who ran it. The facts are optional (null in sessions recorded before they were kept, and
+/// left out of session.json when not given): the NWB export then says "unknown" ("U" for sex) and notes it.</summary>
 /// <param name="SessionDate">The calendar day the session belongs to (a simulated cohort advances it per day).</param>
-public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Block);
+/// <param name="Sex">"M", "F", "U" (unknown) or "O" (other), NWB's codes.</param>
+/// <param name="DateOfBirth">The animal's date of birth.</param>
+/// <param name="Age">The animal's age as an ISO 8601 duration (e.g. "P90D"), when the date of birth is not known.</param>
+/// <param name="Species">Latin binomial; the NWB export writes "Mus musculus" when null.</param>
+/// <param name="Experimenter">Who ran the session.</param>
+/// <param name="Lab">The lab the session was run in.</param>
+public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Block,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Sex = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    DateOnly? DateOfBirth = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Age = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Species = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Experimenter = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Lab = null);
 
 /// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>

@@ -40,6 +40,32 @@ public sealed class SessionFolderTests
     }
 
     [Fact]
+    public void Subject_facts_are_written_only_when_given_and_a_session_json_without_them_reads_with_none()
+    {
+        using var dir = new TempDirectory();
+        var facts = new SessionSubject("m1", new DateOnly(2026, 1, 2), 3, Sex: "F", DateOfBirth: new DateOnly(2025, 10, 1), Species: "Mus musculus",
+            Experimenter: "A. Zhong", Lab: "Pachitariu");
+        SessionFolder.Create(dir.Combine("facts"), Header() with { Subject = facts });
+        SessionFolder.Create(dir.Combine("older"), Header());
+
+        Assert.Equal(facts, SessionFolder.Open(dir.Combine("facts")).Header.Subject);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Combine("facts"), SessionFolder.HeaderFile)));
+        Assert.Equal("2025-10-01", json.RootElement.GetProperty("subject").GetProperty("date_of_birth").GetString());
+        // A header without the facts (as every session.json recorded before them) has no such keys and reads them as null.
+        string older = File.ReadAllText(Path.Combine(dir.Combine("older"), SessionFolder.HeaderFile));
+        foreach (string key in new[] { "sex", "date_of_birth", "age", "species", "experimenter", "lab" })
+        {
+            Assert.DoesNotContain($"\"{key}\"", older, StringComparison.Ordinal);
+        }
+
+        var subject = SessionFolder.Open(dir.Combine("older")).Header.Subject!;
+        Assert.Equal(("m1", 3), (subject.Mouse, subject.Block));
+        Assert.Null(subject.Sex);
+        Assert.Null(subject.DateOfBirth);
+        Assert.Null(subject.Experimenter);
+    }
+
+    [Fact]
     public void A_second_lock_on_a_folder_in_use_is_refused_naming_the_holder_and_the_lock_is_free_again_once_released()
     {
         using var dir = new TempDirectory();

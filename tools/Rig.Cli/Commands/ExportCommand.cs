@@ -5,14 +5,16 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Analysis.Export;
+using Rig.Analysis.Export.Nwb;
 
 namespace Rig.Cli.Commands;
 
-/// <summary>`rig export`: the zhong2025 NumPy files or the plain tables of one or more sessions (docs/export.md).</summary>
+/// <summary>`rig export`: the zhong2025 NumPy files, the plain tables or NWB files of one or more sessions (docs/export.md).</summary>
 internal static class ExportCommand
 {
     public const string Zhong2025 = "zhong2025";
     public const string Tables = "tables";
+    public const string Nwb = "nwb";
 
     public static Command Create()
     {
@@ -23,10 +25,10 @@ internal static class ExportCommand
         };
         var format = new Option<string>("--format")
         {
-            Description = "zhong2025: Beh_<type>.npy + Imaging_Exp_info.npy for np.load; tables: CSV per session for pandas",
+            Description = "zhong2025: Beh_<type>.npy + Imaging_Exp_info.npy for np.load; tables: CSV per session for pandas; nwb: one NWB 2.6 file per session",
             Required = true,
         };
-        format.AcceptOnlyFromAmong(Zhong2025, Tables);
+        format.AcceptOnlyFromAmong(Zhong2025, Tables, Nwb);
         var output = new Option<string>("--out") { Description = "Folder to write into (created if missing; existing files are never overwritten)", Required = true };
         var name = new Option<string?>("--name") { Description = "zhong2025: put every session into one group file Beh_NAME.npy (default: one file per experiment type)" };
         var groups = new Option<string[]>("--group")
@@ -35,7 +37,7 @@ internal static class ExportCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var json = CommonOptions.Json();
-        var command = new Command("export", "Export sessions for analysis: the zhong2025 NumPy format or plain CSV tables") { sessions, format, output, name, groups, json };
+        var command = new Command("export", "Export sessions for analysis: the zhong2025 NumPy format, plain CSV tables or Neurodata Without Borders (NWB 2.6) files") { sessions, format, output, name, groups, json };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
             if (result.GetValue(name) is not null && result.GetValue(groups) is { Length: > 0 })
@@ -93,6 +95,29 @@ internal static class ExportCommand
                     foreach (string file in result.Files)
                     {
                         Console.WriteLine("wrote " + file);
+                    }
+                }
+            }
+            else if (format == Nwb)
+            {
+                var files = await Task.Run(() => NwbExport.Write(sessions, output, TimeProvider.System, new SyncProgress(Console.Error, "rig export: ")), ct);
+                if (json)
+                {
+                    SummaryPrinter.PrintJson(Console.Out, new
+                    {
+                        format,
+                        sessions = files.Select(f => new { key = f.Key, folder = f.Folder, file = f.File, bytes = f.Bytes, trials = f.Trials, licks = f.Licks, frames = f.Frames, events = f.Events, notes = f.Notes }),
+                    });
+                }
+                else
+                {
+                    foreach (var f in files)
+                    {
+                        Console.WriteLine(string.Create(c, $"{f.Key}: {f.Trials} trials, {f.Licks} licks, {f.Frames} frames, {f.Events} events -> {f.File} ({f.Bytes} bytes)"));
+                        foreach (string note in f.Notes)
+                        {
+                            Console.WriteLine("  note: " + note);
+                        }
                     }
                 }
             }

@@ -36,6 +36,7 @@ internal static class RunCommand
         var mouse = TaskCli.MouseOption();
         var block = TaskCli.BlockOption();
         var frameRate = CommonOptions.FrameRateHz(virtualScanner: false);
+        var subject = new SubjectOptions();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
@@ -64,6 +65,7 @@ internal static class RunCommand
         {
             rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, frameRate, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
+        subject.AddTo(command);
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
             if ((result.GetValue(vr) || result.GetValue(gimbl)) && result.GetValue(protocol) is null)
@@ -94,6 +96,7 @@ internal static class RunCommand
             Mouse = parse.GetValue(mouse)!,
             Block = parse.GetValue(block),
             FrameRateHz = parse.GetValue(frameRate),
+            Subject = subject.Read(parse),
             CountsPerCm = parse.GetValue(countsPerCm),
             PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
             SkipPreflightFailure = parse.GetValue(skipPreflight),
@@ -129,6 +132,9 @@ internal static class RunCommand
         public string? Protocol { get; init; }
 
         public string Mouse { get; init; } = "mouse1";
+
+        /// <summary>The optional subject facts (sex, date of birth or age, species, experimenter, lab) for session.json.</summary>
+        public SubjectFacts Subject { get; init; } = new(null, null, null, null, null, null);
 
         public double CountsPerCm { get; init; }
 
@@ -222,7 +228,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: subject, Insecure: insecure, ImagingFrameRateHz: args.FrameRateHz), task, resume)
+                    Subject: args.Subject.ApplyTo(subject), Insecure: insecure, ImagingFrameRateHz: args.FrameRateHz), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
