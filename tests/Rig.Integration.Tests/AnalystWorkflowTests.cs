@@ -132,6 +132,42 @@ public sealed class AnalystWorkflowTests
     }
 
     [Fact]
+    public async Task A_mouse_in_the_subject_registry_has_its_facts_and_the_days_weight_recorded_in_its_session_and_a_day_without_a_weight_is_warned_about()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        string registry = dir.Combine("subjects");
+        var add = await RigProcess.RunAsync(["subject", "add", "VM07", "--sex", "F", "--date-of-birth", "2026-08-01", "--strain", "C57BL/6J", "--subjects", registry],
+            Timeout, cancellationToken: ct);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var weigh = await RigProcess.RunAsync(["subject", "weigh", "VM07", "--grams", "21.4", "--water-ml", "0.8", "--date", "2026-05-04", "--subjects", registry],
+            Timeout, cancellationToken: ct);
+        Assert.True(weigh.ExitCode == 0, weigh.Stderr);
+        var refused = await RigProcess.RunAsync(["subject", "weigh", "VM07", "--grams", "214", "--subjects", registry], Timeout, cancellationToken: ct);
+        Assert.Equal(28, refused.ExitCode);
+
+        string[] demo = ["demo", "--protocol", "supervised-leaf1-circle1", "--minutes", "0.5", "--speed", "0", "--no-vr", "--mouse", "VM07", "--subjects", registry];
+        var weighed = await RigProcess.RunAsync([.. demo, "--date", "2026-05-04", "--out", dir.Combine("weighed")], Timeout, cancellationToken: ct);
+        Assert.True(weighed.ExitCode == 0, weighed.Stderr);
+        Assert.DoesNotContain("warning", weighed.Stderr, StringComparison.Ordinal);
+        using (var header = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Combine("weighed"), "session.json"))))
+        {
+            var subject = header.RootElement.GetProperty("subject");
+            Assert.Equal("F", subject.GetProperty("sex").GetString());
+            Assert.Equal("2026-08-01", subject.GetProperty("date_of_birth").GetString());
+            Assert.Equal("C57BL/6J", subject.GetProperty("strain").GetString());
+            Assert.Equal(21.4, subject.GetProperty("weight_grams").GetDouble());
+            Assert.Equal(0.8, subject.GetProperty("water_outside_rig_ml").GetDouble());
+        }
+
+        var unweighed = await RigProcess.RunAsync([.. demo, "--date", "2026-05-05", "--out", dir.Combine("unweighed")], Timeout, cancellationToken: ct);
+        Assert.True(unweighed.ExitCode == 0, unweighed.Stderr);
+        Assert.Contains("warning: mouse 'VM07' has no weight for 2026-05-05", unweighed.Stderr, StringComparison.Ordinal);
+        using var second = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Combine("unweighed"), "session.json")));
+        Assert.False(second.RootElement.GetProperty("subject").TryGetProperty("weight_grams", out _));
+    }
+
+    [Fact]
     public async Task The_export_checker_names_what_to_install_when_its_python_has_no_numpy()
     {
         // -S leaves out site and dist-packages, where NumPy lives; RIG_CHECK_REEXEC stops the search for another python3.

@@ -25,6 +25,7 @@ public static class Program
             BrokerConfigCommand.Create(),
             FleetCommand.Create(),
             ProtocolsCommand.Create(),
+            SubjectCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

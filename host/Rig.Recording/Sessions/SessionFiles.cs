@@ -44,6 +44,9 @@ public sealed record SessionHeader(
 /// <param name="Species">Latin binomial; the NWB export writes "Mus musculus" when null.</param>
 /// <param name="Experimenter">Who ran the session.</param>
 /// <param name="Lab">The lab the session was run in.</param>
+/// <param name="Strain">The mouse's strain or line (the subject registry's, `rig subject add --strain`).</param>
+/// <param name="WeightGrams">The mouse's weight on the session's day, g (`rig subject weigh`); null when not weighed that day.</param>
+/// <param name="WaterOutsideRigMl">Water given outside the rig on the session's day, mL (`rig subject weigh --water-ml`).</param>
 public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Block,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? Sex = null,
@@ -56,7 +59,13 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? Experimenter = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    string? Lab = null);
+    string? Lab = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Strain = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? WeightGrams = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? WaterOutsideRigMl = null);
 
 /// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>

@@ -57,13 +57,14 @@ internal static class DemoCommand
         var mouseState = TaskCli.MouseStateOption();
         var block = TaskCli.BlockOption();
         var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
+        var subjects = TaskCli.SubjectsOption();
         var date = TaskCli.DateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
-            hostTriggers, block, date, frameRate,
+            hostTriggers, block, date, frameRate, subjects,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -80,7 +81,7 @@ internal static class DemoCommand
             args = args with
             {
                 World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
-                Block = parse.GetValue(block), Date = parse.GetValue(date), FrameRateHz = parse.GetValue(frameRate) ?? 30,
+                Block = parse.GetValue(block), Date = parse.GetValue(date), FrameRateHz = parse.GetValue(frameRate) ?? 30, Subjects = parse.GetValue(subjects),
             };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
@@ -137,6 +138,9 @@ internal static class DemoCommand
 
         /// <summary>`--date`: the day the simulated session belongs to, or null for today.</summary>
         public DateOnly? Date { get; init; }
+
+        /// <summary>`--subjects`: the subject registry folder, or null for the default.</summary>
+        public string? Subjects { get; init; }
 
         /// <summary>`--frame-rate-hz`: the virtual scanner's rate, recorded as the rig's setting.</summary>
         public double FrameRateHz { get; init; } = 30;

@@ -37,6 +37,7 @@ internal static class RunCommand
         var block = TaskCli.BlockOption();
         var frameRate = CommonOptions.FrameRateHz(virtualScanner: false);
         var subject = new SubjectOptions();
+        var subjects = TaskCli.SubjectsOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
@@ -63,7 +64,7 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, frameRate, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, frameRate, subjects, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
         subject.AddTo(command);
         command.Validators.Add(CommonOptions.CrossCheck(result =>
@@ -97,6 +98,7 @@ internal static class RunCommand
             Block = parse.GetValue(block),
             FrameRateHz = parse.GetValue(frameRate),
             Subject = subject.Read(parse),
+            Subjects = parse.GetValue(subjects),
             CountsPerCm = parse.GetValue(countsPerCm),
             PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
             SkipPreflightFailure = parse.GetValue(skipPreflight),
@@ -156,6 +158,9 @@ internal static class RunCommand
         /// <summary>`--block`: the session's block, or null for the next free one of the mouse today.</summary>
         public int? Block { get; init; }
 
+        /// <summary>`--subjects`: the subject registry folder, or null for the default.</summary>
+        public string? Subjects { get; init; }
+
         /// <summary>`--frame-rate-hz`: the rig's imaging frame rate setting, or null when not given.</summary>
         public double? FrameRateHz { get; init; }
 
@@ -183,7 +188,8 @@ internal static class RunCommand
 
             // The block is chosen (or a taken one refused) before anything starts. A resumed session keeps its header, subject included.
             var today = DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime);
-            var subject = resume ? new SessionSubject(mouse, today, args.Block ?? 1) : TaskCli.Subject(folder, mouse, today, args.Block);
+            var subject = resume ? new SessionSubject(mouse, today, args.Block ?? 1)
+                : await TaskCli.FromRegistryAsync(args.Subject.ApplyTo(TaskCli.Subject(folder, mouse, today, args.Block)), args.Subjects, "run", mustBeKnown: true);
 
             // A rewarding protocol refuses to start here, before the preflight and the folder, without a usable curve.
             var (calibration, dose) = protocol is null
@@ -228,7 +234,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: args.Subject.ApplyTo(subject), Insecure: insecure, ImagingFrameRateHz: args.FrameRateHz), task, resume)
+                    Subject: subject, Insecure: insecure, ImagingFrameRateHz: args.FrameRateHz), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),

@@ -64,6 +64,37 @@ internal static class TaskCli
     public static SessionSubject Subject(string folder, string mouse, DateOnly date, int? block) =>
         new(mouse, date, SessionBlocks.Choose(Path.GetDirectoryName(Path.GetFullPath(folder))!, mouse, date, block));
 
+    /// <summary>
+    /// Adds what the subject registry knows about the session's mouse (facts given for the session win) and warns on stderr
+    /// when the mouse was not weighed that day; <paramref name="mustBeKnown"/> (a real rig) also warns when it is not in the registry.
+    /// </summary>
+    public static async Task<SessionSubject> FromRegistryAsync(SessionSubject subject, string? registryFolder, string command, bool mustBeKnown)
+    {
+        var registry = SubjectCommand.Registry(registryFolder);
+        var completed = registry.Complete(subject);
+        if (completed is null)
+        {
+            if (mustBeKnown)
+            {
+                await Console.Error.WriteLineAsync($"rig {command}: warning: mouse '{subject.Mouse}' is not in the subject registry {registry.Folder}: "
+                    + $"session.json records no sex, date of birth, strain or weight from it (rig subject add {subject.Mouse} --sex F|M ...)");
+            }
+
+            return subject;
+        }
+
+        if (completed.WeightGrams is null)
+        {
+            await Console.Error.WriteLineAsync($"rig {command}: warning: mouse '{subject.Mouse}' has no weight for {subject.SessionDate:yyyy-MM-dd} in {registry.Folder}: "
+                + $"weigh it before the session (rig subject weigh {subject.Mouse} --grams G)");
+        }
+
+        return completed;
+    }
+
+    /// <summary>`--subjects DIR` of the session commands.</summary>
+    public static Option<string?> SubjectsOption() => SubjectCommand.FolderOption();
+
     public static Option<string?> MouseStateOption() => new("--mouse-state")
     {
         Description = "JSON file holding what the virtual mouse has learned; read before and written after the session (created if missing)",
@@ -168,7 +199,8 @@ internal static class TaskCli
                 throw new SessionFolderExistsException(folder);
             }
 
-            var subject = Subject(folder, mouseName, args.Date ?? DateOnly.FromDateTime(time.GetLocalNow().DateTime), args.Block);
+            var subject = await FromRegistryAsync(Subject(folder, mouseName, args.Date ?? DateOnly.FromDateTime(time.GetLocalNow().DateTime), args.Block),
+                args.Subjects, "demo", mustBeKnown: false);
             var learned = mouseState is null ? new MouseLearningState { Mouse = mouseName } : MouseLearningState.LoadOrNew(mouseState, mouseName);
             // Before anything starts: a rewarding protocol without a usable curve creates no folder and no broker.
             var rigOptions = new VirtualRigOptions
@@ -199,7 +231,7 @@ internal static class TaskCli
                 rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration,
-                    ImagingFrameRateHz: args.FrameRateHz),
+                    Subject: subject, ImagingFrameRateHz: args.FrameRateHz),
                 hostTime, logger, new TaskSessionSettings(protocol, mouseName, subject.SessionDate, subject.Block, learned, new LearningOptions(), renderer?.Scene, dose,
                     args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
