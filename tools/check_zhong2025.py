@@ -15,9 +15,28 @@ import json
 import math
 import os
 import re
+import shutil
+import subprocess
 import sys
 
-import numpy as np
+try:
+    import numpy as np
+except ModuleNotFoundError:
+    # The first python3 on PATH (pyenv, a virtualenv) may lack NumPy while the system's has it: run there instead,
+    # once (RIG_CHECK_REEXEC stops a loop), or say exactly what to install.
+    here = os.path.realpath(sys.executable)
+    if not os.environ.get("RIG_CHECK_REEXEC"):
+        for candidate in ("/usr/bin/python3", "/usr/local/bin/python3", shutil.which("python3")):
+            if not candidate or not os.path.exists(candidate) or os.path.realpath(candidate) == here:
+                continue
+            if subprocess.run([candidate, "-c", "import numpy"], capture_output=True).returncode == 0:
+                print(f"check_zhong2025: {sys.executable} has no NumPy; running with {candidate}", file=sys.stderr)
+                os.environ["RIG_CHECK_REEXEC"] = "1"
+                os.execv(candidate, [candidate, os.path.abspath(__file__), *sys.argv[1:]])
+    print(f"check_zhong2025: NumPy is not installed for {sys.executable}, nor for another python3 found "
+          "(/usr/bin/python3, /usr/local/bin/python3). Install it: apt-get install python3-numpy (Debian/Ubuntu), "
+          f"or {sys.executable} -m pip install numpy", file=sys.stderr)
+    sys.exit(2)
 
 MODES = ("Passive", "Active after cue")
 STIM_IDS = {"circle1": 0, "circle2": 1, "leaf1": 2, "leaf2": 3, "leaf3": 4, "leaf1_swap1": 5, "leaf1_swap2": 6}
@@ -28,7 +47,7 @@ REQUIRED = [
     "ft_CorrSpc", "ft_GraySpc", "ft_WallID",
 ]
 EXTRAS = ["ft", "ft_Pos", "ft_RunSpeed", "StartFr", "GrayFr", "EndFr", "RewardFr", "Trial_end_time", "Texture_Length",
-          "Gray_Space_length"]
+          "Gray_Space_length", "Frame_Rate_Hz"]
 DATENUM_1900, DATENUM_2100 = 693962.0, 767011.0
 MS_PER_DAY = 1000.0 * 3600 * 24
 KEY = re.compile(r"^(?P<mouse>.+)_(?P<date>\d{4}_\d{2}_\d{2})_(?P<block>\d+)$")
@@ -87,6 +106,9 @@ def check_beh(where, beh):
             fail(where, f"{name} is {beh[name]!r}, expected the float {expected}")
     if beh["Reward_Mode"] not in MODES or type(beh["Reward_Mode"]) is not str:
         fail(where, f"Reward_Mode is {beh['Reward_Mode']!r}, expected exactly one of {MODES}")
+    rate = beh["Frame_Rate_Hz"]
+    if type(rate) is not float or not (math.isnan(rate) or 0 < rate <= 1000):
+        fail(where, f"Frame_Rate_Hz is {rate!r}, expected the imaging frame rate in Hz as a float (NaN when unknown)")
     delay = beh["Reward_Delay_ms"]
     if type(delay) not in (int, float) or not math.isfinite(delay) or delay < 0:
         fail(where, f"Reward_Delay_ms is {delay!r}, expected a number of ms")

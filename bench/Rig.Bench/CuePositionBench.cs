@@ -80,11 +80,11 @@ internal static class CuePositionBench
             return 2;
         }
 
-        var zone = ProtocolLoader.Load(ProtocolLoader.Resolve("reward-zone-behaviour"));
+        var zone = ProtocolLoader.LoadNamed("reward-zone-behaviour");
         var protocol = zone with
         {
             Name = "reward-zone-behaviour+cue",
-            Cue = ProtocolLoader.Load(ProtocolLoader.Resolve("supervised-leaf1-circle1")).Cue,
+            Cue = ProtocolLoader.LoadNamed("supervised-leaf1-circle1").Cue,
             MaxMinutes = Math.Max(zone.MaxMinutes, minutes + 1),
             // At most one 60 dm trial per 10 s at 60 cm/s: enough planned trials for the session (the plan marker carries them all).
             MaxTrials = Math.Max(zone.MaxTrials, (int)(minutes * 6) + 10),

@@ -65,7 +65,7 @@ internal static class DecisionLatencyBench
             }
         }
 
-        var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve("supervised-leaf1-circle1"));
+        var protocol = ProtocolLoader.LoadNamed("supervised-leaf1-circle1");
         Console.WriteLine($"decision-latency: {protocol.Name}, {minutes.ToString("0.##", C)} virtual min per run at {speed.ToString("0.##", C)}x, seed {seed}; "
             + $"device event → first receipt of its batch by the bridge (host clock through the session's clock map); {Environment.ProcessorCount} cores, load {VrLoopBench.LoadAverage()}");
         Console.WriteLine();

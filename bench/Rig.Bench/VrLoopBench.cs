@@ -63,7 +63,7 @@ internal static class VrLoopBench
         }
 
         string folder = Path.Combine(Path.GetTempPath(), $"rig-vr-loop-{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}");
-        var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve("supervised-leaf1-circle1"));
+        var protocol = ProtocolLoader.LoadNamed("supervised-leaf1-circle1");
         var options = new VirtualRigOptions
         {
             RigId = "vr-loop", Seed = seed, Speed = speed, World = VirtualWorld.Shipped(worldName), Mouse = VirtualTaskSession.TaskMouse,

@@ -27,6 +27,18 @@ public sealed record CohortOptions
     public int PretrainingDays { get; init; } = 5;
     public double MinutesPerSession { get; init; } = 10;
     public int Seed { get; init; } = 1;
+
+    /// <summary>Virtual mice per group, each with its own seed; named &lt;group&gt;-s&lt;seed&gt;-m&lt;i&gt; so cohorts of different seeds never share a session key.</summary>
+    public int MicePerGroup { get; init; } = 1;
+
+    /// <summary>The virtual scanner's imaging frame rate, Hz, recorded in each session as the rig's setting.</summary>
+    public double FrameRateHz { get; init; } = 30;
+
+    /// <summary>The simulated day of every group's first session.</summary>
+    public DateOnly StartDate { get; init; } = DefaultStartDate;
+
+    /// <summary>The first day when none is given (a Monday; any fixed day keeps a seed's cohort the same run after run).</summary>
+    public static readonly DateOnly DefaultStartDate = new(2025, 1, 6);
     public LearningOptions Learning { get; init; } = new();
 
     /// <summary>The wall every group is measured on (the supervised task's rewarded corridor).</summary>
@@ -43,11 +55,20 @@ public sealed record CohortOptions
 }
 
 /// <summary>
-/// A simulated cohort over days: one virtual mouse per group, one session per day through the whole chain (broker,
-/// bridge, journal, rebuilt task tables), the mouse's learning carried from day to day in its state file.
+/// A simulated cohort over days: <see cref="CohortOptions.MicePerGroup"/> virtual mice per group, one session per mouse per
+/// day through the whole chain (broker, bridge, journal, rebuilt task tables), each mouse's learning carried from day to
+/// day in its state file. Session folders go directly into the cohort folder; the state files into its
+/// <see cref="LearningFolder"/>, apart from them, so the cohort folder exports and reports as a folder of sessions.
 /// </summary>
 public static class VirtualCohort
 {
+    /// <summary>The cohort folder's subfolder holding each mouse's learning state (&lt;mouse&gt;.learning.json).</summary>
+    public const string LearningFolder = "learning";
+
+    /// <summary>The name of mouse <paramref name="index"/> (0-based) of <paramref name="group"/> in a cohort of <paramref name="seed"/>.</summary>
+    public static string MouseName(string group, int seed, int index) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{group}-s{seed}-m{index + 1}");
+
     public static async Task<IReadOnlyList<CohortDay>> RunAsync(ILinkFactory links, string folder, CohortOptions options,
         Func<string, TaskProtocol> loadProtocol, TimeProvider time, ILogger logger, Action<CohortDay>? dayDone, CancellationToken cancellationToken)
     {
@@ -67,13 +88,20 @@ public static class VirtualCohort
             }
         }
 
+        if (options.MicePerGroup < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MicePerGroup, "a cohort needs at least one mouse per group");
+        }
+
         var days = new List<CohortDay>();
-        var start = new DateOnly(2025, 1, 6);
+        var start = options.StartDate;
+        Directory.CreateDirectory(Path.Combine(folder, LearningFolder));
         for (int gi = 0; gi < options.Groups.Count; gi++)
+        for (int mi = 0; mi < options.MicePerGroup; mi++)
         {
             var group = options.Groups[gi];
-            string mouse = $"{group.Name}-m1";
-            string statePath = Path.Combine(folder, mouse + ".learning.json");
+            string mouse = MouseName(group.Name, options.Seed, mi);
+            string statePath = Path.Combine(folder, LearningFolder, mouse + ".learning.json");
             int pretraining = group.PretrainingProtocol is null ? 0 : options.PretrainingDays;
             for (int day = 0; day < pretraining + options.Days; day++)
             {
@@ -84,9 +112,13 @@ public static class VirtualCohort
                 var date = start.AddDays(day);
                 string sessionFolder = Path.Combine(folder, $"{mouse}_{date:yyyy_MM_dd}_1");
                 var outcome = await VirtualTaskSession.RunAsync(links,
-                    new VirtualRigOptions { RigId = "cohort", Seed = options.Seed * 1000 + gi * 100 + day, Speed = 0, Mouse = VirtualTaskSession.TaskMouse },
+                    new VirtualRigOptions
+                    {
+                        RigId = "cohort", Seed = MouseSeed(options.Seed, gi, mi, day), Speed = 0, Mouse = VirtualTaskSession.TaskMouse,
+                        Scanner = new ScannerOptions { FrameRateHz = options.FrameRateHz },
+                    },
                     new BridgeOptions(), sessionFolder, TimeSpan.FromMinutes(options.MinutesPerSession),
-                    new SessionStartInfo("cohort (embedded)", "rig cohort"),
+                    new SessionStartInfo("cohort (embedded)", "rig cohort", ImagingFrameRateHz: options.FrameRateHz),
                     // Sessions run as fast as possible, so the bridge stamps on the simulation's timeline, dated to the simulated day.
                     new VirtualHostTime(new DateTimeOffset(date.ToDateTime(new TimeOnly(10, 0)), TimeSpan.Zero)), logger,
                     new TaskSessionSettings(protocol, mouse, date, 1, learned, options.Learning), null, cancellationToken);
@@ -118,4 +150,11 @@ public static class VirtualCohort
 
         return days;
     }
+
+    /// <summary>
+    /// The virtual rig's seed of one session, different for each group, mouse and day of a cohort (days &lt; 100, groups &lt;
+    /// 10). The first mouse of each group keeps the seeds cohorts had before there were several mice per group.
+    /// </summary>
+    private static int MouseSeed(int seed, int group, int mouse, int day) =>
+        unchecked((seed * 1000) + (group * 100) + day + (mouse * 104_729));
 }

@@ -27,6 +27,9 @@ public sealed record VirtualSessionResult(VirtualRigResult Device, SessionResult
     /// <summary>The task that ran (with its live tables and metrics), when the session ran a protocol.</summary>
     public LockstepTaskDriver? Task { get; init; }
 
+    /// <summary>How the task started after the priming pulse (null without a task); summary.json section "priming".</summary>
+    public TaskStartReport? Priming { get; init; }
+
     /// <summary>Re-decoding the journal alone gave exactly the live counts.</summary>
     public bool RedecodeMatches =>
         JsonSerializer.Serialize(Replay.Counts) == JsonSerializer.Serialize(Session.Counts);
@@ -140,6 +143,9 @@ public static class VirtualSession
         // on a device that is not polling; the session proper then runs at the configured speed.
         SessionRecorder recorder;
         LockstepTaskDriver? driver = null;
+        TaskStartReport? priming = null;
+        ulong pulseEndMicros = 0;
+        long contactsAtPulse = 0;
         Ack ping;
         Ack pulse;
         Ack arm;
@@ -152,12 +158,15 @@ public static class VirtualSession
                 {
                     Info = info, Options = bridgeOptions, Time = time, Logger = logger, Sink = sink,
                     SummarySections = task is null ? null
-                        : () => TaskPositionReport.Merge(TaskPositionReport.SummarySections(Volatile.Read(ref driver)?.Engine)),
+                        : () => TaskPositionReport.Merge(TaskPositionReport.SummarySections(Volatile.Read(ref driver)?.Engine), PrimingSection(Volatile.Read(ref priming))),
                 }, cancellationToken);
                 ping = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.Ping }, cancellationToken);
 
-                // One 40 ms water pulse, which the virtual mouse answers with a lick bout.
-                pulse = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.PulseValve, DurationMicros = 40_000 }, cancellationToken);
+                // One 40 ms water pulse, which the virtual mouse answers with a lick bout: in a task session, the priming,
+                // whose bout ends before the task starts (StartAfreshAsync).
+                contactsAtPulse = sim.Mouse.Contacts;
+                pulse = await recorder.SendCommandAsync(new Command { Opcode = CommandOpcode.PulseValve, DurationMicros = PrimingPulseMicros }, cancellationToken);
+                pulseEndMicros = sim.Clock.NowMicros + PrimingPulseMicros;
 
                 // Then an armed reward: the first lick in the next 30 s opens the valve for 40 ms, decided at capture.
                 arm = await recorder.SendCommandAsync(new Command
@@ -195,7 +204,7 @@ public static class VirtualSession
             }
 
             // The start-up above ran in real time; from here the task depends on the seed alone.
-            await sim.StartAfreshAsync(rigOptions.Seed ^ 0x7A5C, cancellationToken);
+            Volatile.Write(ref priming, await sim.StartAfreshAsync(rigOptions.Seed ^ 0x7A5C, cancellationToken, pulseEndMicros, contactsAtPulse));
             var scenes = new SceneFanOut(task.Mouse, renderers, task.SceneRate ?? new SceneRateOptions());
             Volatile.Write(ref driver, new LockstepTaskDriver(recorder, rigOptions.RigId, task.Protocol, rigOptions.EncoderCountsPerCm, scenes, task.Reward,
                 task.Triggers, task.Stalls));
@@ -258,6 +267,23 @@ public static class VirtualSession
 
         // One pass from the journal alone: the re-decode that is compared with the live counts, and derived/.
         var derived = SessionDerivation.Derive(SessionFolder.Open(session.Folder));
-        return new VirtualSessionResult(device, session, derived, ping, pulse, arm) { Task = driver };
+        return new VirtualSessionResult(device, session, derived, ping, pulse, arm) { Task = driver, Priming = priming };
     }
+
+    /// <summary>The start-up's water pulse, µs: in a task session the priming, which the mouse answers with a lick bout.</summary>
+    public const uint PrimingPulseMicros = 40_000;
+
+    /// <summary>The "priming" section of summary.json: the pulse and its bout, over before the task started.</summary>
+    private static Dictionary<string, System.Text.Json.JsonElement>? PrimingSection(TaskStartReport? priming) =>
+        priming is null ? null : new Dictionary<string, System.Text.Json.JsonElement>
+        {
+            ["priming"] = JsonSerializer.SerializeToElement(new
+            {
+                pulse_us = PrimingPulseMicros,
+                licks_before_task = priming.PrimingLicks,
+                bout_timed_out = priming.BoutTimedOut,
+                task_start_device_us = priming.TaskStartDeviceMicros,
+                frames_before_task = priming.FramesBeforeStart,
+            }),
+        };
 }

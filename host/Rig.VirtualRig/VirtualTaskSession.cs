@@ -52,7 +52,10 @@ public static class VirtualTaskSession
             info with
             {
                 TaskProtocol = $"{protocol.Name} (sha256 {protocol.Sha256})",
-                Subject = new SessionSubject(task.Mouse, task.SessionDate, task.Block),
+                // The facts a caller gave for this mouse (the subject registry's) are kept; mouse, day and block are the task's.
+                Subject = info.Subject is { } given && given.Mouse == task.Mouse
+                    ? given with { SessionDate = task.SessionDate, Block = task.Block }
+                    : new SessionSubject(task.Mouse, task.SessionDate, task.Block),
                 RewardDoses = task.Reward is null ? info.RewardDoses : [task.Reward],
             }, time, logger,
             progress is null ? null : (p, counts) => progress(p, counts, Volatile.Read(ref driver)?.LiveMetrics),

@@ -17,7 +17,13 @@ public sealed record BuildResult(int ExitCode, string Output);
 /// </summary>
 public static class DotnetBuild
 {
-    public static async Task<BuildResult> RunAsync(string workingDirectory, IEnumerable<string> projectArguments, TimeSpan timeout,
+    public static Task<BuildResult> RunAsync(string workingDirectory, IEnumerable<string> projectArguments, TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        RunVerbAsync("build", workingDirectory, [.. projectArguments, "--disable-build-servers", "-nodeReuse:false", "-p:UseSharedCompilation=false"],
+            timeout, cancellationToken);
+
+    /// <summary>Runs `dotnet VERB ARGS...` (pack, tool install, ...) the same way: its own MSBuild session, no telemetry, killed after <paramref name="timeout"/>.</summary>
+    public static async Task<BuildResult> RunVerbAsync(string verb, string workingDirectory, IEnumerable<string> arguments, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         ProcessStartInfo start = new("dotnet")
@@ -27,13 +33,12 @@ public static class DotnetBuild
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("build");
-        foreach (string argument in projectArguments)
+        foreach (string argument in verb.Split(' '))
         {
             start.ArgumentList.Add(argument);
         }
 
-        foreach (string argument in new[] { "--nologo", "--disable-build-servers", "-nodeReuse:false", "-p:UseSharedCompilation=false" })
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -64,7 +69,7 @@ public static class DotnetBuild
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet build in " + workingDirectory + " did not finish within " + timeout);
+            throw new TimeoutException("dotnet " + verb + " in " + workingDirectory + " did not finish within " + timeout);
         }
 
         return new BuildResult(process.ExitCode, await stdout + await stderr);

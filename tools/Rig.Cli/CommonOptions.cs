@@ -74,6 +74,35 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 1,
     };
 
+    /// <summary>
+    /// `--frame-rate-hz`: the imaging frame rate, a rig setting recorded in session.json and checked against the frame clock
+    /// (docs/sync.md). For a virtual rig it is also the simulated scanner's rate (default 30 Hz); a real rig's scanner sets
+    /// its own, so there it has no default.
+    /// </summary>
+    public static Option<double?> FrameRateHz(bool virtualScanner)
+    {
+        var option = new Option<double?>("--frame-rate-hz")
+        {
+            Description = virtualScanner
+                ? "Imaging frame rate of the virtual scanner, Hz (a multi-plane mesoscope near 3, a resonant scope near 30; default 30); recorded in session.json"
+                : "The rig's imaging frame rate setting, Hz (e.g. 3 for a multi-plane mesoscope): recorded in session.json and checked against the frame clock",
+        };
+        if (virtualScanner)
+        {
+            option.DefaultValueFactory = _ => 30;
+        }
+
+        option.Validators.Add(result =>
+        {
+            // A frame clock above 1 kHz is not an imaging rate (a resonant scanner's line clock is); at or below 0 it is no rate.
+            if (result.GetValueOrDefault<double?>() is { } hz && (double.IsNaN(hz) || hz <= 0 || hz > 1000))
+            {
+                result.AddError($"--frame-rate-hz must be above 0 and at most 1000, not {hz}");
+            }
+        });
+        return option;
+    }
+
     public static Option<double> Positive(Option<double> option, bool allowZero = false)
     {
         option.Validators.Add(result =>

@@ -104,6 +104,10 @@ public static class ExitCodes
     /// names the cause (`failure`).</summary>
     public const int RecordingFailed = 27;
 
+    /// <summary>`rig subject`, and a session's subject: the registry refused (an unknown mouse, an id already added, a weight
+    /// or water outside the plausible range, a subject file that cannot be read); nothing was changed.</summary>
+    public const int SubjectRegistry = 28;
+
     /// <summary>Maps a known failure to its exit code and a one-line message; unknown exceptions are <see cref="Failure"/>.</summary>
     public static int For(Exception e) => e switch
     {
@@ -125,6 +129,8 @@ public static class ExitCodes
         ProtocolException { Error: ProtocolError.InvalidRigId } => Usage,
         Rig.Provisioning.Loopback.LoopbackInputException => Usage,
         Commands.DemoUsageException => Usage,
+        SessionBlockTakenException => Usage,
+        SubjectRegistryException => SubjectRegistry,
         InsecureNetworkException => Usage,
         Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,

@@ -24,6 +24,8 @@ public static class Program
             LoopbackCommand.Create(),
             BrokerConfigCommand.Create(),
             FleetCommand.Create(),
+            ProtocolsCommand.Create(),
+            SubjectCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

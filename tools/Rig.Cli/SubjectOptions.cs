@@ -75,6 +75,8 @@ internal sealed record SubjectFacts(string? Sex, DateOnly? DateOfBirth, string? 
 {
     public SessionSubject ApplyTo(SessionSubject subject) => subject with
     {
-        Sex = Sex, DateOfBirth = DateOfBirth, Age = Age, Species = Species, Experimenter = Experimenter, Lab = Lab,
+        // Only what was given: the rest stays as the subject had it (the registry fills it later).
+        Sex = Sex ?? subject.Sex, DateOfBirth = DateOfBirth ?? subject.DateOfBirth, Age = Age ?? subject.Age, Species = Species ?? subject.Species,
+        Experimenter = Experimenter ?? subject.Experimenter, Lab = Lab ?? subject.Lab,
     };
 }

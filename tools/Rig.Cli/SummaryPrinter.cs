@@ -15,7 +15,9 @@ internal static class SummaryPrinter
 
     public static void PrintJson(TextWriter output, object summary) => output.WriteLine(JsonSerializer.Serialize(summary, Json));
 
-    public static void PrintCounts(TextWriter output, string title, SessionCounts counts, IEnumerable<(string Key, string Value)> extra)
+    /// <param name="virtualSpeed">The speed of a virtual rig's clock (rig demo's --speed), or null on real time: the round trip
+    /// is then in virtual milliseconds, which at --speed 0 or 60 say nothing about a network, and is labelled so.</param>
+    public static void PrintCounts(TextWriter output, string title, SessionCounts counts, IEnumerable<(string Key, string Value)> extra, double? virtualSpeed = null)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(title);
@@ -46,7 +48,10 @@ internal static class SummaryPrinter
 
         if (counts.AckRoundTripMedianMs is { } median)
         {
-            rows.Add(("command round trip", $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms"));
+            string figures = $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms";
+            rows.Add(virtualSpeed is { } speed and not 1
+                ? ("command round trip (virtual time)", figures + $" of the virtual clock at --speed {(speed == 0 ? "0 (as fast as possible)" : speed.ToString(c))}: not a network figure (rig loopback measures it)")
+                : ("command round trip", figures));
         }
 
         if (counts.Alignment is { } a)

@@ -41,6 +41,7 @@ public static class SessionDerivation
         var (replay, alignment, task) = Pass(folder, subject);
         Directory.CreateDirectory(outputFolder);
         var tables = alignment.Write(replay.Decoder, outputFolder);
+        task = WithFrameRate(task, folder.Header, tables);
         task?.Write(outputFolder);
         return new DerivedSession(folder, replay.Result, tables, task, outputFolder);
     }
@@ -49,7 +50,28 @@ public static class SessionDerivation
     public static DerivedSession Compute(SessionFolder folder, SessionSubject? subject = null)
     {
         var (replay, alignment, task) = Pass(folder, subject);
-        return new DerivedSession(folder, replay.Result, alignment.Build(replay.Decoder), task, null);
+        var tables = alignment.Build(replay.Decoder);
+        return new DerivedSession(folder, replay.Result, tables, WithFrameRate(task, folder.Header, tables), null);
+    }
+
+    /// <summary>The imaging frame rate of a session: its setting (session.json) checked against its frame clock.</summary>
+    public static FrameRate FrameRateOf(SessionHeader header, AlignmentTables tables)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(tables);
+        return FrameRate.Of(header.ImagingFrameRateHz, tables.Frames);
+    }
+
+    // task.json records the setting and the measured rate, so the exports carry both.
+    private static TaskSessionTables? WithFrameRate(TaskSessionTables? task, SessionHeader header, AlignmentTables tables)
+    {
+        if (task is null)
+        {
+            return null;
+        }
+
+        var rate = FrameRateOf(header, tables);
+        return task with { Info = task.Info with { ImagingFrameRateHz = rate.SettingHz, MeasuredFrameRateHz = rate.MeasuredHz } };
     }
 
     // Reads the journal once into the alignment (its rows are made later, as they are written) and, for a session that ran

@@ -18,7 +18,11 @@ public sealed record Zhong2025SessionCounts(int Trials, int IncompleteTrialsLeft
 
 /// <summary>One exported session.</summary>
 public sealed record Zhong2025Session(string Key, string ExperimentType, string Mouse, DateOnly Date, int Block, string Folder,
-    PyDict Beh, Zhong2025SessionCounts Counts);
+    PyDict Beh, Zhong2025SessionCounts Counts)
+{
+    /// <summary>The file it went into (Beh_&lt;Group&gt;.npy): its experiment type unless the export was grouped otherwise.</summary>
+    public string Group { get; init; } = ExperimentType;
+}
 
 /// <summary>What an export wrote.</summary>
 public sealed record Zhong2025Result(IReadOnlyList<string> Files, IReadOnlyList<Zhong2025Session> Sessions);
@@ -51,15 +55,21 @@ public static class Zhong2025Export
             $"reward mode '{taskRewardMode}' has no zhong2025 Reward_Mode (expected '{BehaviourMetricsCalculator.Passive}', '{BehaviourMetricsCalculator.ActiveAfterCue}' or '{BehaviourMetricsCalculator.RewardZone}')"),
     };
 
-    /// <summary>Exports <paramref name="sessionFolders"/> into <paramref name="outputFolder"/> (created if missing); writes nothing if any file exists.</summary>
-    public static Zhong2025Result Write(IEnumerable<string> sessionFolders, string outputFolder, IProgress<string>? progress = null)
+    /// <summary>
+    /// Exports <paramref name="sessionFolders"/> into <paramref name="outputFolder"/> (created if missing), one Beh file per
+    /// group of <paramref name="grouping"/> (default: per experiment type); writes nothing if any file exists.
+    /// </summary>
+    public static Zhong2025Result Write(IEnumerable<string> sessionFolders, string outputFolder, IProgress<string>? progress = null,
+        ExportGrouping? grouping = null)
     {
         ArgumentNullException.ThrowIfNull(sessionFolders);
+        grouping ??= ExportGrouping.ByExperimentType;
         var sessions = new List<Zhong2025Session>();
         foreach (string folder in sessionFolders)
         {
             progress?.Report($"reading {folder}");
-            var session = Build(ExportSession.Load(folder));
+            var built = Build(ExportSession.Load(folder));
+            var session = built with { Group = grouping.GroupOf(built.Mouse, built.ExperimentType) };
             progress?.Report($"{session.Key}: {session.Counts.Trials} trials, {session.Counts.Licks} licks, {session.Counts.Frames} frames");
             sessions.Add(session);
         }
@@ -69,16 +79,16 @@ public static class Zhong2025Export
             throw new ExportInputException("no session to export");
         }
 
-        foreach (var clash in sessions.GroupBy(s => (s.ExperimentType, s.Key)).Where(g => g.Count() > 1))
+        foreach (var clash in sessions.GroupBy(s => (s.Group, s.Key)).Where(g => g.Count() > 1))
         {
             throw new ExportInputException(
-                $"session key '{clash.Key.Key}' ({clash.Key.ExperimentType}) comes from more than one folder: {string.Join(", ", clash.Select(s => s.Folder))}; give each session its own block number");
+                $"session key '{clash.Key.Key}' (group {clash.Key.Group}) comes from more than one folder: {string.Join(", ", clash.Select(s => s.Folder))}; give each session its own block number (rig demo/run --block)");
         }
 
         // Mouse-major, then day, then block: the order the analysis code iterates in.
-        var ordered = sessions.OrderBy(s => s.ExperimentType, StringComparer.Ordinal).ThenBy(s => s.Mouse, StringComparer.Ordinal)
+        var ordered = sessions.OrderBy(s => s.Group, StringComparer.Ordinal).ThenBy(s => s.Mouse, StringComparer.Ordinal)
             .ThenBy(s => s.Date).ThenBy(s => s.Block).ToList();
-        var byType = ordered.GroupBy(s => s.ExperimentType).ToList();
+        var byType = ordered.GroupBy(s => s.Group).ToList();
         outputFolder = Path.GetFullPath(outputFolder);
         var files = byType.Select(g => Path.Combine(outputFolder, BehFileName(g.Key))).Append(Path.Combine(outputFolder, InfoFileName)).ToList();
         foreach (string file in files.Where(File.Exists))
@@ -288,6 +298,8 @@ public static class Zhong2025Export
         beh.Add("Trial_end_time", NpArray.OfDoubles(trials.Select(t => DayOrNaN(t.EndHostNanos, t.EndDeviceMicros)).ToArray()));
         beh.Add("Texture_Length", texture);
         beh.Add("Gray_Space_length", info.GrayLengthDm);
+        // The rate frame windows are read with: the rig's setting, else the frame clock's (NaN for a session that recorded neither).
+        beh.Add("Frame_Rate_Hz", info.ImagingFrameRateHz ?? info.MeasuredFrameRateHz ?? double.NaN);
 
         var counts = new Zhong2025SessionCounts(n, all.Count - n, licks.Count, licksLeftOut, frameCount, filled, clamped,
             session.EstimatedHostTimes, trials.Count(t => t.RewardDeviceMicros is not null));

@@ -43,7 +43,10 @@ public static class ProtocolLoader
     /// Resolves a protocol argument: an existing file path, or the name of a shipped protocol (NAME.json in
     /// <paramref name="protocolsFolder"/>, or in a protocols/ folder above the working directory or the program).
     /// </summary>
-    public static string Resolve(string nameOrPath, string? protocolsFolder = null)
+    public static string Resolve(string nameOrPath, string? protocolsFolder = null) =>
+        TryResolveFile(nameOrPath, protocolsFolder) ?? throw NotFound(nameOrPath);
+
+    private static string? TryResolveFile(string nameOrPath, string? protocolsFolder)
     {
         if (File.Exists(nameOrPath))
         {
@@ -73,9 +76,33 @@ public static class ProtocolLoader
             }
         }
 
-        throw new ProtocolFileException(nameOrPath, [new ProtocolFileError(nameOrPath, 0, "(file)",
-            "no such file, and no shipped protocol of that name (look in protocols/)")]);
+        return null;
     }
+
+    /// <summary>
+    /// Loads a protocol argument: an existing file, NAME.json in a protocols/ folder (<paramref name="protocolsFolder"/>,
+    /// or above the working directory: a lab's own protocols), or else the shipped protocol of that name embedded in
+    /// this assembly (<see cref="ShippedProtocols"/>), so that names resolve wherever rig is installed.
+    /// </summary>
+    public static TaskProtocol LoadNamed(string nameOrPath, string? protocolsFolder = null)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrPath);
+        if (TryResolveFile(nameOrPath, protocolsFolder) is { } path)
+        {
+            return Load(path);
+        }
+
+        if (ShippedProtocols.TryGetBytes(nameOrPath) is { } bytes)
+        {
+            return Parse(bytes, ShippedProtocols.Label(Path.GetFileNameWithoutExtension(nameOrPath)));
+        }
+
+        throw NotFound(nameOrPath);
+    }
+
+    private static ProtocolFileException NotFound(string nameOrPath) =>
+        new(nameOrPath, [new ProtocolFileError(nameOrPath, 0, "(file)",
+            "no such file, and no shipped protocol of that name (rig protocols list shows them: " + string.Join(", ", ShippedProtocols.Names) + ")")]);
 
     /// <summary>Loads a protocol file; throws <see cref="ProtocolFileException"/> naming every error.</summary>
     public static TaskProtocol Load(string path)

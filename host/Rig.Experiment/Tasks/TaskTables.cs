@@ -85,7 +85,12 @@ public sealed record TaskSessionInfo(
     BehaviourMetrics Metrics,
     // Left out when null, so the task.json of a session without a dose (unrewarded, or recorded before doses) is unchanged.
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    Rig.Recording.Calibration.RewardDose? RewardDose = null);
+    Rig.Recording.Calibration.RewardDose? RewardDose = null,
+    // The rig's frame rate setting (session.json) and the rate the frame clock showed (FrameRate), Hz; left out when unknown.
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? ImagingFrameRateHz = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? MeasuredFrameRateHz = null);
 
 /// <summary>The task tables of one session.</summary>
 public sealed record TaskSessionTables(TaskSessionInfo Info, IReadOnlyList<TrialRow> Trials, IReadOnlyList<LickRow> Licks,

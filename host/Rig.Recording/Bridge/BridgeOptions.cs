@@ -50,9 +50,10 @@ public sealed record BridgeOptions
 /// <param name="Subject">Whose session it is (mouse, day, block), kept in session.json for the derivation and the exports.</param>
 /// <param name="RewardDoses">The µL → ms each rewarding valve uses (a protocol session's; uncalibrated ones say so); null for none.</param>
 /// <param name="Insecure">`--insecure` let the bridge connect to a broker on the network without a login (session.json "insecure").</param>
+/// <param name="ImagingFrameRateHz">The rig's imaging frame rate setting (`--frame-rate-hz`), or null when not given.</param>
 public sealed record SessionStartInfo(string Broker, string Software, string? TaskProtocol = null, string? CommandLine = null,
     CalibrationProvenance? Calibration = null, SessionSubject? Subject = null, IReadOnlyList<RewardDose>? RewardDoses = null,
-    bool Insecure = false);
+    bool Insecure = false, double? ImagingFrameRateHz = null);
 
 /// <summary>Everything one recorder needs, in one object: the connected link, the rig, the folder and how to record.</summary>
 /// <param name="Link">A connected link to the broker the rig publishes on.</param>

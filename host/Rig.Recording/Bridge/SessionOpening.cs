@@ -109,7 +109,8 @@ internal static class SessionOpening
             Calibration: info.Calibration,
             Subject: info.Subject,
             RewardDoses: info.RewardDoses,
-            Insecure: info.Insecure));
+            Insecure: info.Insecure,
+            ImagingFrameRateHz: info.ImagingFrameRateHz));
         return new NewSession(folder, status.Value, statusRequest, statusRequestNanos, early, refused);
     }
 

@@ -11,6 +11,8 @@ namespace Rig.Recording.Sessions;
 /// <param name="RewardDoses">The µL → ms a protocol session used per rewarding valve (`calibrated` false with `--uncalibrated`); null without.</param>
 /// <param name="Insecure">True when `--insecure` let the bridge record from a broker on the network without a login, i.e. one
 /// that admits anyone (docs/security.md); written only when true.</param>
+/// <param name="ImagingFrameRateHz">The rig's imaging frame rate setting (`--frame-rate-hz`: a multi-plane mesoscope near 3 Hz,
+/// a resonant scope near 30 Hz), checked against the frame clock in the derivation; written only when given.</param>
 public sealed record SessionHeader(
     string Format,
     string SessionId,
@@ -28,7 +30,9 @@ public sealed record SessionHeader(
     SessionSubject? Subject = null,
     IReadOnlyList<RewardDose>? RewardDoses = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
-    bool Insecure = false);
+    bool Insecure = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? ImagingFrameRateHz = null);
 
 /// <summary>Whose session it is: the key &lt;mouse&gt;_&lt;YYYY_MM_DD&gt;_&lt;block&gt; of the exports, and the facts an NWB file
 /// records about the animal and who ran it. The facts are optional (null in sessions recorded before they were kept, and
@@ -40,6 +44,9 @@ public sealed record SessionHeader(
 /// <param name="Species">Latin binomial; the NWB export writes "Mus musculus" when null.</param>
 /// <param name="Experimenter">Who ran the session.</param>
 /// <param name="Lab">The lab the session was run in.</param>
+/// <param name="Strain">The mouse's strain or line (the subject registry's, `rig subject add --strain`).</param>
+/// <param name="WeightGrams">The mouse's weight on the session's day, g (`rig subject weigh`); null when not weighed that day.</param>
+/// <param name="WaterOutsideRigMl">Water given outside the rig on the session's day, mL (`rig subject weigh --water-ml`).</param>
 public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Block,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? Sex = null,
@@ -52,7 +59,13 @@ public sealed record SessionSubject(string Mouse, DateOnly SessionDate, int Bloc
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     string? Experimenter = null,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    string? Lab = null);
+    string? Lab = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? Strain = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? WeightGrams = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    double? WaterOutsideRigMl = null);
 
 /// <summary>summary.json: the decoder's counts plus the journal's size and whether every batch arrived.</summary>
 /// <param name="JournalRecords">Records written by this run (a resumed session's earlier segments are not included).</param>

@@ -120,6 +120,32 @@ public sealed class ProtocolLoaderTests
     }
 
     [Fact]
+    public void Every_shipped_protocol_is_embedded_byte_for_byte_and_loads_by_name_with_the_files_hash()
+    {
+        Assert.Equal(Shipped.Order(System.StringComparer.Ordinal), ShippedProtocols.Names);
+        foreach (string name in Shipped)
+        {
+            byte[] file = File.ReadAllBytes(RepositoryRoot.Combine("protocols", name + ".json"));
+            Assert.Equal(file, ShippedProtocols.TryGetBytes(name));
+            var fromFile = ProtocolLoader.Load(RepositoryRoot.Combine("protocols", name + ".json"));
+            var embedded = ProtocolLoader.Parse(ShippedProtocols.TryGetBytes(name + ".json")!, ShippedProtocols.Label(name));
+            Assert.Equal(fromFile.Sha256, embedded.Sha256);
+        }
+
+        Assert.Null(ShippedProtocols.TryGetBytes("schema"));
+    }
+
+    [Fact]
+    public void An_unknown_protocol_name_lists_the_shipped_names()
+    {
+        using var empty = new TempDirectory();
+        // (Found by name from any folder through the embedded copies: ToolInstallTests, with rig installed as a tool.)
+        var e = Assert.Throws<ProtocolFileException>(() => ProtocolLoader.LoadNamed("no-such-protocol", empty.Path));
+        Assert.Contains("rig protocols list", e.Message, System.StringComparison.Ordinal);
+        Assert.Contains("supervised-leaf1-circle1", e.Message, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unknown_protocol_name_is_a_protocol_error()
     {
         var e = Assert.Throws<ProtocolFileException>(() => ProtocolLoader.Resolve("no-such-protocol", RepositoryRoot.Combine("protocols")));

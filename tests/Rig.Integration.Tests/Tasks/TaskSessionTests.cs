@@ -37,6 +37,33 @@ public sealed class TaskSessionTests
     }
 
     [Fact]
+    public async Task The_priming_pulses_lick_bout_ends_before_the_task_starts_after_the_first_frame_and_nothing_of_it_lands_in_a_trial()
+    {
+        using var dir = new TempDirectory();
+        var outcome = await RunAsync("supervised-leaf1-circle1", dir, 1);
+        var priming = outcome.Recording.Priming;
+        Assert.NotNull(priming);
+        // The mouse answered the 40 ms pulse with licks (so there was a bout to keep out), and it ended by itself.
+        Assert.True(priming.PrimingLicks >= 2, $"{priming.PrimingLicks} priming licks");
+        Assert.False(priming.BoutTimedOut);
+        Assert.True(priming.FramesBeforeStart >= 1);
+
+        var derived = outcome.Recording.Derived;
+        var licks = derived.Alignment.Events.Where(e => e.Kind == Rig.Protocol.EventKind.Lick && e.Value == 1).ToList();
+        var beforeTask = licks.Where(l => l.DeviceMicros < priming.TaskStartDeviceMicros).ToList();
+        Assert.True(beforeTask.Count >= 2, $"{beforeTask.Count} recorded lick onsets before the task");
+        // No trial starts before the task, so none holds a priming lick; and imaging had started.
+        Assert.True(outcome.Tables.Trials[0].StartDeviceMicros >= priming.TaskStartDeviceMicros);
+        Assert.All(outcome.Tables.Licks, l => Assert.True(l.DeviceMicros >= priming.TaskStartDeviceMicros, $"lick at {l.DeviceMicros} µs"));
+        Assert.True(derived.Alignment.Frames[0].DeviceMicros <= outcome.Tables.Trials[0].StartDeviceMicros);
+
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outcome.Recording.Session.Folder, "summary.json")));
+        var section = summary.RootElement.GetProperty("sections").GetProperty("priming");
+        Assert.Equal(priming.PrimingLicks, section.GetProperty("licks_before_task").GetInt64());
+        Assert.Equal(40_000, section.GetProperty("pulse_us").GetInt32());
+    }
+
+    [Fact]
     public async Task A_task_session_is_the_same_for_a_seed_however_long_the_real_time_start_up_took()
     {
         // The start-up exchange (ping, test pulse, arm, disarm) runs in real time; a loaded host makes it take longer in
@@ -55,7 +82,9 @@ public sealed class TaskSessionTests
 
         Assert.True(slow.Delayed >= 4, $"{slow.Delayed} commands delayed");
         ulong quickStart = quick.Tables.Trials[0].StartDeviceMicros, delayedStart = delayed.Tables.Trials[0].StartDeviceMicros;
-        Assert.True(delayedStart >= quickStart + 500_000, $"the delayed start-up ended at {delayedStart} µs, the quick one at {quickStart} µs");
+        // The ping and the priming pulse were each held 250 ms: the pulse came at least half a second later in device time.
+        Assert.True(delayed.Recording.Pulse.DeviceMicros >= quick.Recording.Pulse.DeviceMicros + 500_000,
+            $"the delayed pulse at {delayed.Recording.Pulse.DeviceMicros} µs, the quick one at {quick.Recording.Pulse.DeviceMicros} µs");
         Assert.True(quick.Tables.Trials.Count >= 3 && quick.Tables.Licks.Count >= 3, $"{quick.Tables.Trials.Count} trials, {quick.Tables.Licks.Count} licks");
 
         // Every trial and lick is the same, in device time from the first trial's start.
@@ -204,10 +233,10 @@ public sealed class TaskSessionTests
         Assert.True(unsupervised[^1].RewardedAnticipatory < supervised[^1].RewardedAnticipatory - 0.3);
 
         // The learning state persisted per mouse.
-        var state = MouseLearningState.LoadOrNew(dir.Combine("supervised-m1.learning.json"), "supervised-m1");
+        var state = LearningState(dir, "supervised", 2);
         Assert.Equal(3, state.Sessions);
         Assert.True(state.Association["leaf1"] > 0.2);
-        var exposed = MouseLearningState.LoadOrNew(dir.Combine("unsupervised-m1.learning.json"), "unsupervised-m1");
+        var exposed = LearningState(dir, "unsupervised", 2);
         Assert.False(exposed.Association.ContainsKey("leaf1"));
         Assert.True(exposed.Familiarity["leaf1"] > 0.2);
     }
@@ -243,13 +272,22 @@ public sealed class TaskSessionTests
         var trained = pretrained.Skip(3).ToList();
         int naiveRewards = naive.Sum(d => d.Rewards), trainedRewards = trained.Sum(d => d.Rewards);
         Assert.True(naiveRewards > 0 && trainedRewards > 0, $"rewards pretrained {trainedRewards}, naive {naiveRewards}: nothing to learn from");
-        var naiveState = MouseLearningState.LoadOrNew(dir.Combine("naive-m1.learning.json"), "naive-m1");
-        var trainedState = MouseLearningState.LoadOrNew(dir.Combine("pretrained-m1.learning.json"), "pretrained-m1");
+        var naiveState = LearningState(dir, "naive", 3);
+        var trainedState = LearningState(dir, "pretrained", 3);
 
         // Association after n rewards of step s is 1 - (1 - s)^n, so the mean step per reward is recovered from the state.
         static double StepPerReward(double association, int rewards) => 1 - Math.Pow(1 - association, 1.0 / rewards);
         double naiveStep = StepPerReward(naiveState.Association["leaf1"], naiveRewards);
         double trainedStep = StepPerReward(trainedState.Association["leaf1"], trainedRewards);
         Assert.True(trainedStep > 1.25 * naiveStep, $"association per reward: pretrained {trainedStep:0.000}, naive {naiveStep:0.000}");
+    }
+
+    /// <summary>The learning state a cohort kept for the first mouse of <paramref name="group"/>, in its learning folder.</summary>
+    private static MouseLearningState LearningState(TempDirectory dir, string group, int seed)
+    {
+        string mouse = VirtualCohort.MouseName(group, seed, 0);
+        string path = dir.Combine(VirtualCohort.LearningFolder, mouse + ".learning.json");
+        Assert.True(File.Exists(path), path + " is missing");
+        return MouseLearningState.LoadOrNew(path, mouse);
     }
 }

@@ -55,12 +55,16 @@ internal static class DemoCommand
         };
         var mouse = TaskCli.MouseOption();
         var mouseState = TaskCli.MouseStateOption();
+        var block = TaskCli.BlockOption();
+        var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
+        var subjects = TaskCli.SubjectsOption();
+        var date = TaskCli.DateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
-            hostTriggers,
+            hostTriggers, block, date, frameRate, subjects,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -77,6 +81,7 @@ internal static class DemoCommand
             args = args with
             {
                 World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
+                Block = parse.GetValue(block), Date = parse.GetValue(date), FrameRateHz = parse.GetValue(frameRate) ?? 30, Subjects = parse.GetValue(subjects),
             };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
@@ -127,6 +132,18 @@ internal static class DemoCommand
 
         /// <summary>`--host-triggers`: the engine decides cue and zone positions (the baseline), not the device.</summary>
         public bool HostTriggers { get; init; }
+
+        /// <summary>`--block`: the session's block, or null for the next free one of the mouse on that day.</summary>
+        public int? Block { get; init; }
+
+        /// <summary>`--date`: the day the simulated session belongs to, or null for today.</summary>
+        public DateOnly? Date { get; init; }
+
+        /// <summary>`--subjects`: the subject registry folder, or null for the default.</summary>
+        public string? Subjects { get; init; }
+
+        /// <summary>`--frame-rate-hz`: the virtual scanner's rate, recorded as the rig's setting.</summary>
+        public double FrameRateHz { get; init; } = 30;
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
@@ -219,7 +236,7 @@ internal static class DemoCommand
                     ("re-decoded from journal", same ? "same counts" : "DIFFERENT counts"),
                     ("derived tables", $"{aligned.Folder}: {aligned.Events:N0} events ({aligned.EventsInFrames:N0} in imaging frames, {aligned.EventsWithHostTime:N0} with host time), {aligned.Frames:N0} frames"),
                     ("rewards", SummaryRewards(session.Counts)),
-                });
+                }, args.Speed);
             }
 
             if (!same)

@@ -11,7 +11,11 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var sessions = new Argument<string[]>("session") { Description = "Session folders (with derived/task.json from a protocol run)", Arity = ArgumentArity.OneOrMore };
+        var sessions = new Argument<string[]>("session")
+        {
+            Description = "Session folders (with derived/task.json from a protocol run), or folders holding sessions: searched below, other files passed over with a note",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string>("--out") { Description = "Folder to write the PNGs into (created if missing; existing files are never overwritten)", Required = true };
         var json = CommonOptions.Json();
         var command = new Command("report", "Plot sessions: lick rasters by position, first-lick histogram, learning curves across days") { sessions, output, json };
@@ -23,7 +27,13 @@ internal static class ReportCommand
     {
         try
         {
-            var report = await Task.Run(() => BehaviourReport.Write(sessions, output, new SyncProgress(Console.Error, "rig report: ")), ct);
+            var inputs = Rig.Analysis.Export.ExportInputs.Expand(sessions);
+            foreach (string note in inputs.Skipped)
+            {
+                await Console.Error.WriteLineAsync("rig report: note: passed over " + note);
+            }
+
+            var report = await Task.Run(() => BehaviourReport.Write(inputs.Sessions, output, new SyncProgress(Console.Error, "rig report: ")), ct);
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new { files = report.Files, notes = report.Notes, learning = report.Learning });

@@ -34,7 +34,10 @@ internal static class RunCommand
         var calibration = CalibrateCommand.CalibrationOption();
         var protocol = TaskCli.ProtocolOption();
         var mouse = TaskCli.MouseOption();
+        var block = TaskCli.BlockOption();
+        var frameRate = CommonOptions.FrameRateHz(virtualScanner: false);
         var subject = new SubjectOptions();
+        var subjects = TaskCli.SubjectsOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")
@@ -61,7 +64,7 @@ internal static class RunCommand
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
-            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
+            rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, frameRate, subjects, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
         };
         subject.AddTo(command);
         command.Validators.Add(CommonOptions.CrossCheck(result =>
@@ -92,7 +95,10 @@ internal static class RunCommand
             HostTriggers = parse.GetValue(hostTriggers),
             Protocol = parse.GetValue(protocol),
             Mouse = parse.GetValue(mouse)!,
+            Block = parse.GetValue(block),
+            FrameRateHz = parse.GetValue(frameRate),
             Subject = subject.Read(parse),
+            Subjects = parse.GetValue(subjects),
             CountsPerCm = parse.GetValue(countsPerCm),
             PreflightScenario = parse.GetResult(preflight) is null ? null : parse.GetValue(preflight) ?? "valve-to-lick",
             SkipPreflightFailure = parse.GetValue(skipPreflight),
@@ -149,6 +155,15 @@ internal static class RunCommand
 
         public bool Gimbl { get; init; }
 
+        /// <summary>`--block`: the session's block, or null for the next free one of the mouse today.</summary>
+        public int? Block { get; init; }
+
+        /// <summary>`--subjects`: the subject registry folder, or null for the default.</summary>
+        public string? Subjects { get; init; }
+
+        /// <summary>`--frame-rate-hz`: the rig's imaging frame rate setting, or null when not given.</summary>
+        public double? FrameRateHz { get; init; }
+
         public string GimblTreadmill { get; init; } = "LinearTreadmill";
 
         public double GimblUnitsPerCm { get; init; } = 0.01;
@@ -161,7 +176,7 @@ internal static class RunCommand
         try
         {
             // The protocol is checked before anything starts: an invalid one records nothing.
-            var protocol = args.Protocol is null ? null : ProtocolLoader.Load(ProtocolLoader.Resolve(args.Protocol));
+            var protocol = args.Protocol is null ? null : ProtocolLoader.LoadNamed(args.Protocol);
             var address = BrokerAddress.Parse(args.Broker);
             var login = SecurityOptions.Resolve(args.CredentialsFile, args.CaFile);
             bool insecure = SecurityOptions.CheckAnonymousClient("run", address, login, args.Insecure);
@@ -170,6 +185,11 @@ internal static class RunCommand
             {
                 throw new SessionFolderExistsException(folder);
             }
+
+            // The block is chosen (or a taken one refused) before anything starts. A resumed session keeps its header, subject included.
+            var today = DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime);
+            var subject = resume ? new SessionSubject(mouse, today, args.Block ?? 1)
+                : await TaskCli.FromRegistryAsync(args.Subject.ApplyTo(TaskCli.Subject(folder, mouse, today, args.Block)), args.Subjects, "run", mustBeKnown: true);
 
             // A rewarding protocol refuses to start here, before the preflight and the folder, without a usable curve.
             var (calibration, dose) = protocol is null
@@ -214,7 +234,7 @@ internal static class RunCommand
             builder.Services.AddSingleton(new BridgeRunSettings(rigId, folder, new MqttLinkFactory(address, login),
                 new SessionStartInfo(address.ToString(), CommonOptions.Software, protocol is null ? null : $"{protocol.Name} (sha256 {protocol.Sha256})",
                     CommandLine: Environment.CommandLine, Calibration: calibration, RewardDoses: dose is null ? null : [dose],
-                    Subject: args.Subject.ApplyTo(new SessionSubject(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1)), Insecure: insecure), task, resume)
+                    Subject: subject, Insecure: insecure, ImagingFrameRateHz: args.FrameRateHz), task, resume)
             {
                 SummarySections = scene is null && task is null ? null : () => TaskPositionReport.Merge(
                     scene is null ? null : VrSinkReport.SummarySections(scene.Counts(), gimblWatch?.State), task?.SummarySections()),
@@ -278,6 +298,12 @@ internal static class RunCommand
             var derived = SessionDerivation.Derive(SessionFolder.Open(result.Folder));
             extra.Add(("derived tables", $"{derived.WrittenTo}: {derived.Alignment.Summary.Events:N0} events, {derived.Alignment.Summary.Frames:N0} frames"));
             var tables = derived.Task;
+            var frameRate = SessionDerivation.FrameRateOf(derived.Folder.Header, derived.Alignment);
+            extra.Add(("imaging frame rate", frameRate.Describe()));
+            if (frameRate.Agrees == false)
+            {
+                await Console.Error.WriteLineAsync("rig run: warning: imaging frame rate " + frameRate.Describe());
+            }
             if (task is not null && protocol is not null && tables is not null)
             {
                 // A resumed run's live engine saw only this run's part of the session; the rebuilt table covers all of it.
@@ -293,7 +319,7 @@ internal static class RunCommand
 
             if (json)
             {
-                SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
+                SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, imaging_frame_rate = frameRate, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },
                     task = tables is null || task is null ? null : new { protocol = tables.Info.Protocol, reward = dose, uncalibrated = dose is { Calibrated: false }, trials = tables.Trials.Count, licks = tables.Licks.Count, metrics = tables.Info.Metrics, task_table_matches_live = differences.Count == 0, commands_sent = task.CommandsSent, commands_refused = task.CommandsRefused, commands_timed_out = task.CommandsTimedOut } });
             }
             else

@@ -39,13 +39,14 @@ internal static class SimCommand
         {
             Description = "Never let virtual time wait for the link: a stalled or partitioned link fills the device buffer, as on hardware",
         };
+        var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile, resendSlots, ringEvents, freeRunning,
+            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile, resendSlots, ringEvents, freeRunning, frameRate,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
             parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), parse.GetValue(credentials), parse.GetValue(caFile),
-            new DeviceBuffer(parse.GetValue(resendSlots), parse.GetValue(ringEvents), parse.GetValue(freeRunning)), ct));
+            new DeviceBuffer(parse.GetValue(resendSlots), parse.GetValue(ringEvents), parse.GetValue(freeRunning)) { FrameRateHz = parse.GetValue(frameRate) ?? 30 }, ct));
         return command;
     }
 
@@ -63,6 +64,7 @@ internal static class SimCommand
                 Speed = speed,
                 Device = new Rig.Firmware.DeviceConfig { ResendSlots = buffer.ResendSlots, EventRingCapacity = buffer.RingEvents },
                 StallOnLinkBacklog = !buffer.FreeRunning,
+                Scanner = new Rig.VirtualRig.Models.ScannerOptions { FrameRateHz = buffer.FrameRateHz },
             };
             if (loopback is not null)
             {
@@ -131,5 +133,9 @@ internal static class SimCommand
         return option;
     }
 
-    private sealed record DeviceBuffer(int ResendSlots, int RingEvents, bool FreeRunning);
+    private sealed record DeviceBuffer(int ResendSlots, int RingEvents, bool FreeRunning)
+    {
+        /// <summary>The virtual scanner's frame rate (--frame-rate-hz).</summary>
+        public double FrameRateHz { get; init; } = 30;
+    }
 }

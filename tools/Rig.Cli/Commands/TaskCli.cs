@@ -8,6 +8,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Rig.Analysis.Derivation;
 using Rig.Recording.Bridge;
 using Rig.Recording.Calibration;
 using Rig.Recording.Sessions;
@@ -35,6 +36,64 @@ internal static class TaskCli
         Description = "Mouse name (session key and learning state)",
         DefaultValueFactory = _ => "mouse1",
     };
+
+    /// <summary>`--block N`: the session's block number in its key; by default the next free one (<see cref="SessionBlocks"/>).</summary>
+    public static Option<int?> BlockOption()
+    {
+        var option = new Option<int?>("--block")
+        {
+            Description = "Block number of this session in its key <mouse>_<date>_<block> (default: the next free block of this mouse on this day among the session folders beside this one)",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--block must be 1 or more");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>`--date YYYY-MM-DD` of a simulated session: the day it belongs to in its key (default today, local time).</summary>
+    public static Option<DateOnly?> DateOption() => new("--date")
+    {
+        Description = "The day a simulated session belongs to (YYYY-MM-DD; default today): its key and the learning calendar",
+    };
+
+    /// <summary>The subject of a new session in <paramref name="folder"/>: the block given or the next free one beside it.</summary>
+    public static SessionSubject Subject(string folder, string mouse, DateOnly date, int? block) =>
+        new(mouse, date, SessionBlocks.Choose(Path.GetDirectoryName(Path.GetFullPath(folder))!, mouse, date, block));
+
+    /// <summary>
+    /// Adds what the subject registry knows about the session's mouse (facts given for the session win) and warns on stderr
+    /// when the mouse was not weighed that day; <paramref name="mustBeKnown"/> (a real rig) also warns when it is not in the registry.
+    /// </summary>
+    public static async Task<SessionSubject> FromRegistryAsync(SessionSubject subject, string? registryFolder, string command, bool mustBeKnown)
+    {
+        var registry = SubjectCommand.Registry(registryFolder);
+        var completed = registry.Complete(subject);
+        if (completed is null)
+        {
+            if (mustBeKnown)
+            {
+                await Console.Error.WriteLineAsync($"rig {command}: warning: mouse '{subject.Mouse}' is not in the subject registry {registry.Folder}: "
+                    + $"session.json records no sex, date of birth, strain or weight from it (rig subject add {subject.Mouse} --sex F|M ...)");
+            }
+
+            return subject;
+        }
+
+        if (completed.WeightGrams is null)
+        {
+            await Console.Error.WriteLineAsync($"rig {command}: warning: mouse '{subject.Mouse}' has no weight for {subject.SessionDate:yyyy-MM-dd} in {registry.Folder}: "
+                + $"weigh it before the session (rig subject weigh {subject.Mouse} --grams G)");
+        }
+
+        return completed;
+    }
+
+    /// <summary>`--subjects DIR` of the session commands.</summary>
+    public static Option<string?> SubjectsOption() => SubjectCommand.FolderOption();
 
     public static Option<string?> MouseStateOption() => new("--mouse-state")
     {
@@ -120,7 +179,7 @@ internal static class TaskCli
         try
         {
             // The protocol is checked before anything starts: an invalid one creates no folder and no broker.
-            var protocol = ProtocolLoader.Load(ProtocolLoader.Resolve(protocolName));
+            var protocol = ProtocolLoader.LoadNamed(protocolName);
             var world = DemoWorld(args.World);
             if (vr is { Source: DemoFrameSource.Page } && args.Speed != 1)
             {
@@ -140,9 +199,15 @@ internal static class TaskCli
                 throw new SessionFolderExistsException(folder);
             }
 
+            var subject = await FromRegistryAsync(Subject(folder, mouseName, args.Date ?? DateOnly.FromDateTime(time.GetLocalNow().DateTime), args.Block),
+                args.Subjects, "demo", mustBeKnown: false);
             var learned = mouseState is null ? new MouseLearningState { Mouse = mouseName } : MouseLearningState.LoadOrNew(mouseState, mouseName);
             // Before anything starts: a rewarding protocol without a usable curve creates no folder and no broker.
-            var rigOptions = new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world };
+            var rigOptions = new VirtualRigOptions
+            {
+                RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world,
+                Scanner = new ScannerOptions { FrameRateHz = args.FrameRateHz },
+            };
             var (calibration, dose) = await ResolveRewardAsync(protocol, args.Calibration, args.Uncalibrated, args.RigId, "demo", time,
                 () => SimulatedValveCalibration.For(rigOptions.Flow, TaskValve, time.GetUtcNow()));
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0, WebSocketPort = vr is null ? null : 0 }, ct);
@@ -165,8 +230,9 @@ internal static class TaskCli
             var outcome = await VirtualTaskSession.RunAsync(links,
                 rigOptions with { Display = display },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
-                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                hostTime, logger, new TaskSessionSettings(protocol, mouseName, DateOnly.FromDateTime(time.GetLocalNow().DateTime), 1, learned, new LearningOptions(), renderer?.Scene, dose,
+                new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration,
+                    Subject: subject, ImagingFrameRateHz: args.FrameRateHz),
+                hostTime, logger, new TaskSessionSettings(protocol, mouseName, subject.SessionDate, subject.Block, learned, new LearningOptions(), renderer?.Scene, dose,
                     args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
                 ct);
@@ -198,6 +264,8 @@ internal static class TaskCli
                     trials = tables.Trials.Count,
                     licks = tables.Licks.Count,
                     metrics = tables.Info.Metrics,
+                    priming = result.Priming,
+                    imaging_frame_rate = SessionDerivation.FrameRateOf(result.Derived.Folder.Header, result.Derived.Alignment),
                     task_positions = tables.Positions,
                     licks_by_corridor = LicksByCorridor(tables),
                     vr = session.Counts.Vr,
@@ -229,6 +297,14 @@ internal static class TaskCli
                     ("task commands", $"{result.Task?.CommandsDelivered ?? 0} delivered, every one journaled with its acknowledgement"),
                     ("task tables", result.Derived.WrittenTo + $": {tables.Trials.Count} trials, {tables.Licks.Count} licks, {tables.Frames.Count} frames"),
                 };
+                if (result.Priming is { } primed)
+                {
+                    rows.Add(("priming", $"{VirtualSession.PrimingPulseMicros / 1000} ms water pulse before the task; {primed.PrimingLicks} licks, "
+                        + (primed.BoutTimedOut ? "the mouse stopped after 10 s" : "its bout over")
+                        + $" before the task started at device {(primed.TaskStartDeviceMicros / 1e6).ToString("0.000", c)} s, after {primed.FramesBeforeStart} imaging frame(s)"));
+                }
+
+                rows.Add(("imaging frame rate", SessionDerivation.FrameRateOf(result.Derived.Folder.Header, result.Derived.Alignment).Describe()));
                 rows.AddRange(MetricRows(tables.Info.Metrics));
                 rows.Add(("cue/zone positions", TaskPositionReport.Describe(tables.Positions)));
                 rows.Add(("licks by corridor", string.Join(", ", LicksByCorridor(tables).Select(x => $"{x.Key} {x.Value.ToString(c)}"))));
@@ -247,7 +323,7 @@ internal static class TaskCli
                     rows.Add(("VR", "off (--no-vr)"));
                 }
 
-                SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, rows);
+                SummaryPrinter.PrintCounts(Console.Out, $"session {session.Folder}", session.Counts, rows, args.Speed);
             }
 
             if (!result.RedecodeMatches)
