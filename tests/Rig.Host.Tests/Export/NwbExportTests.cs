@@ -156,7 +156,7 @@ public sealed class NwbExportTests
     {
         using var dir = new TempDirectory();
         var subject = new SessionSubject("VM01", new DateOnly(2026, 11, 3), 1, Sex: "F", DateOfBirth: new DateOnly(2026, 8, 1),
-            Experimenter: "A. Zhong", Lab: "Pachitariu");
+            Experimenter: "A. Zhong", Lab: "Pachitariu", Strain: "C57BL/6J", WeightGrams: 21.4, WaterOutsideRigMl: 0.8);
         string known = SyntheticTaskSession.Write(dir.Combine("s"), ExportCohort.ActiveDay with { Subject = subject });
         string unknown = SyntheticTaskSession.Write(dir.Combine("s"), ExportCohort.PassiveDay);
 
@@ -169,6 +169,10 @@ public sealed class NwbExportTests
         Assert.StartsWith("2026-08-01T00:00:00", k.Text("/general/subject/date_of_birth"), StringComparison.Ordinal);
         Assert.Equal(["A. Zhong"], k.Texts("/general/experimenter"));
         Assert.Equal("Pachitariu", k.Text("/general/lab"));
+        // The subject registry's strain and the day's weighing (rig subject), where NWB's Subject keeps them.
+        Assert.Equal("C57BL/6J", k.Text("/general/subject/strain"));
+        Assert.Equal("21.4 g", k.Text("/general/subject/weight"));
+        Assert.Contains("0.8 mL", k.Text("/general/subject/description"), StringComparison.Ordinal);
         Assert.DoesNotContain(files[0].Notes, n => n.Contains("unknown", StringComparison.Ordinal));
 
         var u = await Dump(files[1].File);

@@ -160,7 +160,19 @@ internal sealed partial class NwbSessionContent
         group["subject_id"] = _s.Info.Mouse;
         group["species"] = subject?.Species ?? Species;
         group["sex"] = subject?.Sex ?? "U";
-        group["description"] = $"mouse {_s.Info.Mouse}";
+        group["description"] = subject?.WaterOutsideRigMl is { } water
+            ? string.Create(C, $"mouse {_s.Info.Mouse}; water given outside the rig on the session's day: {water} mL")
+            : $"mouse {_s.Info.Mouse}";
+        if (subject?.Strain is { } strain)
+        {
+            group["strain"] = strain;
+        }
+
+        if (subject?.WeightGrams is { } grams)
+        {
+            // NWB keeps the weight as text with its unit (the subject registry's weighing of the session's day).
+            group["weight"] = string.Create(C, $"{grams} g");
+        }
         if (subject?.DateOfBirth is { } born)
         {
             group["date_of_birth"] = Iso(new DateTimeOffset(born.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
