@@ -54,7 +54,8 @@ public sealed class RigBoard
 
             if (_latest is { Counts: { } before } previous && update.Counts is { } after)
             {
-                double seconds = (update.At - previous.At).TotalSeconds;
+                // Session seconds (the journal's host clock: virtual time in a sped-up demo), else wall seconds between updates.
+                double seconds = after.HostSpanSeconds > before.HostSpanSeconds ? after.HostSpanSeconds - before.HostSpanSeconds : (update.At - previous.At).TotalSeconds;
                 if (seconds > 0)
                 {
                     _eventsPerSecond = (after.EventsTotal - before.EventsTotal) / seconds;

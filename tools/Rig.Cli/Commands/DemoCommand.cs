@@ -41,7 +41,7 @@ internal static class DemoCommand
         var noVr = new Option<bool>("--no-vr") { Description = "No renderer page and no simulated display (the task still runs)" };
         var rendererPort = new Option<int>("--renderer-port")
         {
-            Description = "Port of the renderer page (a free one is taken if it is in use; 0: always a free one)",
+            Description = "Port of the rig's web pages: the console at / and the renderer at /vr/ (a free one is taken if it is in use; 0: always a free one)",
             DefaultValueFactory = _ => Rig.Renderer.RendererOptions.DefaultPort,
         };
         var frameSource = new Option<DemoFrameSource>("--renderer")
@@ -57,10 +57,12 @@ internal static class DemoCommand
         var mouseState = TaskCli.MouseStateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
+        var consoleBind = ConsoleCli.BindOption();
+        var consoleLogin = ConsoleCli.LoginOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
-            hostTriggers,
+            hostTriggers, consoleBind, consoleLogin,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -77,8 +79,9 @@ internal static class DemoCommand
             args = args with
             {
                 World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
+                WebPort = parse.GetValue(rendererPort), ConsoleBind = parse.GetValue(consoleBind)!, ConsoleLogin = parse.GetValue(consoleLogin),
             };
-            var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
+            var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
             {
                 // Frame times are stamped on the host clock; without a paced clock map they would match flips to the
@@ -110,7 +113,7 @@ internal static class DemoCommand
     internal static bool FrameTimesHold(DemoArgs args) => args.Speed == 1 || (args.World != "none" && args.Speed > 0);
 
     /// <summary>The VR side of a task demo: where the page is served and who draws the frames of record.</summary>
-    internal sealed record DemoVrArgs(int RendererPort, DemoFrameSource Source);
+    internal sealed record DemoVrArgs(DemoFrameSource Source);
 
     internal sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration)
     {
@@ -127,6 +130,15 @@ internal static class DemoCommand
 
         /// <summary>`--host-triggers`: the engine decides cue and zone positions (the baseline), not the device.</summary>
         public bool HostTriggers { get; init; }
+
+        /// <summary>`--renderer-port`: the one port of the web console (/) and the renderer page (/vr/).</summary>
+        public int WebPort { get; init; } = Rig.Renderer.RendererOptions.DefaultPort;
+
+        /// <summary>`--console-bind`: where the web pages listen (loopback unless told).</summary>
+        public string ConsoleBind { get; init; } = "127.0.0.1";
+
+        /// <summary>`--console-login`: the console's password file; required on a network address.</summary>
+        public string? ConsoleLogin { get; init; }
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>

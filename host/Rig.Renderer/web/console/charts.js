@@ -30,7 +30,7 @@ export function drawRasters(container, task) {
       panel.append(title);
       container.append(panel);
       chart = new uPlot({
-        width: 420, height: 300,
+        width: 420, height: 300, legend: { show: false },
         scales: { x: { time: false, range: [0, task.corridor_length_dm ?? 60] }, y: { range: (u, min, max) => [-0.5, Math.max(max ?? 0, 4) + 0.5] } },
         axes: [{ label: 'position (dm)' }, { label: 'trial, sorted by cue position' }],
         series: [{}, { label: 'lick', ...dots(5, '#1f5fbf') }, { label: 'cue', ...dots(7, '#d14b00') }],
@@ -48,7 +48,7 @@ export function drawSpeed(container, speed) {
   let chart = charts.get(key);
   if (!chart) {
     chart = new uPlot({
-      width: 560, height: 260,
+      width: 560, height: 260, legend: { show: false },
       scales: { x: { time: false } },
       axes: [{ label: 'seconds before now (imaging frames)' }, { label: 'running speed (cm/s)' }],
       series: [{}, { label: 'speed', stroke: '#1b7f3a', width: 1.5 }],

@@ -1,0 +1,78 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using Rig.Recording.Link;
+using Rig.Renderer;
+using Rig.Renderer.Live;
+
+namespace Rig.Cli.Commands;
+
+/// <summary>The web console's options and start-up, shared by `rig demo`, `rig run` and `rig console` (docs/console.md).</summary>
+internal static class ConsoleCli
+{
+    public static Option<string> BindOption() => new("--console-bind")
+    {
+        Description = "Address the web console listens on (default 127.0.0.1: this computer only); any other address needs --console-login",
+        DefaultValueFactory = _ => "127.0.0.1",
+    };
+
+    public static Option<string?> LoginOption() => new("--console-login")
+    {
+        Description = "Password file of the console's accounts, in the broker's format (the passwd `rig broker-config` writes): required on a network address",
+    };
+
+    public static Option<int> PortOption() => new("--console-port")
+    {
+        Description = "Port of the web console (a free one is taken if it is in use; 0: always a free one)",
+        DefaultValueFactory = _ => RendererOptions.DefaultPort,
+    };
+
+    /// <summary>The web host's options from the command line; a bad address or login file is a usage error naming it.</summary>
+    public static RigWebOptions Resolve(string bind, string? loginFile, int port, ConsoleHub? hub, string? sessionsFolder)
+    {
+        if (!IPAddress.TryParse(bind, out var address))
+        {
+            throw new WebConsoleUsageException($"--console-bind '{bind}' is not an IP address (127.0.0.1 for this computer, 0.0.0.0 for every network)");
+        }
+
+        var login = loginFile is null ? null : ConsoleLogin.Load(loginFile);
+        return new RigWebOptions
+        {
+            BindAddress = address,
+            Port = port,
+            Console = new WebConsoleOptions { Hub = hub, SessionsFolder = sessionsFolder, Login = login },
+        };
+    }
+
+    /// <summary>Starts the web host; a port in use (not 0) is swapped for a free one and reported as moved.</summary>
+    public static async Task<(RigWebServer Server, bool PortMoved)> StartWebAsync(RigWebOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await RigWebServer.StartAsync(options, cancellationToken), false);
+        }
+        catch (IOException) when (options.Port != 0)
+        {
+            // A demo or a run must not fail because another program (or another rig process) has the default port.
+            return (await RigWebServer.StartAsync(options with { Port = 0 }, cancellationToken), true);
+        }
+    }
+
+    /// <summary>The line `rig demo`, `rig run` and `rig console` print at start: where the console is, and who may open it.</summary>
+    public static string Describe(RigWebServer server, bool portMoved, int requestedPort)
+    {
+        var options = server.Options;
+        string access = options.Console?.Login is { } login
+            ? $"login required (accounts in {login.File})"
+            : "no login: this computer only";
+        string network = NetworkExposure.IsLoopback(options.BindAddress) ? "" : $"; listening on {options.BindAddress} (the network)";
+        string moved = portMoved ? $" (port {requestedPort} was in use)" : "";
+        return $"console: {server.ConsoleUrl} ({access}{network}){moved}";
+    }
+}
+
+/// <summary>A console option that cannot work (exit code 2, usage).</summary>
+internal sealed class WebConsoleUsageException(string message) : Exception(message);
