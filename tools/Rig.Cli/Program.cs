@@ -24,6 +24,7 @@ public static class Program
             LoopbackCommand.Create(),
             BrokerConfigCommand.Create(),
             FleetCommand.Create(),
+            ConsoleCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

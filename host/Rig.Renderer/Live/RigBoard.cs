@@ -66,7 +66,14 @@ public sealed class RigBoard
                 }
             }
 
-            _latest = update;
+            // An update without counts or tables (an error, the end of a failed run) keeps what was shown before.
+            _latest = _latest is null ? update : update with
+            {
+                Counts = update.Counts ?? _latest.Counts,
+                Task = update.Task ?? _latest.Task,
+                Session = update.Session ?? _latest.Session,
+                Protocol = update.Protocol ?? _latest.Protocol,
+            };
             _lastError = update.Error ?? _lastError;
             if (update.Ended)
             {

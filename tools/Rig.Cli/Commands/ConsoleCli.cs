@@ -4,6 +4,7 @@ using System.IO;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using Rig.Experiment.Tasks;
 using Rig.Recording.Link;
 using Rig.Renderer;
 using Rig.Renderer.Live;
@@ -39,6 +40,13 @@ internal static class ConsoleCli
         }
 
         var login = loginFile is null ? null : ConsoleLogin.Load(loginFile);
+        if (login is null && !NetworkExposure.IsLoopback(address))
+        {
+            // Refused before anything starts (RigWebServer refuses it too): the console shows every rig and every session.
+            throw new InsecureNetworkException($"the web console would listen on {address} without a login: anyone on the network could watch " +
+                "every rig and read every session; give --console-login FILE (a password file as `rig broker-config` writes it), or serve it on 127.0.0.1");
+        }
+
         return new RigWebOptions
         {
             BindAddress = address,
@@ -71,6 +79,35 @@ internal static class ConsoleCli
         string network = NetworkExposure.IsLoopback(options.BindAddress) ? "" : $"; listening on {options.BindAddress} (the network)";
         string moved = portMoved ? $" (port {requestedPort} was in use)" : "";
         return $"console: {server.ConsoleUrl} ({access}{network}){moved}";
+    }
+}
+
+/// <summary>
+/// The live task tables `rig run` hands the console: rebuilt only after a trial ends and at most once per interval, because the
+/// rebuild holds the engine's lock that the recorder's thread takes for every event batch.
+/// </summary>
+internal sealed class ConsoleTables(LiveTaskDriver? task, string mouse, TimeSpan interval)
+{
+    private TaskSessionTables? _tables;
+    private int _trials;
+    private long _builtAt;
+
+    public TaskSessionTables? Latest()
+    {
+        if (task is null)
+        {
+            return null;
+        }
+
+        int completed = task.TrialsCompleted;
+        if (completed > 0 && completed != _trials && (_tables is null || TimeProvider.System.GetElapsedTime(_builtAt) >= interval))
+        {
+            _tables = task.BuildLive(mouse, DateOnly.FromDateTime(TimeProvider.System.GetLocalNow().DateTime), 1);
+            _trials = completed;
+            _builtAt = TimeProvider.System.GetTimestamp();
+        }
+
+        return _tables;
     }
 }
 
