@@ -52,19 +52,20 @@ public sealed class ConsolePageTests
         const double Speed = 10;
         var options = new VirtualRigOptions
         {
-            // A keen mouse (a lick bout every 4 s on its own) fills the raster in a short session.
-            RigId = RigId, Seed = 5, Speed = Speed, Mouse = VirtualTaskSession.TaskMouse with { LickBoutsPerSecond = 0.25 },
+            RigId = RigId, Seed = 5, Speed = Speed, Mouse = VirtualTaskSession.TaskMouse, World = VirtualWorld.Shipped("quiet-lan"),
         };
+        // A mouse that has learned the rewarded corridor (as after a week of sessions): it licks in anticipation there.
+        var trained = new MouseLearningState { Mouse = "m1", Sessions = 6, Association = { ["leaf1"] = 0.9 }, Familiarity = { ["leaf1"] = 1, ["circle1"] = 1 } };
         var session = VirtualTaskSession.RunAsync(new MqttLinkFactory(broker.Address), options, new BridgeOptions(), folder, TimeSpan.FromMinutes(4),
             new SessionStartInfo(broker.Address + " (embedded)", "tests"), VirtualHostTime.ForSpeed(Speed, TimeProvider.System), NullLogger.Instance,
-            new TaskSessionSettings(protocol, "m1", new DateOnly(2026, 12, 7), 1, new MouseLearningState { Mouse = "m1" }, new LearningOptions(),
+            new TaskSessionSettings(protocol, "m1", new DateOnly(2026, 12, 7), 1, trained, new LearningOptions(),
                 Watch: (counts, tables) => feed.Post(new RigLiveUpdate(TimeProvider.System.GetUtcNow(), counts, tables) { Session = folder, Protocol = protocol.Name })),
             null, ct);
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = RendererHarness.ChromiumPath });
         var fleet = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 260 } });
-        var rig = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1150 } });
+        var rig = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
         var errors = new System.Collections.Generic.List<string>();
         foreach (var page in new[] { fleet, rig })
         {
@@ -80,7 +81,7 @@ public sealed class ConsolePageTests
         await rig.GotoAsync(new Uri(web.Url, "rigs/" + RigId).ToString());
         await WaitForAsync(rig, "() => Number(document.getElementById('trials').textContent) >= 4 && document.querySelectorAll('#rasters canvas').length >= 2");
         Assert.False(session.IsCompleted, "the session ended before the rig page showed it live");
-        await rig.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "rig-live.png") });
+        await rig.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "rig-live.png"), FullPage = true });
 
         var outcome = await session;
         // The end, as `rig demo` posts it: the counts summary.json holds and the tables rebuilt from the journal.
@@ -104,7 +105,7 @@ public sealed class ConsolePageTests
         Assert.Equal(licks, await NumberAsync(rig, "#licks"));
         Assert.Equal(rewards, await NumberAsync(rig, "#rewards"));
         Assert.Equal(frames, await NumberAsync(rig, "#frames"));
-        await rig.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "rig-ended.png") });
+        await rig.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "rig-ended.png"), FullPage = true });
 
         await WaitForAsync(fleet, $"() => document.querySelector('tr[data-rig=\"{RigId}\"]')?.className === 'offline'");
         Assert.StartsWith("offline", await fleet.TextContentAsync($"tr[data-rig=\"{RigId}\"] td[data-field=state]"), StringComparison.Ordinal);

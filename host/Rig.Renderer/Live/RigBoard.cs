@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Rig.Recording.Decoding;
 
 namespace Rig.Renderer.Live;
@@ -14,6 +15,10 @@ public sealed class RigBoard
     private string? _lastError;
     private double? _eventsPerSecond;
     private double? _framesPerSecond;
+    private readonly Queue<(double Span, long Events, long Frames)> _samples = new();
+
+    /// <summary>The window rates are measured over, session seconds: long enough to smooth batching, short enough to show a stall. Our choice.</summary>
+    public const double RateWindowSeconds = 5;
 
     internal RigBoard(string rigId) => RigId = rigId;
 
@@ -40,6 +45,7 @@ public sealed class RigBoard
             _endedAt = null;
             _eventsPerSecond = null;
             _framesPerSecond = null;
+            _samples.Clear();
         }
     }
 
@@ -52,18 +58,9 @@ public sealed class RigBoard
                 return; // a late update of a session this rig has since replaced
             }
 
-            if (_latest is { Counts: { } before } previous && update.Counts is { } after)
+            if (update.Counts is { } after)
             {
-                // Session seconds (the journal's host clock: virtual time in a sped-up demo), else wall seconds between updates.
-                double seconds = after.HostSpanSeconds > before.HostSpanSeconds ? after.HostSpanSeconds - before.HostSpanSeconds : (update.At - previous.At).TotalSeconds;
-                if (seconds > 0)
-                {
-                    _eventsPerSecond = (after.EventsTotal - before.EventsTotal) / seconds;
-                    if (after.Alignment is { } a && before.Alignment is { } b)
-                    {
-                        _framesPerSecond = (a.Frames - b.Frames) / seconds;
-                    }
-                }
+                NoteRates(after);
             }
 
             // An update without counts or tables (an error, the end of a failed run) keeps what was shown before.
@@ -81,6 +78,27 @@ public sealed class RigBoard
                 _eventsPerSecond = 0;
                 _framesPerSecond = 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// Events and imaging frames per second over the last <see cref="RateWindowSeconds"/> of the session's own clock (the
+    /// journal's host span: virtual seconds in a sped-up demo). Between two updates alone the rates jump with batching.
+    /// </summary>
+    private void NoteRates(SessionCounts counts)
+    {
+        _samples.Enqueue((counts.HostSpanSeconds, counts.EventsTotal, counts.Alignment?.Frames ?? 0));
+        while (_samples.Count > 2 && counts.HostSpanSeconds - _samples.Peek().Span > RateWindowSeconds)
+        {
+            _samples.Dequeue();
+        }
+
+        var first = _samples.Peek();
+        double seconds = counts.HostSpanSeconds - first.Span;
+        if (seconds > 0)
+        {
+            _eventsPerSecond = (counts.EventsTotal - first.Events) / seconds;
+            _framesPerSecond = counts.Alignment is null ? null : ((counts.Alignment.Frames) - first.Frames) / seconds;
         }
     }
 

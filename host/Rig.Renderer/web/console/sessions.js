@@ -34,7 +34,7 @@ async function main() {
   if (!chosen) return;
   const s = await json(`/api/sessions/${encodeURIComponent(chosen)}`);
   $('detail').hidden = false;
-  $('detail-title').textContent = `${s.name} — ${s.rig ?? ''} ${s.protocol ?? ''}`;
+  $('detail-title').textContent = `${s.name} — rig ${s.rig ?? '–'}, ${(s.protocol ?? 'no protocol').split(' ')[0]}`;
   $('files').replaceChildren(...(s.files ?? []).map(f => {
     const li = document.createElement('li');
     const a = document.createElement('a');
