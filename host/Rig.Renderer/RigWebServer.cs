@@ -88,7 +88,11 @@ public sealed class RigWebServer : IAsyncDisposable
 
         if (options.Renderer is { } renderer)
         {
-            RendererOptionsValidator.ThrowIfInvalid(renderer with { BindAddress = options.BindAddress, Port = options.Port });
+            // Beside a console with a login, the page and its /config.json are behind that login: no separate Insecure needed.
+            RendererOptionsValidator.ThrowIfInvalid(renderer with
+            {
+                BindAddress = options.BindAddress, Port = options.Port, Insecure = renderer.Insecure || options.Console?.Login is not null,
+            });
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });

@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using Rig.Experiment.Tasks;
+using Rig.Recording.Bridge;
 using Rig.Recording.Link;
 using Rig.Renderer;
 using Rig.Renderer.Live;
@@ -108,6 +110,72 @@ internal sealed class ConsoleTables(LiveTaskDriver? task, string mouse, TimeSpan
         }
 
         return _tables;
+    }
+}
+
+/// <summary>`rig fleet run`'s recorders on the console: each one's counts posted once a second, and their final counts at the end.</summary>
+internal sealed class FleetConsoleFeed : IAsyncDisposable
+{
+    /// <summary>How often each recorder's counts are posted: `rig run`'s progress rate. Our choice.</summary>
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly RigFeed[] _feeds;
+    private readonly TimeProvider _time;
+    private Task _loop = Task.CompletedTask;
+
+    private FleetConsoleFeed(RigFeed[] feeds, TimeProvider time)
+    {
+        _feeds = feeds;
+        _time = time;
+    }
+
+    public static FleetConsoleFeed Start(ConsoleHub hub, string[] rigIds, SessionRecorder[] recorders, TimeProvider time)
+    {
+        var feed = new FleetConsoleFeed(Array.ConvertAll(rigIds, hub.Attach), time);
+        feed._loop = Task.Run(() => feed.PostAsync(recorders), CancellationToken.None);
+        return feed;
+    }
+
+    /// <summary>Stops posting and posts each rig's final counts: the console shows them offline.</summary>
+    public async Task EndAsync(IReadOnlyList<SessionResult> results)
+    {
+        await StopAsync();
+        for (int i = 0; i < results.Count; i++)
+        {
+            _feeds[i].Post(new RigLiveUpdate(_time.GetUtcNow(), results[i].Counts, null) { Session = results[i].Folder, Ended = true });
+        }
+    }
+
+    private async Task PostAsync(SessionRecorder[] recorders)
+    {
+        using var timer = new PeriodicTimer(Period, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                for (int i = 0; i < recorders.Length; i++)
+                {
+                    _feeds[i].Post(new RigLiveUpdate(_time.GetUtcNow(), recorders[i].Snapshot(), null) { Session = recorders[i].Folder });
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped: the sessions are closing.
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop.Dispose();
     }
 }
 
