@@ -181,7 +181,9 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
             }
 
             // The devices answer the bridge's commands (CommandResponder).
-            responder = await CommandResponder.StartAsync(address, prefix + "-devices", stream.BootId, rigs, r => RigId(prefix, r), cancellationToken);
+            // Its own client id: the load generator publishes as prefix-devices, and two clients with one id keep
+            // disconnecting each other (the broker closes the older), which stalled the ingest run.
+            responder = await CommandResponder.StartAsync(address, prefix + "-responder", stream.BootId, rigs, r => RigId(prefix, r), cancellationToken);
 
             long hostOffset = JournalWriter.HostNanos(TimeProvider.System);
             for (int r = 0; r < rigs; r++)
