@@ -12,14 +12,17 @@ namespace Rig.Bench.Perf;
 
 /// <summary>
 /// A web console with clients, beside the bridge under measurement (docs/console.md, "Never slows the recorder"): a
-/// <see cref="ConsoleHub"/> and <see cref="RigWebServer"/> in the bench process, every recorder's snapshot posted to its
-/// feed 4 times a second (`rig demo`'s rate; `rig run` posts once a second), and a client fetching the fleet page's and
-/// one rig page's JSON 4 times a second each, as two open browser tabs do.
+/// <see cref="ConsoleHub"/> and <see cref="RigWebServer"/> in the bench process, every recorder's snapshot taken and posted
+/// to its feed once a second as `rig fleet run` does (`rig run` and `rig demo` post the snapshot their progress line takes
+/// anyway), and a client fetching the fleet page's and one rig page's JSON 4 times a second each, as two open tabs do.
 /// </summary>
 internal sealed class ConsoleLoad : IAsyncDisposable
 {
-    /// <summary>How often snapshots are posted and each page polls: the console pages' 4 Hz.</summary>
+    /// <summary>How often each page polls: the console pages' 4 Hz.</summary>
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often every recorder's snapshot is posted: `rig fleet run`'s once a second (FleetConsoleFeed).</summary>
+    private static readonly TimeSpan PostPeriod = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stop = new();
     private readonly ConsoleHub _hub;
@@ -68,7 +71,7 @@ internal sealed class ConsoleLoad : IAsyncDisposable
 
     private async Task ProduceAsync(IReadOnlyList<(string RigId, SessionRecorder Recorder)> rigs)
     {
-        using var timer = new PeriodicTimer(Period);
+        using var timer = new PeriodicTimer(PostPeriod);
         while (await Wait(timer))
         {
             for (int i = 0; i < rigs.Count; i++)
