@@ -82,6 +82,7 @@ public static class ConsoleJson
         w.WriteString("since", view.Since(now));
         Number(w, "since_seconds", (now - view.Since(now)).TotalSeconds);
         Number(w, "last_update_seconds", latest is null ? null : (now - latest.At).TotalSeconds);
+        Number(w, "silent_seconds", (now - view.LastHeard).TotalSeconds);
         w.WriteString("firmware", counts?.LastStatus?.FirmwareVersion ?? (counts is { Boots.Count: > 0 } ? counts.Boots[^1].FirmwareVersion : null));
         w.WriteString("session", latest?.Session is { } folder ? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)) : null);
         w.WriteString("protocol", latest?.Protocol);

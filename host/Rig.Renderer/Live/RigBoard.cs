@@ -15,6 +15,8 @@ public sealed class RigBoard
     private string? _lastError;
     private double? _eventsPerSecond;
     private double? _framesPerSecond;
+    private DateTimeOffset _heardAt;
+    private long _heard = -1;
     private readonly Queue<(double Span, long Events, long Frames)> _samples = new();
 
     /// <summary>The window rates are measured over, session seconds: long enough to smooth batching, short enough to show a stall. Our choice.</summary>
@@ -30,7 +32,10 @@ public sealed class RigBoard
         lock (_gate)
         {
             return new RigBoardView(RigId, _latest, _attachedAt, _endedAt, _lastError, _eventsPerSecond, _framesPerSecond,
-                _feed?.Posted ?? 0, _feed?.Dropped ?? 0);
+                _feed?.Posted ?? 0, _feed?.Dropped ?? 0)
+            {
+                RigHeardAt = _heardAt,
+            };
         }
     }
 
@@ -42,6 +47,8 @@ public sealed class RigBoard
             _feed = feed;
             _latest = null;
             _attachedAt = now;
+            _heardAt = now;
+            _heard = -1;
             _endedAt = null;
             _eventsPerSecond = null;
             _framesPerSecond = null;
@@ -61,6 +68,14 @@ public sealed class RigBoard
             if (update.Counts is { } after)
             {
                 NoteRates(after);
+
+                // The rig itself is heard when a batch, a status or a clock reply arrives; the recorder's own commands do not count.
+                long heard = after.BatchesReceived + after.StatusMessages + after.SyncReplies;
+                if (heard != _heard)
+                {
+                    _heard = heard;
+                    _heardAt = update.At;
+                }
             }
 
             // An update without counts or tables (an error, the end of a failed run) keeps what was shown before.
@@ -116,17 +131,33 @@ public sealed class RigBoard
 public sealed record RigBoardView(string RigId, RigLiveUpdate? Latest, DateTimeOffset AttachedAt, DateTimeOffset? EndedAt, string? LastError,
     double? EventsPerSecond, double? FramesPerSecond, long UpdatesPosted, long UpdatesDropped)
 {
-    /// <summary>"online", "stale" (no update for <see cref="ConsoleHub.StaleAfter"/>) or "offline" (its session ended).</summary>
+    /// <summary>When the rig was last heard (a batch, a status or a clock reply came), or attached if never.</summary>
+    public DateTimeOffset RigHeardAt { get; init; }
+
+    /// <summary>
+    /// The last moment both the session's feed and the rig itself were heard: a feed that stops (a stuck producer) and a rig
+    /// that stops sending while its recorder goes on (a crashed or unplugged device) both make the row stale.
+    /// </summary>
+    public DateTimeOffset LastHeard
+    {
+        get
+        {
+            var fed = Latest?.At ?? AttachedAt;
+            return fed < RigHeardAt ? fed : RigHeardAt;
+        }
+    }
+
+    /// <summary>"online", "stale" (nothing heard for <see cref="ConsoleHub.StaleAfter"/>) or "offline" (its session ended).</summary>
     public string State(DateTimeOffset now) =>
         EndedAt is not null ? "offline"
-        : now - (Latest?.At ?? AttachedAt) > ConsoleHub.StaleAfter ? "stale"
+        : now - LastHeard > ConsoleHub.StaleAfter ? "stale"
         : "online";
 
-    /// <summary>When the current state began: the session's end, the last update (stale), or the attach (online).</summary>
+    /// <summary>When the current state began: the session's end, the last moment heard (stale), or the attach (online).</summary>
     public DateTimeOffset Since(DateTimeOffset now) => State(now) switch
     {
         "offline" => EndedAt!.Value,
-        "stale" => Latest?.At ?? AttachedAt,
+        "stale" => LastHeard,
         _ => AttachedAt,
     };
 

@@ -13,10 +13,9 @@ function row(r) {
   link.href = `/rigs/${encodeURIComponent(r.rig)}`;
   link.textContent = r.rig;
   name.append(link);
-  const silent = r.state === 'stale' ? `, silent ${ago(r.last_update_seconds)}` : '';
   const cells = [
     name,
-    cell(`${r.state} (${ago(r.since_seconds)}${silent})`, 'text state'),
+    cell(r.state === 'stale' ? `stale (silent ${ago(r.silent_seconds)})` : `${r.state} (${ago(r.since_seconds)})`, 'text state'),
     cell(r.firmware ?? '–', 'text'),
     cell(r.session ?? '–', 'text'),
     cell(r.protocol ?? '–', 'text'),
