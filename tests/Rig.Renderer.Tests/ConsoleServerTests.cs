@@ -71,6 +71,23 @@ public sealed class ConsoleServerTests
     }
 
     [Fact]
+    public async Task A_login_file_without_an_account_or_in_another_format_is_refused_naming_the_file_and_line()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory();
+        string empty = dir.Combine("empty");
+        await File.WriteAllTextAsync(empty, "\n", ct);
+        string plain = dir.Combine("plain");
+        await File.WriteAllTextAsync(plain, "lab:pipette-42\n", ct);
+
+        var none = Assert.Throws<SecurityConfigException>(() => ConsoleLogin.Load(empty));
+        Assert.Contains(empty, none.Message, StringComparison.Ordinal);
+        Assert.Contains("no account", none.Message, StringComparison.Ordinal);
+        var unhashed = Assert.Throws<SecurityConfigException>(() => ConsoleLogin.Load(plain));
+        Assert.Contains(plain + " line 1", unhashed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_feed_drops_the_oldest_update_for_display_when_the_console_is_behind_and_counts_it()
     {
         var feed = new RigFeed("r1");

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
+using Rig.Renderer.Live;
 using Rig.Recording.Sessions;
 using Rig.Recording.Broker;
 using Rig.Recording.Link;
@@ -178,12 +179,22 @@ internal static class DemoCommand
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.Calibration, args.RigId, "demo", time);
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
+            // The web console (docs/console.md), fed with the counts the progress line takes anyway.
+            await using var hub = new ConsoleHub(time);
+            var feed = hub.Attach(args.RigId);
+            var (web, webMoved) = await ConsoleCli.StartWebAsync(ConsoleCli.Resolve(args.ConsoleBind, args.ConsoleLogin, args.WebPort, hub, Path.GetDirectoryName(folder)), ct);
+            await using var webServer = web;
+            await Console.Error.WriteLineAsync("[rig demo] " + ConsoleCli.Describe(web, webMoved, args.WebPort));
             var progress = new ProgressLine();
             var result = await VirtualSession.RecordAsync(links, links,
                 new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                VirtualHostTime.ForSpeed(args.Speed, time), logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
+                VirtualHostTime.ForSpeed(args.Speed, time), logger, (p, recorded) =>
+                {
+                    progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded));
+                    feed.Post(new RigLiveUpdate(time.GetUtcNow(), recorded, null) { Session = folder });
+                }, ct);
             progress.Done();
             if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok || result.Arm.Result != AckResult.Ok)
             {
@@ -192,6 +203,7 @@ internal static class DemoCommand
 
             var simResult = result.Device;
             var session = result.Session;
+            feed.Post(new RigLiveUpdate(time.GetUtcNow(), session.Counts, null) { Session = folder, Ended = true });
             var replay = result.Replay;
             bool same = result.RedecodeMatches;
             bool complete = result.Complete;
