@@ -187,6 +187,7 @@ public static class ConsoleJson
             Number(w, "outcome_unrewarded", trials.Count(t => t.RewardDeviceMicros is null && t.EndDeviceMicros is not null));
             Number(w, "outcome_running", trials.Count(t => t.EndDeviceMicros is null));
             WriteRaster(w, tables, trials);
+            WriteFirstLicks(w, tables, trials);
             w.WriteEndObject();
         }
 
@@ -239,6 +240,36 @@ public static class ConsoleJson
 
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>Bins of the first-lick histogram: 1 dm each over 0-40 dm, the textured stretch, as `rig report` draws it.</summary>
+    public const int FirstLickBins = 40;
+
+    /// <summary>Where each trial's first lick fell: counts per 1 dm bin over 0-40 dm (later first licks are not binned).</summary>
+    private static void WriteFirstLicks(Utf8JsonWriter w, TaskSessionTables tables, List<TrialRow> trials)
+    {
+        var inCorridor = trials.Select(t => t.Trial).ToHashSet();
+        var first = new Dictionary<int, double>();
+        foreach (var lick in tables.Licks)
+        {
+            if (inCorridor.Contains(lick.Trial) && !double.IsNaN(lick.PositionDm) && !first.ContainsKey(lick.Trial))
+            {
+                first[lick.Trial] = lick.PositionDm;
+            }
+        }
+
+        var bins = new int[FirstLickBins];
+        foreach (double position in first.Values)
+        {
+            if (position >= 0 && position < FirstLickBins)
+            {
+                bins[(int)position]++;
+            }
+        }
+
+        w.WriteStartArray("first_lick");
+        Array.ForEach(bins, w.WriteNumberValue);
+        w.WriteEndArray();
     }
 
     private static void WriteSpeed(Utf8JsonWriter w, IReadOnlyList<FramePositionRow> frames)

@@ -136,6 +136,18 @@ public sealed class SessionCatalog
                 WriteNumber(w, "seconds", counts, "host_span_seconds");
             }
 
+            string info = Path.Combine(path, DerivedFolder, TaskSessionTables.InfoFile);
+            if (File.Exists(info))
+            {
+                // The learning curve's points: the session's discrimination and anticipatory difference (task.json's metrics).
+                using var task = JsonDocument.Parse(File.ReadAllBytes(info));
+                var t = task.RootElement;
+                w.WriteString("mouse", Text(t, "mouse"));
+                w.WriteString("session_date", Text(t, "session_date"));
+                WriteNumber(w, "discrimination", t, "metrics", "discrimination");
+                WriteAnticipatoryDifference(w, t);
+            }
+
             string trials = Path.Combine(path, DerivedFolder, TaskSessionTables.TrialsFile);
             if (File.Exists(trials))
             {
@@ -158,6 +170,32 @@ public sealed class SessionCatalog
         {
             // Shown on the page beside the session, so a damaged folder is seen rather than silently missing.
             w.WriteString("error", $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>As <see cref="ConsoleJson.AnticipatoryDifference"/>, from task.json's corridors (fractions that are not numbers left out).</summary>
+    private static void WriteAnticipatoryDifference(Utf8JsonWriter w, JsonElement task)
+    {
+        var rewarded = new List<double>();
+        var unrewarded = new List<double>();
+        if (task.TryGetProperty("metrics", out var metrics) && metrics.TryGetProperty("corridors", out var corridors) && corridors.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var c in corridors.EnumerateArray())
+            {
+                if (c.TryGetProperty("anticipatory_lick_fraction", out var f) && f.ValueKind == JsonValueKind.Number)
+                {
+                    (c.TryGetProperty("rewarded", out var r) && r.ValueKind == JsonValueKind.True ? rewarded : unrewarded).Add(f.GetDouble());
+                }
+            }
+        }
+
+        if (rewarded.Count > 0 && unrewarded.Count > 0)
+        {
+            w.WriteNumber("anticipatory_difference", rewarded.Average() - unrewarded.Average());
+        }
+        else
+        {
+            w.WriteNull("anticipatory_difference");
         }
     }
 

@@ -42,6 +42,48 @@ export function drawRasters(container, task) {
   }
 }
 
+// Where each trial's first lick fell, 1 dm bins over the textured 0-40 dm, one histogram per corridor.
+export function drawFirstLicks(container, task) {
+  for (const corridor of task.corridors) {
+    const key = `first:${container.id}:${corridor.wall}`;
+    const data = [corridor.first_lick.map((_, i) => i + 0.5), corridor.first_lick];
+    let chart = charts.get(key);
+    if (!chart) {
+      const panel = document.createElement('div');
+      panel.className = 'panel';
+      const title = document.createElement('h2');
+      title.textContent = `First lick — ${corridor.wall}${corridor.rewarded ? ' (rewarded)' : ''}`;
+      panel.append(title);
+      container.append(panel);
+      chart = new uPlot({
+        width: 420, height: 220, legend: { show: false },
+        scales: { x: { time: false, range: [0, 40] } },
+        axes: [{ label: 'position of the first lick (dm)' }, { label: 'trials' }],
+        series: [{}, { label: 'trials', fill: '#1f5fbf88', stroke: '#1f5fbf', paths: uPlot.paths.bars({ size: [0.9] }) }],
+      }, data, panel);
+      charts.set(key, chart);
+    } else {
+      chart.setData(data);
+    }
+  }
+}
+
+// Learning across sessions: each session's anticipatory difference and discrimination, oldest first.
+export function drawLearning(container, sessions) {
+  const points = sessions.filter(s => s.anticipatory_difference !== undefined || s.discrimination !== undefined)
+    .sort((a, b) => (a.started ?? '').localeCompare(b.started ?? ''));
+  if (points.length === 0) return false;
+  new uPlot({
+    width: 560, height: 240,
+    scales: { x: { time: false }, y: { range: [-1, 1] } },
+    axes: [{ label: 'session (oldest first)' }, { label: 'rewarded − unrewarded' }],
+    series: [{ label: 'session' },
+      { label: 'anticipatory licks', stroke: '#d14b00', width: 2, points: { show: true, size: 7 } },
+      { label: 'reward-zone licks', stroke: '#1f5fbf', width: 2, points: { show: true, size: 7 } }],
+  }, [points.map((_, i) => i + 1), points.map(s => s.anticipatory_difference ?? null), points.map(s => s.discrimination ?? null)], container);
+  return true;
+}
+
 export function drawSpeed(container, speed) {
   const key = `speed:${container.id}`;
   const data = [speed.t, speed.v];

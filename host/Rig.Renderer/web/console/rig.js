@@ -1,6 +1,6 @@
 // One rig's session live (GET /api/rigs/{id}): counts, the task's charts, sync health and the recorder's counters.
 import { fmt, ago, poll, cell } from './common.js';
-import { drawRasters, drawSpeed, drawCorridors, corridorHeader } from './charts.js';
+import { drawRasters, drawFirstLicks, drawSpeed, drawCorridors, corridorHeader } from './charts.js';
 
 const rig = decodeURIComponent(location.pathname.split('/').pop());
 document.getElementById('title').textContent = `Rig ${rig}`;
@@ -32,6 +32,7 @@ function draw(r) {
     $('difference').textContent = fmt(r.task.anticipatory_difference, 2);
     drawCorridors($('corridors'), r.task);
     drawRasters($('rasters'), r.task);
+    drawFirstLicks($('firstlicks'), r.task);
     drawSpeed($('speed'), r.task.speed);
   }
   const s = r.sync ?? {};

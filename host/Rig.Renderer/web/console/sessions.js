@@ -1,6 +1,6 @@
 // The recorded sessions under the output folder (GET /api/sessions); ?s=NAME shows one with its charts and files.
 import { fmt, cell } from './common.js';
-import { drawRasters, drawSpeed, drawCorridors, corridorHeader } from './charts.js';
+import { drawRasters, drawFirstLicks, drawLearning, drawSpeed, drawCorridors, corridorHeader } from './charts.js';
 
 const $ = id => document.getElementById(id);
 const chosen = new URLSearchParams(location.search).get('s');
@@ -31,6 +31,7 @@ async function main() {
   const list = await json('/api/sessions');
   $('folder').textContent = list.folder;
   document.querySelector('#sessions tbody').replaceChildren(...list.sessions.map(row));
+  $('learning-panel').hidden = !drawLearning($('learning'), list.sessions);
   if (!chosen) return;
   const s = await json(`/api/sessions/${encodeURIComponent(chosen)}`);
   $('detail').hidden = false;
@@ -48,6 +49,7 @@ async function main() {
     $('difference').textContent = fmt(s.task.anticipatory_difference, 2);
     drawCorridors($('corridors'), s.task);
     drawRasters($('rasters'), s.task);
+    drawFirstLicks($('firstlicks'), s.task);
     drawSpeed($('speed'), s.task.speed);
   } else if (s.task_error) {
     $('detail-title').textContent += ` (task tables unreadable: ${s.task_error})`;
