@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the renderer page's npm packages (three, mqtt) exactly as pinned in host/Rig.Renderer/web/package-lock.json.
-# The build embeds three.module.js, three.core.js and mqtt's browser bundle from node_modules into Rig.Renderer, so the
-# page is served by the rig process itself (labs are often offline: no CDN). Skips npm when the pinned versions are there.
+# Installs the web pages' npm packages (three and mqtt for the renderer, uplot for the web console) exactly as pinned in host/Rig.Renderer/web/package-lock.json.
+# The build embeds three.module.js, three.core.js, mqtt's browser bundle and uPlot from node_modules into Rig.Renderer, so
+# the pages are served by the rig process itself (labs are often offline: no CDN). Skips npm when the pinned versions are there.
 set -euo pipefail
 web="$(cd "$(dirname "$0")/.." && pwd)/host/Rig.Renderer/web"
 
@@ -12,8 +12,8 @@ pinned() { # prints the version package-lock.json pins for package $1
   node -e "process.stdout.write(require('$web/package-lock.json').packages['node_modules/$1'].version)"
 }
 
-if [[ "$(installed three)" == "$(pinned three)" && "$(installed mqtt)" == "$(pinned mqtt)" ]]; then
+if [[ "$(installed three)" == "$(pinned three)" && "$(installed mqtt)" == "$(pinned mqtt)" && "$(installed uplot)" == "$(pinned uplot)" ]]; then
   exit 0
 fi
-echo "== installing the renderer's npm packages (npm ci in host/Rig.Renderer/web)"
+echo "== installing the web pages' npm packages (npm ci in host/Rig.Renderer/web)"
 (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)

@@ -3,20 +3,11 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Rig.Experiment.Vr;
 
 namespace Rig.Renderer;
@@ -30,107 +21,53 @@ public sealed class RendererServer : IAsyncDisposable
 {
     private const string ResourcePrefix = "renderer/";
 
-    /// <summary>How long a stop waits for requests in flight; the page holds none open (its MQTT goes to the broker). Our choice.</summary>
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(2);
+    private readonly RigWebServer _server;
 
-    private static readonly FrozenDictionary<string, string> ContentTypes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    private RendererServer(RigWebServer server, RendererOptions options)
     {
-        [".html"] = "text/html; charset=utf-8",
-        [".js"] = "text/javascript; charset=utf-8",
-        [".css"] = "text/css; charset=utf-8",
-        [".json"] = "application/json",
-    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-
-    private readonly WebApplication _app;
-    private int _disposed;
-
-    private RendererServer(WebApplication app, RendererOptions options, Uri url)
-    {
-        _app = app;
+        _server = server;
         Options = options;
-        Url = url;
     }
 
     public RendererOptions Options { get; }
 
     /// <summary>The page, e.g. <c>http://127.0.0.1:8090/</c> (with the port the OS picked when the options said 0).</summary>
-    public Uri Url { get; }
+    public Uri Url => _server.RendererUrl!;
 
     /// <summary>Paths of the files the page is made of (index.html, the scripts, the vendored three.js and mqtt.js).</summary>
     public static IReadOnlyCollection<string> Files => Assets.Value.Keys;
 
-    private static Lazy<FrozenDictionary<string, byte[]>> Assets { get; } = new(LoadAssets);
+    private static Lazy<FrozenDictionary<string, byte[]>> Assets { get; } =
+        new(() => EmbeddedFiles.Load(ResourcePrefix, "index.html", "vendor/three.module.js"));
 
-    /// <summary>Starts serving; throws <see cref="ArgumentException"/> naming every bad option, <see cref="IOException"/> naming a port in use.</summary>
+    /// <summary>
+    /// Starts serving the page alone at <c>/</c>; throws <see cref="ArgumentException"/> naming every bad option,
+    /// <see cref="IOException"/> naming a port in use. Beside the console, <see cref="RigWebServer"/> serves it at <c>/vr/</c>.
+    /// </summary>
     public static async Task<RendererServer> StartAsync(RendererOptions options, CancellationToken cancellationToken)
     {
         RendererOptionsValidator.ThrowIfInvalid(options);
+        var server = await RigWebServer.StartAsync(new RigWebOptions { BindAddress = options.BindAddress, Port = options.Port, Renderer = options }, cancellationToken);
+        return new RendererServer(server, options);
+    }
+
+    /// <summary>Maps the page's files and /config.json under <paramref name="prefix"/> ("" for the root, or e.g. "/vr").</summary>
+    internal static void Map(WebApplication app, RendererOptions options, string prefix)
+    {
         var config = ConfigJson(options);
         var assets = Assets.Value;
-
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(options.BindAddress, options.Port));
-        var app = builder.Build();
-        app.Use(async (context, next) =>
+        if (prefix.Length > 0)
         {
-            // Cross-origin isolation gives the page's clocks 5 µs resolution instead of 100 µs (Chromium's coarsening of
-            // performance.now()); the page loads nothing from other origins, and WebSockets are not subject to COEP.
-            context.Response.Headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            context.Response.Headers["Cross-Origin-Embedder-Policy"] = "require-corp";
-            context.Response.Headers.CacheControl = "no-store";
-            await next(context);
-        });
-        app.MapGet("/config.json", (HttpContext context) => WriteAsync(context, "application/json", config));
-        app.MapGet("/{**path}", (HttpContext context, string? path) =>
-        {
-            var name = string.IsNullOrEmpty(path) ? "index.html" : path;
-            if (!assets.TryGetValue(name, out var bytes))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return context.Response.WriteAsync($"no renderer file '{name}'");
-            }
-
-            return WriteAsync(context, ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream"), bytes);
-        });
-
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException ex)
-        {
-            await app.DisposeAsync();
-            throw new IOException($"cannot serve the renderer page on {options.BindAddress} port {options.Port}: {ex.Message} " +
-                "(is another rig process serving it?); choose another port, or 0 for a free one", ex);
+            // The page's scripts are relative to it: /vr must end in a slash for main.js to resolve to /vr/main.js.
+            app.MapGet(prefix, (HttpContext context) => { context.Response.Redirect(prefix + "/"); return Task.CompletedTask; });
         }
 
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Kestrel started without reporting the address it listens on");
-        var connectTo = options.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback
-            : options.BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
-            : options.BindAddress;
-        var host = connectTo.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{connectTo}]" : connectTo.ToString();
-        return new RendererServer(app, options, new Uri($"http://{host}:{new Uri(bound).Port}/"));
+        app.MapGet(prefix + "/config.json", (HttpContext context) => EmbeddedFiles.WriteAsync(context, "application/json", config));
+        app.MapGet(prefix + "/{**path}", (HttpContext context, string? path) =>
+            EmbeddedFiles.ServeAsync(context, assets, string.IsNullOrEmpty(path) ? "index.html" : path, "renderer"));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        try
-        {
-            await _app.StopAsync();
-        }
-        finally
-        {
-            await _app.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     /// <summary>What the page reads at start (docs/vr.md, "The renderer").</summary>
     internal static byte[] ConfigJson(RendererOptions options)
@@ -174,33 +111,5 @@ public sealed class RendererServer : IAsyncDisposable
         }
 
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static Task WriteAsync(HttpContext context, string contentType, byte[] bytes)
-    {
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength = bytes.Length;
-        return context.Response.Body.WriteAsync(bytes, 0, bytes.Length, context.RequestAborted);
-    }
-
-    private static FrozenDictionary<string, byte[]> LoadAssets()
-    {
-        var assembly = typeof(RendererServer).Assembly;
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
-        {
-            using var stream = assembly.GetManifestResourceStream(name)
-                ?? throw new InvalidOperationException($"the renderer file {name} is listed in {assembly.GetName().Name} but cannot be read");
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            files[name[ResourcePrefix.Length..].Replace('\\', '/')] = copy.ToArray();
-        }
-
-        if (!files.ContainsKey("index.html") || !files.ContainsKey("vendor/three.module.js"))
-        {
-            throw new InvalidOperationException($"{assembly.GetName().Name} was built without the renderer page (index.html, vendor/three.module.js)");
-        }
-
-        return files.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }

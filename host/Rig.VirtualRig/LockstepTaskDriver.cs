@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Rig.Firmware;
 using Rig.Recording.Bridge;
 using Rig.Recording.Decoding;
@@ -52,8 +53,13 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
 
     public TaskEngine Engine { get; }
 
+    private TaskSessionTables? _liveTables;
+
     /// <summary>The latest live metrics (recomputed at trial ends), or null before the first completed trial.</summary>
-    public BehaviourMetrics? LiveMetrics { get; private set; }
+    public BehaviourMetrics? LiveMetrics => LiveTables?.Info.Metrics;
+
+    /// <summary>The live task tables the metrics came from (an immutable copy; the web console draws them), or null before the first completed trial.</summary>
+    public TaskSessionTables? LiveTables => Volatile.Read(ref _liveTables);
 
     public int CommandsDelivered { get; private set; }
 
@@ -108,7 +114,8 @@ public sealed class LockstepTaskDriver : IVirtualRigHook, ITaskJournal
         {
             _completedAtLastMetrics = Engine.TrialsCompleted;
             _lastMetricsMicros = deviceNowMicros;
-            LiveMetrics = Engine.Tables.Build("live", DateOnly.MinValue, 0).Info.Metrics;
+            // Published whole (read by the progress thread): a reader sees the previous tables or these, never a mix.
+            Volatile.Write(ref _liveTables, Engine.Tables.Build("live", DateOnly.MinValue, 0));
         }
     }
 

@@ -25,9 +25,11 @@ public sealed record TaskSessionOutcome(VirtualSessionResult Recording, Alignmen
 /// marker; null: the protocol's valve_open_ms and no dose recorded (the cohort and tests that do not dose).</param>
 /// <param name="Triggers">Who decides cue and zone positions: the device (default) or the engine (the baseline).</param>
 /// <param name="Stalls">Host stalls to inject into the engine (the cue-position benchmark); null: none.</param>
+/// <param name="Watch">Called at each progress report (every 0.25 s wall) with the recorder's counts and the live task tables
+/// (rebuilt at trial ends; null before the first), off the recorder's thread: the web console's feed. Null: none.</param>
 public sealed record TaskSessionSettings(TaskProtocol Protocol, string Mouse, DateOnly SessionDate, int Block, MouseLearningState Learned,
     LearningOptions Learning, IVrSceneSink? Renderer = null, RewardDose? Reward = null, TriggerPath Triggers = TriggerPath.Device,
-    HostStalls? Stalls = null);
+    HostStalls? Stalls = null, Action<SessionCounts, TaskSessionTables?>? Watch = null);
 
 /// <summary>
 /// Runs a protocol on a virtual rig end to end (`rig demo --protocol`, `rig cohort`, the integration tests): records the
@@ -58,7 +60,12 @@ public static class VirtualTaskSession
                     : new SessionSubject(task.Mouse, task.SessionDate, task.Block),
                 RewardDoses = task.Reward is null ? info.RewardDoses : [task.Reward],
             }, time, logger,
-            progress is null ? null : (p, counts) => progress(p, counts, Volatile.Read(ref driver)?.LiveMetrics),
+            progress is null && task.Watch is null ? null : (p, counts) =>
+            {
+                var live = Volatile.Read(ref driver);
+                progress?.Invoke(p, counts, live?.LiveMetrics);
+                task.Watch?.Invoke(counts, live?.LiveTables);
+            },
             cancellationToken, new VirtualTask(protocol, mouse, task.Renderer, Reward: task.Reward, Triggers: task.Triggers, Stalls: task.Stalls), d => Volatile.Write(ref driver, d));
 
         var derived = result.Derived;

@@ -64,6 +64,7 @@ public sealed class CliTests
         var (code, stdout, stderr) = await RigProcess.RunAsync(["demo", "--minutes", "1", "--json", "--out", folder], Timeout, cancellationToken: ct);
         Assert.True(code == 0, $"exit {code}\n{stderr}\n{stdout}");
         Assert.Contains("[rig demo] renderer: http://127.0.0.1:", stderr, StringComparison.Ordinal);
+        Assert.Contains("[rig demo] console: http://127.0.0.1:", stderr, StringComparison.Ordinal);
 
         using var json = JsonDocument.Parse(stdout);
         var root = json.RootElement;
@@ -71,6 +72,8 @@ public sealed class CliTests
         Assert.Equal("quiet-lan", root.GetProperty("world").GetString());
         Assert.True(root.GetProperty("trials").GetInt32() > 0);
         Assert.StartsWith("http://127.0.0.1:", root.GetProperty("renderer_url").GetString(), StringComparison.Ordinal);
+        // One web host: the renderer at /vr/ beside the console at / (docs/console.md).
+        Assert.Equal(new Uri(new Uri(root.GetProperty("console_url").GetString()!), "vr/").ToString(), root.GetProperty("renderer_url").GetString());
         Assert.True(root.GetProperty("licks_by_corridor").EnumerateObject().Any(), "no licks by corridor");
 
         // The simulated display drew at 60 Hz for the virtual minute; the photodiode matched every frame it could see.
@@ -91,6 +94,19 @@ public sealed class CliTests
         using var decoded = JsonDocument.Parse(decode.Stdout);
         Assert.Equal(vr.GetRawText(), decoded.RootElement.GetProperty("decoded").GetProperty("vr").GetRawText());
         Assert.Equal(rendered + 1, File.ReadLines(Path.Combine(folder, "derived", "vr_frames.csv")).Count());
+    }
+
+    [Fact]
+    public async Task The_console_on_a_network_address_without_a_login_exits_2_naming_the_fix_before_it_listens()
+    {
+        using var dir = new TempDirectory();
+        var (code, stdout, stderr) = await RigProcess.RunAsync(["console", "--out", dir.Path, "--console-bind", "0.0.0.0", "--console-port", "0"], Timeout,
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, code);
+        Assert.Contains("0.0.0.0 without a login", stderr, StringComparison.Ordinal);
+        Assert.Contains("--console-login", stderr, StringComparison.Ordinal);
+        Assert.Equal("", stdout); // no URL: nothing was served
     }
 
     [Fact]

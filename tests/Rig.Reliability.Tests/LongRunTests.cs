@@ -32,6 +32,15 @@ public sealed class LongRunTests
         return RunAsync(TimeSpan.FromHours(8));
     }
 
+    /// <summary>
+    /// A fixed 16 MiB gen0 budget for the bridge under test. The GC sizes gen0 from the CPU's last-level cache (runtime
+    /// gcenv.os.cpp, dotnet/runtime#64645): on a machine with a 260 MiB L3 its resident set rose by 25-80 MiB over a
+    /// 20-minute session before settling, at the commit that passed here before as on later ones, which is the GC's
+    /// allocation budget filling, not memory kept. With the budget fixed, RSS follows what the bridge retains, which is
+    /// what this test is about.
+    /// </summary>
+    private static readonly Dictionary<string, string> SteadyGen0 = new() { ["DOTNET_GCgen0size"] = "0x1000000" };
+
     private static async Task RunAsync(TimeSpan virtualLength)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc");
@@ -42,7 +51,7 @@ public sealed class LongRunTests
         string url = mosquitto.Address.ToString();
         string minutes = virtualLength.TotalMinutes.ToString(CultureInfo.InvariantCulture);
         await using var sim = await Sessions.StartSimAsync(url, "long-rig", ["--speed", "0", "--minutes", minutes, "--json"], ct);
-        await using var run = await Sessions.StartBridgeAsync(url, "long-rig", folder, resume: false, ct);
+        await using var run = await Sessions.StartBridgeAsync(url, "long-rig", folder, resume: false, ct, environment: SteadyGen0);
 
         // Progress is the journal's size: it grows with virtual time at the rig's event rate, whatever the wall pace.
         var bridge = new List<ProcessSample>();

@@ -28,9 +28,9 @@ internal static class Sessions
 
     /// <summary>Starts `rig run --verbose` and waits until it records (its journal exists).</summary>
     public static async Task<RigProcess> StartBridgeAsync(string url, string rig, string folder, bool resume, CancellationToken ct,
-        IEnumerable<string>? extra = null)
+        IEnumerable<string>? extra = null, IDictionary<string, string>? environment = null)
     {
-        var run = RigProcess.Start(["run", "--rig", rig, "--broker", url, resume ? "--resume" : "--out", folder, "--verbose", "--json", .. extra ?? []]);
+        var run = RigProcess.Start(["run", "--rig", rig, "--broker", url, resume ? "--resume" : "--out", folder, "--verbose", "--json", .. extra ?? []], environment);
         await Eventually.WaitUntil(() => run.Stderr.Contains("recording rig", StringComparison.Ordinal) || run.HasExited,
             TimeSpan.FromSeconds(60), $"the bridge to start recording {rig}", ct);
         Assert.False(run.HasExited, run.Stderr);

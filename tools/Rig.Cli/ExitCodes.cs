@@ -21,7 +21,7 @@ public static class ExitCodes
     public const int Failure = 1;
 
     /// <summary>Bad arguments (unknown option, value out of range, invalid rig id; a broker or a bridge that would be open to the
-    /// network without accounts or a login and without --insecure).</summary>
+    /// network without accounts or a login and without --insecure; a web console on a network address without --console-login).</summary>
     public const int Usage = 2;
 
     /// <summary>The broker URL is malformed.</summary>
@@ -131,6 +131,7 @@ public static class ExitCodes
         Commands.DemoUsageException => Usage,
         SessionBlockTakenException => Usage,
         SubjectRegistryException => SubjectRegistry,
+        Commands.WebConsoleUsageException => Usage,
         InsecureNetworkException => Usage,
         Rig.Provisioning.Loopback.LoopbackRefusedException => LoopbackFailed,
         NanoffNotFoundException => NanoffNotFound,

@@ -26,6 +26,7 @@ public static class Program
             FleetCommand.Create(),
             ProtocolsCommand.Create(),
             SubjectCommand.Create(),
+            ConsoleCommand.Create(),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -153,8 +154,10 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
             GC.GetTotalMemory(false), Environment.WorkingSet, busy, processSeconds * 1e6 / events);
     }
 
-    public async Task<IngestRate> BridgeAsync(int rigs, int batchesPerRig, CancellationToken cancellationToken)
+    /// <param name="console">Runs a web console with clients beside the bridge (<see cref="ConsoleLoad"/>).</param>
+    public async Task<IngestRate> BridgeAsync(int rigs, int batchesPerRig, CancellationToken cancellationToken, bool console = false)
     {
+        ConsoleLoad? load = null;
         string prefix = NextPrefix();
         var address = new BrokerAddress("127.0.0.1", port);
         var links = new List<IRigLink>();
@@ -178,7 +181,9 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
             }
 
             // The devices answer the bridge's commands (CommandResponder).
-            responder = await CommandResponder.StartAsync(address, prefix + "-devices", stream.BootId, rigs, r => RigId(prefix, r), cancellationToken);
+            // Its own client id: the load generator publishes as prefix-devices, and two clients with one id keep
+            // disconnecting each other (the broker closes the older), which stalled the ingest run.
+            responder = await CommandResponder.StartAsync(address, prefix + "-responder", stream.BootId, rigs, r => RigId(prefix, r), cancellationToken);
 
             long hostOffset = JournalWriter.HostNanos(TimeProvider.System);
             for (int r = 0; r < rigs; r++)
@@ -192,6 +197,11 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
                 {
                     Info = new SessionStartInfo("mqtt://127.0.0.1:" + port, "rig-bench perf"), Sink = sink,
                 }, cancellationToken));
+            }
+
+            if (console)
+            {
+                load = await ConsoleLoad.StartAsync(recorders.Select((r, i) => (RigId(prefix, i), r)).ToList(), cancellationToken);
             }
 
             long expected = rigs * stream.EventsBefore[batchesPerRig];
@@ -224,11 +234,21 @@ internal sealed class IngestBench(int port, RigStream stream, string root, CpuMe
                 }
             }
 
+            if (load is not null)
+            {
+                Console.Error.WriteLine(load.ToString());
+            }
+
             return new IngestRate(expected, (long)rigs * batchesPerRig, Stopwatch.GetElapsedTime(first, last).TotalSeconds, published, managed, workingSet,
                 busy, processSeconds * 1e6 / expected);
         }
         finally
         {
+            if (load is not null)
+            {
+                await load.DisposeAsync();
+            }
+
             foreach (var recorder in recorders)
             {
                 await recorder.DisposeAsync();

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -47,8 +48,11 @@ internal sealed record LatencyResult(double AppendP50, double AppendP99, double 
 /// </summary>
 internal sealed class LatencyBench(int port, RigStream stream, string root)
 {
-    public async Task<LatencyResult> RunAsync(int rigs, double eventsPerSecondPerRig, double seconds, TimeSpan flushInterval, CancellationToken cancellationToken)
+    /// <param name="console">Runs a web console with clients beside the bridge (<see cref="ConsoleLoad"/>).</param>
+    public async Task<LatencyResult> RunAsync(int rigs, double eventsPerSecondPerRig, double seconds, TimeSpan flushInterval, CancellationToken cancellationToken,
+        bool console = false)
     {
+        ConsoleLoad? load = null;
         string prefix = IngestBench.NextPrefix();
         var time = new FlushWatchingTime();
         var trackers = new Tracker[rigs];
@@ -91,6 +95,11 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
                 recorders.Add(recorder);
                 tracker.Recorder = recorder;
                 time.Watch(Path.Combine(root, rigId, Rig.Recording.Sessions.SessionFolder.JournalFile), tracker);
+            }
+
+            if (console)
+            {
+                load = await ConsoleLoad.StartAsync(recorders.Select((r, i) => (IngestBench.RigId(prefix, i), r)).ToList(), cancellationToken);
             }
 
             var topics = new byte[rigs][];
@@ -153,6 +162,11 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
 
             // The probe covers the publishing and the drain: a batch's latency can end in either.
             var stalls = probe.Stop();
+            if (load is not null)
+            {
+                Console.Error.WriteLine(load.ToString());
+            }
+
             return new LatencyResult(Stats.Percentile(append, 0.5), Stats.Percentile(append, 0.99), Stats.Percentile(flush, 0.5),
                 Stats.Percentile(flush, 0.99), Stats.Percentile(flush, 1), append.Count, published / elapsed)
             {
@@ -167,6 +181,11 @@ internal sealed class LatencyBench(int port, RigStream stream, string root)
         }
         finally
         {
+            if (load is not null)
+            {
+                await load.DisposeAsync();
+            }
+
             foreach (var recorder in recorders)
             {
                 await recorder.DisposeAsync();

@@ -13,7 +13,7 @@ namespace Rig.Bench.Perf;
 internal sealed record PerfSize(bool Quick)
 {
     /// <summary>The sections a run measures (`--only`), in the order printed.</summary>
-    public static readonly string[] Sections = ["ingest", "latency", "wire", "firmware", "simulator", "scaling"];
+    public static readonly string[] Sections = ["ingest", "latency", "wire", "firmware", "simulator", "scaling", "console"];
 
     /// <summary>The sections this run measures: all unless `--only` named some.</summary>
     public IReadOnlyCollection<string> Only { get; init; } = Sections;
@@ -51,7 +51,7 @@ internal static class PerfCommand
 {
     public static int Run(string[] args)
     {
-        const string Usage = "usage: Rig.Bench perf [--quick] [--only ingest,latency,wire,firmware,simulator,scaling] [--min-threads N]";
+        const string Usage = "usage: Rig.Bench perf [--quick] [--only ingest,latency,wire,firmware,simulator,scaling,console] [--min-threads N]";
         bool quick = false;
         IReadOnlyCollection<string> only = PerfSize.Sections;
         for (int i = 0; i < args.Length; i++)
@@ -144,6 +144,11 @@ internal static class PerfCommand
             await ScalingFigures(table, ingest, stream, size, cancellationToken);
         }
 
+        if (size.Runs("console"))
+        {
+            await ConsoleFigures(table, ingest, new LatencyBench(broker.Port, stream, root.Path), stream, size, cancellationToken);
+        }
+
         table.Print(Console.Out);
         Console.WriteLine();
         Console.WriteLine("load average (1, 5, 15 min) at the end: " + Machine.LoadAverage() + " (other processes share this machine's CPUs)");
@@ -193,6 +198,69 @@ internal static class PerfCommand
         table.Add("1 ingest", "  journal append alone, events/s", Stats.Median(inProcess.Select(r => r.Journal)), "", null, "stage");
         table.Add("1 ingest", "  decode alone, events/s", Stats.Median(inProcess.Select(r => r.Decode)), "", null, "stage");
         table.Add("1 ingest", "  decode + map/align, events/s", Stats.Median(inProcess.Select(r => r.Align)), "", null, "stage");
+    }
+
+    /// <summary>
+    /// The bridge with and without a web console and its clients (docs/console.md): runs alternate, so both see the same
+    /// machine; the console must leave ingest and the p99 latency unchanged within noise.
+    /// </summary>
+    private static async Task ConsoleFigures(PerfTable table, IngestBench ingest, LatencyBench latency, RigStream stream, PerfSize size, CancellationToken cancellationToken)
+    {
+        int batches = Math.Min(size.IngestBatches, stream.Batches.Count);
+        var without = new List<IngestRate>();
+        var with = new List<IngestRate>();
+        for (int i = 0; i < size.Repeats; i++)
+        {
+            // Which goes first alternates, so a load that rises or falls during the section favours neither.
+            if (i % 2 == 0)
+            {
+                without.Add(await ingest.BridgeAsync(1, batches, cancellationToken));
+                with.Add(await ingest.BridgeAsync(1, batches, cancellationToken, console: true));
+            }
+            else
+            {
+                with.Add(await ingest.BridgeAsync(1, batches, cancellationToken, console: true));
+                without.Add(await ingest.BridgeAsync(1, batches, cancellationToken));
+            }
+
+            Console.Error.WriteLine($"console run {i + 1}: bridge without console {without[^1]}; with console {with[^1]}");
+        }
+
+        double rateWithout = Stats.Median(without.Select(r => r.EventsPerSecond));
+        double rateWith = Stats.Median(with.Select(r => r.EventsPerSecond));
+        table.Add("7 console", "bridge events/s (1 rig) with a console client", rateWith, "", null,
+            string.Create(CultureInfo.InvariantCulture, $"{Fmt.Rate(rateWithout)} without; ratio {rateWith / rateWithout:0.00}"));
+        const int Rigs = 20;
+        const double RatePerRig = 2000;
+        var latWithout = new List<LatencyResult>();
+        var latWith = new List<LatencyResult>();
+        // Medians of 5 pairs, not the latency section's 3: the question is a difference, and single runs here vary by several ms.
+        for (int i = 0; i < size.Repeats; i++)
+        {
+            bool withFirst = i % 2 == 1;
+            if (withFirst)
+            {
+                latWith.Add(await latency.RunAsync(Rigs, RatePerRig, size.LatencySeconds, TimeSpan.FromMilliseconds(200), cancellationToken, console: true));
+            }
+
+            latWithout.Add(await latency.RunAsync(Rigs, RatePerRig, size.LatencySeconds, TimeSpan.FromMilliseconds(200), cancellationToken));
+            if (!withFirst)
+            {
+                latWith.Add(await latency.RunAsync(Rigs, RatePerRig, size.LatencySeconds, TimeSpan.FromMilliseconds(200), cancellationToken, console: true));
+            }
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"console latency run {i + 1}: without {latWithout[^1]}; with {latWith[^1]}"));
+        }
+
+        string note = string.Create(CultureInfo.InvariantCulture, $"{Rigs} rigs × {RatePerRig:0} ev/s; without console");
+        table.Add("7 console", "publish → journaled, decoded, aligned: p50 ms, with console", Stats.Median(latWith.Select(r => r.AppendP50)), "", null,
+            string.Create(CultureInfo.InvariantCulture, $"{Stats.Median(latWithout.Select(r => r.AppendP50)):0.00} {note}"));
+        table.Add("7 console", "publish → journaled, decoded, aligned: p99 ms, with console", Stats.Median(latWith.Select(r => r.AppendP99)), "≤ 5",
+            Stats.Median(latWith.Select(r => r.AppendP99)) <= 5, string.Create(CultureInfo.InvariantCulture, $"{Stats.Median(latWithout.Select(r => r.AppendP99)):0.00} {note}"));
+        table.Add("7 console", "  hop: link receive callback → journal append: p99 ms, with console", Stats.Median(latWith.Select(r => r.ReceiveToJournal?.P99Ms ?? double.NaN)), "", null,
+            string.Create(CultureInfo.InvariantCulture, $"{Stats.Median(latWithout.Select(r => r.ReceiveToJournal?.P99Ms ?? double.NaN)):0.00} {note} (the recorder's lock)"));
+        table.Add("7 console", "longest process stall during a run, ms, with console", Stats.Median(latWith.Select(r => r.Stalls!.MaxGapMs)), "", null,
+            string.Create(CultureInfo.InvariantCulture, $"{Stats.Median(latWithout.Select(r => r.Stalls!.MaxGapMs)):0.0} without: how much the machine itself stalls"));
     }
 
     private static async Task LatencyFigures(PerfTable table, LatencyBench latency, PerfSize size, CancellationToken cancellationToken)

@@ -72,6 +72,23 @@ public sealed class BrokerAccounts
         return new BrokerAccounts(folder, passwords, access);
     }
 
+    /// <summary>
+    /// Reads a <c>passwd</c> file alone, with the same format and checks as <see cref="Load"/>: the web console's logins
+    /// (docs/console.md), which need no topic rights. No account may publish or subscribe through the result.
+    /// </summary>
+    /// <exception cref="SecurityConfigException">The file is missing, empty of accounts, or a line is not understood.</exception>
+    public static BrokerAccounts LoadPasswordFile(string file)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(file);
+        var passwords = ReadPasswords(file);
+        if (passwords.Count == 0)
+        {
+            throw new SecurityConfigException(file, $"{file}: holds no account (expected 'user:$7$iterations$salt$hash' lines, as `rig broker-config` writes them)");
+        }
+
+        return new BrokerAccounts(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", passwords, new Dictionary<string, Access>(StringComparer.Ordinal));
+    }
+
     /// <summary>True when <paramref name="user"/> exists and <paramref name="password"/> is its password (fixed-time compare).</summary>
     public bool Authenticate(string? user, string? password)
     {

@@ -19,7 +19,7 @@ namespace Rig.Integration.Tests.Bench;
 [Collection(PerfBenchProcesses.Name)]
 public sealed class PerfBenchTests
 {
-    private static readonly string[] Sections = ["1 ingest", "2 latency", "3 wire", "4 firmware", "5 simulator", "6 scaling"];
+    private static readonly string[] Sections = ["1 ingest", "2 latency", "3 wire", "4 firmware", "5 simulator", "6 scaling", "7 console"];
 
     private static string BenchPath
     {

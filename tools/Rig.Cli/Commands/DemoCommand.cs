@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
+using Rig.Renderer.Live;
 using Rig.Recording.Sessions;
 using Rig.Recording.Broker;
 using Rig.Recording.Link;
@@ -41,7 +42,7 @@ internal static class DemoCommand
         var noVr = new Option<bool>("--no-vr") { Description = "No renderer page and no simulated display (the task still runs)" };
         var rendererPort = new Option<int>("--renderer-port")
         {
-            Description = "Port of the renderer page (a free one is taken if it is in use; 0: always a free one)",
+            Description = "Port of the rig's web pages: the console at / and the renderer at /vr/ (a free one is taken if it is in use; 0: always a free one)",
             DefaultValueFactory = _ => Rig.Renderer.RendererOptions.DefaultPort,
         };
         var frameSource = new Option<DemoFrameSource>("--renderer")
@@ -61,10 +62,12 @@ internal static class DemoCommand
         var date = TaskCli.DateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
+        var consoleBind = ConsoleCli.BindOption();
+        var consoleLogin = ConsoleCli.LoginOption();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
-            hostTriggers, block, date, frameRate, subjects,
+            hostTriggers, block, date, frameRate, subjects, consoleBind, consoleLogin,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -82,8 +85,9 @@ internal static class DemoCommand
             {
                 World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
                 Block = parse.GetValue(block), Date = parse.GetValue(date), FrameRateHz = parse.GetValue(frameRate) ?? 30, Subjects = parse.GetValue(subjects),
+                WebPort = parse.GetValue(rendererPort), ConsoleBind = parse.GetValue(consoleBind)!, ConsoleLogin = parse.GetValue(consoleLogin),
             };
-            var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(rendererPort), parse.GetValue(frameSource));
+            var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
             {
                 // Frame times are stamped on the host clock; without a paced clock map they would match flips to the
@@ -115,7 +119,7 @@ internal static class DemoCommand
     internal static bool FrameTimesHold(DemoArgs args) => args.Speed == 1 || (args.World != "none" && args.Speed > 0);
 
     /// <summary>The VR side of a task demo: where the page is served and who draws the frames of record.</summary>
-    internal sealed record DemoVrArgs(int RendererPort, DemoFrameSource Source);
+    internal sealed record DemoVrArgs(DemoFrameSource Source);
 
     internal sealed record DemoArgs(double Minutes, double Speed, int Seed, string RigId, string? Out, bool Json, bool Verbose, string? Calibration)
     {
@@ -144,6 +148,14 @@ internal static class DemoCommand
 
         /// <summary>`--frame-rate-hz`: the virtual scanner's rate, recorded as the rig's setting.</summary>
         public double FrameRateHz { get; init; } = 30;
+        /// <summary>`--renderer-port`: the one port of the web console (/) and the renderer page (/vr/).</summary>
+        public int WebPort { get; init; } = Rig.Renderer.RendererOptions.DefaultPort;
+
+        /// <summary>`--console-bind`: where the web pages listen (loopback unless told).</summary>
+        public string ConsoleBind { get; init; } = "127.0.0.1";
+
+        /// <summary>`--console-login`: the console's password file; required on a network address.</summary>
+        public string? ConsoleLogin { get; init; }
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
@@ -183,12 +195,22 @@ internal static class DemoCommand
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.Calibration, args.RigId, "demo", time);
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
+            // The web console (docs/console.md), fed with the counts the progress line takes anyway.
+            await using var hub = new ConsoleHub(time);
+            var feed = hub.Attach(args.RigId);
+            var (web, webMoved) = await ConsoleCli.StartWebAsync(ConsoleCli.Resolve(args.ConsoleBind, args.ConsoleLogin, args.WebPort, hub, Path.GetDirectoryName(folder)), ct);
+            await using var webServer = web;
+            await Console.Error.WriteLineAsync("[rig demo] " + ConsoleCli.Describe(web, webMoved, args.WebPort));
             var progress = new ProgressLine();
             var result = await VirtualSession.RecordAsync(links, links,
                 new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed },
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
-                VirtualHostTime.ForSpeed(args.Speed, time), logger, (p, recorded) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded)), ct);
+                VirtualHostTime.ForSpeed(args.Speed, time), logger, (p, recorded) =>
+                {
+                    progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded));
+                    feed.Post(new RigLiveUpdate(time.GetUtcNow(), recorded, null) { Session = folder });
+                }, ct);
             progress.Done();
             if (result.Ping.Result != AckResult.Ok || result.Pulse.Result != AckResult.Ok || result.Arm.Result != AckResult.Ok)
             {
@@ -197,6 +219,7 @@ internal static class DemoCommand
 
             var simResult = result.Device;
             var session = result.Session;
+            feed.Post(new RigLiveUpdate(time.GetUtcNow(), session.Counts, null) { Session = folder, Ended = true });
             var replay = result.Replay;
             bool same = result.RedecodeMatches;
             bool complete = result.Complete;

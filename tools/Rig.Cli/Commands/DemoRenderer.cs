@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,7 @@ internal sealed class DemoRenderer : IAsyncDisposable
     private readonly IRigLink _clockLink;
     private readonly VrClockResponder _clock;
 
-    private DemoRenderer(RendererServer server, IRigLink sceneLink, MqttVrSceneSink scene, IRigLink clockLink, VrClockResponder clock, bool portMoved)
+    private DemoRenderer(RigWebServer server, IRigLink sceneLink, MqttVrSceneSink scene, IRigLink clockLink, VrClockResponder clock, bool portMoved)
     {
         Server = server;
         _sceneLink = sceneLink;
@@ -40,7 +39,11 @@ internal sealed class DemoRenderer : IAsyncDisposable
         PortMoved = portMoved;
     }
 
-    public RendererServer Server { get; }
+    /// <summary>The process's web host: the renderer page at /vr/ and the web console at / (one port).</summary>
+    public RigWebServer Server { get; }
+
+    /// <summary>The renderer page.</summary>
+    public Uri PageUrl => Server.RendererUrl!;
 
     /// <summary>The scene for the page (rate-limited to the display by the virtual session's fan-out).</summary>
     public MqttVrSceneSink Scene { get; }
@@ -50,22 +53,12 @@ internal sealed class DemoRenderer : IAsyncDisposable
 
     /// <param name="webSocketUrl">The embedded broker's WebSocket listener.</param>
     /// <param name="hostTime">The bridge's host clock: the page's frame times must be on it.</param>
-    public static async Task<DemoRenderer> StartAsync(ILinkFactory links, Uri webSocketUrl, string rigId, TaskProtocol protocol, int port,
+    /// <param name="web">Where the web host listens and the console it serves beside the page.</param>
+    public static async Task<DemoRenderer> StartAsync(ILinkFactory links, Uri webSocketUrl, string rigId, TaskProtocol protocol, RigWebOptions web,
         DemoFrameSource source, TimeProvider hostTime, ILogger logger, CancellationToken cancellationToken)
     {
-        var options = new RendererOptions { RigId = rigId, MqttWebSocketUrl = webSocketUrl, Port = port, ReportFrames = source == DemoFrameSource.Page };
-        RendererServer server;
-        bool moved = false;
-        try
-        {
-            server = await RendererServer.StartAsync(options, cancellationToken);
-        }
-        catch (IOException) when (port != 0)
-        {
-            // A demo must not fail because another program (or another demo) has the default port: take a free one and say so.
-            server = await RendererServer.StartAsync(options with { Port = 0 }, cancellationToken);
-            moved = true;
-        }
+        var options = new RendererOptions { RigId = rigId, MqttWebSocketUrl = webSocketUrl, ReportFrames = source == DemoFrameSource.Page };
+        var (server, moved) = await ConsoleCli.StartWebAsync(web with { Renderer = options }, cancellationToken);
 
         IRigLink? sceneLink = null;
         IRigLink? clockLink = null;

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rig.Recording.Bridge;
+using Rig.Renderer.Live;
 using Rig.Recording.Sessions;
 using Rig.Recording.Link;
 using Rig.Protocol;
@@ -48,9 +49,16 @@ internal static class FleetCommand
         var json = CommonOptions.Json();
         var verbose = new Option<bool>("--verbose") { Description = "Log the bridge's activity to stderr" };
         var insecure = SecurityOptions.Insecure();
-        var command = new Command("run", "Record several rigs from one broker in one bridge process") { rigs, broker, output, minutes, json, verbose, insecure };
+        var consoleBind = ConsoleCli.BindOption();
+        var consoleLogin = ConsoleCli.LoginOption();
+        var consolePort = ConsoleCli.PortOption();
+        var command = new Command("run", "Record several rigs from one broker in one bridge process")
+        {
+            rigs, broker, output, minutes, json, verbose, insecure, consoleBind, consoleLogin, consolePort,
+        };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rigs)!, parse.GetValue(broker)!, parse.GetValue(output)!,
-            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(insecure), ct));
+            parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(verbose), parse.GetValue(insecure),
+            new ConsoleArgs(parse.GetValue(consoleBind)!, parse.GetValue(consoleLogin), parse.GetValue(consolePort)), ct));
         return command;
     }
 
@@ -98,8 +106,11 @@ internal static class FleetCommand
         return null;
     }
 
+    /// <summary>`--console-bind`, `--console-login`, `--console-port` of `rig fleet run`.</summary>
+    private sealed record ConsoleArgs(string Bind, string? Login, int Port);
+
     private static async Task<int> RunAsync(string rigList, string brokerUrl, string output, double minutes, bool json, bool verbose, bool allowInsecure,
-        CancellationToken ct)
+        ConsoleArgs consoleArgs, CancellationToken ct)
     {
         try
         {
@@ -120,6 +131,12 @@ internal static class FleetCommand
             using var app = RigApp.CreateBuilder(verbose).Build();
             var options = app.Services.GetRequiredService<BridgeOptions>();
             var time = app.Services.GetRequiredService<TimeProvider>();
+            // The web console's fleet page (docs/console.md): one row per rig, fed once a second by FleetConsoleFeed below.
+            await using var hub = new ConsoleHub(time);
+            var (web, webMoved) = await ConsoleCli.StartWebAsync(
+                ConsoleCli.Resolve(consoleArgs.Bind, consoleArgs.Login, consoleArgs.Port, hub, folder), ct);
+            await using var webServer = web;
+            await Console.Error.WriteLineAsync("rig fleet run: " + ConsoleCli.Describe(web, webMoved, consoleArgs.Port));
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var factory = new MqttLinkFactory(address, login);
             var info = new SessionStartInfo(address.ToString(), CommonOptions.Software, CommandLine: Environment.CommandLine, Insecure: insecure);
@@ -143,6 +160,7 @@ internal static class FleetCommand
                     }, ct);
                 }));
                 await Console.Error.WriteLineAsync($"rig fleet run: recording {ids.Length} rigs from {address} into {folder}; Ctrl-C ends the sessions");
+                await using var feeds = FleetConsoleFeed.Start(hub, ids, recorders, time);
                 try
                 {
                     var failed = Task.WhenAny(recorders.Select(r => r.Failed));
@@ -155,6 +173,7 @@ internal static class FleetCommand
 
                 using var closing = new CancellationTokenSource(options.DrainTimeout + options.CommandTimeout + TimeSpan.FromSeconds(5));
                 var results = await Task.WhenAll(recorders.Select(r => r.StopAsync(closing.Token)));
+                await feeds.EndAsync(results);
                 var latency = new LatencyHistogram();
                 foreach (var r in recorders)
                 {

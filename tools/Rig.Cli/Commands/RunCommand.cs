@@ -10,6 +10,7 @@ using Rig.Recording.Bridge;
 using Rig.Analysis.Derivation;
 using Rig.Recording.Sessions;
 using Rig.Experiment.Tasks;
+using Rig.Renderer.Live;
 using Rig.Experiment.Vr;
 using Rig.Recording.Link;
 
@@ -62,9 +63,13 @@ internal static class RunCommand
         var insecure = SecurityOptions.Insecure();
         var preflight = new Option<string?>("--preflight") { Description = "Run a short loopback first (default scenario valve-to-lick; docs/loopback.md) and refuse to start when it fails", Arity = ArgumentArity.ZeroOrOne };
         var skipPreflight = new Option<bool>("--skip-preflight-failure") { Description = "Start even when the preflight fails (the failure is recorded in the session)" };
+        var consoleBind = ConsoleCli.BindOption();
+        var consoleLogin = ConsoleCli.LoginOption();
+        var consolePort = ConsoleCli.PortOption();
         var command = new Command("run", "Record a session from a rig on a broker (bridge only), optionally running a task protocol")
         {
             rig, broker, output, resume, minutes, json, verbose, calibration, uncalibrated, protocol, mouse, block, frameRate, subjects, countsPerCm, preflight, skipPreflight, credentials, caFile, insecure, vr, gimbl, gimblTreadmill, gimblUnitsPerCm, hostTriggers,
+            consoleBind, consoleLogin, consolePort,
         };
         subject.AddTo(command);
         command.Validators.Add(CommonOptions.CrossCheck(result =>
@@ -109,6 +114,9 @@ internal static class RunCommand
             Gimbl = parse.GetValue(gimbl),
             GimblTreadmill = parse.GetValue(gimblTreadmill)!,
             GimblUnitsPerCm = parse.GetValue(gimblUnitsPerCm),
+            ConsoleBind = parse.GetValue(consoleBind)!,
+            ConsoleLogin = parse.GetValue(consoleLogin),
+            ConsolePort = parse.GetValue(consolePort),
         }, ct));
         return command;
     }
@@ -167,7 +175,20 @@ internal static class RunCommand
         public string GimblTreadmill { get; init; } = "LinearTreadmill";
 
         public double GimblUnitsPerCm { get; init; } = 0.01;
+
+        /// <summary>`--console-bind`, `--console-login`, `--console-port`: the web console (docs/console.md).</summary>
+        public string ConsoleBind { get; init; } = "127.0.0.1";
+
+        public string? ConsoleLogin { get; init; }
+
+        public int ConsolePort { get; init; } = Rig.Renderer.RendererOptions.DefaultPort;
     }
+
+    /// <summary>
+    /// The live task tables are rebuilt for the console at most this often, and only after a trial ends: the rebuild holds the
+    /// engine's lock, which the recorder's thread takes for every event batch (docs/console.md, "Never slows the recorder"). Our choice.
+    /// </summary>
+    private static readonly TimeSpan ConsoleTablesInterval = TimeSpan.FromSeconds(5);
 
     private static async Task<int> RunAsync(RunArgs args, CancellationToken ct)
     {
@@ -195,6 +216,8 @@ internal static class RunCommand
             var (calibration, dose) = protocol is null
                 ? (await CalibrateCommand.ResolveProvenanceAsync(args.CalibrationFile, rigId, "run", TimeProvider.System), null)
                 : await TaskCli.ResolveRewardAsync(protocol, args.CalibrationFile, args.Uncalibrated, rigId, "run", TimeProvider.System);
+            // The web console (docs/console.md): a separate consumer, fed once a second from the progress loop below.
+            var consoleOptions = ConsoleCli.Resolve(args.ConsoleBind, args.ConsoleLogin, args.ConsolePort, null, Path.GetDirectoryName(folder));
             var preflight = args.PreflightScenario is null ? default
                 : await LoopbackCommand.PreflightAsync(rigId, address, args.PreflightScenario, args.SkipPreflightFailure, login, ct);
             if (preflight.Refuse is { } refused)
@@ -241,6 +264,11 @@ internal static class RunCommand
             });
             builder.Services.AddSingleton<BridgeRunState>();
             builder.Services.AddHostedService<BridgeService>();
+            await using var hub = new ConsoleHub(TimeProvider.System);
+            var feed = hub.Attach(rigId);
+            var (web, webMoved) = await ConsoleCli.StartWebAsync(consoleOptions with { Console = consoleOptions.Console! with { Hub = hub } }, ct);
+            await using var webServer = web;
+            await Console.Error.WriteLineAsync("rig run: " + ConsoleCli.Describe(web, webMoved, args.ConsolePort));
             using var app = builder.Build();
             var state = app.Services.GetRequiredService<BridgeRunState>();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -260,12 +288,14 @@ internal static class RunCommand
                 }
 
                 var progress = new ProgressLine();
+                var live = new ConsoleTables(task, mouse, ConsoleTablesInterval);
                 while (!run.IsCompleted)
                 {
                     await Task.WhenAny(run, Task.Delay(1000, CancellationToken.None));
                     if (state.Recorder is { } r && state.Result is null && state.Failure is null && !run.IsCompleted)
                     {
                         var s = r.Snapshot();
+                        feed.Post(new RigLiveUpdate(TimeProvider.System.GetUtcNow(), s, live.Latest()) { Session = folder, Protocol = protocol?.Name });
                         progress.Report($"[rig run] events {s.EventsTotal:N0}, licks {s.Licks:N0}, batches {s.BatchesReceived:N0}, missing batches {s.MissingBatches}, resend requests {s.ResendRequests}" + ProgressLine.BadInput(s)
                             + (task is null ? "" : $" | trials {task.TrialsCompleted}")
                             + (dose is { Calibrated: false } ? " | UNCALIBRATED rewards" : "")
@@ -279,6 +309,7 @@ internal static class RunCommand
             await run;
             if (state.Failure is not null)
             {
+                feed.Post(new RigLiveUpdate(TimeProvider.System.GetUtcNow(), state.Recorder?.Snapshot(), null, state.Failure.Message) { Ended = true });
                 throw state.Failure;
             }
 
@@ -317,6 +348,7 @@ internal static class RunCommand
                 extra.AddRange(TaskCli.MetricRows(tables.Info.Metrics));
             }
 
+            feed.Post(new RigLiveUpdate(TimeProvider.System.GetUtcNow(), result.Counts, tables) { Session = folder, Protocol = protocol?.Name, Ended = true });
             if (json)
             {
                 SummaryPrinter.PrintJson(Console.Out, new { session = result.Folder, rig = rigId, broker = address.ToString(), drained = result.Drained, imaging_frame_rate = frameRate, recorded = result.Counts, journal = new { records = result.JournalRecords, bytes = result.JournalBytes },

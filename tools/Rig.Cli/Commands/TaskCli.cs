@@ -15,6 +15,7 @@ using Rig.Recording.Sessions;
 using Rig.Recording.Broker;
 using Rig.Recording.Link;
 using Rig.Experiment.Tasks;
+using Rig.Renderer.Live;
 using Rig.VirtualRig;
 using Rig.VirtualRig.World;
 using Rig.VirtualRig.Models;
@@ -213,14 +214,20 @@ internal static class TaskCli
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0, WebSocketPort = vr is null ? null : 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
             var hostTime = VirtualHostTime.ForSpeed(args.Speed, time);
+            // The web console (docs/console.md) and the renderer page share one web host; the console is fed below (Watch).
+            await using var hub = new ConsoleHub(time);
+            var feed = hub.Attach(args.RigId);
+            var web = ConsoleCli.Resolve(args.ConsoleBind, args.ConsoleLogin, args.WebPort, hub, Path.GetDirectoryName(folder));
             await using var renderer = vr is null ? null
-                : await DemoRenderer.StartAsync(links, broker.WebSocketUrl!, args.RigId, protocol, vr.RendererPort, vr.Source, hostTime, logger, ct);
+                : await DemoRenderer.StartAsync(links, broker.WebSocketUrl!, args.RigId, protocol, web, vr.Source, hostTime, logger, ct);
+            var (consoleOnly, consoleMoved) = renderer is null ? await ConsoleCli.StartWebAsync(web, ct) : (null, renderer.PortMoved);
+            await using var consoleServer = consoleOnly;
+            await Console.Error.WriteLineAsync("[rig demo] " + ConsoleCli.Describe(renderer?.Server ?? consoleOnly!, consoleMoved, args.WebPort));
             if (renderer is not null)
             {
-                await Console.Error.WriteLineAsync($"[rig demo] renderer: {renderer.Server.Url} " + (vr!.Source == DemoFrameSource.Page
+                await Console.Error.WriteLineAsync($"[rig demo] renderer: {renderer.PageUrl} " + (vr!.Source == DemoFrameSource.Page
                     ? "(open it in a browser: its frames are the session's)"
-                    : $"(a viewer; the frames of record are the simulated display's{(args.Speed == 1 ? "" : $"; the session runs at {args.Speed.ToString(CultureInfo.InvariantCulture)}x, --speed 1 to watch in real time")})")
-                    + (renderer.PortMoved ? $" (port {vr.RendererPort} was in use)" : ""));
+                    : $"(a viewer; the frames of record are the simulated display's{(args.Speed == 1 ? "" : $"; the session runs at {args.Speed.ToString(CultureInfo.InvariantCulture)}x, --speed 1 to watch in real time")})"));
             }
 
             var display = vr is null ? new VirtualDisplayOptions()
@@ -233,10 +240,13 @@ internal static class TaskCli
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration,
                     Subject: subject, ImagingFrameRateHz: args.FrameRateHz),
                 hostTime, logger, new TaskSessionSettings(protocol, mouseName, subject.SessionDate, subject.Block, learned, new LearningOptions(), renderer?.Scene, dose,
-                    args.HostTriggers ? TriggerPath.Host : TriggerPath.Device),
+                    args.HostTriggers ? TriggerPath.Host : TriggerPath.Device,
+                    Watch: (counts, tables) => feed.Post(new RigLiveUpdate(time.GetUtcNow(), counts, tables) { Session = folder, Protocol = protocol.Name })),
                 (p, recorded, metrics) => progress.Report("[rig demo] " + ProgressLine.Describe(p, recorded) + (metrics is null ? "" : " | " + Brief(metrics)) + uncalibratedNote),
                 ct);
             progress.Done();
+            // The console's last word on the session: the counts of summary.json and the tables rebuilt from the journal.
+            feed.Post(new RigLiveUpdate(time.GetUtcNow(), outcome.Recording.Session.Counts, outcome.Tables) { Session = folder, Protocol = protocol.Name, Ended = true });
             if (mouseState is not null)
             {
                 outcome.Learned.Save(mouseState);
@@ -272,7 +282,8 @@ internal static class TaskCli
                     simulated_display = result.Device.Display is { } d
                         ? new { d.Source, d.RefreshHz, d.Rendered, d.Shown, d.Repeated, d.Dropped, d.Flips, d.MessagesPublished, d.MessagesDropped, d.ScenesLost, summary = d.Describe() }
                         : null,
-                    renderer_url = renderer?.Server.Url.ToString(),
+                    renderer_url = renderer?.PageUrl.ToString(),
+                    console_url = (renderer?.Server ?? consoleOnly)?.ConsoleUrl?.ToString(),
                     vr_scene = renderer?.Scene.Counts(),
                     commands_delivered = result.Task?.CommandsDelivered,
                     derived = outcome.Aligned,
@@ -316,7 +327,7 @@ internal static class TaskCli
                 if (renderer is not null)
                 {
                     var sent = renderer.Scene.Counts();
-                    rows.Add(("renderer page", $"{renderer.Server.Url}: scene {sent.Published.ToString(c)} sent, {sent.Dropped.ToString(c)} dropped, {sent.PublishFailures.ToString(c)} failed"));
+                    rows.Add(("renderer page", $"{renderer.PageUrl}: scene {sent.Published.ToString(c)} sent, {sent.Dropped.ToString(c)} dropped, {sent.PublishFailures.ToString(c)} failed"));
                 }
                 else
                 {
