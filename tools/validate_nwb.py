@@ -33,7 +33,9 @@ def _data_type_args(kwargs):
     return kwargs
 
 
-class NwbDatasetSpec(DatasetSpec):
+class _NwbKeys:
+    """The NWB schema's key names for hdmf's spec classes (mixed in before DatasetSpec / GroupSpec)."""
+
     @classmethod
     def build_const_args(cls, spec_dict):
         return _data_type_args(super().build_const_args(spec_dict))
@@ -49,29 +51,17 @@ class NwbDatasetSpec(DatasetSpec):
     @classmethod
     def type_key(cls):
         return "neurodata_type"
+
+
+class NwbDatasetSpec(_NwbKeys, DatasetSpec):
+    pass
 
 
 class NwbLinkSpec(LinkSpec):
     pass
 
 
-class NwbGroupSpec(GroupSpec):
-    @classmethod
-    def build_const_args(cls, spec_dict):
-        return _data_type_args(super().build_const_args(spec_dict))
-
-    @classmethod
-    def def_key(cls):
-        return "neurodata_type_def"
-
-    @classmethod
-    def inc_key(cls):
-        return "neurodata_type_inc"
-
-    @classmethod
-    def type_key(cls):
-        return "neurodata_type"
-
+class NwbGroupSpec(_NwbKeys, GroupSpec):
     @classmethod
     def dataset_spec_cls(cls):
         return NwbDatasetSpec
