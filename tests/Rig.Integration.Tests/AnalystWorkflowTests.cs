@@ -21,8 +21,10 @@ public sealed class AnalystWorkflowTests
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory();
         string cohort = dir.Combine("cohort");
+        // Three virtual minutes a session: at --speed 0 a cohort session gets only 4-7 clock exchanges a virtual minute, and a
+        // one-minute session was seen (1 in 60) to end with none usable, which leaves it no wall-clock times to export.
         var (code, stdout, stderr) = await RigProcess.RunAsync(["cohort", "--groups", "supervised", "unsupervised", "--mice", "3", "--days", "5",
-            "--minutes", "1", "--seed", "4", "--start-date", "2026-03-02", "--out", cohort], Timeout, cancellationToken: ct);
+            "--minutes", "3", "--seed", "4", "--start-date", "2026-03-02", "--out", cohort], Timeout, cancellationToken: ct);
         Assert.True(code == 0, $"cohort exit {code}\n{stderr}\n{stdout}");
         Assert.Equal(30, Directory.GetDirectories(cohort).Count(d => File.Exists(Path.Combine(d, "session.json"))));
         Assert.Equal(6, Directory.GetFiles(Path.Combine(cohort, "learning"), "*.learning.json").Length);
