@@ -46,6 +46,12 @@ internal static class SummaryPrinter
             rows.Add(("suspicious messages (set aside)", string.Join(", ", counts.SuspiciousMessages.Select(m => $"{m.Key} {m.Value}"))));
         }
 
+        if (counts.LastStatus is { BufferSeconds: > 0 } status)
+        {
+            // The device's own figure (status buffer_s): how long a link outage it rides out without losing an event.
+            rows.Add(("device buffer", $"{status.BufferSeconds.ToString(c)} s of events at 1,000 events/s with the link down (firmware {status.FirmwareVersion})"));
+        }
+
         if (counts.AckRoundTripMedianMs is { } median)
         {
             string figures = $"median {median.ToString("0.0", c)} ms, max {counts.AckRoundTripMaxMs!.Value.ToString("0.0", c)} ms";

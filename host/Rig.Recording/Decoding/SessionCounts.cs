@@ -24,6 +24,8 @@ public sealed record BootSummary(
     IReadOnlyList<EventGap> Gaps);
 
 /// <summary>The device's own counters from its last status message.</summary>
+/// <param name="BufferSeconds">Whole seconds of events the device can hold with its link down, at 1,000 events/s (status
+/// `buffer_s`; 0 from firmware that predates it).</param>
 public sealed record StatusSummary(
     uint BootId,
     string FirmwareVersion,
@@ -39,12 +41,13 @@ public sealed record StatusSummary(
     uint MalformedCommands,
     uint CommandsDropped,
     uint CaptureOverflows,
-    uint HostSilenceValveCloses = 0)
+    uint HostSilenceValveCloses = 0,
+    byte BufferSeconds = 0)
 {
     public static StatusSummary From(DeviceStatus s) => new(
         s.BootId, s.FirmwareVersion, s.UptimeMicros / 1e6, s.EventsCaptured, s.EventsLost, s.BatchesSent, s.BatchesResent,
         s.UnackedBatches, s.CommandsExecuted, s.CommandsRejected, s.ValveFaults, s.MalformedCommands, s.CommandsDropped,
-        s.CaptureOverflows, s.HostSilenceValveCloses);
+        s.CaptureOverflows, s.HostSilenceValveCloses, s.BufferSeconds);
 }
 
 /// <summary>Everything <see cref="SessionDecoder"/> derives from a journal. Identical live and re-decoded.</summary>
