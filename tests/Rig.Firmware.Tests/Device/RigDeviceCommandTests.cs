@@ -13,9 +13,7 @@ public sealed class RigDeviceCommandTests
 
     private static DeviceHarness Started(Action<DeviceConfig>? configure = null)
     {
-        var h = new DeviceHarness(configure);
-        h.Device.Start(0);
-        h.Valve.ForceCloses.Clear();
+        var h = DeviceHarness.Started(configure);
         h.Link.Clear();
         return h;
     }

@@ -28,6 +28,15 @@ public sealed class DeviceHarness
         Device = new RigDevice(Config, Boot, Clock, Capture, Encoder, Valve, Tone, Outputs, Link);
     }
 
+    /// <summary>A harness whose device has started at 0 µs, with the valve closings that start made already forgotten.</summary>
+    public static DeviceHarness Started(Action<DeviceConfig>? configure = null)
+    {
+        var h = new DeviceHarness(configure);
+        h.Device.Start(0);
+        h.Valve.ForceCloses.Clear(); // Start closed every valve.
+        return h;
+    }
+
     /// <summary>The device clock, read where the firmware needs the time now rather than the loop's time (sync replies).</summary>
     public FakeClock Clock { get; }
 

@@ -24,14 +24,6 @@ public sealed class HostSilenceValveTests
         WindowEndMicros = end,
     };
 
-    private static DeviceHarness Started()
-    {
-        var h = new DeviceHarness();
-        h.Device.Start(0);
-        h.Valve.ForceCloses.Clear(); // Start closed every valve.
-        return h;
-    }
-
     [Fact]
     public void The_default_host_silence_time_is_two_seconds()
     {
@@ -41,7 +33,7 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void An_armed_window_is_cancelled_and_every_valve_shut_when_the_host_is_silent_for_the_set_time()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         Assert.Equal(AckResult.Ok, h.ExecuteForAck(Arm(1, 10_000, 60_000_000, 40_000), 1_000).Result);
 
         h.Device.Poll(1_000 + Silence - 1);
@@ -63,7 +55,7 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void Acknowledgement_batches_alone_keep_an_armed_window_alive()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         h.ExecuteForAck(Arm(1, 10_000, 60_000_000, 40_000), 1_000);
 
         // The bridge's 100 ms acknowledgements (NoAck commands) for 10 s: twenty times longer than the silence time.
@@ -108,7 +100,7 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void A_silent_host_with_an_idle_valve_changes_nothing_and_is_not_counted()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         h.Device.Poll(Silence * 10);
 
         Assert.Empty(h.Valve.ForceCloses);
@@ -119,7 +111,7 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void A_window_that_already_ended_is_not_reported_as_cut_short_by_silence()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         h.ExecuteForAck(Arm(1, 10_000, 500_000, 40_000), 1_000);
 
         h.Device.Poll(1_000 + Silence);
@@ -130,7 +122,7 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void Malformed_commands_are_not_host_activity()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         h.ExecuteForAck(Arm(1, 10_000, 60_000_000, 40_000), 1_000);
 
         // Garbage on the command topic every 100 ms (a broken or hostile publisher) must not hold the window open.
@@ -150,7 +142,7 @@ public sealed class HostSilenceValveTests
     [Fact]
     public void Each_silence_that_interrupts_something_is_counted_once()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         h.ExecuteForAck(Arm(1, 10_000, 60_000_000, 40_000), 1_000);
         h.Device.Poll(1_000 + Silence);
         h.Device.Poll(1_000 + (3 * Silence));
@@ -185,7 +177,7 @@ public sealed class HostSilenceValveTests
     {
         // Property over 20,000 random commands: every opcode (known and not), every channel, durations spread over the
         // whole u32 range with extra weight near the limit, random flags and boot targets, the clock moving randomly.
-        var h = Started();
+        var h = DeviceHarness.Started();
         var random = new Random(8);
         uint hardMax = h.Config.ValveHardMaxOpenMicros;
         ulong now = 1_000;

@@ -41,18 +41,10 @@ public sealed class WaterBudgetDeviceTests
         MaxWidthMicros = maxWidth,
     };
 
-    private static DeviceHarness Started()
-    {
-        var h = new DeviceHarness();
-        h.Device.Start(0);
-        h.Valve.ForceCloses.Clear(); // Start closed every valve.
-        return h;
-    }
-
     [Fact]
     public void A_single_500_ms_pulse_is_refused_with_the_water_budget_code_and_never_reaches_the_valve()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
 
         var ack = h.ExecuteForAck(Pulse(1, 500_000), 1_000_000);
 
@@ -65,7 +57,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void A_train_of_twenty_500_ms_pulses_with_1_us_gaps_is_refused_with_the_water_budget_code_and_opens_nothing()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
 
         var ack = h.ExecuteForAck(ValveTrain(2, 20, 1, 1, 500_000, 500_000), 1_000_000);
 
@@ -84,7 +76,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void A_train_whose_pulses_are_each_allowed_but_too_dense_together_is_refused_with_the_water_budget_code()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
 
         // 100 ms open, 1 µs closed: every pulse is a normal reward, the train is near-continuous water.
         var ack = h.ExecuteForAck(ValveTrain(3, 100, 1, 1, 100_000, 100_000), 1_000_000);
@@ -96,7 +88,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void An_arm_whose_window_ends_at_2_to_the_63_us_is_refused_with_the_water_budget_code_and_never_reaches_the_valve()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
 
         var ack = h.ExecuteForAck(Arm(4, 1_000_000, 1ul << 63, 40_000), 1_000_000);
 
@@ -108,7 +100,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void Pulses_back_to_back_are_refused_with_the_wait_until_the_window_allows_them_again()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         ulong t = 1_000_000;
         int accepted = 0;
         Ack refusal = default;
@@ -144,7 +136,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void The_shipped_calibration_its_verification_and_a_500_trial_session_in_the_same_hour_are_all_accepted()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
         ulong t = 1_000_000;
         uint id = 100;
 
@@ -208,7 +200,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void The_loopback_valve_train_with_its_default_1000_pulses_is_accepted()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
 
         // valve-to-lick: intervals 60-120 ms, widths 2-20 ms (LoopbackScenario).
         var ack = h.ExecuteForAck(ValveTrain(5, 1000, 60_000, 120_000, 2_000, 20_000), 1_000_000);
@@ -220,7 +212,7 @@ public sealed class WaterBudgetDeviceTests
     [Fact]
     public void The_demo_pulse_and_armed_reward_are_accepted()
     {
-        var h = Started();
+        var h = DeviceHarness.Started();
 
         Assert.Equal(AckResult.Ok, h.ExecuteForAck(Pulse(6, 40_000), 1_000_000).Result);
         Assert.Equal(AckResult.Ok, h.ExecuteForAck(Arm(7, 1_000_000, 31_000_000, 40_000), 1_001_000).Result);

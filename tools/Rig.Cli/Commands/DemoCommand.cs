@@ -58,7 +58,7 @@ internal static class DemoCommand
         var mouseState = TaskCli.MouseStateOption();
         var block = TaskCli.BlockOption();
         var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
-        var subjects = TaskCli.SubjectsOption();
+        var subjects = SubjectCommand.FolderOption();
         var date = TaskCli.DateOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();

@@ -38,7 +38,7 @@ internal static class RunCommand
         var block = TaskCli.BlockOption();
         var frameRate = CommonOptions.FrameRateHz(virtualScanner: false);
         var subject = new SubjectOptions();
-        var subjects = TaskCli.SubjectsOption();
+        var subjects = SubjectCommand.FolderOption();
         var uncalibrated = TaskCli.UncalibratedOption();
         var hostTriggers = TaskCli.HostTriggersOption();
         var countsPerCm = CommonOptions.Positive(new Option<double>("--counts-per-cm")

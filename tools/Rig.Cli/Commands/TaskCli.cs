@@ -93,8 +93,6 @@ internal static class TaskCli
         return completed;
     }
 
-    /// <summary>`--subjects DIR` of the session commands.</summary>
-    public static Option<string?> SubjectsOption() => SubjectCommand.FolderOption();
 
     public static Option<string?> MouseStateOption() => new("--mouse-state")
     {
