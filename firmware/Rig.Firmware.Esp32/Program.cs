@@ -48,7 +48,7 @@ namespace Rig.Firmware.Esp32
             Debug.WriteLine("Managed heap free: " + freeManagedBytes.ToString() + " bytes; buffers: " + (large ? "large" : "default")
                 + ", " + Rig.Firmware.Publishing.BufferBudget.StatusSeconds(config).ToString() + " s at 1,000 events/s");
 
-            string problem = NativeSetup.ConfigureAndStart(config.ValveHardMaxOpenMicros);
+            string problem = NativeSetup.ConfigureAndStart(config.ValveHardMaxOpenMicros, config.LickDebounceMicros, config.MinInterLickMicros);
             if (problem.Length != 0)
             {
                 NativeSetup.MakeSafe();

@@ -126,7 +126,12 @@ public sealed partial class VirtualRig : IAsyncDisposable
             network.LossEnabled = false;
         }
 
-        var capture = new SimCaptureSource(clock, options.Capture, options.Device.ValveHardMaxOpenMicros, timeline);
+        // The module replays the firmware's lick rules with the firmware's own settings (NativeSetup does so on the device).
+        var captureOptions = options.Capture with
+        {
+            LickDebounceMicros = options.Device.LickDebounceMicros, LickMinIntervalMicros = options.Device.MinInterLickMicros,
+        };
+        var capture = new SimCaptureSource(clock, captureOptions, options.Device.ValveHardMaxOpenMicros, timeline);
         var mouse = new MouseModel(options.Mouse, random.Next(), clock, options.EncoderCountsPerCm);
         var scanner = new ScannerModel(options.Scanner, random.Next());
         var valve = new SimValve(capture);

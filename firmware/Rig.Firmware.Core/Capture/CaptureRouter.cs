@@ -90,7 +90,20 @@ namespace Rig.Firmware.Capture
                     {
                         _ring.Push(EventKind.Lick, (byte)ch, lick, at);
                     }
+
+                    PushQueuedLick(detector, (byte)ch);
                 }
+            }
+        }
+
+        // The offset of a triggering touch shorter than the debounce time comes right after its onset.
+        private void PushQueuedLick(LickDetector detector, byte channel)
+        {
+            ulong at;
+            int lick = detector.TakeQueued(out at);
+            if (lick != LickDetector.None)
+            {
+                _ring.Push(EventKind.Lick, channel, lick, at);
             }
         }
 
@@ -107,11 +120,14 @@ namespace Rig.Firmware.Capture
             {
                 case CaptureLine.Lick:
                     ulong at;
-                    int lick = _lickDetectors[ch].OnEdge(r.DeviceMicros, r.Level, out at);
+                    LickDetector detector = _lickDetectors[ch];
+                    int lick = detector.OnEdge(r.DeviceMicros, r.Level, (r.Flags & CaptureRecord.TriggerFlag) != 0, out at);
                     if (lick != LickDetector.None)
                     {
                         _ring.Push(EventKind.Lick, ch, lick, at);
                     }
+
+                    PushQueuedLick(detector, ch);
 
                     break;
                 case CaptureLine.FrameClock:

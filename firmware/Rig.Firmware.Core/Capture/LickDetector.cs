@@ -6,6 +6,10 @@ namespace Rig.Firmware.Capture
     /// quiet for the debounce time, and a change of level is stamped at the burst's first edge (the moment of
     /// contact). A burst that ends at the level it started from is a glitch: ignored and counted. An onset closer
     /// than the minimum inter-lick interval to the previous onset is refused and counted, and so is its offset.
+    /// A burst whose first edge fired the armed reward (the capture core's trigger flag; the core replays these same
+    /// rules, so that edge starts an onset) is an onset whatever follows: a triggering touch shorter than the debounce
+    /// time is recorded as an onset at its contact and an offset at its release (<see cref="TakeQueued"/>), so the
+    /// record always shows the lick that opened the valve (docs/capture.md, "Which lick fires the reward").
     /// </summary>
     public sealed class LickDetector
     {
@@ -22,6 +26,9 @@ namespace Rig.Firmware.Capture
         private bool _seenOnset;
         private ulong _lastOnsetMicros;
         private bool _inAcceptedLick;
+        private bool _burstFiredReward;
+        private bool _offsetQueued;
+        private ulong _queuedOffsetMicros;
 
         public LickDetector(uint debounceMicros, uint minInterLickMicros)
         {
@@ -38,6 +45,9 @@ namespace Rig.Firmware.Capture
         /// <summary>Onsets refused for coming too soon after the previous one.</summary>
         public uint TooSoonRefused { get; private set; }
 
+        /// <summary>Triggering touches shorter than the debounce time, recorded as a lick because they opened the valve.</summary>
+        public uint ShortTriggers { get; private set; }
+
         /// <summary>Accepted lick onsets.</summary>
         public uint Licks { get; private set; }
 
@@ -52,6 +62,16 @@ namespace Rig.Firmware.Capture
         /// value is then 1 (onset) or 0 (offset) with its time in <paramref name="eventMicros"/>, else <see cref="None"/>.
         /// </summary>
         public int OnEdge(ulong deviceMicros, byte level, out ulong eventMicros)
+        {
+            return OnEdge(deviceMicros, level, false, out eventMicros);
+        }
+
+        /// <summary>
+        /// As <see cref="OnEdge(ulong, byte, out ulong)"/>, for an edge that may carry the capture core's trigger flag
+        /// (<paramref name="firedReward"/>: this edge opened the valve of the armed reward). Call <see cref="TakeQueued"/>
+        /// after it.
+        /// </summary>
+        public int OnEdge(ulong deviceMicros, byte level, bool firedReward, out ulong eventMicros)
         {
             eventMicros = 0;
             int result = None;
@@ -76,8 +96,12 @@ namespace Rig.Firmware.Capture
             {
                 _pending = true;
                 _burstStartMicros = deviceMicros;
+                _burstFiredReward = false;
             }
 
+            // The core flags only a burst's first edge; a flag on a later one (the two disagree after a ring overflow)
+            // still marks the burst, so the contact that opened the valve is on the record.
+            _burstFiredReward |= firedReward;
             _lastEdgeMicros = deviceMicros;
             return result;
         }
@@ -94,10 +118,31 @@ namespace Rig.Firmware.Capture
             return Decide(out eventMicros);
         }
 
+        /// <summary>
+        /// The offset of a triggering touch shorter than the debounce time, decided with its onset by the last call: 0
+        /// with its time (the release), else <see cref="None"/>.
+        /// </summary>
+        public int TakeQueued(out ulong eventMicros)
+        {
+            eventMicros = _queuedOffsetMicros;
+            if (!_offsetQueued)
+            {
+                return None;
+            }
+
+            _offsetQueued = false;
+            return 0;
+        }
+
         private int Decide(out ulong eventMicros)
         {
             _pending = false;
             eventMicros = _burstStartMicros;
+            if (_burstFiredReward)
+            {
+                return DecideTriggered();
+            }
+
             if (_raw == _accepted)
             {
                 GlitchesIgnored++;
@@ -128,6 +173,24 @@ namespace Rig.Firmware.Capture
             }
 
             return None;
+        }
+
+        private int DecideTriggered()
+        {
+            _burstFiredReward = false;
+            _seenOnset = true;
+            _lastOnsetMicros = _burstStartMicros;
+            Licks++;
+            _accepted = _raw;
+            _inAcceptedLick = _raw == 1;
+            if (_raw == 0)
+            {
+                ShortTriggers++;
+                _offsetQueued = true;
+                _queuedOffsetMicros = _lastEdgeMicros;
+            }
+
+            return 1;
         }
     }
 }

@@ -28,6 +28,12 @@ namespace Rig.Firmware.Hardware
     /// <summary>One edge, timestamped where it happened (ISR reading esp_timer, or the simulator's schedule).</summary>
     public struct CaptureRecord
     {
+        /// <summary>
+        /// <see cref="Flags"/> bit of the lick edge that fired the armed reward (the native record's RC_FLAG_TRIGGER):
+        /// the lick detector records that contact as an onset.
+        /// </summary>
+        public const byte TriggerFlag = 0x20;
+
         public ulong DeviceMicros;
         public CaptureLine Line;
         public byte Channel;
@@ -38,6 +44,9 @@ namespace Rig.Firmware.Hardware
         /// <summary>A value the line carries: the count of an encoder sample; 0 for plain edges.</summary>
         public long Value;
 
+        /// <summary>The native record's flags (docs/capture.md); the router reads <see cref="TriggerFlag"/> only.</summary>
+        public byte Flags;
+
         public CaptureRecord(ulong deviceMicros, CaptureLine line, byte channel, byte level)
         {
             DeviceMicros = deviceMicros;
@@ -45,6 +54,7 @@ namespace Rig.Firmware.Hardware
             Channel = channel;
             Level = level;
             Value = 0;
+            Flags = 0;
         }
 
         public CaptureRecord(ulong deviceMicros, CaptureLine line, byte channel, byte level, long value)
@@ -54,6 +64,17 @@ namespace Rig.Firmware.Hardware
             Channel = channel;
             Level = level;
             Value = value;
+            Flags = 0;
+        }
+
+        public CaptureRecord(ulong deviceMicros, CaptureLine line, byte channel, byte level, long value, byte flags)
+        {
+            DeviceMicros = deviceMicros;
+            Line = line;
+            Channel = channel;
+            Level = level;
+            Value = value;
+            Flags = flags;
         }
     }
 

@@ -8,8 +8,8 @@ namespace Rig.Firmware.Esp32.Hardware
     /// contract, not by host (BitConverter is banned for that reason), and nothing is allocated.
     /// </summary>
     /// <remarks>
-    /// The flags byte is not carried over: ring losses are already counted by <c>NativeCapture.Overflows</c> and
-    /// reported in every status message, and the other flags describe edges the record itself already shows.
+    /// The flags byte is carried over for the lick detector, which needs the trigger flag (the edge that fired the
+    /// armed reward); ring losses are counted by <c>NativeCapture.Overflows</c> and reported in every status message.
     /// </remarks>
     public static class CaptureRecordDecoder
     {
@@ -31,6 +31,7 @@ namespace Rig.Firmware.Esp32.Hardware
             record.Line = (CaptureLine)source[offset + LineOffset];
             record.Channel = source[offset + ChannelOffset];
             record.Level = source[offset + LevelOffset];
+            record.Flags = source[offset + FlagsOffset];
         }
 
         private static ulong ReadUInt64(byte[] b, int at)

@@ -31,9 +31,16 @@ namespace Rig.Firmware.Esp32.Hardware
         /// return code (codes are listed on NativeCapture).
         /// </summary>
         /// <param name="valveHardMaxMicros">The core's hard maximum, so the ISR-side and managed limits agree.</param>
-        public static string ConfigureAndStart(uint valveHardMaxMicros)
+        /// <param name="lickDebounceMicros">LickDetector's debounce (DeviceConfig), which the module replays for the armed reward.</param>
+        /// <param name="minInterLickMicros">LickDetector's minimum time between onsets (DeviceConfig), likewise.</param>
+        public static string ConfigureAndStart(uint valveHardMaxMicros, uint lickDebounceMicros, uint minInterLickMicros)
         {
             string problem = Check(NativeCapture.ConfigureInput((byte)CaptureLine.Lick, 0, PinMap.Lick0, LickGlitchMicros), "lick input 0");
+            if (problem.Length == 0)
+            {
+                problem = Check(NativeCapture.ConfigureLick(0, lickDebounceMicros, minInterLickMicros), "lick rules of input 0");
+            }
+
             if (problem.Length == 0)
             {
                 problem = Check(NativeCapture.ConfigureInput((byte)CaptureLine.FrameClock, 0, PinMap.FrameClock0, FrameClockGlitchMicros), "frame clock input 0");

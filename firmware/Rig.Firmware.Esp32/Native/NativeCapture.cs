@@ -102,5 +102,14 @@ namespace Rig.Firmware.Esp32.Native
         /// <summary>Sets a sync/trigger output; a change is recorded on the SyncMonitor line.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern int SetOutput(byte channel, byte level);
+
+        /// <summary>
+        /// After <see cref="ConfigureInput"/> of lick channel <paramref name="channel"/>, before <see cref="Start"/>: the
+        /// lick detector's debounce and minimum inter-lick interval (DeviceConfig), which the module replays so an armed
+        /// reward fires only on an edge that starts a recorded lick onset (docs/capture.md, "Which lick fires the
+        /// reward"). Declared last: the interop table follows declaration order.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern int ConfigureLick(byte channel, uint debounceMicros, uint minIntervalMicros);
     }
 }

@@ -1,7 +1,7 @@
 //-----------------------------------------------------------------------------
 //
 //    Method lookup table of the interop assembly Rig.Firmware.Esp32.Native, one entry per method definition
-//    in metadata order (NativeCapture.cs declares exactly these 18 methods and no constructor).
+//    in metadata order (NativeCapture.cs declares exactly these 19 methods and no constructor).
 //    NOT COMPILED on the CI machines; UNTESTED ON HARDWARE.
 //
 //    The checksum below is a placeholder: the real value is the native-methods checksum MetadataProcessor
@@ -34,6 +34,7 @@ static const CLR_RT_MethodHandler method_lookup[] =
     Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCapture::PlayTone___STATIC__I4__U2__U4,
     Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCapture::StopTone___STATIC__VOID,
     Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCapture::SetOutput___STATIC__I4__U1__U1,
+    Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCapture::ConfigureLick___STATIC__I4__U1__U4__U4,
 };
 
 const CLR_RT_NativeAssemblyData g_CLR_AssemblyNative_Rig_Firmware_Esp32_Native =

@@ -36,6 +36,7 @@ struct Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCapture
     NANOCLR_NATIVE_DECLARE(PlayTone___STATIC__I4__U2__U4);
     NANOCLR_NATIVE_DECLARE(StopTone___STATIC__VOID);
     NANOCLR_NATIVE_DECLARE(SetOutput___STATIC__I4__U1__U1);
+    NANOCLR_NATIVE_DECLARE(ConfigureLick___STATIC__I4__U1__U4__U4);
 
     //--//
 

@@ -125,3 +125,9 @@ signed int NativeCapture::SetOutput( uint8_t param0, uint8_t param1, HRESULT &hr
     (void)hr;
     return rcp_set_output( param0, param1 );
 }
+
+signed int NativeCapture::ConfigureLick( uint8_t param0, unsigned int param1, unsigned int param2, HRESULT &hr )
+{
+    (void)hr;
+    return rcp_configure_lick( param0, param1, param2 );
+}

@@ -35,6 +35,7 @@ namespace Rig_Firmware_Esp32_Native
             static signed int PlayTone( uint16_t param0, unsigned int param1, HRESULT &hr );
             static void StopTone( HRESULT &hr );
             static signed int SetOutput( uint8_t param0, uint8_t param1, HRESULT &hr );
+            static signed int ConfigureLick( uint8_t param0, unsigned int param1, unsigned int param2, HRESULT &hr );
         };
     }
 }

@@ -314,3 +314,23 @@ HRESULT Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCaptur
     }
     NANOCLR_NOCLEANUP();
 }
+
+HRESULT Library_Rig_Firmware_Esp32_Native_Rig_Firmware_Esp32_Native_NativeCapture::ConfigureLick___STATIC__I4__U1__U4__U4( CLR_RT_StackFrame& stack )
+{
+    NANOCLR_HEADER(); hr = S_OK;
+    {
+
+        uint8_t param0;
+        NANOCLR_CHECK_HRESULT( Interop_Marshal_UINT8( stack, 0, param0 ) );
+        unsigned int param1;
+        NANOCLR_CHECK_HRESULT( Interop_Marshal_UINT32( stack, 1, param1 ) );
+        unsigned int param2;
+        NANOCLR_CHECK_HRESULT( Interop_Marshal_UINT32( stack, 2, param2 ) );
+
+        signed int retValue = NativeCapture::ConfigureLick( param0, param1, param2, hr );
+        NANOCLR_CHECK_HRESULT( hr );
+        SetResult_INT32( stack, retValue );
+
+    }
+    NANOCLR_NOCLEANUP();
+}

@@ -156,7 +156,7 @@ TEST(ArmedReward, ALickInsideTheWindowOpensTheValveFromTheLickPathAndRecordsBoth
     f.advance_to(100000);
     auto r = f.drain();
     ASSERT_EQ(4u, r.size());
-    expect_record(r[0], 2000, RC_LINE_LICK, 0, 1, 0, 0);
+    expect_record(r[0], 2000, RC_LINE_LICK, 0, 1, 0, RC_FLAG_TRIGGER);
     expect_record(r[1], 2000, RC_LINE_VALVE, 1, 1, 30000, RC_FLAG_REWARD);
     expect_record(r[2], 22000, RC_LINE_LICK, 0, 0, 0, 0);
     expect_record(r[3], 32000, RC_LINE_VALVE, 1, 0, 30000, RC_FLAG_REWARD);

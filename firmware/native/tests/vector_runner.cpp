@@ -21,12 +21,12 @@ const std::map<std::string, uint8_t> kLines = {
 
 const std::map<std::string, uint8_t> kFlags = {
     {"reward", RC_FLAG_REWARD}, {"forced", RC_FLAG_FORCED},       {"gap", RC_FLAG_GAP},
-    {"settled", RC_FLAG_SETTLED}, {"scheduled", RC_FLAG_SCHEDULED},
+    {"settled", RC_FLAG_SETTLED}, {"scheduled", RC_FLAG_SCHEDULED}, {"trigger", RC_FLAG_TRIGGER},
 };
 
 const char *const kCounterNames[] = {"overflows", "glitches", "same_level", "settled", "over_max", "busy",
                                      "rewards",   "expired",  "licks_while_open", "samples", "samples_missed",
-                                     "capture_clamped", "capture_unanchored"};
+                                     "capture_clamped", "capture_unanchored", "not_onset"};
 
 uint32_t counter_value(const rc_counters &c, const std::string &name)
 {
@@ -43,6 +43,7 @@ uint32_t counter_value(const rc_counters &c, const std::string &name)
     if (name == "samples_missed") return c.samples_missed;
     if (name == "capture_clamped") return c.capture_clamped;
     if (name == "capture_unanchored") return c.capture_unanchored;
+    if (name == "not_onset") return c.not_onset;
     throw std::runtime_error("unknown counter '" + name + "'");
 }
 
@@ -278,6 +279,10 @@ class Runner {
             if (args.size() - 1 != 4 && args.size() - 1 != 5) throw LineError("input takes: line channel glitch_us [initial_level]");
             uint8_t initial = args.size() - 1 == 5 ? u8(args[4]) : 0;
             return check_result(tokens, arrow, rc_config_input(&core_, line_number(args[1]), u8(args[2]), u32(args[3]), initial), false);
+        }
+        if (cmd == "lick") {
+            need(4);
+            return check_result(tokens, arrow, rc_config_lick(&core_, u8(args[1]), u32(args[2]), u32(args[3])), false);
         }
         if (cmd == "valve") {
             need(3);

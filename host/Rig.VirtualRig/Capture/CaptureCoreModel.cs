@@ -79,6 +79,7 @@ public sealed partial class CaptureCoreModel
     private uint _rewards;
     private uint _expired;
     private uint _licksWhileOpen;
+    private uint _notOnset;
     private uint _samples;
     private uint _samplesMissed;
 
@@ -119,7 +120,7 @@ public sealed partial class CaptureCoreModel
     public int Buffered => (int)(_head - _tail);
 
     public CaptureCounters Counters => new(_overflows, _glitches, _sameLevel, _settled, _overMax, _busy, _rewards, _expired,
-        _licksWhileOpen, _samples, _samplesMissed, _captureClamped, _captureUnanchored);
+        _licksWhileOpen, _samples, _samplesMissed, _captureClamped, _captureUnanchored, _notOnset);
 
     // ---- configuration --------------------------------------------------------------------------------
 
@@ -152,6 +153,28 @@ public sealed partial class CaptureCoreModel
             Used = true, Line = line, Channel = channel, GlitchMicros = glitchMicros, Reported = initialLevel, Raw = initialLevel,
         };
         return index;
+    }
+
+    /// <summary>
+    /// After <see cref="ConfigureInput"/> of lick channel <paramref name="channel"/>: the firmware lick detector's debounce
+    /// and minimum inter-lick interval, so an armed reward fires only on an edge that starts a lick onset.
+    /// </summary>
+    public int ConfigureLick(byte channel, uint debounceMicros, uint minIntervalMicros)
+    {
+        if (_started)
+        {
+            return CaptureStatus.InvalidState;
+        }
+
+        int index = InputIndex(LineLick, channel);
+        if (index < 0)
+        {
+            return CaptureStatus.NotConfigured;
+        }
+
+        _inputs[index].Gate.DebounceMicros = debounceMicros;
+        _inputs[index].Gate.MinIntervalMicros = minIntervalMicros;
+        return CaptureStatus.Ok;
     }
 
     public int InputIndex(byte line, byte channel)
@@ -306,16 +329,80 @@ public sealed partial class CaptureCoreModel
         AcceptEdge(input, level, edgeMicros, CaptureFlags.None);
     }
 
+    // LickDetector.Decide on the pending burst (rc_core.c lick_gate_decide).
+    private static void LickGateDecide(LickGate g)
+    {
+        g.Pending = false;
+        if (g.Triggered)
+        {
+            g.Triggered = false;
+            g.Accepted = g.Raw;
+            g.SeenOnset = true;
+            g.LastOnsetMicros = g.BurstMicros;
+            return;
+        }
+
+        if (g.Raw == g.Accepted)
+        {
+            return;
+        }
+
+        g.Accepted = g.Raw;
+        if (g.Accepted == 1 && !(g.SeenOnset && g.BurstMicros - g.LastOnsetMicros < g.MinIntervalMicros))
+        {
+            g.SeenOnset = true;
+            g.LastOnsetMicros = g.BurstMicros;
+        }
+    }
+
+    // LickDetector.OnEdge on a lick record at t (rc_core.c lick_gate_edge): true when t starts a burst the detector will
+    // stamp as an onset at t once it settles high.
+    private static bool LickGateEdge(LickGate g, byte level, ulong t)
+    {
+        if (g.Pending && t - g.LastEdgeMicros >= g.DebounceMicros)
+        {
+            LickGateDecide(g);
+        }
+
+        if (level == g.Raw)
+        {
+            return false;
+        }
+
+        g.Raw = level;
+        bool starts = !g.Pending;
+        g.Pending = true;
+        g.LastEdgeMicros = t;
+        if (!starts)
+        {
+            return false;
+        }
+
+        g.BurstMicros = t;
+        return level == 1 && g.Accepted == 0 && !(g.SeenOnset && t - g.LastOnsetMicros < g.MinIntervalMicros);
+    }
+
     private void AcceptEdge(Input input, byte level, ulong t, CaptureFlags flags)
     {
         input.Reported = level;
         input.HasAccepted = true;
         input.LastAcceptedMicros = t;
-        Emit(t, input.Line, input.Channel, level, 0, flags);
-        if (input.Line == LineLick && level == 1)
+        if (input.Line == LineLick)
         {
-            LickOnset(t);
+            bool onset = LickGateEdge(input.Gate, level, t);
+            bool inWindow = _armed && t >= _armedStart && t < _armedEnd;
+            if (onset && inWindow && FireArmedReward(t))
+            {
+                input.Gate.Triggered = true;
+                flags |= CaptureFlags.Trigger;
+            }
+            else if (!onset && level == 1 && inWindow)
+            {
+                _notOnset++;
+            }
         }
+
+        Emit(t, input.Line, input.Channel, level, 0, flags);
     }
 
     // ---- valves and the armed reward ------------------------------------------------------------------
@@ -340,18 +427,14 @@ public sealed partial class CaptureCoreModel
         Emit(now, LineValve, v.Channel, 0, (long)(now - v.OpenedMicros), flags);
     }
 
-    private void LickOnset(ulong t)
+    // A lick onset inside the armed window: schedules the valve. False if the valve is open or already opening (counted).
+    private bool FireArmedReward(ulong t)
     {
-        if (!_armed || t < _armedStart || t >= _armedEnd)
-        {
-            return;
-        }
-
         int index = _armedValve;
         if (_valves[index].Open || (_rewardPending && _rewardValve == index))
         {
             _licksWhileOpen++;
-            return;
+            return false;
         }
 
         _armed = false;
@@ -359,6 +442,7 @@ public sealed partial class CaptureCoreModel
         _rewardValve = index;
         _rewardDue = t + RewardLatencyMicros;
         _rewardDuration = _armedDuration;
+        return true;
     }
 
     public int PulseValve(byte channel, uint durationMicros, ulong nowMicros)
@@ -901,6 +985,22 @@ public sealed partial class CaptureCoreModel
         public bool SettlePending;
         public uint GlitchMicros;
         public ulong LastAcceptedMicros;
+        public LickGate Gate = new();
+    }
+
+    // rc_lick_gate: the firmware LickDetector's rules replayed on this core's lick records.
+    private sealed class LickGate
+    {
+        public uint DebounceMicros;
+        public uint MinIntervalMicros;
+        public bool Pending;
+        public bool Triggered;
+        public bool SeenOnset;
+        public byte Raw;
+        public byte Accepted;
+        public ulong BurstMicros;
+        public ulong LastEdgeMicros;
+        public ulong LastOnsetMicros;
     }
 
     private sealed class Valve

@@ -28,6 +28,9 @@ public enum CaptureFlags : byte
     Gap = 0x04,
     Settled = 0x08,
     Scheduled = 0x10,
+
+    /// <summary>The lick edge that fired the armed reward: the firmware's lick detector records its contact as an onset.</summary>
+    Trigger = 0x20,
 }
 
 /// <summary>One record of the native ring, field for field the C <c>rc_record</c>.</summary>
@@ -59,7 +62,7 @@ public readonly record struct SyncPulse(uint OffsetMicros, uint WidthMicros);
 /// <summary>The module's counters (C <c>rc_counters</c>).</summary>
 public readonly record struct CaptureCounters(
     uint Overflows, uint Glitches, uint SameLevel, uint Settled, uint OverMax, uint Busy, uint Rewards, uint Expired,
-    uint LicksWhileOpen, uint Samples, uint SamplesMissed, uint CaptureClamped = 0, uint CaptureUnanchored = 0);
+    uint LicksWhileOpen, uint Samples, uint SamplesMissed, uint CaptureClamped = 0, uint CaptureUnanchored = 0, uint NotOnset = 0);
 
 /// <summary>What the module does to the hardware (the C <c>rc_hooks</c>): the simulator's peripherals, or a test's recorder.</summary>
 public interface ICaptureHardware

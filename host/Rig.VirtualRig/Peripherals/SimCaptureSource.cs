@@ -38,6 +38,15 @@ public sealed record SimCaptureOptions
     /// </summary>
     public uint LickGlitchMicros { get; init; } = 100;
 
+    /// <summary>
+    /// The firmware lick detector's debounce, µs, which the module replays so an armed reward fires only on an edge
+    /// that starts a lick onset (NativeSetup passes DeviceConfig.LickDebounceMicros; the virtual rig passes its own).
+    /// </summary>
+    public uint LickDebounceMicros { get; init; } = new Rig.Firmware.DeviceConfig().LickDebounceMicros;
+
+    /// <summary>The firmware lick detector's minimum time between onsets, µs (DeviceConfig.MinInterLickMicros).</summary>
+    public uint LickMinIntervalMicros { get; init; } = new Rig.Firmware.DeviceConfig().MinInterLickMicros;
+
     /// <summary>Glitch lockout of frame-clock channel 0, µs (NativeSetup.FrameClockGlitchMicros).</summary>
     public uint FrameGlitchMicros { get; init; } = 2;
 
@@ -113,6 +122,7 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
 
         _core = new CaptureCoreModel(this, options.RingCapacity) { RewardLatencyMicros = options.RewardLatencyMicros };
         Check(_core.ConfigureInput((byte)CaptureLine.Lick, 0, options.LickGlitchMicros));
+        Check(_core.ConfigureLick(0, options.LickDebounceMicros, options.LickMinIntervalMicros));
         Check(_core.ConfigureInput((byte)CaptureLine.FrameClock, 0, options.FrameGlitchMicros));
         Check(_core.ConfigureInput((byte)CaptureLine.Photodiode, 0, options.PhotodiodeGlitchMicros));
         Check(_core.ConfigureInput((byte)CaptureLine.Ttl, 0, options.TtlGlitchMicros));
@@ -235,7 +245,7 @@ public sealed class SimCaptureSource : ICaptureSource, IEncoderCounter, ICapture
         for (int i = 0; i < n; i++)
         {
             var r = _drainBuffer[i];
-            buffer[i] = new CaptureRecord(r.DeviceMicros, (CaptureLine)r.Line, r.Channel, r.Level, r.Value);
+            buffer[i] = new CaptureRecord(r.DeviceMicros, (CaptureLine)r.Line, r.Channel, r.Level, r.Value, (byte)r.Flags);
         }
 
         Delivered += n;

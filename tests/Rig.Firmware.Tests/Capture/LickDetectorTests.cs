@@ -193,4 +193,74 @@ public sealed class LickDetectorTests
         Assert.Equal(35u, d.Licks);
         Assert.Equal(35u, d.TooSoonRefused);
     }
+
+    /// <summary>As <see cref="Run"/>, with the capture core's trigger flag on the edges marked true, and queued offsets taken.</summary>
+    private static List<(int Value, ulong At)> RunFlagged(LickDetector d, IEnumerable<(ulong At, byte Level, bool Fired)> edges, ulong settleAt)
+    {
+        var events = new List<(int, ulong)>();
+        void Take(int r, ulong when)
+        {
+            if (r != LickDetector.None)
+            {
+                events.Add((r, when));
+            }
+
+            if (d.TakeQueued(out ulong queuedAt) is var q && q != LickDetector.None)
+            {
+                events.Add((q, queuedAt));
+            }
+        }
+
+        foreach (var (at, level, fired) in edges)
+        {
+            int r = d.OnEdge(at, level, fired, out ulong when);
+            Take(r, when);
+        }
+
+        int last = d.Settle(settleAt, out ulong lastAt);
+        Take(last, lastAt);
+        return events;
+    }
+
+    [Fact]
+    public void A_triggering_touch_shorter_than_the_debounce_time_is_recorded_as_an_onset_and_an_offset_at_its_release()
+    {
+        var d = NewDetector();
+        var events = RunFlagged(d, [(5_000, 1, true), (5_400, 0, false)], 10_000);
+        Assert.Equal([(1, 5_000ul), (0, 5_400ul)], events);
+        Assert.Equal(1u, d.ShortTriggers);
+        Assert.Equal(0u, d.GlitchesIgnored);
+        Assert.Equal(1u, d.Licks);
+    }
+
+    [Fact]
+    public void The_same_short_touch_without_the_trigger_flag_is_a_glitch()
+    {
+        var d = NewDetector();
+        var events = RunFlagged(d, [(5_000, 1, false), (5_400, 0, false)], 10_000);
+        Assert.Empty(events);
+        Assert.Equal(1u, d.GlitchesIgnored);
+    }
+
+    [Fact]
+    public void A_triggering_touch_starts_the_minimum_interval_so_a_contact_25_ms_later_is_refused_and_one_55_ms_later_counts()
+    {
+        var d = NewDetector();
+        var events = RunFlagged(
+            d,
+            [(5_000, 1, true), (5_400, 0, false), (30_000, 1, false), (40_000, 0, false), (60_000, 1, false), (70_000, 0, false)],
+            80_000);
+        Assert.Equal([(1, 5_000ul), (0, 5_400ul), (1, 60_000ul), (0, 70_000ul)], events);
+        Assert.Equal(1u, d.TooSoonRefused);
+    }
+
+    [Fact]
+    public void A_triggering_contact_that_lasts_is_an_ordinary_lick_with_nothing_queued()
+    {
+        var d = NewDetector();
+        var events = RunFlagged(d, [(5_000, 1, true), (5_300, 0, false), (5_500, 1, false), (30_000, 0, false)], 40_000);
+        Assert.Equal([(1, 5_000ul), (0, 30_000ul)], events);
+        Assert.Equal(0u, d.ShortTriggers);
+        Assert.Equal(2u, d.BouncesIgnored);
+    }
 }

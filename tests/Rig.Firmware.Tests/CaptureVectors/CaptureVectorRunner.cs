@@ -22,12 +22,12 @@ public sealed class CaptureVectorRunner : ICaptureHardware
     private static readonly Dictionary<string, CaptureFlags> Flags = new(StringComparer.Ordinal)
     {
         ["reward"] = CaptureFlags.Reward, ["forced"] = CaptureFlags.Forced, ["gap"] = CaptureFlags.Gap,
-        ["settled"] = CaptureFlags.Settled, ["scheduled"] = CaptureFlags.Scheduled,
+        ["settled"] = CaptureFlags.Settled, ["scheduled"] = CaptureFlags.Scheduled, ["trigger"] = CaptureFlags.Trigger,
     };
 
     private static readonly string[] CounterNames =
         ["overflows", "glitches", "same_level", "settled", "over_max", "busy", "rewards", "expired", "licks_while_open", "samples", "samples_missed",
-            "capture_clamped", "capture_unanchored"];
+            "capture_clamped", "capture_unanchored", "not_onset"];
 
     private readonly List<NativeRecord> _actual = [];
     private CaptureCoreModel _core;
@@ -120,7 +120,7 @@ public sealed class CaptureVectorRunner : ICaptureHardware
 
         var c = _core.Counters;
         uint[] values = [c.Overflows, c.Glitches, c.SameLevel, c.Settled, c.OverMax, c.Busy, c.Rewards, c.Expired, c.LicksWhileOpen, c.Samples, c.SamplesMissed,
-            c.CaptureClamped, c.CaptureUnanchored];
+            c.CaptureClamped, c.CaptureUnanchored, c.NotOnset];
         for (int i = 0; i < CounterNames.Length; i++)
         {
             uint want = expectedCounters.TryGetValue(CounterNames[i], out uint v) ? v : 0;
@@ -204,6 +204,9 @@ public sealed class CaptureVectorRunner : ICaptureHardware
                 Need(a.Length is 4 or 5, "input takes: line channel glitch_us [initial_level]");
                 byte initial = a.Length == 5 ? (byte)ToUInt(a[4]) : (byte)0;
                 return Check(_core.ConfigureInput(LineNumber(a[1]), (byte)ToUInt(a[2]), U32(a[3]), initial), expected, false);
+            case "lick":
+                Need(a.Length == 4, "lick takes: channel debounce_us min_interval_us");
+                return Check(_core.ConfigureLick((byte)ToUInt(a[1]), U32(a[2]), U32(a[3])), expected, false);
             case "valve":
                 Need(a.Length == 3, "valve takes: channel hard_max_us");
                 return Check(_core.ConfigureValve((byte)ToUInt(a[1]), U32(a[2])), expected, false);

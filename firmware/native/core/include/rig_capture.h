@@ -73,6 +73,7 @@ enum rc_status {
 #define RC_FLAG_GAP 0x04u       /* records were dropped (ring full) just before this one */
 #define RC_FLAG_SETTLED 0x08u   /* level restored at the end of a glitch lockout */
 #define RC_FLAG_SCHEDULED 0x10u /* edge of a sync schedule */
+#define RC_FLAG_TRIGGER 0x20u   /* the lick edge that fired the armed reward: LickDetector records its contact as an onset */
 
 typedef struct rc_record {
     uint64_t device_us;
@@ -131,12 +132,32 @@ typedef struct rc_counters {
     uint32_t busy;             /* valve pulses refused because the valve was open or opening */
     uint32_t rewards;          /* armed rewards that opened the valve */
     uint32_t expired;          /* armings that reached their window end without a lick */
-    uint32_t licks_while_open; /* accepted lick onsets inside an armed window while the valve was open */
+    uint32_t licks_while_open; /* lick onsets inside an armed window while the valve was open */
+    uint32_t not_onset;        /* rising lick edges inside an armed window that start no lick onset (a bounce inside a
+                                * contact, or too soon after the previous onset): they do not fire the reward */
     uint32_t samples;          /* encoder samples recorded */
     uint32_t samples_missed;   /* encoder sample times skipped because the timer ran late */
     uint32_t capture_clamped;  /* hardware-latched edges whose mapped time fell after their interrupt: stamped at the interrupt */
     uint32_t capture_unanchored; /* hardware-latched edges with no usable anchor (none yet, or too old): stamped at the interrupt */
 } rc_counters;
+
+/* LickDetector's rules (firmware/Rig.Firmware.Core/Capture/LickDetector.cs) replayed on the lick records this core
+ * writes, so the reward fires only on an edge the record will show as a lick onset (docs/capture.md, "Which lick
+ * fires the reward"). Edges closer than debounce_us form a burst stamped at its first edge; a burst is decided when
+ * the next edge comes after the line was quiet for debounce_us. debounce_us 0 and min_interval_us 0 (not
+ * configured): every rising record is a candidate onset. */
+typedef struct rc_lick_gate {
+    uint32_t debounce_us;
+    uint32_t min_interval_us;
+    bool pending;      /* a burst waits to be decided */
+    bool triggered;    /* the pending burst's first edge fired the reward */
+    bool seen_onset;
+    uint8_t raw;       /* level of the last lick record */
+    uint8_t accepted;  /* level the last decided burst left */
+    uint64_t burst_us; /* first edge of the pending burst */
+    uint64_t last_edge_us;
+    uint64_t last_onset_us;
+} rc_lick_gate;
 
 typedef struct rc_input {
     bool used;
@@ -148,6 +169,7 @@ typedef struct rc_input {
     bool settle_pending;
     uint32_t glitch_us;
     uint64_t last_accepted_us;
+    rc_lick_gate gate; /* lick inputs only */
 } rc_input;
 
 typedef struct rc_valve {
@@ -247,6 +269,10 @@ int rc_init(rc_core *core, rc_record *ring_storage, uint32_t ring_capacity, cons
 void rc_set_reward_latency(rc_core *core, uint32_t latency_us);
 /* Returns the input's index (>= 0, the port's ISR argument) or a negative rc_status. */
 int rc_config_input(rc_core *core, uint8_t line, uint8_t channel, uint32_t glitch_us, uint8_t initial_level);
+/* After rc_config_input of lick channel `channel`: the firmware LickDetector's debounce and minimum inter-lick interval
+ * (DeviceConfig.LickDebounceMicros, MinInterLickMicros), so an armed reward fires only on an edge that starts a lick
+ * onset. RC_E_NOT_CONFIGURED if that lick input is not configured. */
+int rc_config_lick(rc_core *core, uint8_t channel, uint32_t debounce_us, uint32_t min_interval_us);
 /* modulus: the raw counter's period (65536 for a wrapping 16-bit counter, 32767 for ESP-IDF PCNT limits +-32767). rate_hz 0: no sample records. */
 int rc_config_encoder(rc_core *core, uint32_t modulus, uint32_t rate_hz);
 int rc_config_valve(rc_core *core, uint8_t channel, uint32_t hard_max_us);

@@ -101,6 +101,20 @@ int rc_config_input(rc_core *core, uint8_t line, uint8_t channel, uint32_t glitc
     return index;
 }
 
+int rc_config_lick(rc_core *core, uint8_t channel, uint32_t debounce_us, uint32_t min_interval_us)
+{
+    if (core->started) {
+        return RC_E_STATE;
+    }
+    int index = rc_input_index(core, RC_LINE_LICK, channel);
+    if (index < 0) {
+        return RC_E_NOT_CONFIGURED;
+    }
+    core->inputs[index].gate.debounce_us = debounce_us;
+    core->inputs[index].gate.min_interval_us = min_interval_us;
+    return RC_OK;
+}
+
 int rc_input_index(const rc_core *core, uint8_t line, uint8_t channel)
 {
     for (int i = 0; i < RC_MAX_INPUTS; i++) {
@@ -217,17 +231,68 @@ int rc_start(rc_core *core, uint64_t now_us)
 
 /* ---- inputs ------------------------------------------------------------------------------------------- */
 
-static RC_ISR_FN void lick_onset(rc_core *core, uint64_t t);
+static RC_ISR_FN bool fire_armed_reward(rc_core *core, uint64_t t);
+
+/* LickDetector.Decide on the pending burst: the level it settled at becomes the accepted level, and an onset moves
+ * the minimum inter-lick interval on. A burst that fired the reward is an onset whatever level it ended at. */
+static RC_ISR_FN void lick_gate_decide(rc_lick_gate *g)
+{
+    g->pending = false;
+    if (g->triggered) {
+        g->triggered = false;
+        g->accepted = g->raw;
+        g->seen_onset = true;
+        g->last_onset_us = g->burst_us;
+        return;
+    }
+    if (g->raw == g->accepted) {
+        return;
+    }
+    g->accepted = g->raw;
+    if (g->accepted == 1u
+        && !(g->seen_onset && g->burst_us - g->last_onset_us < g->min_interval_us)) {
+        g->seen_onset = true;
+        g->last_onset_us = g->burst_us;
+    }
+}
+
+/* LickDetector.OnEdge on a lick record at t. True when t starts a burst that LickDetector will stamp as an onset at t
+ * once it settles high: the line rises from a settled low, at least min_interval_us after the previous onset. */
+static RC_ISR_FN bool lick_gate_edge(rc_lick_gate *g, uint8_t level, uint64_t t)
+{
+    if (g->pending && t - g->last_edge_us >= g->debounce_us) {
+        lick_gate_decide(g);
+    }
+    if (level == g->raw) {
+        return false;
+    }
+    g->raw = level;
+    bool starts = !g->pending;
+    g->pending = true;
+    g->last_edge_us = t;
+    if (!starts) {
+        return false;
+    }
+    g->burst_us = t;
+    return level == 1u && g->accepted == 0u && !(g->seen_onset && t - g->last_onset_us < g->min_interval_us);
+}
 
 static RC_ISR_FN void accept_edge(rc_core *core, rc_input *in, uint8_t level, uint64_t t, uint8_t flags)
 {
     in->reported = level;
     in->has_accepted = true;
     in->last_accepted_us = t;
-    emit(core, t, in->line, in->channel, level, 0, flags);
-    if (in->line == RC_LINE_LICK && level == 1u) {
-        lick_onset(core, t);
+    if (in->line == RC_LINE_LICK) {
+        bool onset = lick_gate_edge(&in->gate, level, t);
+        bool in_window = core->armed.active && t >= core->armed.start_us && t < core->armed.end_us;
+        if (onset && in_window && fire_armed_reward(core, t)) {
+            in->gate.triggered = true;
+            flags |= RC_FLAG_TRIGGER;
+        } else if (!onset && level == 1u && in_window) {
+            core->counters.not_onset++;
+        }
     }
+    emit(core, t, in->line, in->channel, level, 0, flags);
 }
 
 RC_ISR_FN void rc_input_edge(rc_core *core, int input_index, uint8_t level, uint64_t edge_us)
@@ -277,21 +342,21 @@ static RC_ISR_FN void close_valve(rc_core *core, int index, bool forced, uint64_
     emit(core, now, RC_LINE_VALVE, v->channel, 0u, (int64_t)(now - v->opened_us), flags);
 }
 
-static RC_ISR_FN void lick_onset(rc_core *core, uint64_t t)
+/* A lick onset inside the armed window: schedules the valve (at once on the device, latency 0). False if the valve is
+ * open or already opening (counted). */
+static RC_ISR_FN bool fire_armed_reward(rc_core *core, uint64_t t)
 {
-    if (!core->armed.active || t < core->armed.start_us || t >= core->armed.end_us) {
-        return;
-    }
     int index = core->armed.valve;
     if (core->valves[index].open || (core->reward.active && core->reward.valve == index)) {
         core->counters.licks_while_open++;
-        return;
+        return false;
     }
     core->armed.active = false;
     core->reward.active = true;
     core->reward.valve = (uint8_t)index;
     core->reward.due_us = t + core->reward_latency_us;
     core->reward.duration_us = core->armed.duration_us;
+    return true;
 }
 
 int rc_pulse_valve(rc_core *core, uint8_t channel, uint32_t duration_us, uint64_t now_us)

@@ -345,6 +345,14 @@ int rcp_configure_output(uint8_t channel, int gpio)
     return RC_OK;
 }
 
+int rcp_configure_lick(uint8_t channel, uint32_t debounce_us, uint32_t min_interval_us)
+{
+    int rc = ensure_initialized();
+    if (rc != RC_OK) return rc;
+    if (s_started) return RC_E_STATE;
+    return rc_config_lick(&s_core, channel, debounce_us, min_interval_us);
+}
+
 int rcp_configure_tone(int gpio)
 {
     int rc = ensure_initialized();

@@ -18,6 +18,8 @@ extern "C" {
 #endif
 
 int rcp_configure_input(uint8_t line, uint8_t channel, int gpio, uint32_t glitch_filter_us);
+/* After rcp_configure_input of lick channel `channel`: the firmware lick detector's rules (rc_config_lick). */
+int rcp_configure_lick(uint8_t channel, uint32_t debounce_us, uint32_t min_interval_us);
 int rcp_configure_encoder(int gpio_a, int gpio_b, uint32_t sample_rate_hz);
 int rcp_configure_valve(uint8_t channel, int gpio, uint32_t hard_max_us);
 int rcp_configure_tone(int gpio);
