@@ -22,7 +22,7 @@ public sealed class TaskSessionTests
         "fine-discrimination-leaf1-leaf2", "reward-zone-behaviour", "pretraining-unrewarded",
     ];
 
-    private static Task<TaskSessionOutcome> RunAsync(string protocolName, TempDirectory dir, double minutes, int seed = 3) =>
+    internal static Task<TaskSessionOutcome> RunAsync(string protocolName, TempDirectory dir, double minutes, int seed = 3) =>
         RunAsync(ProtocolLoader.Load(RepositoryRoot.Combine("protocols", protocolName + ".json")), dir, minutes, seed);
 
     private static async Task<TaskSessionOutcome> RunAsync(TaskProtocol protocol, TempDirectory dir, double minutes, int seed = 3,
