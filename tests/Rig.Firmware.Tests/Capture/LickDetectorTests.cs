@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Rig.Firmware.Capture;
 using Xunit;
 
@@ -12,26 +13,8 @@ public sealed class LickDetectorTests
     private static LickDetector NewDetector() => new(Debounce, MinInterLick);
 
     /// <summary>Feeds the edges in order, then settles at <paramref name="settleAt"/>; returns (1 onset / 0 offset, time).</summary>
-    private static List<(int Value, ulong At)> Run(LickDetector d, IEnumerable<(ulong At, byte Level)> edges, ulong settleAt)
-    {
-        var events = new List<(int, ulong)>();
-        foreach (var (at, level) in edges)
-        {
-            int r = d.OnEdge(at, level, out ulong when);
-            if (r != LickDetector.None)
-            {
-                events.Add((r, when));
-            }
-        }
-
-        int last = d.Settle(settleAt, out ulong lastAt);
-        if (last != LickDetector.None)
-        {
-            events.Add((last, lastAt));
-        }
-
-        return events;
-    }
+    private static List<(int Value, ulong At)> Run(LickDetector d, IEnumerable<(ulong At, byte Level)> edges, ulong settleAt) =>
+        RunFlagged(d, edges.Select(e => (e.At, e.Level, false)), settleAt);
 
     [Fact]
     public void A_clean_contact_gives_an_onset_then_an_offset_stamped_at_their_edges()
