@@ -9,12 +9,13 @@ namespace Rig.Integration.Tests.Tasks;
 /// <summary>
 /// Issue 21 item 6 on whole sessions: in the active reward modes the valve opens on the first lick of the armed window,
 /// and the record must agree. The armed window starts at the device's zone-opening trigger (the cue's sample in
-/// "Active after cue", the zone's in "Reward zone"); the valve edge is the trial's reward time.
+/// "Active after cue", the zone's in "Reward zone"); the valve edge is the trial's reward time. The two seeds are ones
+/// where the capture core before this rule opened the valve with no such onset (8 of 24 sessions of seeds 1-12 did).
 /// </summary>
 public sealed class RewardLickSessionTests
 {
     [Theory]
-    [InlineData("supervised-leaf1-circle1", 11)]
+    [InlineData("supervised-leaf1-circle1", 1)]
     [InlineData("reward-zone-behaviour", 12)]
     public async Task Every_reward_of_an_active_mode_session_has_a_recorded_lick_onset_after_its_arming_and_at_or_before_the_valve_edge(
         string protocol, int seed)
