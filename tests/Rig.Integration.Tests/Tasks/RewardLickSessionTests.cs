@@ -10,7 +10,8 @@ namespace Rig.Integration.Tests.Tasks;
 /// Issue 21 item 6 on whole sessions: in the active reward modes the valve opens on the first lick of the armed window,
 /// and the record must agree. The armed window starts at the device's zone-opening trigger (the cue's sample in
 /// "Active after cue", the zone's in "Reward zone"); the valve edge is the trial's reward time. The two seeds are ones
-/// where the capture core before this rule opened the valve with no such onset (8 of 24 sessions of seeds 1-12 did).
+/// where the capture core before this rule opened the valve with no such onset (7 of the 23 sessions with rewards among
+/// seeds 1-12 of the two protocols did; with the rule, none).
 /// </summary>
 public sealed class RewardLickSessionTests
 {
