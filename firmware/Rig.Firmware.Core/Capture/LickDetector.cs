@@ -99,8 +99,9 @@ namespace Rig.Firmware.Capture
                 _burstFiredReward = false;
             }
 
-            // The core flags only a burst's first edge; a flag on a later one (the two disagree after a ring overflow)
-            // still marks the burst, so the contact that opened the valve is on the record.
+            // The core flags only an edge that starts a burst in its replay of these rules. This detector's bursts are
+            // the core's or finer (a burst settled a few µs early, while an interrupt still wrote the next edge), so that
+            // edge starts a burst here too; a flag on a later edge would still mark the burst.
             _burstFiredReward |= firedReward;
             _lastEdgeMicros = deviceMicros;
             return result;
@@ -110,7 +111,10 @@ namespace Rig.Firmware.Capture
         public int Settle(ulong nowMicros, out ulong eventMicros)
         {
             eventMicros = 0;
-            if (!_pending || nowMicros - _lastEdgeMicros < _debounceMicros)
+
+            // The loop reads its time before it drains, so the last edge can be stamped after nowMicros: not quiet yet
+            // (the unsigned difference would wrap and decide the burst early, splitting it from the capture core's view).
+            if (!_pending || nowMicros < _lastEdgeMicros || nowMicros - _lastEdgeMicros < _debounceMicros)
             {
                 return None;
             }

@@ -389,6 +389,14 @@ public sealed partial class CaptureCoreModel
         input.LastAcceptedMicros = t;
         if (input.Line == LineLick)
         {
+            if (_head - _tail >= (uint)_ring.Length)
+            {
+                // The record is lost, so LickDetector never sees it: the replay skips it too, and nothing fires on it.
+                _overflows++;
+                _gap = true;
+                return;
+            }
+
             bool onset = LickGateEdge(input.Gate, level, t);
             bool inWindow = _armed && t >= _armedStart && t < _armedEnd;
             if (onset && inWindow && FireArmedReward(t))

@@ -246,4 +246,18 @@ public sealed class LickDetectorTests
         Assert.Equal(0u, d.ShortTriggers);
         Assert.Equal(2u, d.BouncesIgnored);
     }
+
+    [Fact]
+    public void Settling_at_a_time_before_the_last_edge_decides_nothing_since_the_loop_read_its_time_before_it_drained()
+    {
+        var d = NewDetector();
+        Assert.Equal(LickDetector.None, d.OnEdge(10_200, 1, out _));
+        Assert.Equal(LickDetector.None, d.OnEdge(10_400, 0, out _));
+        Assert.Equal(LickDetector.None, d.Settle(10_000, out _));
+        Assert.True(d.HasPending);
+        Assert.Equal(LickDetector.None, d.OnEdge(10_600, 1, out _));
+        var events = Run(d, [(40_000, 0)], 50_000);
+        Assert.Equal([(1, 10_200ul), (0, 40_000ul)], events);
+        Assert.Equal(0u, d.GlitchesIgnored);
+    }
 }

@@ -100,6 +100,10 @@ typedef struct rc_ring {
 int rc_ring_init(rc_ring *ring, rc_record *storage, uint32_t capacity);
 /* Producer. Full ring: the record is dropped, counted, and the next record written carries RC_FLAG_GAP. */
 RC_ISR_FN bool rc_ring_push(rc_ring *ring, const rc_record *record);
+/* Producer: true if the ring has no room. Only the consumer frees room, so false means the next push succeeds. */
+RC_ISR_FN bool rc_ring_full(const rc_ring *ring);
+/* Producer: a record the caller will not write because rc_ring_full said so, counted as rc_ring_push counts one. */
+RC_ISR_FN void rc_ring_drop(rc_ring *ring);
 /* Consumer: moves up to max records, oldest first. */
 uint32_t rc_ring_pop(rc_ring *ring, rc_record *out, uint32_t max);
 uint32_t rc_ring_count(const rc_ring *ring);
@@ -132,7 +136,7 @@ typedef struct rc_counters {
     uint32_t busy;             /* valve pulses refused because the valve was open or opening */
     uint32_t rewards;          /* armed rewards that opened the valve */
     uint32_t expired;          /* armings that reached their window end without a lick */
-    uint32_t licks_while_open; /* lick onsets inside an armed window while the valve was open */
+    uint32_t licks_while_open; /* rising lick edges that start an onset, inside an armed window while the valve was open or opening */
     uint32_t not_onset;        /* rising lick edges inside an armed window that start no lick onset (a bounce inside a
                                 * contact, or too soon after the previous onset): they do not fire the reward */
     uint32_t samples;          /* encoder samples recorded */
@@ -271,7 +275,8 @@ void rc_set_reward_latency(rc_core *core, uint32_t latency_us);
 int rc_config_input(rc_core *core, uint8_t line, uint8_t channel, uint32_t glitch_us, uint8_t initial_level);
 /* After rc_config_input of lick channel `channel`: the firmware LickDetector's debounce and minimum inter-lick interval
  * (DeviceConfig.LickDebounceMicros, MinInterLickMicros), so an armed reward fires only on an edge that starts a lick
- * onset. RC_E_NOT_CONFIGURED if that lick input is not configured. */
+ * onset. Every lick input the firmware reads needs it (NativeSetup configures lick 0); rc_config_input of that input
+ * again resets the rules to none. RC_E_NOT_CONFIGURED if that lick input is not configured. */
 int rc_config_lick(rc_core *core, uint8_t channel, uint32_t debounce_us, uint32_t min_interval_us);
 /* modulus: the raw counter's period (65536 for a wrapping 16-bit counter, 32767 for ESP-IDF PCNT limits +-32767). rate_hz 0: no sample records. */
 int rc_config_encoder(rc_core *core, uint32_t modulus, uint32_t rate_hz);

@@ -283,6 +283,11 @@ static RC_ISR_FN void accept_edge(rc_core *core, rc_input *in, uint8_t level, ui
     in->has_accepted = true;
     in->last_accepted_us = t;
     if (in->line == RC_LINE_LICK) {
+        if (rc_ring_full(&core->ring)) {
+            /* The record is lost, so LickDetector never sees it: the replay skips it too, and nothing fires on it. */
+            rc_ring_drop(&core->ring);
+            return;
+        }
         bool onset = lick_gate_edge(&in->gate, level, t);
         bool in_window = core->armed.active && t >= core->armed.start_us && t < core->armed.end_us;
         if (onset && in_window && fire_armed_reward(core, t)) {

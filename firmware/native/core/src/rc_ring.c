@@ -41,6 +41,19 @@ RC_ISR_FN bool rc_ring_push(rc_ring *ring, const rc_record *record)
     return true;
 }
 
+RC_ISR_FN bool rc_ring_full(const rc_ring *ring)
+{
+    uint32_t head = atomic_load_explicit(&((rc_ring *)ring)->head, memory_order_relaxed);
+    uint32_t tail = atomic_load_explicit(&((rc_ring *)ring)->tail, memory_order_acquire);
+    return head - tail > ring->mask;
+}
+
+RC_ISR_FN void rc_ring_drop(rc_ring *ring)
+{
+    atomic_fetch_add_explicit(&ring->overflows, 1u, memory_order_relaxed);
+    ring->gap = true;
+}
+
 uint32_t rc_ring_pop(rc_ring *ring, rc_record *out, uint32_t max)
 {
     uint32_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
