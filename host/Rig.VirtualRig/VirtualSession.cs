@@ -129,6 +129,14 @@ public static class VirtualSession
             bridgeLinks = host.Inbox.Wrap(bridgeLinks);
         }
 
+        if (rigOptions.Speed == 0 && bridgeOptions.AckInterval > AsFastAsPossibleRound)
+        {
+            // The bridge's round (acks, resend requests, one clock exchange when due) waits on a wall-clock timer, while
+            // virtual time runs about a hundred times faster: at 100 ms a virtual minute had 3-6 clock exchanges, and a
+            // one-minute session could end with none usable (no clock map, so no export).
+            bridgeOptions = bridgeOptions with { AckInterval = AsFastAsPossibleRound };
+        }
+
         await using var bridgeLink = bridgeLinks.Create(new LinkOptions { ClientId = "bridge-" + rigOptions.RigId });
         await bridgeLink.ConnectAsync(cancellationToken);
         await using var sim = await VirtualRig.ConnectAsync(deviceLinks, rigOptions, cancellationToken);
@@ -272,6 +280,12 @@ public static class VirtualSession
 
     /// <summary>The start-up's water pulse, µs: in a task session the priming, which the mouse answers with a lick bout.</summary>
     public const uint PrimingPulseMicros = 40_000;
+
+    /// <summary>
+    /// The bridge's round (BridgeOptions.AckInterval) in a session at speed 0, wall time: about one virtual second at the
+    /// usual hundredfold speed-up, so the clock exchanges (every 0.5 s of the virtual host clock) keep near their pace.
+    /// </summary>
+    public static readonly TimeSpan AsFastAsPossibleRound = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The "priming" section of summary.json: the pulse and its bout, over before the task started.</summary>
     private static Dictionary<string, System.Text.Json.JsonElement>? PrimingSection(TaskStartReport? priming) =>
