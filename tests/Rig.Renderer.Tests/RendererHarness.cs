@@ -14,7 +14,7 @@ using Rig.Recording.Link;
 namespace Rig.Renderer.Tests;
 
 /// <summary>A frame message as the host received it.</summary>
-public sealed record ReceivedFrame(long Frame, long RenderNs, ulong? TUs, double? PosDm, string Wall, int Trial, int Patch, long ReceivedHostNs);
+public sealed record ReceivedFrame(long Frame, long RenderNs, ulong? TUs, double? PosDm, string Wall, int Trial, int Patch, long ReceivedHostNs, long ClockRttUs);
 
 /// <summary>
 /// What the rig process runs for the renderer, all real: the embedded broker with its WebSocket listener, the
@@ -201,7 +201,8 @@ public sealed class RendererHarness : IAsyncDisposable
                     var frame = new ReceivedFrame(j.GetProperty("frame").GetInt64(), j.GetProperty("render_ns").GetInt64(),
                         j.GetProperty("t_us").ValueKind == JsonValueKind.Null ? null : j.GetProperty("t_us").GetUInt64(),
                         j.GetProperty("pos_dm").ValueKind == JsonValueKind.Null ? null : j.GetProperty("pos_dm").GetDouble(),
-                        j.GetProperty("wall").GetString()!, j.GetProperty("trial").GetInt32(), j.GetProperty("patch").GetInt32(), received);
+                        j.GetProperty("wall").GetString()!, j.GetProperty("trial").GetInt32(), j.GetProperty("patch").GetInt32(), received,
+                        j.GetProperty("clock_rtt_us").GetInt64());
                     lock (_frames)
                     {
                         _frames.Add(frame);

@@ -189,10 +189,13 @@ function publishFrame(state, submittedMs) {
   // A viewer (report_frames false) draws but stays off the record: another renderer's frames are the session's.
   if (cfg.report_frames === false) return;
   const renderNs = clock.hostNanos(submittedMs);
+  // The round trip of the clock sample that mapped render_ns: half of it bounds the mapping's error (docs/vr.md).
+  const clockRttUs = Math.ceil(clock.best.rttMs * 1000);
   const inTrial = state != null && state.trial >= 0;
   const payload = `{"frame":${id},"render_ns":${renderNs},"t_us":${state ? state.t_us : 'null'},` +
     `"pos_dm":${inTrial && typeof state.pos_dm === 'number' ? state.pos_dm : 'null'},` +
-    `"wall":${JSON.stringify(state ? state.wall ?? '' : '')},"trial":${state ? state.trial : -1},"patch":${id % 2 === 0 ? 1 : 0}}`;
+    `"wall":${JSON.stringify(state ? state.wall ?? '' : '')},"trial":${state ? state.trial : -1},"patch":${id % 2 === 0 ? 1 : 0},` +
+    `"clock_rtt_us":${clockRttUs}}`;
   client.publish(cfg.topics.frame, payload, { qos: 1 });
 }
 
