@@ -194,5 +194,59 @@ namespace Rig.Firmware
 
         /// <summary>Capture records drained per loop iteration.</summary>
         public int CaptureDrainBatch = 256;
+
+        /// <summary>
+        /// Takes the safety limits a settings file carries (<c>rig flash --limits</c>; docs/protocol.md, "Device settings
+        /// record"): each non-zero limit replaces its default here, a zero keeps the default; a record without the block
+        /// changes nothing. Whether the result is usable is <see cref="RigDevice.Validate"/>'s to say, on the host before the
+        /// file is written and on the device at boot.
+        /// </summary>
+        public void ApplySafetyLimits(Rig.Protocol.DeviceSettingsRecord record)
+        {
+            if (record == null || !record.HasSafetyLimits)
+            {
+                return;
+            }
+
+            if (record.ValveHardMaxMicros != 0)
+            {
+                ValveHardMaxOpenMicros = record.ValveHardMaxMicros;
+            }
+
+            if (record.HostSilenceMicros != 0)
+            {
+                HostSilenceCloseMicros = record.HostSilenceMicros;
+            }
+
+            if (record.WaterWindowMicros != 0)
+            {
+                WaterWindowMicros = record.WaterWindowMicros;
+            }
+
+            if (record.WaterWindowMaxOpenMicros != 0)
+            {
+                WaterWindowMaxOpenMicros = record.WaterWindowMaxOpenMicros;
+            }
+
+            if (record.WaterWindowMaxOpenings != 0)
+            {
+                WaterWindowMaxOpenings = record.WaterWindowMaxOpenings;
+            }
+
+            if (record.WaterSessionWindowMicros != 0)
+            {
+                WaterSessionWindowMicros = record.WaterSessionWindowMicros;
+            }
+
+            if (record.WaterSessionMaxOpenMicros != 0)
+            {
+                WaterSessionMaxOpenMicros = record.WaterSessionMaxOpenMicros;
+            }
+
+            if (record.WaterArmMaxWindowMicros != 0)
+            {
+                WaterArmMaxWindowMicros = record.WaterArmMaxWindowMicros;
+            }
+        }
     }
 }

@@ -300,7 +300,12 @@ namespace Rig.Firmware
             _statusDue = !_replies.SendStatus(GetStatus(nowMicros));
         }
 
-        private static void Validate(DeviceConfig c)
+        /// <summary>
+        /// Throws <see cref="System.ArgumentException"/> naming the setting when <paramref name="c"/> cannot run a device (the
+        /// constructor's check). Public so the ESP32 application can report a bad settings file at boot and <c>rig flash</c>
+        /// can refuse one before writing it.
+        /// </summary>
+        public static void Validate(DeviceConfig c)
         {
             if (c.MaxBatchRecords < 1 || c.MaxBatchRecords > WireLimits.MaxRecordsPerBatch)
             {

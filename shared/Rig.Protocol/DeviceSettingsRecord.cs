@@ -19,8 +19,20 @@ namespace Rig.Protocol
         /// <summary>Flag bit: the broker speaks TLS (mqtts://).</summary>
         public const byte FlagTls = 0x01;
 
+        /// <summary>
+        /// Flag bit: the record ends with the safety-limits block (<see cref="SafetyLimitsBytes"/> bytes after the pins).
+        /// A firmware that predates the block refuses the bit as reserved, so limits are never silently ignored.
+        /// </summary>
+        public const byte FlagSafetyLimits = 0x02;
+
         /// <summary>Flag bits version 1 defines; the others are reserved and must be zero.</summary>
-        public const byte DefinedFlags = FlagTls;
+        public const byte DefinedFlags = FlagTls | FlagSafetyLimits;
+
+        /// <summary>
+        /// The safety-limits block: valve hard maximum, host silence, water window, window open time (u32 each), window
+        /// openings (u16), session window (u64), session open time (u32), arm window (u64).
+        /// </summary>
+        public const int SafetyLimitsBytes = 4 + 4 + 4 + 4 + 2 + 8 + 4 + 8;
 
         /// <summary>More pin entries than any ESP32 board has GPIOs is a corrupt file, not a pin map.</summary>
         public const int MaxPins = 48;
@@ -54,7 +66,8 @@ namespace Rig.Protocol
             + (2 + MaxPasswordBytes)
             + (2 + MaxCaPemBytes)
             + 1
-            + (MaxPins * (1 + 1 + 2 + MaxFunctionBytes));
+            + (MaxPins * (1 + 1 + 2 + MaxFunctionBytes))
+            + SafetyLimitsBytes;
 
         private readonly int[] _pinGpio;
         private readonly int[] _pinChannel;
@@ -92,6 +105,38 @@ namespace Rig.Protocol
 
         /// <summary>PEM of the CA that signed the broker's certificate; empty without one.</summary>
         public string CaPem { get; set; }
+
+        /// <summary>
+        /// True: the record carries the safety-limits block (flag bit 1). Each limit below is 0 for "the firmware's default"
+        /// (Rig.Firmware.DeviceConfig); whether the values suit each other (a session window at least the water window, an
+        /// arm window that holds a reward zone) is the firmware's check (RigDevice.Validate), which <c>rig flash</c> runs
+        /// before it writes.
+        /// </summary>
+        public bool HasSafetyLimits { get; set; }
+
+        /// <summary>No command opens a valve longer than this, µs (DeviceConfig.ValveHardMaxOpenMicros); 0: the default.</summary>
+        public uint ValveHardMaxMicros { get; set; }
+
+        /// <summary>With the host silent this long, µs, the valve is shut and an arming cancelled (DeviceConfig.HostSilenceCloseMicros); 0: the default.</summary>
+        public uint HostSilenceMicros { get; set; }
+
+        /// <summary>Water budget's sliding window, µs (DeviceConfig.WaterWindowMicros); 0: the default.</summary>
+        public uint WaterWindowMicros { get; set; }
+
+        /// <summary>Open time allowed in any water window, µs (DeviceConfig.WaterWindowMaxOpenMicros); 0: the default.</summary>
+        public uint WaterWindowMaxOpenMicros { get; set; }
+
+        /// <summary>Openings allowed in any water window, 0 to 65535 (DeviceConfig.WaterWindowMaxOpenings); 0: the default.</summary>
+        public int WaterWindowMaxOpenings { get; set; }
+
+        /// <summary>Water budget's session window, µs (DeviceConfig.WaterSessionWindowMicros); 0: the default.</summary>
+        public ulong WaterSessionWindowMicros { get; set; }
+
+        /// <summary>Open time allowed in any session window, µs (DeviceConfig.WaterSessionMaxOpenMicros); 0: the default.</summary>
+        public uint WaterSessionMaxOpenMicros { get; set; }
+
+        /// <summary>Longest window of an armed reward, µs (DeviceConfig.WaterArmMaxWindowMicros); 0: the default.</summary>
+        public ulong WaterArmMaxWindowMicros { get; set; }
 
         /// <summary>Pin entries held (0 to <see cref="MaxPins"/>).</summary>
         public int PinCount { get; private set; }
@@ -135,9 +180,21 @@ namespace Rig.Protocol
 
             CheckPort(BrokerPort, 6);
             CheckHost(BrokerHost, HeaderBytes);
+            if (WaterWindowMaxOpenings < 0 || WaterWindowMaxOpenings > 65535)
+            {
+                throw new ProtocolException(ProtocolError.InvalidField, "water_window_max_openings", 0,
+                    WaterWindowMaxOpenings.ToString() + " openings, must be 0 to 65535");
+            }
+
             writer.WriteUInt32(Magic);
             writer.WriteByte(Version);
-            writer.WriteByte(UseTls ? FlagTls : (byte)0);
+            byte flags = UseTls ? FlagTls : (byte)0;
+            if (HasSafetyLimits)
+            {
+                flags |= FlagSafetyLimits;
+            }
+
+            writer.WriteByte(flags);
             writer.WriteUInt16((ushort)BrokerPort);
             writer.WriteUtf8String(RigId, WireLimits.MaxRigIdLength, "rig_id");
             writer.WriteUtf8String(BrokerHost, MaxBrokerHostBytes, "broker_host");
@@ -150,6 +207,18 @@ namespace Rig.Protocol
                 writer.WriteByte((byte)_pinGpio[i]);
                 writer.WriteByte((byte)_pinChannel[i]);
                 writer.WriteUtf8String(_pinFunction[i], MaxFunctionBytes, "pin.function");
+            }
+
+            if (HasSafetyLimits)
+            {
+                writer.WriteUInt32(ValveHardMaxMicros);
+                writer.WriteUInt32(HostSilenceMicros);
+                writer.WriteUInt32(WaterWindowMicros);
+                writer.WriteUInt32(WaterWindowMaxOpenMicros);
+                writer.WriteUInt16((ushort)WaterWindowMaxOpenings);
+                writer.WriteUInt64(WaterSessionWindowMicros);
+                writer.WriteUInt32(WaterSessionMaxOpenMicros);
+                writer.WriteUInt64(WaterArmMaxWindowMicros);
             }
         }
 
@@ -180,6 +249,7 @@ namespace Rig.Protocol
 
             DeviceSettingsRecord record = new DeviceSettingsRecord();
             record.UseTls = (flags & FlagTls) != 0;
+            record.HasSafetyLimits = (flags & FlagSafetyLimits) != 0;
             at = reader.Position;
             record.BrokerPort = reader.ReadUInt16("broker_port");
             CheckPort(record.BrokerPort, at);
@@ -215,6 +285,18 @@ namespace Rig.Protocol
                 record._pinChannel[i] = channel;
                 record._pinFunction[i] = function;
                 record.PinCount = i + 1;
+            }
+
+            if (record.HasSafetyLimits)
+            {
+                record.ValveHardMaxMicros = reader.ReadUInt32("valve_hard_max_us");
+                record.HostSilenceMicros = reader.ReadUInt32("host_silence_us");
+                record.WaterWindowMicros = reader.ReadUInt32("water_window_us");
+                record.WaterWindowMaxOpenMicros = reader.ReadUInt32("water_window_max_open_us");
+                record.WaterWindowMaxOpenings = reader.ReadUInt16("water_window_max_openings");
+                record.WaterSessionWindowMicros = reader.ReadUInt64("water_session_window_us");
+                record.WaterSessionMaxOpenMicros = reader.ReadUInt32("water_session_max_open_us");
+                record.WaterArmMaxWindowMicros = reader.ReadUInt64("water_arm_max_window_us");
             }
 
             reader.ExpectEnd("device settings");

@@ -181,6 +181,48 @@ public sealed class DeviceSettingsTests
         Assert.Equal(string.Empty, settings.RigId);
     }
 
+    [Fact]
+    public void The_safety_limits_rig_flash_writes_replace_the_firmwares_defaults_and_the_rest_stay()
+    {
+        var limits = DeviceSafetyLimits.Parse("""{"valve_hard_max_ms": 200, "host_silence_ms": 1000, "water_session_window_min": 120}""", "limits.json");
+        byte[] bytes = new DeviceConfiguration("rig-1", BrokerAddress.Parse("mqtt://h"), null, RepositoryPins(), "test", null, limits, "limits.json").ToBytes();
+        DeviceSettings settings = Read(bytes);
+        Assert.True(settings.IsValid, settings.Problem);
+        Assert.True(settings.HasSafetyLimits);
+
+        var config = new Rig.Firmware.DeviceConfig();
+        var defaults = new Rig.Firmware.DeviceConfig();
+        Assert.Equal(string.Empty, settings.ApplyLimitsTo(config));
+        Assert.Equal((200_000u, 1_000_000u, 7_200_000_000ul), (config.ValveHardMaxOpenMicros, config.HostSilenceCloseMicros, config.WaterSessionWindowMicros));
+        Assert.Equal((defaults.WaterWindowMicros, defaults.WaterWindowMaxOpenMicros, defaults.WaterWindowMaxOpenings, defaults.WaterSessionMaxOpenMicros, defaults.WaterArmMaxWindowMicros),
+            (config.WaterWindowMicros, config.WaterWindowMaxOpenMicros, config.WaterWindowMaxOpenings, config.WaterSessionMaxOpenMicros, config.WaterArmMaxWindowMicros));
+    }
+
+    [Fact]
+    public void A_file_without_limits_leaves_the_firmwares_defaults()
+    {
+        DeviceSettings settings = Read(Written("rig-1", "mqtt://h", null));
+        var config = new Rig.Firmware.DeviceConfig();
+        Assert.False(settings.HasSafetyLimits);
+        Assert.Equal(string.Empty, settings.ApplyLimitsTo(config));
+        Assert.Equal((500_000u, 2_000_000u), (config.ValveHardMaxOpenMicros, config.HostSilenceCloseMicros));
+    }
+
+    [Fact]
+    public void Limits_the_firmware_cannot_run_with_written_by_other_means_are_reported_at_boot_naming_the_setting()
+    {
+        // rig flash refuses these (DeviceSafetyLimits.Check); a file made another way reaches the device's own check.
+        var record = new DeviceConfiguration("rig-1", BrokerAddress.Parse("mqtt://h"), null, RepositoryPins(), "test").ToRecord();
+        record.HasSafetyLimits = true;
+        record.ValveHardMaxMicros = 20_000_000; // 20 s: over the 10 s ceiling
+        DeviceSettings settings = Read(Encode(record));
+        Assert.True(settings.IsValid, settings.Problem);
+
+        string problem = settings.ApplyLimitsTo(new Rig.Firmware.DeviceConfig());
+        Assert.Contains("ValveHardMaxOpenMicros", problem, StringComparison.Ordinal);
+        Assert.StartsWith("device configuration: the safety limits cannot run", problem, StringComparison.Ordinal);
+    }
+
     private static DeviceSettings Read(byte[] bytes) => DeviceSettings.Read(bytes, 0, bytes.Length);
 
     /// <summary>What `rig flash` writes, from the repository's real pin map.</summary>

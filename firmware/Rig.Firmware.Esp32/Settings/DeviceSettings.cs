@@ -99,6 +99,33 @@ namespace Rig.Firmware.Esp32.Settings
             return settings;
         }
 
+        /// <summary>True when the file carries safety limits (<c>rig flash --limits</c>); without them the firmware's defaults hold.</summary>
+        public bool HasSafetyLimits
+        {
+            get { return _record.HasSafetyLimits; }
+        }
+
+        /// <summary>
+        /// Puts the file's safety limits (valve hard maximum, host silence, water budget) into <paramref name="config"/> and
+        /// runs the firmware's own check on the result. Returns the empty string when the device can run with them, or what
+        /// is wrong, for the fault report (<c>rig flash</c> runs the same check before writing, so only a file written by
+        /// other means gets here with a bad combination).
+        /// </summary>
+        public string ApplyLimitsTo(DeviceConfig config)
+        {
+            config.ApplySafetyLimits(_record);
+            try
+            {
+                RigDevice.Validate(config);
+            }
+            catch (System.ArgumentException e)
+            {
+                return "device configuration: the safety limits cannot run (" + e.Message + "); re-run `rig flash --limits`";
+            }
+
+            return string.Empty;
+        }
+
         /// <summary>The GPIO, function and channel of pin entry <paramref name="index"/> as read from the file.</summary>
         public int PinGpio(int index)
         {

@@ -10,7 +10,7 @@ namespace Rig.Provisioning.Flashing;
 
 /// <summary>
 /// What the ESP32 application reads at boot from <see cref="NanoffCommands.DeviceConfigPath"/>: its rig id, the broker, the
-/// MQTT login, the broker's CA and the pin map, as one binary <see cref="DeviceSettingsRecord"/> written with the codec the
+/// MQTT login, the broker's CA, the pin map and (with <c>--limits</c>) the lab's safety limits, as one binary <see cref="DeviceSettingsRecord"/> written with the codec the
 /// device reads it with (docs/protocol.md, "Device settings record"; docs/cli.md, "The device configuration file").
 /// <see cref="Describe"/> is the readable form <c>rig flash</c> prints, always with the login masked.
 /// </summary>
@@ -22,8 +22,12 @@ public sealed class DeviceConfiguration
     private readonly byte[] _bytes;
 
     /// <param name="caPem">PEM of the CA that signed an mqtts:// broker's certificate (the device has no trust store of its own); null without TLS.</param>
-    /// <exception cref="FlashInputException">A field is longer than the record allows (the message gives sizes, never content).</exception>
-    public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy, string? caPem = null)
+    /// <param name="limits">The lab's safety limits (<c>--limits</c>); null keeps the firmware's defaults and writes no limits block.</param>
+    /// <param name="limitsPath">The limits file, named in errors.</param>
+    /// <exception cref="FlashInputException">A field is longer than the record allows (the message gives sizes, never content), or
+    /// the device would refuse the limits (the firmware's own check names the setting).</exception>
+    public DeviceConfiguration(string rigId, BrokerAddress broker, MqttCredentials? credentials, PinMap pinMap, string writtenBy, string? caPem = null,
+        DeviceSafetyLimits? limits = null, string limitsPath = "--limits")
     {
         if (!Rig.Protocol.RigId.IsValid(rigId))
         {
@@ -36,6 +40,7 @@ public sealed class DeviceConfiguration
         PinMap = pinMap ?? throw new ArgumentNullException(nameof(pinMap));
         WrittenBy = writtenBy ?? "";
         CaPem = caPem;
+        Limits = limits;
         try
         {
             // Encoded once here, so a configuration the device would refuse is refused before anything runs.
@@ -45,12 +50,21 @@ public sealed class DeviceConfiguration
         {
             throw new FlashInputException("device configuration", $"the device configuration cannot be written: {e.Message}");
         }
+
+        // The configuration the device will run: its defaults with the limits in, refused here as the device would refuse it.
+        Effective = DeviceSafetyLimits.Check(ToRecord(), limitsPath);
     }
 
     /// <summary>The broker's CA for TLS (PEM); null for a plain broker.</summary>
     public string? CaPem { get; }
 
     public string RigId { get; }
+
+    /// <summary>The safety limits written, or null for the firmware's defaults.</summary>
+    public DeviceSafetyLimits? Limits { get; }
+
+    /// <summary>The valve and water settings the device will run with (the limits over the firmware's defaults).</summary>
+    public Rig.Firmware.DeviceConfig Effective { get; }
 
     public BrokerAddress Broker { get; }
 
@@ -83,7 +97,31 @@ public sealed class DeviceConfiguration
             record.AddPin(pin.Gpio, pin.Channel, pin.Function);
         }
 
+        Limits?.WriteTo(record);
         return record;
+    }
+
+    /// <summary>
+    /// One line for the flash log: the valve and water limits the device will run with, a <c>*</c> on each the limits file
+    /// set (the others are the firmware's defaults).
+    /// </summary>
+    public string LimitsLine()
+    {
+        var c = Effective;
+        var l = Limits ?? new DeviceSafetyLimits();
+        static string Mark(bool set) => set ? "*" : "";
+        string[] parts =
+        [
+            FormattableString.Invariant($"valve hard max {c.ValveHardMaxOpenMicros / 1e3} ms{Mark(l.ValveHardMaxMicros is not null)}"),
+            FormattableString.Invariant($"host silence {c.HostSilenceCloseMicros / 1e3} ms{Mark(l.HostSilenceMicros is not null)}"),
+            FormattableString.Invariant($"water window {c.WaterWindowMicros / 1e3} ms{Mark(l.WaterWindowMicros is not null)} with at most ")
+                + FormattableString.Invariant($"{c.WaterWindowMaxOpenMicros / 1e3} ms{Mark(l.WaterWindowMaxOpenMicros is not null)} open in ")
+                + FormattableString.Invariant($"{c.WaterWindowMaxOpenings}{Mark(l.WaterWindowMaxOpenings is not null)} openings"),
+            FormattableString.Invariant($"session window {c.WaterSessionWindowMicros / 60e6} min{Mark(l.WaterSessionWindowMicros is not null)} with at most ")
+                + FormattableString.Invariant($"{c.WaterSessionMaxOpenMicros / 1e6} s{Mark(l.WaterSessionMaxOpenMicros is not null)} open"),
+            FormattableString.Invariant($"arm window {c.WaterArmMaxWindowMicros / 1e6} s{Mark(l.WaterArmMaxWindowMicros is not null)}"),
+        ];
+        return string.Join(", ", parts) + (Limits is null ? " (the firmware's defaults)" : " (* from the limits file; the rest the firmware's defaults)");
     }
 
     /// <summary>
@@ -142,6 +180,19 @@ public sealed class DeviceConfiguration
             }
 
             json.WriteEndArray();
+
+            // What the device will run with, whether from the limits file or its defaults (µs, as the record holds them).
+            json.WriteStartObject("safety_limits");
+            json.WriteBoolean("from_file", Limits is not null);
+            json.WriteNumber("valve_hard_max_us", Effective.ValveHardMaxOpenMicros);
+            json.WriteNumber("host_silence_us", Effective.HostSilenceCloseMicros);
+            json.WriteNumber("water_window_us", Effective.WaterWindowMicros);
+            json.WriteNumber("water_window_max_open_us", Effective.WaterWindowMaxOpenMicros);
+            json.WriteNumber("water_window_max_openings", Effective.WaterWindowMaxOpenings);
+            json.WriteNumber("water_session_window_us", Effective.WaterSessionWindowMicros);
+            json.WriteNumber("water_session_max_open_us", Effective.WaterSessionMaxOpenMicros);
+            json.WriteNumber("water_arm_max_window_us", Effective.WaterArmMaxWindowMicros);
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 

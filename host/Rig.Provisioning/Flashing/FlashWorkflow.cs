@@ -53,6 +53,9 @@ public sealed record FlashJob
 
     public string? CaFile { get; init; }
 
+    /// <summary>The lab's safety limits for the device configuration (DeviceSafetyLimits); null keeps the firmware's defaults.</summary>
+    public string? LimitsFile { get; init; }
+
     public NanoffSyntaxChoice Syntax { get; init; } = NanoffSyntaxChoice.Auto;
 
     /// <summary>Print the plan and run nothing.</summary>
@@ -165,6 +168,8 @@ public sealed class FlashWorkflow(FlashJob job, TextWriter log, ICredentialPromp
             pinMap = PinMap.Load(pinMapPath);
         }
 
+        DeviceSafetyLimits? limits = job.LimitsFile is null || job.RigId is null ? null : DeviceSafetyLimits.Load(job.LimitsFile);
+
         MqttCredentials? credentials = null;
         if (job.CredentialsFile is not null)
         {
@@ -201,7 +206,8 @@ public sealed class FlashWorkflow(FlashJob job, TextWriter log, ICredentialPromp
         }
 
         DeviceConfiguration? configuration = job.RigId is null ? null : new DeviceConfiguration(job.RigId, brokerAddress!,
-            askForCredentials && job.DryRun ? new MqttCredentials("asked at run time", "asked at run time") : credentials, pinMap!, job.WrittenBy, caPem);
+            askForCredentials && job.DryRun ? new MqttCredentials("asked at run time", "asked at run time") : credentials, pinMap!, job.WrittenBy, caPem,
+            limits, job.LimitsFile ?? "--limits");
         var request = new FlashRequest
         {
             Port = job.Port,
@@ -242,6 +248,11 @@ public sealed class FlashWorkflow(FlashJob job, TextWriter log, ICredentialPromp
         }
 
         await log.WriteLineAsync($"{Tag} nanoff: {location!.Path} ({(version is null ? "version not asked" : "version " + version)}; {SyntaxName(syntax)})");
+        if (configuration is not null)
+        {
+            await log.WriteLineAsync($"{Tag} device safety limits: {configuration.LimitsLine()}");
+        }
+
         using var workspace = configuration is null && wifi is null ? null : FlashWorkspace.Create(request);
         var steps = FlashPlan.Build(request, syntax, workspace?.Files ?? new FlashFiles(null, null));
         var outcome = await FlashRunner.RunAsync(nanoff, program, steps, new LogProgress(DisplayName(location), Masker, log), cancellationToken);

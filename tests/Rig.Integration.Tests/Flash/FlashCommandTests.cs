@@ -378,6 +378,58 @@ public sealed class FlashCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Safety_limits_from_a_limits_file_are_written_into_the_device_file_and_printed_with_the_defaults_they_leave()
+    {
+        using var nanoff = new FakeNanoff(version: "nanoff 3.0.1");
+        string limits = _dir.Combine("limits.json");
+        File.WriteAllText(limits, """{"valve_hard_max_ms": 150, "host_silence_ms": 800, "water_window_max_openings": 16}""");
+
+        var (code, _, stderr) = await Rig(
+            ["flash", "--port", Port, "--rig", "rig-7", "--broker", "mqtt://10.0.0.5", "--anonymous", "--pinmap", PinMapPath, "--limits", limits],
+            nanoff.Environment);
+
+        Assert.True(code == 0, $"exit {code}\n{stderr}");
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Assert.Single(nanoff.DeployedFolders), "rig-config.bin"));
+        var config = DeviceSettingsRecord.Read(new ByteReader(bytes, 0, bytes.Length));
+        Assert.True(config.HasSafetyLimits);
+        Assert.Equal((150_000u, 800_000u, 16, 0u, 0ul), (config.ValveHardMaxMicros, config.HostSilenceMicros, config.WaterWindowMaxOpenings, config.WaterWindowMicros, config.WaterArmMaxWindowMicros));
+        Assert.Contains("device safety limits: valve hard max 150 ms*, host silence 800 ms*, water window 500 ms with at most 300 ms open in 16* openings, "
+            + "session window 60 min with at most 120 s open, arm window 120 s (* from the limits file; the rest the firmware's defaults)", stderr, StringComparison.Ordinal);
+
+        // The dry run prints the same in the configuration's JSON, in µs as the file holds them.
+        var dry = await Rig(
+            ["flash", "--dry-run", "--port", Port, "--rig", "rig-7", "--broker", "mqtt://10.0.0.5", "--anonymous", "--pinmap", PinMapPath, "--limits", limits],
+            nanoff.Environment);
+        Assert.True(dry.ExitCode == 0, dry.Stderr);
+        Assert.Contains("\"valve_hard_max_us\": 150000", dry.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\"water_session_max_open_us\": 120000000", dry.Stderr, StringComparison.Ordinal); // the firmware's default, left as it is
+    }
+
+    [Theory]
+    [InlineData("""{"water_arm_max_window_s": 60}""", "the device would refuse these limits: WaterArmMaxWindowMicros must be")]
+    [InlineData("""{"valve_hard_max_ms": 20000}""", "the device would refuse these limits: ValveHardMaxOpenMicros must be 1 to 10000000")]
+    [InlineData("""{"water_window_ms": 500, "water_session_window_min": 0.005}""", "WaterSessionWindowMicros must be at least WaterWindowMicros")]
+    [InlineData("""{"valve_max_ms": 200}""", "unknown key 'valve_max_ms'")]
+    [InlineData("""{"host_silence_ms": -1}""", "host_silence_ms must be a positive number, not -1")]
+    [InlineData("""{"water_window_max_openings": 2.5}""", "water_window_max_openings must be a whole number")]
+    [InlineData("""[200]""", "expected one JSON object of limits")]
+    public async Task Limits_the_device_would_refuse_exit_11_naming_the_file_and_the_setting_and_run_nothing(string json, string expected)
+    {
+        using var nanoff = new FakeNanoff();
+        string limits = _dir.Combine("limits.json");
+        File.WriteAllText(limits, json);
+
+        var (code, _, stderr) = await Rig(
+            ["flash", "--port", Port, "--rig", "rig-7", "--broker", "mqtt://broker.lab", "--anonymous", "--pinmap", PinMapPath, "--limits", limits],
+            nanoff.Environment);
+
+        Assert.True(code == 11, $"exit {code}: {stderr}");
+        Assert.Contains($"limits file '{limits}'", stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.Empty(nanoff.Calls);
+    }
+
+    [Fact]
     public async Task An_invalid_pin_map_exits_11_naming_each_bad_entry_and_runs_nothing()
     {
         using var nanoff = new FakeNanoff();
@@ -435,6 +487,7 @@ public sealed class FlashCommandTests : IDisposable
     [InlineData("invalid rig id", "--port", "{port}", "--rig", "rig/7", "--broker", "mqtt://b")]
     [InlineData("contradict", "--port", "{port}", "--rig", "r", "--broker", "mqtt://b", "--anonymous", "--credentials", "{creds}")]
     [InlineData("belong to the device configuration", "--port", "{port}", "--target", Target, "--clrfile", "{clr}", "--pinmap", "{pinmap}")]
+    [InlineData("belong to the device configuration", "--port", "{port}", "--target", Target, "--clrfile", "{clr}", "--limits", "{pinmap}")]
     [InlineData("--nanoff-syntax", "--port", "{port}", "--target", Target, "--clrfile", "{clr}", "--nanoff-syntax", "4")]
     public async Task Bad_arguments_exit_2_with_a_message_and_run_nothing(string expected, params string[] args)
     {

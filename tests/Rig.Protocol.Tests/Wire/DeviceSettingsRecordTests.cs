@@ -21,6 +21,15 @@ public sealed class DeviceSettingsRecordTests
         record.CaPem = new string('c', DeviceSettingsRecord.MaxCaPemBytes);
         record.UseTls = true;
         record.BrokerPort = 65535;
+        record.HasSafetyLimits = true;
+        record.ValveHardMaxMicros = uint.MaxValue;
+        record.HostSilenceMicros = uint.MaxValue - 1;
+        record.WaterWindowMicros = uint.MaxValue - 2;
+        record.WaterWindowMaxOpenMicros = uint.MaxValue - 3;
+        record.WaterWindowMaxOpenings = 65535;
+        record.WaterSessionWindowMicros = ulong.MaxValue;
+        record.WaterSessionMaxOpenMicros = uint.MaxValue - 4;
+        record.WaterArmMaxWindowMicros = ulong.MaxValue - 1;
         for (int i = record.PinCount; i < DeviceSettingsRecord.MaxPins; i++)
         {
             record.AddPin(i, DeviceSettingsRecord.MaxChannel, new string('f', DeviceSettingsRecord.MaxFunctionBytes));
@@ -34,6 +43,9 @@ public sealed class DeviceSettingsRecordTests
         Assert.Equal(bytes.Length, reader.Position);
         Assert.Equal((record.RigId, record.BrokerHost, record.Username, record.Password, record.CaPem, true, 65535),
             (read.RigId, read.BrokerHost, read.Username, read.Password, read.CaPem, read.UseTls, read.BrokerPort));
+        Assert.Equal((true, uint.MaxValue, uint.MaxValue - 1, uint.MaxValue - 2, uint.MaxValue - 3, 65535, ulong.MaxValue, uint.MaxValue - 4, ulong.MaxValue - 1),
+            (read.HasSafetyLimits, read.ValveHardMaxMicros, read.HostSilenceMicros, read.WaterWindowMicros, read.WaterWindowMaxOpenMicros,
+             read.WaterWindowMaxOpenings, read.WaterSessionWindowMicros, read.WaterSessionMaxOpenMicros, read.WaterArmMaxWindowMicros));
         Assert.Equal(DeviceSettingsRecord.MaxPins, read.PinCount);
         for (int i = 0; i < read.PinCount; i++)
         {
@@ -49,6 +61,9 @@ public sealed class DeviceSettingsRecordTests
         var record = Sample();
         record.CaPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
         record.UseTls = true;
+        record.HasSafetyLimits = true;
+        record.ValveHardMaxMicros = 200_000;
+        record.WaterSessionWindowMicros = 7_200_000_000;
         byte[] bytes = Encode(record);
 
         for (int length = 0; length < bytes.Length; length++)

@@ -223,6 +223,26 @@ public sealed class GoldenVectorTests
         var secure = DeviceSettingsRecord.Read(new ByteReader(tls.Bytes, 0, tls.Bytes.Length));
         Assert.Equal(("r1", "broker.lab", 8883, true, "u", "p\u00e4", "PEM\n", 0),
             (secure.RigId, secure.BrokerHost, secure.BrokerPort, secure.UseTls, secure.Username, secure.Password, secure.CaPem, secure.PinCount));
+        Assert.False(record.HasSafetyLimits);
+        Assert.False(secure.HasSafetyLimits);
+
+        var limited = GoldenVectors.Load("device_settings_limits.hex");
+        var withLimits = DeviceSettingsRecord.Read(new ByteReader(limited.Bytes, 0, limited.Bytes.Length));
+        Assert.True(withLimits.HasSafetyLimits);
+        Assert.False(withLimits.UseTls);
+        Assert.Equal((200_000u, 1_000_000u, 0u, 0u, 16, 7_200_000_000ul, 90_000_000u, 0ul),
+            (withLimits.ValveHardMaxMicros, withLimits.HostSilenceMicros, withLimits.WaterWindowMicros, withLimits.WaterWindowMaxOpenMicros,
+             withLimits.WaterWindowMaxOpenings, withLimits.WaterSessionWindowMicros, withLimits.WaterSessionMaxOpenMicros, withLimits.WaterArmMaxWindowMicros));
+    }
+
+    [Fact]
+    public void The_writer_refuses_more_water_window_openings_than_the_block_holds()
+    {
+        var record = new DeviceSettingsRecord { RigId = "r1", BrokerHost = "h", BrokerPort = 1883, HasSafetyLimits = true, WaterWindowMaxOpenings = 65_536 };
+        var buffer = new byte[DeviceSettingsRecord.MaxBytes];
+        var e = Assert.Throws<ProtocolException>(() => record.Write(new ByteWriter(buffer, 0, buffer.Length)));
+        Assert.Equal(ProtocolError.InvalidField, e.Error);
+        Assert.Contains("water_window_max_openings", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -58,6 +58,7 @@ internal static class FlashCommand
         var anonymous = new Option<bool>("--anonymous") { Description = "The broker takes no login: write no MQTT credentials and ask for none" };
         var caFile = ExistingFile(new Option<string?>("--ca-file") { Description = "PEM of the CA that signed an mqtts:// broker's certificate, written into the device configuration (needed with mqtts://)" }, nonEmpty: true);
         var wifi = ExistingFile(new Option<string?>("--wifi") { Description = "JSON file {\"ssid\": ..., \"password\": ...}: the Wi-Fi network to store on the device (default: keep the stored one)" }, nonEmpty: false);
+        var limits = ExistingFile(new Option<string?>("--limits") { Description = "JSON file of the device's safety limits (valve_hard_max_ms, host_silence_ms, water_window_ms, water_window_max_open_ms, water_window_max_openings, water_session_window_min, water_session_max_open_s, water_arm_max_window_s; any left out keep the firmware's default), written into the device configuration" }, nonEmpty: true);
         var pinmap = ExistingFile(new Option<string?>("--pinmap") { Description = "Pin map to embed (default: hardware/pinmap.json of the Rig repository around the working folder)" }, nonEmpty: false);
         var syntax = new Option<string>("--nanoff-syntax")
         {
@@ -77,7 +78,7 @@ internal static class FlashCommand
 
         var command = new Command("flash", "Flash an ESP32 rig controller with nanoff: custom nanoCLR, Wi-Fi, device configuration, application")
         {
-            port, target, clrFile, app, address, rig, broker, credentials, anonymous, pinmap, wifi, syntax, dryRun, json, caFile,
+            port, target, clrFile, app, address, rig, broker, credentials, anonymous, pinmap, wifi, syntax, dryRun, json, caFile, limits,
         };
         command.Validators.Add(CommonOptions.CrossCheck(r =>
         {
@@ -105,9 +106,9 @@ internal static class FlashCommand
                 r.AddError("--rig and --broker go together: the device configuration needs both");
             }
 
-            if (!hasRig && (r.GetValue(credentials) is not null || r.GetValue(anonymous) || r.GetValue(pinmap) is not null))
+            if (!hasRig && (r.GetValue(credentials) is not null || r.GetValue(anonymous) || r.GetValue(pinmap) is not null || r.GetValue(limits) is not null))
             {
-                r.AddError("--credentials, --anonymous and --pinmap belong to the device configuration: add --rig and --broker");
+                r.AddError("--credentials, --anonymous, --pinmap and --limits belong to the device configuration: add --rig and --broker");
             }
 
             if (r.GetValue(credentials) is not null && r.GetValue(anonymous))
@@ -129,6 +130,7 @@ internal static class FlashCommand
             PinMapFile = Full(parse.GetValue(pinmap)),
             WifiFile = Full(parse.GetValue(wifi)),
             CaFile = Full(parse.GetValue(caFile)),
+            LimitsFile = Full(parse.GetValue(limits)),
             Syntax = parse.GetValue(syntax) switch { "2" => NanoffSyntaxChoice.Flags, "3" => NanoffSyntaxChoice.Verbs, _ => NanoffSyntaxChoice.Auto },
             DryRun = parse.GetValue(dryRun),
             WrittenBy = CommonOptions.Software,
