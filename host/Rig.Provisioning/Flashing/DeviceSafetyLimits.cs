@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Text.Json;
 using Rig.Firmware;
 using Rig.Protocol;
@@ -48,17 +47,7 @@ public sealed record DeviceSafetyLimits
     /// </summary>
     public static DeviceSafetyLimits Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FlashInputException(path, $"limits file '{path}' cannot be read: {e.Message}");
-        }
-
-        return Parse(text, path);
+        return Parse(FlashInputFile.ReadText(path, "limits file"), path);
     }
 
     /// <summary>As <see cref="Load"/>, from the file's text; <paramref name="path"/> names it in errors.</summary>

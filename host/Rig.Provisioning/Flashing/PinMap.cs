@@ -56,17 +56,7 @@ public sealed class PinMap
     /// <summary>Reads and validates a pin map file; throws <see cref="PinMapException"/> listing every problem, or <see cref="FlashInputException"/> when it cannot be read.</summary>
     public static PinMap Load(string path)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FlashInputException(path, $"pin map '{path}' cannot be read: {e.Message}");
-        }
-
-        return Parse(text, path);
+        return Parse(FlashInputFile.ReadText(path, "pin map"), path);
     }
 
     /// <summary>Validates pin map JSON; <paramref name="path"/> only names it in messages.</summary>
