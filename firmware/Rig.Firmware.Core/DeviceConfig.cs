@@ -196,16 +196,28 @@ namespace Rig.Firmware
         public int CaptureDrainBatch = 256;
 
         /// <summary>
+        /// Longest host silence a settings file may set, µs (60 s): past it the silence rule no longer protects the mouse
+        /// from a valve left to a host that has gone. The virtual rig alone goes further (it turns the rule off at speed 0).
+        /// </summary>
+        public const uint HostSilenceCeilingMicros = 60000000;
+
+        /// <summary>
         /// Takes the safety limits a settings file carries (<c>rig flash --limits</c>; docs/protocol.md, "Device settings
         /// record"): each non-zero limit replaces its default here, a zero keeps the default; a record without the block
-        /// changes nothing. Whether the result is usable is <see cref="RigDevice.Validate"/>'s to say, on the host before the
-        /// file is written and on the device at boot.
+        /// changes nothing. Returns the empty string, or what a file may not set (a host silence over
+        /// <see cref="HostSilenceCeilingMicros"/>), in which case nothing is changed. Whether the result can run is
+        /// <see cref="RigDevice.Validate"/>'s to say; both run on the host before the file is written and on the device at boot.
         /// </summary>
-        public void ApplySafetyLimits(Rig.Protocol.DeviceSettingsRecord record)
+        public string ApplySafetyLimits(Rig.Protocol.DeviceSettingsRecord record)
         {
             if (record == null || !record.HasSafetyLimits)
             {
-                return;
+                return string.Empty;
+            }
+
+            if (record.HostSilenceMicros > HostSilenceCeilingMicros)
+            {
+                return "HostSilenceCloseMicros from a settings file must be at most " + HostSilenceCeilingMicros.ToString() + " µs";
             }
 
             if (record.ValveHardMaxMicros != 0)
@@ -247,6 +259,8 @@ namespace Rig.Firmware
             {
                 WaterArmMaxWindowMicros = record.WaterArmMaxWindowMicros;
             }
+
+            return string.Empty;
         }
     }
 }

@@ -328,9 +328,11 @@ namespace Rig.Firmware
                     + DeviceConfig.WaterWindowOpeningsCeiling.ToString());
             }
 
-            if (c.WaterSessionWindowMicros < c.WaterWindowMicros || c.WaterSessionWindowMicros < WaterBudget.SessionBucketsPerWindow || c.WaterSessionMaxOpenMicros < 1)
+            // The session window's buckets reach back over an arm window too (WaterBudget's look-back); a session window at
+            // least that long keeps their table under 130 entries, where a short one would ask for millions.
+            if (c.WaterSessionWindowMicros < c.WaterWindowMicros || c.WaterSessionWindowMicros < c.WaterArmMaxWindowMicros || c.WaterSessionMaxOpenMicros < 1)
             {
-                throw new System.ArgumentException("WaterSessionWindowMicros must be at least WaterWindowMicros (and 60 µs), WaterSessionMaxOpenMicros at least 1 µs");
+                throw new System.ArgumentException("WaterSessionWindowMicros must be at least WaterWindowMicros and WaterArmMaxWindowMicros, WaterSessionMaxOpenMicros at least 1 µs");
             }
 
             if (c.WaterArmMaxWindowMicros < PositionTriggers.ZoneWindowMicros || c.WaterArmMaxWindowMicros > DeviceConfig.WaterArmWindowCeilingMicros)

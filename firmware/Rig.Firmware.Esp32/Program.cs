@@ -41,8 +41,6 @@ namespace Rig.Firmware.Esp32
             // must not add a second, jittery sample stream.
             config.EncoderSampleIntervalMicros = 0;
 
-            // 34 s of events at 1,000 events/s when the managed heap (in PSRAM on WROVER boards) can hold 1 MiB of
-            // buffers; 4 s otherwise. The status reports which (DeviceStatus.BufferSeconds).
             // The file's safety limits (if any) before the buffers and the native module, which takes the hard maximum.
             string limitsProblem = settings.ApplyLimitsTo(config);
             if (limitsProblem.Length != 0)
@@ -50,6 +48,9 @@ namespace Rig.Firmware.Esp32
                 Fault(led, limitsProblem);
                 return;
             }
+
+            // 34 s of events at 1,000 events/s when the managed heap (in PSRAM on WROVER boards) can hold 1 MiB of
+            // buffers; 4 s otherwise. The status reports which (DeviceStatus.BufferSeconds).
 
             uint freeManagedBytes = nanoFramework.Runtime.Native.GC.Run(true);
             bool large = config.ChooseBuffers(freeManagedBytes);

@@ -113,14 +113,22 @@ namespace Rig.Firmware.Esp32.Settings
         /// </summary>
         public string ApplyLimitsTo(DeviceConfig config)
         {
-            config.ApplySafetyLimits(_record);
-            try
+            string refused = config.ApplySafetyLimits(_record);
+            if (refused.Length == 0)
             {
-                RigDevice.Validate(config);
+                try
+                {
+                    RigDevice.Validate(config);
+                }
+                catch (System.ArgumentException e)
+                {
+                    refused = e.Message;
+                }
             }
-            catch (System.ArgumentException e)
+
+            if (refused.Length != 0)
             {
-                return "device configuration: the safety limits cannot run (" + e.Message + "); re-run `rig flash --limits`";
+                return "device configuration: the safety limits cannot run (" + refused + "); re-run `rig flash --limits`";
             }
 
             return string.Empty;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text.Json;
 using Rig.Firmware;
+using Rig.Firmware.Valve;
 using Rig.Protocol;
 using Rig.Recording.Link;
 
@@ -73,6 +74,11 @@ public sealed record DeviceSafetyLimits
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
+                if (values.ContainsKey(property.Name))
+                {
+                    throw new FlashInputException(path, $"limits file '{path}': {property.Name} is given twice");
+                }
+
                 if (Array.IndexOf(Keys, property.Name) < 0)
                 {
                     throw new FlashInputException(path, $"limits file '{path}': unknown key '{property.Name}'; the keys are {string.Join(", ", Keys)}");
@@ -84,6 +90,12 @@ public sealed record DeviceSafetyLimits
                 }
 
                 values[property.Name] = value;
+            }
+
+            if (values.Count == 0)
+            {
+                // An empty block would change nothing and still make a firmware older than the block refuse the file.
+                throw new FlashInputException(path, $"limits file '{path}' sets no limit: leave out --limits to keep the firmware's defaults");
             }
 
             return new DeviceSafetyLimits
@@ -122,14 +134,25 @@ public sealed record DeviceSafetyLimits
     public static DeviceConfig Check(DeviceSettingsRecord record, string path)
     {
         var config = new DeviceConfig();
-        config.ApplySafetyLimits(record);
-        try
+        string refused = config.ApplySafetyLimits(record);
+        if (refused.Length == 0)
         {
-            RigDevice.Validate(config);
+            try
+            {
+                RigDevice.Validate(config);
+
+                // What the device builds from them at boot (RigDevice's constructor): its tables must be buildable here too.
+                _ = WaterBudget.FromConfig(config);
+            }
+            catch (ArgumentException e)
+            {
+                refused = e.Message;
+            }
         }
-        catch (ArgumentException e)
+
+        if (refused.Length != 0)
         {
-            throw new FlashInputException(path, $"limits file '{path}': the device would refuse these limits: {e.Message}");
+            throw new FlashInputException(path, $"limits file '{path}': the device would refuse these limits: {refused}");
         }
 
         return config;
