@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.IO;
 using System.Reflection;
 using Rig.Protocol;
+using Rig.Provisioning.Flashing;
 
 namespace Rig.Cli;
 
@@ -73,6 +74,45 @@ internal static class CommonOptions
         Description = "Random seed of the virtual rig (same seed, same session)",
         DefaultValueFactory = _ => 1,
     };
+
+    /// <summary>
+    /// `--limits FILE` of a virtual rig (rig demo, rig sim): the device safety limits a lab flashes with `rig flash --limits`
+    /// (docs/cli.md, "Safety limits"), run by the virtual device, so a task or a calibration can be tried against them first.
+    /// </summary>
+    public static Option<string?> VirtualLimits()
+    {
+        var option = new Option<string?>("--limits")
+        {
+            Description = "JSON file of device safety limits, as for 'rig flash --limits' (valve hard maximum, host silence, water budget): the virtual device runs with them",
+        };
+        option.Validators.Add(r =>
+        {
+            string? path = r.GetValueOrDefault<string?>();
+            if (path is not null && !File.Exists(path))
+            {
+                r.AddError($"--limits '{path}': no such file");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// The virtual device's configuration with the limits file at <paramref name="path"/> over <paramref name="device"/>
+    /// (null: unchanged), checked as a flashed device checks them; says on stderr what the device runs with.
+    /// Throws <see cref="global::Rig.Recording.Link.FlashInputException"/> (exit code 11) for limits the device would refuse.
+    /// </summary>
+    public static global::Rig.Firmware.DeviceConfig WithLimits(global::Rig.Firmware.DeviceConfig device, string? path, string tag)
+    {
+        if (path is null)
+        {
+            return device;
+        }
+
+        var limits = DeviceSafetyLimits.Load(path);
+        limits.ApplyTo(device, path);
+        Console.Error.WriteLine($"[{tag}] device safety limits: {DeviceSafetyLimits.Describe(device, limits)}");
+        return device;
+    }
 
     /// <summary>
     /// `--frame-rate-hz`: the imaging frame rate, a rig setting recorded in session.json and checked against the frame clock

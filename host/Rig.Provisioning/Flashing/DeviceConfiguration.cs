@@ -105,24 +105,7 @@ public sealed class DeviceConfiguration
     /// One line for the flash log: the valve and water limits the device will run with, a <c>*</c> on each the limits file
     /// set (the others are the firmware's defaults).
     /// </summary>
-    public string LimitsLine()
-    {
-        var c = Effective;
-        var l = Limits ?? new DeviceSafetyLimits();
-        static string Mark(bool set) => set ? "*" : "";
-        string[] parts =
-        [
-            FormattableString.Invariant($"valve hard max {c.ValveHardMaxOpenMicros / 1e3} ms{Mark(l.ValveHardMaxMicros is not null)}"),
-            FormattableString.Invariant($"host silence {c.HostSilenceCloseMicros / 1e3} ms{Mark(l.HostSilenceMicros is not null)}"),
-            FormattableString.Invariant($"water window {c.WaterWindowMicros / 1e3} ms{Mark(l.WaterWindowMicros is not null)} with at most ")
-                + FormattableString.Invariant($"{c.WaterWindowMaxOpenMicros / 1e3} ms{Mark(l.WaterWindowMaxOpenMicros is not null)} open in ")
-                + FormattableString.Invariant($"{c.WaterWindowMaxOpenings}{Mark(l.WaterWindowMaxOpenings is not null)} openings"),
-            FormattableString.Invariant($"session window {c.WaterSessionWindowMicros / 60e6} min{Mark(l.WaterSessionWindowMicros is not null)} with at most ")
-                + FormattableString.Invariant($"{c.WaterSessionMaxOpenMicros / 1e6} s{Mark(l.WaterSessionMaxOpenMicros is not null)} open"),
-            FormattableString.Invariant($"arm window {c.WaterArmMaxWindowMicros / 1e6} s{Mark(l.WaterArmMaxWindowMicros is not null)}"),
-        ];
-        return string.Join(", ", parts) + (Limits is null ? " (the firmware's defaults)" : " (* from the limits file; the rest the firmware's defaults)");
-    }
+    public string LimitsLine() => DeviceSafetyLimits.Describe(Effective, Limits);
 
     /// <summary>
     /// What the device file holds, as indented JSON for people and for <c>rig flash --json</c>. The user name and password

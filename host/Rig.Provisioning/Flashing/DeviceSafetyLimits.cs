@@ -134,6 +134,47 @@ public sealed record DeviceSafetyLimits
     public static DeviceConfig Check(DeviceSettingsRecord record, string path)
     {
         var config = new DeviceConfig();
+        Apply(config, record, path);
+        return config;
+    }
+
+    /// <summary>
+    /// Puts these limits into <paramref name="config"/> (a virtual rig's device configuration: <c>rig demo --limits</c>,
+    /// <c>rig sim --limits</c>) through the same path and checks as a flashed device takes at boot.
+    /// </summary>
+    public void ApplyTo(DeviceConfig config, string path)
+    {
+        var record = new DeviceSettingsRecord();
+        WriteTo(record);
+        Apply(config, record, path);
+    }
+
+    /// <summary>
+    /// One line for logs: the valve and water limits <paramref name="effective"/> runs with, a <c>*</c> on each that
+    /// <paramref name="limits"/> set (the others are the firmware's defaults).
+    /// </summary>
+    public static string Describe(DeviceConfig effective, DeviceSafetyLimits? limits)
+    {
+        ArgumentNullException.ThrowIfNull(effective);
+        var c = effective;
+        var l = limits ?? new DeviceSafetyLimits();
+        static string Mark(bool set) => set ? "*" : "";
+        string[] parts =
+        [
+            FormattableString.Invariant($"valve hard max {c.ValveHardMaxOpenMicros / 1e3} ms{Mark(l.ValveHardMaxMicros is not null)}"),
+            FormattableString.Invariant($"host silence {c.HostSilenceCloseMicros / 1e3} ms{Mark(l.HostSilenceMicros is not null)}"),
+            FormattableString.Invariant($"water window {c.WaterWindowMicros / 1e3} ms{Mark(l.WaterWindowMicros is not null)} with at most ")
+                + FormattableString.Invariant($"{c.WaterWindowMaxOpenMicros / 1e3} ms{Mark(l.WaterWindowMaxOpenMicros is not null)} open in ")
+                + FormattableString.Invariant($"{c.WaterWindowMaxOpenings}{Mark(l.WaterWindowMaxOpenings is not null)} openings"),
+            FormattableString.Invariant($"session window {c.WaterSessionWindowMicros / 60e6} min{Mark(l.WaterSessionWindowMicros is not null)} with at most ")
+                + FormattableString.Invariant($"{c.WaterSessionMaxOpenMicros / 1e6} s{Mark(l.WaterSessionMaxOpenMicros is not null)} open"),
+            FormattableString.Invariant($"arm window {c.WaterArmMaxWindowMicros / 1e6} s{Mark(l.WaterArmMaxWindowMicros is not null)}"),
+        ];
+        return string.Join(", ", parts) + (limits is null ? " (the firmware's defaults)" : " (* from the limits file; the rest the firmware's defaults)");
+    }
+
+    private static void Apply(DeviceConfig config, DeviceSettingsRecord record, string path)
+    {
         string refused = config.ApplySafetyLimits(record);
         if (refused.Length == 0)
         {
@@ -154,8 +195,6 @@ public sealed record DeviceSafetyLimits
         {
             throw new FlashInputException(path, $"limits file '{path}': the device would refuse these limits: {refused}");
         }
-
-        return config;
     }
 
     private static uint? Micros32(Dictionary<string, double> values, string key, double microsPerUnit, string path)

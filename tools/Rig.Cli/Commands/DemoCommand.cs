@@ -64,10 +64,11 @@ internal static class DemoCommand
         var hostTriggers = TaskCli.HostTriggersOption();
         var consoleBind = ConsoleCli.BindOption();
         var consoleLogin = ConsoleCli.LoginOption();
+        var limits = CommonOptions.VirtualLimits();
         var command = new Command("demo", "Record a session from a virtual rig through the embedded broker, then re-decode it from the journal")
         {
             minutes, speed, seed, rig, output, json, verbose, calibration, uncalibrated, protocol, mouse, mouseState, noVr, rendererPort, frameSource, world,
-            hostTriggers, block, date, frameRate, subjects, consoleBind, consoleLogin,
+            hostTriggers, block, date, frameRate, subjects, consoleBind, consoleLogin, limits,
         };
         command.Validators.Add(CommonOptions.CrossCheck(result =>
         {
@@ -86,6 +87,7 @@ internal static class DemoCommand
                 World = parse.GetValue(world) ?? DefaultWorld(args.Speed), Uncalibrated = parse.GetValue(uncalibrated), HostTriggers = parse.GetValue(hostTriggers),
                 Block = parse.GetValue(block), Date = parse.GetValue(date), FrameRateHz = parse.GetValue(frameRate) ?? 30, Subjects = parse.GetValue(subjects),
                 WebPort = parse.GetValue(rendererPort), ConsoleBind = parse.GetValue(consoleBind)!, ConsoleLogin = parse.GetValue(consoleLogin),
+                Limits = parse.GetValue(limits),
             };
             var vr = parse.GetValue(noVr) ? null : new DemoVrArgs(parse.GetValue(frameSource));
             if (vr is not null && !FrameTimesHold(args))
@@ -156,6 +158,9 @@ internal static class DemoCommand
 
         /// <summary>`--console-login`: the console's password file; required on a network address.</summary>
         public string? ConsoleLogin { get; init; }
+
+        /// <summary>`--limits`: the device safety limits file the virtual device runs with, or null for the firmware's defaults.</summary>
+        public string? Limits { get; init; }
     }
 
     /// <summary>Valve openings and their water, for the summary table.</summary>
@@ -193,6 +198,8 @@ internal static class DemoCommand
             }
 
             var calibration = await CalibrateCommand.ResolveProvenanceAsync(args.Calibration, args.RigId, "demo", time);
+            var rigOptions = new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed };
+            CommonOptions.WithLimits(rigOptions.Device, args.Limits, "rig demo");
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0 }, ct);
             var links = new MqttLinkFactory(broker.Address);
             // The web console (docs/console.md), fed with the counts the progress line takes anyway.
@@ -203,7 +210,7 @@ internal static class DemoCommand
             await Console.Error.WriteLineAsync("[rig demo] " + ConsoleCli.Describe(web, webMoved, args.WebPort));
             var progress = new ProgressLine();
             var result = await VirtualSession.RecordAsync(links, links,
-                new VirtualRigOptions { RigId = args.RigId, Seed = args.Seed, Speed = args.Speed },
+                rigOptions,
                 bridgeOptions, folder, TimeSpan.FromMinutes(args.Minutes),
                 new SessionStartInfo(broker.Address + " (embedded)", CommonOptions.Software, CommandLine: Environment.CommandLine, Calibration: calibration),
                 VirtualHostTime.ForSpeed(args.Speed, time), logger, (p, recorded) =>

@@ -40,13 +40,14 @@ internal static class SimCommand
             Description = "Never let virtual time wait for the link: a stalled or partitioned link fills the device buffer, as on hardware",
         };
         var frameRate = CommonOptions.FrameRateHz(virtualScanner: true);
+        var limits = CommonOptions.VirtualLimits();
         var command = new Command("sim", "Run a virtual rig (firmware core + simulated mouse, scanner, valve) against a broker")
         {
-            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile, resendSlots, ringEvents, freeRunning, frameRate,
+            rig, broker, speed, seed, minutes, json, loopback, credentials, caFile, resendSlots, ringEvents, freeRunning, frameRate, limits,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(rig)!, parse.GetValue(broker)!, parse.GetValue(speed),
             parse.GetValue(seed), parse.GetValue(minutes), parse.GetValue(json), parse.GetValue(loopback), parse.GetValue(credentials), parse.GetValue(caFile),
-            new DeviceBuffer(parse.GetValue(resendSlots), parse.GetValue(ringEvents), parse.GetValue(freeRunning)) { FrameRateHz = parse.GetValue(frameRate) ?? 30 }, ct));
+            new DeviceBuffer(parse.GetValue(resendSlots), parse.GetValue(ringEvents), parse.GetValue(freeRunning)) { FrameRateHz = parse.GetValue(frameRate) ?? 30, Limits = parse.GetValue(limits) }, ct));
         return command;
     }
 
@@ -62,7 +63,8 @@ internal static class SimCommand
                 RigId = rigId,
                 Seed = seed,
                 Speed = speed,
-                Device = new Rig.Firmware.DeviceConfig { ResendSlots = buffer.ResendSlots, EventRingCapacity = buffer.RingEvents },
+                Device = CommonOptions.WithLimits(new Rig.Firmware.DeviceConfig { ResendSlots = buffer.ResendSlots, EventRingCapacity = buffer.RingEvents },
+                    buffer.Limits, "rig sim"),
                 StallOnLinkBacklog = !buffer.FreeRunning,
                 Scanner = new Rig.VirtualRig.Models.ScannerOptions { FrameRateHz = buffer.FrameRateHz },
             };
@@ -137,5 +139,8 @@ internal static class SimCommand
     {
         /// <summary>The virtual scanner's frame rate (--frame-rate-hz).</summary>
         public double FrameRateHz { get; init; } = 30;
+
+        /// <summary>`--limits`: the device safety limits file, or null for the firmware's defaults.</summary>
+        public string? Limits { get; init; }
     }
 }

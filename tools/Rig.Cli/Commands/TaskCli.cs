@@ -207,6 +207,7 @@ internal static class TaskCli
                 RigId = args.RigId, Seed = args.Seed, Speed = args.Speed, Mouse = VirtualTaskSession.TaskMouse, World = world,
                 Scanner = new ScannerOptions { FrameRateHz = args.FrameRateHz },
             };
+            CommonOptions.WithLimits(rigOptions.Device, args.Limits, "rig demo");
             var (calibration, dose) = await ResolveRewardAsync(protocol, args.Calibration, args.Uncalibrated, args.RigId, "demo", time,
                 () => SimulatedValveCalibration.For(rigOptions.Flow, TaskValve, time.GetUtcNow()));
             await using var broker = await EmbeddedBroker.StartAsync(new EmbeddedBrokerOptions { Port = 0, WebSocketPort = vr is null ? null : 0 }, ct);
