@@ -204,9 +204,9 @@ namespace Rig.Firmware
         /// <summary>
         /// Takes the safety limits a settings file carries (<c>rig flash --limits</c>; docs/protocol.md, "Device settings
         /// record"): each non-zero limit replaces its default here, a zero keeps the default; a record without the block
-        /// changes nothing. Returns the empty string, or what a file may not set (a host silence over
-        /// <see cref="HostSilenceCeilingMicros"/>), in which case nothing is changed. Whether the result can run is
-        /// <see cref="RigDevice.Validate"/>'s to say; both run on the host before the file is written and on the device at boot.
+        /// changes nothing. Returns the empty string when the device can run with the result (<see cref="RigDevice.Validate"/>),
+        /// or why not: a host silence over <see cref="HostSilenceCeilingMicros"/> (nothing is changed then) or the check's
+        /// reason. The one place both ends take limits through: <c>rig flash</c> before it writes them, the device at boot.
         /// </summary>
         public string ApplySafetyLimits(Rig.Protocol.DeviceSettingsRecord record)
         {
@@ -258,6 +258,15 @@ namespace Rig.Firmware
             if (record.WaterArmMaxWindowMicros != 0)
             {
                 WaterArmMaxWindowMicros = record.WaterArmMaxWindowMicros;
+            }
+
+            try
+            {
+                RigDevice.Validate(this);
+            }
+            catch (System.ArgumentException e)
+            {
+                return e.Message;
             }
 
             return string.Empty;

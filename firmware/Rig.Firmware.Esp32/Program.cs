@@ -51,7 +51,6 @@ namespace Rig.Firmware.Esp32
 
             // 34 s of events at 1,000 events/s when the managed heap (in PSRAM on WROVER boards) can hold 1 MiB of
             // buffers; 4 s otherwise. The status reports which (DeviceStatus.BufferSeconds).
-
             uint freeManagedBytes = nanoFramework.Runtime.Native.GC.Run(true);
             bool large = config.ChooseBuffers(freeManagedBytes);
             Debug.WriteLine("Managed heap free: " + freeManagedBytes.ToString() + " bytes; buffers: " + (large ? "large" : "default")

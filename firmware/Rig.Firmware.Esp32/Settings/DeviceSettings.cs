@@ -114,18 +114,6 @@ namespace Rig.Firmware.Esp32.Settings
         public string ApplyLimitsTo(DeviceConfig config)
         {
             string refused = config.ApplySafetyLimits(_record);
-            if (refused.Length == 0)
-            {
-                try
-                {
-                    RigDevice.Validate(config);
-                }
-                catch (System.ArgumentException e)
-                {
-                    refused = e.Message;
-                }
-            }
-
             if (refused.Length != 0)
             {
                 return "device configuration: the safety limits cannot run (" + refused + "); re-run `rig flash --limits`";

@@ -41,10 +41,12 @@ public sealed class DeviceConfiguration
         WrittenBy = writtenBy ?? "";
         CaPem = caPem;
         Limits = limits;
+        DeviceSettingsRecord record;
         try
         {
             // Encoded once here, so a configuration the device would refuse is refused before anything runs.
-            _bytes = Encode(ToRecord());
+            record = ToRecord();
+            _bytes = Encode(record);
         }
         catch (ProtocolException e)
         {
@@ -52,7 +54,7 @@ public sealed class DeviceConfiguration
         }
 
         // The configuration the device will run: its defaults with the limits in, refused here as the device would refuse it.
-        Effective = DeviceSafetyLimits.Check(ToRecord(), limitsPath);
+        Effective = DeviceSafetyLimits.Check(record, limitsPath);
     }
 
     /// <summary>The broker's CA for TLS (PEM); null for a plain broker.</summary>

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Text.Json;
 using Rig.Firmware;
-using Rig.Firmware.Valve;
 using Rig.Protocol;
 using Rig.Recording.Link;
 
@@ -176,21 +175,6 @@ public sealed record DeviceSafetyLimits
     private static void Apply(DeviceConfig config, DeviceSettingsRecord record, string path)
     {
         string refused = config.ApplySafetyLimits(record);
-        if (refused.Length == 0)
-        {
-            try
-            {
-                RigDevice.Validate(config);
-
-                // What the device builds from them at boot (RigDevice's constructor): its tables must be buildable here too.
-                _ = WaterBudget.FromConfig(config);
-            }
-            catch (ArgumentException e)
-            {
-                refused = e.Message;
-            }
-        }
-
         if (refused.Length != 0)
         {
             throw new FlashInputException(path, $"limits file '{path}': the device would refuse these limits: {refused}");
