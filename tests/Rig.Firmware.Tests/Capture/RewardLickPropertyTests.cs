@@ -160,8 +160,11 @@ public sealed class RewardLickPropertyTests
         string first = string.Empty;
         foreach (ulong opened in openings)
         {
-            // The window in force: the last arming sent before the valve opened (a new arming replaces the old).
-            var window = arms.Last(a => a.SendMicros <= opened);
+            // The window in force: the last arming sent before the valve opened (a new arming replaces the old). Strictly
+            // before: an arming sent at the very µs of an edge is offered after the clock has fired that edge (the loop
+            // advances the clock to the send time first), so that edge was decided under the previous arming. No arming's
+            // own window starts sooner than 1 ms after it is sent, so it cannot open the valve at its send time.
+            var window = arms.Last(a => a.SendMicros < opened);
             if (!onsets.Any(o => o >= window.Start && o <= opened))
             {
                 violations++;
